@@ -1,0 +1,109 @@
+//! Every handshake and its variants, by name: what `msgin5g list` shows and `check` runs.
+
+use crate::harness::{check, Report, RunOptions};
+use crate::{ns, tls_psk};
+use properties::Property;
+
+/// A variant as the CLI lists it.
+#[derive(Clone, Debug)]
+pub struct VariantInfo {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub sessions: usize,
+    pub properties: Vec<Property>,
+    pub expect_violated: &'static [&'static str],
+}
+
+#[derive(Clone, Debug)]
+pub struct HandshakeInfo {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub variants: Vec<VariantInfo>,
+}
+
+pub fn handshakes() -> Vec<HandshakeInfo> {
+    vec![
+        HandshakeInfo {
+            name: "tls-psk",
+            about: "TLS 1.3 with an external PSK between 5GMSGS client and MSGin5G server over \
+                    MSGin5G-1 (key issue #2, solution #5; RFC 8446)",
+            variants: tls_psk::VARIANTS
+                .iter()
+                .map(|v| VariantInfo {
+                    name: v.name,
+                    about: v.about,
+                    sessions: v.sessions,
+                    properties: tls_psk::properties(v.early_data),
+                    expect_violated: v.expect_violated,
+                })
+                .collect(),
+        },
+        HandshakeInfo {
+            name: "ns",
+            about: "Needham-Schroeder public key and NSL: calibration of the checker \
+                    (Lowe 1996)",
+            variants: ns::VARIANTS
+                .iter()
+                .map(|v| VariantInfo {
+                    name: v.name,
+                    about: v.about,
+                    sessions: 1,
+                    properties: ns::properties(),
+                    expect_violated: v.expect_violated,
+                })
+                .collect(),
+        },
+    ]
+}
+
+/// Why a check could not start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CatalogError {
+    UnknownHandshake(String),
+    UnknownVariant { handshake: String, variant: String },
+}
+
+impl std::fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = |v: Vec<&str>| v.join(", ");
+        match self {
+            CatalogError::UnknownHandshake(h) => write!(
+                f,
+                "unknown handshake '{h}' (known: {})",
+                list(handshakes().iter().map(|h| h.name).collect())
+            ),
+            CatalogError::UnknownVariant { handshake, variant } => {
+                let known = handshakes()
+                    .into_iter()
+                    .find(|h| h.name == handshake)
+                    .map(|h| h.variants.iter().map(|v| v.name).collect::<Vec<_>>())
+                    .unwrap_or_default();
+                write!(f, "unknown variant '{variant}' of {handshake} (known: {})", list(known))
+            }
+        }
+    }
+}
+
+/// Check one variant of one handshake; `sessions` overrides the variant's default.
+pub fn run(
+    handshake: &str,
+    variant: &str,
+    sessions: Option<usize>,
+    opts: &RunOptions,
+) -> Result<Report, CatalogError> {
+    let unknown_variant = || CatalogError::UnknownVariant {
+        handshake: handshake.into(),
+        variant: variant.into(),
+    };
+    match handshake {
+        "tls-psk" => {
+            let v = tls_psk::variant(variant).ok_or_else(unknown_variant)?;
+            Ok(check(tls_psk::model(v, sessions.unwrap_or(v.sessions)), opts))
+        }
+        "ns" => {
+            let v = ns::variant(variant).ok_or_else(unknown_variant)?;
+            Ok(check(ns::model(v, sessions.unwrap_or(1)), opts))
+        }
+        other => Err(CatalogError::UnknownHandshake(other.into())),
+    }
+}

@@ -1,0 +1,11 @@
+//! The msgin5g model: symbolic terms, the Dolev-Yao attacker, the role machines of every
+//! handshake (generic over the crypto backend) and one Stateright model per handshake.
+//! See DESIGN.md for the pattern.
+
+pub mod attacker;
+pub mod backend;
+pub mod catalog;
+pub mod harness;
+pub mod ns;
+pub mod term;
+pub mod tls_psk;

@@ -1,0 +1,297 @@
+//! Needham-Schroeder public key (1978) and Lowe's fix (NSL, 1996): the calibration model.
+//! Classic benchmark of explicit-state security checkers: the checker must find Lowe's
+//! man-in-the-middle attack on `default` and nothing on `lowe`.
+//!
+//! ```text
+//! 1. A -> B: {Na, A}pk(B)
+//! 2. B -> A: {Na, Nb}pk(A)        (NSL: {Na, Nb, B}pk(A))
+//! 3. A -> B: {Nb}pk(B)
+//! ```
+//! The scenario: A initiates with a peer the attacker picks (B, or the dishonest E), B
+//! responds. Not a handshake of the product, so its roles use the symbolic backend only.
+
+use crate::attacker::Knowledge;
+use crate::backend::{Backend, Fresh, PkeBackend, Symbolic};
+use crate::harness::{AgentInfo, DyModel, Instance, Output, Protocol, Reject, Scenario, Status};
+use crate::term::{self, Sort, Term, TermId};
+use properties::{Agent, Agents, Claim, Event, Kind, Property};
+
+/// B authenticates A (B commits on message 3).
+pub const INITIATOR_AUTH: Claim = 0;
+/// A authenticates B (A commits on message 2).
+pub const RESPONDER_AUTH: Claim = 1;
+pub const NONCES: Claim = 2;
+pub const CLAIMS: &[&str] = &["initiator_auth", "responder_auth", "nonces"];
+
+#[derive(Clone, Copy, Debug)]
+pub struct Variant {
+    pub name: &'static str,
+    pub about: &'static str,
+    /// Lowe's fix: the responder's name in message 2.
+    pub lowe: bool,
+    pub expect_violated: &'static [&'static str],
+}
+
+pub const VARIANTS: &[Variant] = &[
+    Variant {
+        name: "default",
+        about: "The 1978 protocol. Expected: Lowe's attack (A talks to the dishonest E, who \
+                replays A's nonce to B as A): initiator_auth weak agreement and above \
+                violated, nonce secrecy violated.",
+        lowe: false,
+        expect_violated: &[
+            "initiator_auth_weak_agreement",
+            "initiator_auth_non_injective_agreement",
+            "initiator_auth_injective_agreement",
+            "nonce_secrecy",
+        ],
+    },
+    Variant {
+        name: "lowe",
+        about: "NSL: message 2 names the responder. Expected: every property holds.",
+        lowe: true,
+        expect_violated: &[],
+    },
+];
+
+pub fn variant(name: &str) -> Option<&'static Variant> {
+    VARIANTS.iter().find(|v| v.name == name)
+}
+
+pub fn properties() -> Vec<Property> {
+    let p = |name, kind, claim| Property { name, kind, claim };
+    vec![
+        p("nonce_secrecy", Kind::Secrecy, NONCES),
+        p("initiator_auth_aliveness", Kind::Aliveness, INITIATOR_AUTH),
+        p("initiator_auth_weak_agreement", Kind::WeakAgreement, INITIATOR_AUTH),
+        p("initiator_auth_non_injective_agreement", Kind::NonInjectiveAgreement, INITIATOR_AUTH),
+        p("initiator_auth_injective_agreement", Kind::InjectiveAgreement, INITIATOR_AUTH),
+        p("responder_auth_aliveness", Kind::Aliveness, RESPONDER_AUTH),
+        p("responder_auth_weak_agreement", Kind::WeakAgreement, RESPONDER_AUTH),
+        p("responder_auth_non_injective_agreement", Kind::NonInjectiveAgreement, RESPONDER_AUTH),
+        p("responder_auth_injective_agreement", Kind::InjectiveAgreement, RESPONDER_AUTH),
+    ]
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The initiator waits for the attacker to tell it whom to talk to.
+    InitiatorStart,
+    ExpectMessage2 { peer: Agent, na: TermId },
+    ResponderStart,
+    ExpectMessage3 { peer: Agent, na: TermId, nb: TermId },
+    Done,
+}
+
+/// What every role knows: the agents' names and public keys, its own private key.
+#[derive(Debug)]
+pub struct Config {
+    pub me: Agent,
+    pub sk: TermId,
+    pub names: Vec<TermId>,
+    pub pks: Vec<TermId>,
+    pub lowe: bool,
+}
+
+impl Config {
+    fn agent(&self, name: TermId) -> Result<Agent, Reject> {
+        self.names
+            .iter()
+            .position(|n| *n == name)
+            .map(|a| a as Agent)
+            .ok_or(Reject("unknown agent"))
+    }
+}
+
+fn fields(v: TermId) -> &'static [TermId] {
+    match v.get() {
+        Term::Tuple(f) => f,
+        _ => &[],
+    }
+}
+
+fn start(peer: TermId) -> TermId {
+    term::tuple(&[term::constant("start"), peer])
+}
+
+pub struct NeedhamSchroeder;
+
+impl Protocol for NeedhamSchroeder {
+    type Role = Role;
+    type Config = Config;
+
+    fn status(role: &Role) -> Status {
+        match role {
+            Role::Done => Status::Done,
+            _ => Status::Wait,
+        }
+    }
+
+    fn step(
+        c: &Config,
+        role: &Role,
+        input: Option<TermId>,
+        b: &mut Symbolic,
+    ) -> Result<(Role, Vec<Output<TermId>>), Reject> {
+        let m = input.ok_or(Reject("roles wait for a message"))?;
+        let me = c.names[c.me as usize];
+        let claim = |running: bool, actor, peer, claim, data| {
+            Output::Claim(if running {
+                Event::Running { actor, peer, claim, data }
+            } else {
+                Event::Commit { actor, peer, claim, data }
+            })
+        };
+        let secrets = |peer: Agent, values: [TermId; 2]| {
+            values.map(|value| {
+                Output::Claim(Event::Secret {
+                    actor: c.me,
+                    partners: Agents::of(&[c.me, peer]),
+                    claim: NONCES,
+                    value,
+                })
+            })
+        };
+        match role {
+            Role::InitiatorStart => {
+                let [tag, peer] = fields(m) else { return Err(Reject("expected start")) };
+                if *tag != term::constant("start") {
+                    return Err(Reject("expected start"));
+                }
+                let peer = c.agent(*peer)?;
+                if peer == c.me {
+                    return Err(Reject("no session with oneself"));
+                }
+                let na = b.fresh(Fresh::Nonce("na"));
+                // 1. A -> B: {Na, A}pk(B)
+                let msg1 = b.tuple(&[&na, &me]);
+                let msg1 = b.pk_encrypt(&c.pks[peer as usize], &msg1);
+                Ok((Role::ExpectMessage2 { peer, na }, vec![Output::Send(msg1)]))
+            }
+            Role::ExpectMessage2 { peer, na } => {
+                let pt = b.pk_decrypt(&c.sk, &m).ok_or(Reject("not for me"))?;
+                let nb = match (fields(pt), c.lowe) {
+                    ([n, nb], false) if n == na => *nb,
+                    // NSL: the responder's name must be the intended peer.
+                    ([n, nb, name], true) if n == na && *name == c.names[*peer as usize] => *nb,
+                    _ => return Err(Reject("message 2 does not match")),
+                };
+                if nb.sort() != Some(Sort::Nonce) {
+                    return Err(Reject("message 2: not a nonce"));
+                }
+                let data = b.tuple(&[na, &nb]);
+                let mut out = vec![
+                    claim(false, c.me, *peer, RESPONDER_AUTH, data),
+                    claim(true, c.me, *peer, INITIATOR_AUTH, data),
+                ];
+                out.extend(secrets(*peer, [*na, nb]));
+                // 3. A -> B: {Nb}pk(B)
+                out.push(Output::Send(b.pk_encrypt(&c.pks[*peer as usize], &nb)));
+                Ok((Role::Done, out))
+            }
+            Role::ResponderStart => {
+                let pt = b.pk_decrypt(&c.sk, &m).ok_or(Reject("not for me"))?;
+                let [na, name] = fields(pt) else { return Err(Reject("message 1")) };
+                if na.sort() != Some(Sort::Nonce) {
+                    return Err(Reject("message 1: not a nonce"));
+                }
+                let peer = c.agent(*name)?;
+                let nb = b.fresh(Fresh::Nonce("nb"));
+                let data = b.tuple(&[na, &nb]);
+                // 2. B -> A: {Na, Nb}pk(A)   (NSL: {Na, Nb, B}pk(A))
+                let msg2 = if c.lowe { b.tuple(&[na, &nb, &me]) } else { data };
+                let msg2 = b.pk_encrypt(&c.pks[peer as usize], &msg2);
+                Ok((
+                    Role::ExpectMessage3 { peer, na: *na, nb },
+                    vec![claim(true, c.me, peer, RESPONDER_AUTH, data), Output::Send(msg2)],
+                ))
+            }
+            Role::ExpectMessage3 { peer, na, nb } => {
+                if b.pk_decrypt(&c.sk, &m) != Some(*nb) {
+                    return Err(Reject("message 3 does not match"));
+                }
+                let data = b.tuple(&[na, nb]);
+                let mut out = vec![claim(false, c.me, *peer, INITIATOR_AUTH, data)];
+                out.extend(secrets(*peer, [*na, *nb]));
+                Ok((Role::Done, out))
+            }
+            Role::Done => Err(Reject("done")),
+        }
+    }
+
+    fn forge(c: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
+        let nonces: Vec<TermId> = know.atoms(Sort::Nonce).collect();
+        let own_pk = c.pks[c.me as usize];
+        match role {
+            Role::InitiatorStart => {
+                let others = c.names.iter().enumerate().filter(|(a, _)| *a != c.me as usize);
+                out.extend(others.map(|(_, n)| start(*n)));
+            }
+            Role::ExpectMessage2 { peer, na } => {
+                for nb in &nonces {
+                    let pt = if c.lowe {
+                        b.tuple(&[na, nb, &c.names[*peer as usize]])
+                    } else {
+                        b.tuple(&[na, nb])
+                    };
+                    out.push(b.pk_encrypt(&own_pk, &pt));
+                }
+            }
+            Role::ResponderStart => {
+                for na in &nonces {
+                    for name in &c.names {
+                        let pt = b.tuple(&[na, name]);
+                        out.push(b.pk_encrypt(&own_pk, &pt));
+                    }
+                }
+            }
+            Role::ExpectMessage3 { nb, .. } => out.push(b.pk_encrypt(&own_pk, nb)),
+            Role::Done => {}
+        }
+    }
+
+    fn describe(msg: TermId) -> String {
+        format!("{}", term::Shown(msg, 3))
+    }
+}
+
+/// The calibration scenario: `sessions` initiator sessions of A (peer picked by the
+/// attacker among B and E) and `sessions` responder sessions of B.
+pub fn model(v: &Variant, sessions: usize) -> DyModel<NeedhamSchroeder> {
+    let names: Vec<TermId> = ["A", "B", "E"]
+        .iter()
+        .map(|n| term::atom(Sort::Agent, n, 0))
+        .collect();
+    let sks: Vec<TermId> = ["sk_A", "sk_B", "sk_E"]
+        .iter()
+        .map(|n| term::atom(Sort::Key, n, 0))
+        .collect();
+    let pks: Vec<TermId> = sks.iter().map(|sk| term::pk(*sk)).collect();
+    let cfg = |me: Agent| Config {
+        me,
+        sk: sks[me as usize],
+        names: names.clone(),
+        pks: pks.clone(),
+        lowe: v.lowe,
+    };
+    let agents = ["A", "B", "E"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| AgentInfo { name, honest: i < 2, long_term: vec![sks[i]] })
+        .collect();
+    let mut instances = Vec::new();
+    for _ in 0..sessions {
+        instances.push(Instance { agent: 0, role: "initiator", cfg: cfg(0), init: Role::InitiatorStart });
+        instances.push(Instance { agent: 1, role: "responder", cfg: cfg(1), init: Role::ResponderStart });
+    }
+    let mut initial_knowledge = pks.clone();
+    initial_knowledge.push(term::atom(Sort::Nonce, "attacker_nonce", 0));
+    DyModel {
+        handshake: "ns",
+        variant: v.name,
+        scenario: Scenario { agents, instances, initial_knowledge, revealable: vec![] },
+        properties: properties(),
+        expect_violated: v.expect_violated.to_vec(),
+        claims: CLAIMS,
+    }
+}

@@ -1,0 +1,404 @@
+//! Symbolic terms, hash-consed.
+//!
+//! Every term is interned once in a process-wide table and named by a `TermId` (a `u32`):
+//! a role state or the attacker's knowledge holds ids, so states stay small and cheap to
+//! hash and compare. Interning is canonical: building the same term twice gives the same id,
+//! and the one equational theory we need, Diffie-Hellman exponentiation
+//! `(g^a)^b = (g^b)^a`, is normalised at construction (exponents kept as a sorted list), so
+//! equal terms modulo the theory have equal ids. Concatenation is normalised to be
+//! associative, like byte strings.
+//!
+//! Terms are immortal: the table only grows, which keeps lookups lock-free on the fast path
+//! (each thread keeps a private copy of the part of the table it has seen).
+
+use rustc_hash::FxHashMap;
+use std::cell::RefCell;
+use std::fmt;
+use std::sync::{LazyLock, RwLock};
+
+/// A term, by its interned id.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TermId(u32);
+
+/// What an atom is; decides what the attacker may put in a typed message field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Sort {
+    /// Agent names: public.
+    Agent,
+    /// Constants (labels, message tags, PSK identities): public.
+    Const,
+    /// Fresh nonces and randoms.
+    Nonce,
+    /// Long-term and fresh symmetric keys, private keys.
+    Key,
+    /// Diffie-Hellman secret exponents.
+    DhSecret,
+}
+
+impl Sort {
+    pub fn is_public(self) -> bool {
+        matches!(self, Sort::Agent | Sort::Const)
+    }
+}
+
+/// A symbolic term. Sub-terms are ids.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum Term {
+    /// A name: `session` distinguishes fresh values of different role instances.
+    Atom {
+        sort: Sort,
+        name: &'static str,
+        session: u16,
+    },
+    /// A structured message (fields in order).
+    Tuple(Box<[TermId]>),
+    /// Byte-string concatenation, flattened (associative).
+    Concat(Box<[TermId]>),
+    Hash(TermId),
+    Hmac {
+        key: TermId,
+        msg: TermId,
+    },
+    /// HKDF-Extract(salt, IKM), RFC 5869.
+    Extract {
+        salt: TermId,
+        ikm: TermId,
+    },
+    /// HKDF-Expand-Label(Secret, Label, Context, Length), RFC 8446 section 7.1 (the length is
+    /// implied by the label in this model). Also stands for the 3GPP KDF with `label` as FC.
+    ExpandLabel {
+        secret: TermId,
+        label: TermId,
+        context: TermId,
+    },
+    /// Authenticated encryption; opening needs `key`.
+    Aead {
+        key: TermId,
+        nonce: TermId,
+        ad: TermId,
+        pt: TermId,
+    },
+    /// The public key of private key `sk`.
+    Pk(TermId),
+    /// Public-key encryption under `pk`; opening needs the private key.
+    AEnc {
+        pk: TermId,
+        msg: TermId,
+    },
+    /// A signature with private key `sk`; reveals `msg`, checked with `pk(sk)`.
+    Sign {
+        sk: TermId,
+        msg: TermId,
+    },
+    /// `g` raised to the product of `exps` (sorted, non-empty): DH values.
+    Exp(Box<[TermId]>),
+}
+
+struct Table {
+    ids: FxHashMap<&'static Term, TermId>,
+    terms: Vec<&'static Term>,
+}
+
+static TABLE: LazyLock<RwLock<Table>> = LazyLock::new(|| {
+    RwLock::new(Table {
+        ids: FxHashMap::default(),
+        terms: Vec::new(),
+    })
+});
+
+thread_local! {
+    /// This thread's copy of (a prefix of) the table; terms never change, so a copy is
+    /// always valid and the shared lock is taken only for terms this thread has not seen.
+    static LOCAL: RefCell<(FxHashMap<&'static Term, TermId>, Vec<&'static Term>)> =
+        RefCell::new((FxHashMap::default(), Vec::new()));
+}
+
+fn sync_local(local: &mut (FxHashMap<&'static Term, TermId>, Vec<&'static Term>), t: &Table) {
+    for (i, term) in t.terms.iter().enumerate().skip(local.1.len()) {
+        local.0.insert(term, TermId(i as u32));
+        local.1.push(term);
+    }
+}
+
+/// Intern a term (without normalisation: use the constructors below).
+fn intern(term: Term) -> TermId {
+    LOCAL.with_borrow_mut(|local| {
+        if let Some(id) = local.0.get(&term) {
+            return *id;
+        }
+        let id = {
+            let mut t = TABLE.write().expect("term table poisoned");
+            match t.ids.get(&term) {
+                Some(id) => *id,
+                None => {
+                    let id = TermId(u32::try_from(t.terms.len()).expect("term table overflow"));
+                    let leaked: &'static Term = Box::leak(Box::new(term));
+                    t.ids.insert(leaked, id);
+                    t.terms.push(leaked);
+                    id
+                }
+            }
+        };
+        sync_local(local, &TABLE.read().expect("term table poisoned"));
+        id
+    })
+}
+
+impl TermId {
+    /// The term this id names.
+    pub fn get(self) -> &'static Term {
+        let i = self.0 as usize;
+        LOCAL.with_borrow_mut(|local| {
+            if i >= local.1.len() {
+                sync_local(local, &TABLE.read().expect("term table poisoned"));
+            }
+            local.1[i]
+        })
+    }
+
+    pub fn index(self) -> u32 {
+        self.0
+    }
+
+    /// The atom's sort, if this is an atom.
+    pub fn sort(self) -> Option<Sort> {
+        match self.get() {
+            Term::Atom { sort, .. } => Some(*sort),
+            _ => None,
+        }
+    }
+}
+
+// ---- constructors (the only way to build terms: they normalise) ----
+
+pub fn atom(sort: Sort, name: &'static str, session: u16) -> TermId {
+    intern(Term::Atom {
+        sort,
+        name,
+        session,
+    })
+}
+pub fn constant(name: &'static str) -> TermId {
+    atom(Sort::Const, name, 0)
+}
+pub fn tuple(items: &[TermId]) -> TermId {
+    intern(Term::Tuple(items.into()))
+}
+/// Concatenation; nested concatenations are flattened so that it is associative.
+pub fn concat(items: &[TermId]) -> TermId {
+    let mut flat = Vec::with_capacity(items.len() + 4);
+    for &i in items {
+        match i.get() {
+            Term::Concat(inner) => flat.extend_from_slice(inner),
+            _ => flat.push(i),
+        }
+    }
+    if flat.len() == 1 {
+        return flat[0];
+    }
+    intern(Term::Concat(flat.into()))
+}
+pub fn hash(msg: TermId) -> TermId {
+    intern(Term::Hash(msg))
+}
+pub fn hmac(key: TermId, msg: TermId) -> TermId {
+    intern(Term::Hmac { key, msg })
+}
+pub fn extract(salt: TermId, ikm: TermId) -> TermId {
+    intern(Term::Extract { salt, ikm })
+}
+pub fn expand_label(secret: TermId, label: TermId, context: TermId) -> TermId {
+    intern(Term::ExpandLabel {
+        secret,
+        label,
+        context,
+    })
+}
+pub fn aead(key: TermId, nonce: TermId, ad: TermId, pt: TermId) -> TermId {
+    intern(Term::Aead { key, nonce, ad, pt })
+}
+pub fn pk(sk: TermId) -> TermId {
+    intern(Term::Pk(sk))
+}
+pub fn aenc(pk: TermId, msg: TermId) -> TermId {
+    intern(Term::AEnc { pk, msg })
+}
+pub fn sign(sk: TermId, msg: TermId) -> TermId {
+    intern(Term::Sign { sk, msg })
+}
+/// `g^x` for a secret exponent `x`.
+pub fn dh_public(x: TermId) -> TermId {
+    intern(Term::Exp(Box::new([x])))
+}
+/// `base^x`, where `base` is `g` raised to some exponents: `(g^a)^b = g^(a*b) = (g^b)^a`.
+/// `None` if `base` is not a DH value (the typed model has no other group elements).
+pub fn dh_exp(base: TermId, x: TermId) -> Option<TermId> {
+    match base.get() {
+        Term::Exp(exps) => {
+            let mut e = exps.to_vec();
+            let at = e.partition_point(|y| *y <= x);
+            e.insert(at, x);
+            Some(intern(Term::Exp(e.into())))
+        }
+        _ => None,
+    }
+}
+
+impl fmt::Debug for TermId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", Shown(*self, 3))
+    }
+}
+
+/// A term printed with nesting cut at a depth (TLS transcripts are deep).
+pub struct Shown(pub TermId, pub usize);
+
+impl fmt::Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Shown(t, depth) = *self;
+        let sub = |x: TermId| Shown(x, depth.saturating_sub(1));
+        let list = |f: &mut fmt::Formatter<'_>, items: &[TermId], sep: &str| {
+            for (i, x) in items.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(sep)?;
+                }
+                write!(f, "{}", sub(*x))?;
+            }
+            Ok(())
+        };
+        let term = t.get();
+        if depth == 0 && !matches!(term, Term::Atom { .. }) {
+            return f.write_str("…");
+        }
+        match term {
+            Term::Atom {
+                sort: Sort::Agent | Sort::Const | Sort::Key,
+                name,
+                ..
+            } => f.write_str(name),
+            Term::Atom { name, session, .. } => write!(f, "{name}#{session}"),
+            Term::Tuple(items) => {
+                f.write_str("<")?;
+                list(f, items, ", ")?;
+                f.write_str(">")
+            }
+            Term::Concat(items) => list(f, items, "||"),
+            Term::Hash(m) => write!(f, "h({})", sub(*m)),
+            Term::Hmac { key, msg } => write!(f, "hmac({}, {})", sub(*key), sub(*msg)),
+            Term::Extract { salt, ikm } => write!(f, "extract({}, {})", sub(*salt), sub(*ikm)),
+            Term::ExpandLabel {
+                secret,
+                label,
+                context,
+            } => write!(f, "expand({}, {}, {})", sub(*secret), sub(*label), sub(*context)),
+            Term::Aead { key, pt, .. } => write!(f, "aead{{{}}}{}", sub(*pt), sub(*key)),
+            Term::Pk(sk) => write!(f, "pk({})", sub(*sk)),
+            Term::AEnc { pk, msg } => write!(f, "{{{}}}{}", sub(*msg), sub(*pk)),
+            Term::Sign { sk, msg } => write!(f, "sig({}, {})", sub(*sk), sub(*msg)),
+            Term::Exp(exps) => {
+                f.write_str("g^")?;
+                if exps.len() > 1 {
+                    f.write_str("(")?;
+                    list(f, exps, "*")?;
+                    f.write_str(")")
+                } else {
+                    list(f, exps, "*")
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn nonce(i: u16) -> TermId {
+        atom(Sort::Nonce, "n", i)
+    }
+    fn secret(i: u16) -> TermId {
+        atom(Sort::DhSecret, "x", i)
+    }
+
+    /// A random term shape built twice must intern to one id.
+    #[derive(Clone, Debug)]
+    enum Shape {
+        Leaf(u16),
+        Tuple(Vec<Shape>),
+        Hash(Box<Shape>),
+        Hmac(Box<Shape>, Box<Shape>),
+        Aead(Box<Shape>, Box<Shape>),
+    }
+
+    fn build(s: &Shape) -> TermId {
+        match s {
+            Shape::Leaf(i) => nonce(*i),
+            Shape::Tuple(items) => tuple(&items.iter().map(build).collect::<Vec<_>>()),
+            Shape::Hash(m) => hash(build(m)),
+            Shape::Hmac(k, m) => hmac(build(k), build(m)),
+            Shape::Aead(k, m) => aead(build(k), constant("n"), constant("ad"), build(m)),
+        }
+    }
+
+    fn shape() -> impl Strategy<Value = Shape> {
+        (0u16..4).prop_map(Shape::Leaf).prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Shape::Tuple),
+                inner.clone().prop_map(|m| Shape::Hash(Box::new(m))),
+                (inner.clone(), inner.clone()).prop_map(|(k, m)| Shape::Hmac(Box::new(k), Box::new(m))),
+                (inner.clone(), inner).prop_map(|(k, m)| Shape::Aead(Box::new(k), Box::new(m))),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn interning_is_canonical(s in shape()) {
+            let a = build(&s);
+            let b = build(&s);
+            prop_assert_eq!(a, b);
+            prop_assert_eq!(a.get(), b.get());
+        }
+
+        #[test]
+        fn distinct_shapes_get_distinct_ids(s in shape(), t in shape()) {
+            prop_assert_eq!(build(&s) == build(&t), format!("{s:?}") == format!("{t:?}"));
+        }
+
+        #[test]
+        fn dh_commutes(xs in prop::collection::vec(0u16..5, 1..4), seed in any::<u64>()) {
+            // Raise g to the exponents in two different orders.
+            let mut order = xs.clone();
+            let k = (seed as usize) % order.len();
+            order.rotate_left(k);
+            order.reverse();
+            let pow = |es: &[u16]| {
+                es[1..].iter().fold(dh_public(secret(es[0])), |acc, e| dh_exp(acc, secret(*e)).unwrap())
+            };
+            prop_assert_eq!(pow(&xs), pow(&order));
+        }
+
+        #[test]
+        fn concat_is_associative(a in 0u16..4, b in 0u16..4, c in 0u16..4) {
+            let (a, b, c) = (nonce(a), nonce(b), nonce(c));
+            prop_assert_eq!(concat(&[concat(&[a, b]), c]), concat(&[a, concat(&[b, c])]));
+        }
+    }
+
+    #[test]
+    fn interning_from_two_threads_agrees() {
+        let here = tuple(&[nonce(90), hash(nonce(91))]);
+        let there = std::thread::spawn(|| tuple(&[nonce(90), hash(nonce(91))]))
+            .join()
+            .unwrap();
+        assert_eq!(here, there);
+    }
+
+    #[test]
+    fn printing_cuts_depth() {
+        let t = hash(hash(hash(hash(nonce(1)))));
+        assert_eq!(Shown(t, 2).to_string(), "h(h(…))");
+        assert_eq!(Shown(dh_exp(dh_public(secret(1)), secret(2)).unwrap(), 3).to_string(), "g^(x#1*x#2)");
+    }
+}

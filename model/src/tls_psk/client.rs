@@ -1,0 +1,289 @@
+//! The 5GMSGS client's TLS 1.3 PSK role (RFC 8446 section 2.2; solution #5 over MSGin5G-1),
+//! one state per message it waits for.
+
+use super::messages::{
+    open_application_data, open_handshake, ClientHello, ContentType, Handshake, PskMode,
+    ServerHello, TlsCodec,
+};
+use super::schedule::{self as ks, TrafficKeys};
+use super::{claim_data, CLIENT_AUTH, EARLY_DATA_AUTH, SERVER_AUTH, SESSION_KEY};
+use crate::backend::Fresh;
+use crate::harness::{Output, Reject};
+use properties::{Agent, Agents, Event};
+
+#[derive(Clone, Debug)]
+pub struct ClientConfig<V> {
+    pub me: Agent,
+    /// The server this client means to talk to.
+    pub peer: Agent,
+    pub psk: V,
+    pub identity: V,
+    pub mode: PskMode,
+    /// Send 0-RTT application data (RFC 8446 section 4.2.10).
+    pub early_data: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Client<V> {
+    Start,
+    ExpectServerHello {
+        random: V,
+        dh: Option<V>,
+        /// The encoded ClientHello: the transcript so far.
+        ch: V,
+        early: V,
+        /// client_early_traffic_secret, when 0-RTT data was sent.
+        c_e: Option<V>,
+    },
+    ExpectEncryptedExtensions {
+        transcript: V,
+        hs: V,
+        c_hs: V,
+        s_hs: V,
+        c_e: Option<V>,
+        random: V,
+        server_random: V,
+    },
+    ExpectFinished {
+        transcript: V,
+        hs: V,
+        c_hs: V,
+        s_hs: V,
+        /// Set when the server accepted 0-RTT: EndOfEarlyData is due under this secret.
+        c_e: Option<V>,
+        random: V,
+        server_random: V,
+    },
+    ExpectApplicationData {
+        s_ap: V,
+    },
+    Done,
+}
+
+/// The ClientHello for these parameters, encoded, with its binder over the truncated
+/// message (RFC 8446 section 4.2.11.2), or with `binder` as given.
+pub fn client_hello<B: TlsCodec>(
+    b: &mut B,
+    early: &B::Value,
+    mut ch: ClientHello<B::Value>,
+    binder: Option<B::Value>,
+) -> B::Value {
+    ch.binder = None;
+    let binder = binder.unwrap_or_else(|| {
+        let truncated = b.encode(&Handshake::ClientHello(ch.clone()));
+        ks::binder(b, early, &truncated)
+    });
+    ch.binder = Some(binder);
+    b.encode(&Handshake::ClientHello(ch))
+}
+
+impl<V: Clone> ClientConfig<V> {
+    /// Claim events carry the PSK identity, both randoms and the application traffic keys.
+    fn running_or_commit(&self, running: bool, claim: u8, data: V) -> Output<V> {
+        let (actor, peer) = (self.me, self.peer);
+        Output::Claim(if running {
+            Event::Running {
+                actor,
+                peer,
+                claim,
+                data,
+            }
+        } else {
+            Event::Commit {
+                actor,
+                peer,
+                claim,
+                data,
+            }
+        })
+    }
+}
+
+impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
+    pub fn step<B: TlsCodec<Value = V>>(
+        &self,
+        cfg: &ClientConfig<V>,
+        input: Option<&V>,
+        b: &mut B,
+    ) -> Result<(Self, Vec<Output<V>>), Reject> {
+        let mut out = Vec::new();
+        let next = match (self, input) {
+            // Flight 1: ClientHello (+ 0-RTT data).
+            (Client::Start, None) => {
+                let random = b.fresh(Fresh::Nonce("client_random"));
+                let dh = match cfg.mode {
+                    PskMode::PskDheKe => Some(b.fresh(Fresh::DhSecret("client_dh"))),
+                    PskMode::PskKe => None,
+                };
+                let key_share = dh.as_ref().map(|x| b.dh_public(x));
+                let early = ks::early_secret(b, &cfg.psk);
+                let hello = ClientHello {
+                    random: random.clone(),
+                    key_share,
+                    mode: cfg.mode,
+                    early_data: cfg.early_data,
+                    identity: cfg.identity.clone(),
+                    binder: None,
+                };
+                let ch = client_hello(b, &early, hello, None);
+                out.push(Output::Send(b.plaintext_record(&ch)));
+                let c_e = cfg.early_data.then(|| {
+                    // Section 4.2.10: 0-RTT data under client_early_traffic_secret.
+                    let c_e = ks::client_early_traffic_secret(b, &early, &ch);
+                    let keys = ks::traffic_keys(b, &c_e);
+                    let payload = b.fresh(Fresh::Nonce("early_data"));
+                    let data = b.tuple(&[&cfg.identity, &random, &payload]);
+                    out.push(cfg.running_or_commit(true, EARLY_DATA_AUTH, data));
+                    out.push(Output::Send(b.seal_record(
+                        &keys,
+                        0,
+                        ContentType::ApplicationData,
+                        &payload,
+                    )));
+                    c_e
+                });
+                Client::ExpectServerHello {
+                    random,
+                    dh,
+                    ch,
+                    early,
+                    c_e,
+                }
+            }
+            (
+                Client::ExpectServerHello {
+                    random,
+                    dh,
+                    ch,
+                    early,
+                    c_e,
+                },
+                Some(record),
+            ) => {
+                let sh_bytes = b.plaintext_content(record)?;
+                let Handshake::ServerHello(ServerHello {
+                    random: server_random,
+                    key_share,
+                }) = b.decode(&sh_bytes)?
+                else {
+                    return Err(Reject("expected ServerHello"));
+                };
+                // Section 4.2.9: the server must use the offered mode.
+                let dhe = match (dh, key_share) {
+                    (Some(x), Some(y)) => {
+                        Some(b.dh_shared(x, &y).ok_or(Reject("ServerHello key_share"))?)
+                    }
+                    (None, None) => None,
+                    _ => return Err(Reject("ServerHello key_share does not match the PSK mode")),
+                };
+                let transcript = b.concat(&[ch, &sh_bytes]);
+                let hs = ks::handshake_secret(b, early, dhe.as_ref());
+                let (c_hs, s_hs) = ks::traffic_secrets(b, &hs, ks::HANDSHAKE_TRAFFIC, &transcript);
+                Client::ExpectEncryptedExtensions {
+                    transcript,
+                    hs,
+                    c_hs,
+                    s_hs,
+                    c_e: c_e.clone(),
+                    random: random.clone(),
+                    server_random,
+                }
+            }
+            (
+                Client::ExpectEncryptedExtensions {
+                    transcript,
+                    hs,
+                    c_hs,
+                    s_hs,
+                    c_e,
+                    random,
+                    server_random,
+                },
+                Some(record),
+            ) => {
+                let keys = ks::traffic_keys(b, s_hs);
+                let (msg, ee) = open_handshake(b, &keys, 0, record)?;
+                let Handshake::EncryptedExtensions { early_data } = msg else {
+                    return Err(Reject("expected EncryptedExtensions"));
+                };
+                if early_data && c_e.is_none() {
+                    return Err(Reject("early_data accepted but not offered"));
+                }
+                Client::ExpectFinished {
+                    transcript: b.concat(&[transcript, &ee]),
+                    hs: hs.clone(),
+                    c_hs: c_hs.clone(),
+                    s_hs: s_hs.clone(),
+                    c_e: if early_data { c_e.clone() } else { None },
+                    random: random.clone(),
+                    server_random: server_random.clone(),
+                }
+            }
+            (
+                Client::ExpectFinished {
+                    transcript,
+                    hs,
+                    c_hs,
+                    s_hs,
+                    c_e,
+                    random,
+                    server_random,
+                },
+                Some(record),
+            ) => {
+                let keys = ks::traffic_keys(b, s_hs);
+                let (msg, fin) = open_handshake(b, &keys, 1, record)?;
+                let Handshake::Finished(vd) = msg else {
+                    return Err(Reject("expected Finished"));
+                };
+                if !ks::verify_finished(b, s_hs, transcript, &vd) {
+                    return Err(Reject("server Finished does not verify (decrypt_error)"));
+                }
+                let mut transcript = b.concat(&[transcript, &fin]);
+                let ms = ks::master_secret(b, hs);
+                let (c_ap, s_ap) = ks::traffic_secrets(b, &ms, ks::APPLICATION_TRAFFIC, &transcript);
+                let data = claim_data(b, &cfg.identity, random, server_random, &c_ap, &s_ap);
+                out.push(cfg.running_or_commit(false, SERVER_AUTH, data.clone()));
+                if let Some(c_e) = c_e {
+                    // Section 4.5: EndOfEarlyData under the early traffic keys.
+                    let eoed = b.encode(&Handshake::EndOfEarlyData);
+                    let keys = ks::traffic_keys(b, c_e);
+                    out.push(Output::Send(b.seal_record(&keys, 1, ContentType::Handshake, &eoed)));
+                    transcript = b.concat(&[&transcript, &eoed]);
+                }
+                out.push(cfg.running_or_commit(true, CLIENT_AUTH, data));
+                let vd = ks::finished(b, c_hs, &transcript);
+                let fin = b.encode(&Handshake::Finished(vd));
+                let keys = ks::traffic_keys(b, c_hs);
+                out.push(Output::Send(b.seal_record(&keys, 0, ContentType::Handshake, &fin)));
+                let partners = Agents::of(&[cfg.me, cfg.peer]);
+                for key in [&c_ap, &s_ap] {
+                    out.push(Output::Claim(Event::Secret {
+                        actor: cfg.me,
+                        partners,
+                        claim: SESSION_KEY,
+                        value: key.clone(),
+                    }));
+                }
+                let payload = b.fresh(Fresh::Nonce("client_data"));
+                let keys = ks::traffic_keys(b, &c_ap);
+                out.push(Output::Send(b.seal_record(
+                    &keys,
+                    0,
+                    ContentType::ApplicationData,
+                    &payload,
+                )));
+                Client::ExpectApplicationData { s_ap }
+            }
+            (Client::ExpectApplicationData { s_ap }, Some(record)) => {
+                let keys: TrafficKeys<V> = ks::traffic_keys(b, s_ap);
+                open_application_data(b, &keys, 0, record)?;
+                Client::Done
+            }
+            (Client::Start, Some(_)) => return Err(Reject("client has not started")),
+            (Client::Done, _) => return Err(Reject("connection closed")),
+            (_, None) => return Err(Reject("waiting for a message")),
+        };
+        Ok((next, out))
+    }
+}

@@ -1,0 +1,403 @@
+//! TLS 1.3 with an external PSK between the 5GMSGS client and the MSGin5G server over
+//! MSGin5G-1: key issue #2, solution #5 (`seeds/004`: mandatory to support when the UE has a
+//! SEAL client; the PSK is provisioned by SEAL key management).
+//!
+//! RFC 8446 sections 2.2 (resumption and PSK), 4.2.9 (psk_key_exchange_modes), 4.2.10
+//! (early data), 4.2.11 (pre_shared_key and binders), 7.1 (key schedule). The roles in
+//! `client` and `server` are generic over the backend: the model runs them on `Symbolic`,
+//! the reference crate on real crypto.
+
+pub mod client;
+pub mod messages;
+pub mod schedule;
+pub mod server;
+
+use crate::attacker::Knowledge;
+use crate::backend::{Backend, Symbolic};
+use crate::harness::{AgentInfo, DyModel, Instance, Output, Protocol, Reject, Scenario, Status};
+use crate::term::{self, Sort, TermId};
+use client::{client_hello, Client, ClientConfig};
+use messages::{ClientHello, ContentType, Handshake, PskMode, ServerHello, TlsCodec};
+use properties::{Claim, Kind, Property};
+use schedule as ks;
+use server::{PskEntry, Server, ServerConfig};
+
+/// The client authenticates the server: the client commits on the server's Finished.
+pub const SERVER_AUTH: Claim = 0;
+/// The server authenticates the client: the server commits on the client's Finished.
+pub const CLIENT_AUTH: Claim = 1;
+/// The server accepts 0-RTT data as coming from the client.
+pub const EARLY_DATA_AUTH: Claim = 2;
+/// The application traffic secrets.
+pub const SESSION_KEY: Claim = 3;
+pub const CLAIMS: &[&str] = &["server_auth", "client_auth", "early_data_auth", "session_key"];
+
+/// What both sides agree on: (PSK identity, both randoms, application traffic secrets).
+pub fn claim_data<B: Backend>(
+    b: &mut B,
+    identity: &B::Value,
+    client_random: &B::Value,
+    server_random: &B::Value,
+    c_ap: &B::Value,
+    s_ap: &B::Value,
+) -> B::Value {
+    b.tuple(&[identity, client_random, server_random, c_ap, s_ap])
+}
+
+/// A named variant: the question it asks and the verdicts analysis predicts for it.
+#[derive(Clone, Copy, Debug)]
+pub struct Variant {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub mode: PskMode,
+    pub early_data: bool,
+    pub check_binder: bool,
+    /// One PSK for two agents that each act as client and as server.
+    pub shared_psk: bool,
+    /// Sessions per honest role when the user gives none.
+    pub sessions: usize,
+    pub expect_violated: &'static [&'static str],
+}
+
+const AGREEMENT_BOTH_WAYS: &[&str] = &[
+    "server_auth_aliveness",
+    "server_auth_weak_agreement",
+    "server_auth_non_injective_agreement",
+    "server_auth_injective_agreement",
+    "client_auth_aliveness",
+    "client_auth_weak_agreement",
+    "client_auth_non_injective_agreement",
+    "client_auth_injective_agreement",
+];
+
+pub const VARIANTS: &[Variant] = &[
+    Variant {
+        name: "default",
+        about: "psk_dhe_ke, one PSK per client-server pair used in one direction only, binder \
+                checked, no 0-RTT. Expected: every property holds within the bound.",
+        mode: PskMode::PskDheKe,
+        early_data: false,
+        check_binder: true,
+        shared_psk: false,
+        sessions: 2,
+        expect_violated: &[],
+    },
+    Variant {
+        name: "psk-ke",
+        about: "psk_ke (RFC 8446 section 4.2.9), no (EC)DHE: revealing the PSK after a session \
+                gives its traffic keys. Expected: session_key_forward_secrecy violated, the \
+                rest holds.",
+        mode: PskMode::PskKe,
+        early_data: false,
+        check_binder: true,
+        shared_psk: false,
+        sessions: 2,
+        expect_violated: &["session_key_forward_secrecy"],
+    },
+    Variant {
+        name: "shared-psk",
+        about: "One PSK shared by two agents that both act as client and server (RFC 8446 \
+                section 4.2.11 warns against it; the Selfie reflection attack, Drucker and \
+                Gueron 2019): the attacker reflects A's ClientHello to A's own server. \
+                Expected: agreement violated both ways at every level, secrecy holds.",
+        mode: PskMode::PskDheKe,
+        early_data: false,
+        check_binder: true,
+        shared_psk: true,
+        sessions: 1,
+        expect_violated: AGREEMENT_BOTH_WAYS,
+    },
+    Variant {
+        name: "no-binder",
+        about: "The server does not verify the PSK binder (RFC 8446 section 4.2.11.2). \
+                Expected: nothing breaks within the bound; the Finished MACs and the key \
+                schedule still bind the PSK to the transcript.",
+        mode: PskMode::PskDheKe,
+        early_data: false,
+        check_binder: false,
+        shared_psk: false,
+        sessions: 2,
+        expect_violated: &[],
+    },
+    Variant {
+        name: "no-binder-early-data",
+        about: "No binder check, with 0-RTT. Expected: as early-data (the replay), nothing \
+                more: the early traffic key is derived from the whole ClientHello, so an \
+                altered ClientHello cannot carry replayed 0-RTT data.",
+        mode: PskMode::PskDheKe,
+        early_data: true,
+        check_binder: false,
+        shared_psk: false,
+        sessions: 2,
+        expect_violated: &["early_data_injective_agreement"],
+    },
+    Variant {
+        name: "early-data",
+        about: "0-RTT application data (RFC 8446 sections 2.3, 8) without anti-replay: the \
+                attacker replays the ClientHello and its early data to a second server \
+                session. Expected: early_data_injective_agreement violated (replay), the \
+                rest holds.",
+        mode: PskMode::PskDheKe,
+        early_data: true,
+        check_binder: true,
+        shared_psk: false,
+        sessions: 2,
+        expect_violated: &["early_data_injective_agreement"],
+    },
+];
+
+pub fn variant(name: &str) -> Option<&'static Variant> {
+    VARIANTS.iter().find(|v| v.name == name)
+}
+
+/// The properties checked on a variant (early-data ones only where 0-RTT is on).
+pub fn properties(early_data: bool) -> Vec<Property> {
+    let p = |name, kind, claim| Property { name, kind, claim };
+    let mut v = vec![
+        p("session_key_secrecy", Kind::Secrecy, SESSION_KEY),
+        p("session_key_forward_secrecy", Kind::ForwardSecrecy, SESSION_KEY),
+        p("server_auth_aliveness", Kind::Aliveness, SERVER_AUTH),
+        p("server_auth_weak_agreement", Kind::WeakAgreement, SERVER_AUTH),
+        p("server_auth_non_injective_agreement", Kind::NonInjectiveAgreement, SERVER_AUTH),
+        p("server_auth_injective_agreement", Kind::InjectiveAgreement, SERVER_AUTH),
+        p("client_auth_aliveness", Kind::Aliveness, CLIENT_AUTH),
+        p("client_auth_weak_agreement", Kind::WeakAgreement, CLIENT_AUTH),
+        p("client_auth_non_injective_agreement", Kind::NonInjectiveAgreement, CLIENT_AUTH),
+        p("client_auth_injective_agreement", Kind::InjectiveAgreement, CLIENT_AUTH),
+    ];
+    if early_data {
+        v.push(p("early_data_non_injective_agreement", Kind::NonInjectiveAgreement, EARLY_DATA_AUTH));
+        v.push(p("early_data_injective_agreement", Kind::InjectiveAgreement, EARLY_DATA_AUTH));
+    }
+    v
+}
+
+/// The TLS-PSK protocol for the harness.
+pub struct TlsPsk;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    Client(Client<TermId>),
+    Server(Server<TermId>),
+}
+
+#[derive(Debug)]
+pub enum Config {
+    Client(ClientConfig<TermId>),
+    Server(ServerConfig<TermId>),
+}
+
+impl Protocol for TlsPsk {
+    type Role = Role;
+    type Config = Config;
+
+    fn status(role: &Role) -> Status {
+        match role {
+            Role::Client(Client::Start) => Status::Initiate,
+            Role::Client(Client::Done) | Role::Server(Server::Done) => Status::Done,
+            _ => Status::Wait,
+        }
+    }
+
+    fn step(
+        cfg: &Config,
+        role: &Role,
+        input: Option<TermId>,
+        b: &mut Symbolic,
+    ) -> Result<(Role, Vec<Output<TermId>>), Reject> {
+        match (cfg, role) {
+            (Config::Client(c), Role::Client(r)) => {
+                r.step(c, input.as_ref(), b).map(|(r, o)| (Role::Client(r), o))
+            }
+            (Config::Server(c), Role::Server(r)) => {
+                r.step(c, input.as_ref(), b).map(|(r, o)| (Role::Server(r), o))
+            }
+            _ => Err(Reject("role and configuration differ")),
+        }
+    }
+
+    fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
+        let nonces: Vec<TermId> = know.atoms(Sort::Nonce).collect();
+        let shares = |mode: PskMode| -> Vec<Option<TermId>> {
+            match mode {
+                PskMode::PskDheKe => know.dh_shares().into_iter().map(Some).collect(),
+                PskMode::PskKe => vec![None],
+            }
+        };
+        // An encrypted record with any known payload, when the attacker has the key.
+        let app_data = |b: &mut Symbolic, secret: TermId, seq: u64, out: &mut Vec<TermId>| {
+            let keys = ks::traffic_keys(b, &secret);
+            if know.derivable(keys.key) {
+                for p in &nonces {
+                    out.push(b.seal_record(&keys, seq, ContentType::ApplicationData, p));
+                }
+            }
+        };
+        // The record carrying the handshake message the receiver would accept.
+        let handshake = |b: &mut Symbolic, secret: TermId, seq: u64, m: Handshake<TermId>| {
+            let keys = ks::traffic_keys(b, &secret);
+            let m = b.encode(&m);
+            b.seal_record(&keys, seq, ContentType::Handshake, &m)
+        };
+        match (cfg, role) {
+            (Config::Server(c), Role::Server(Server::ExpectClientHello)) => {
+                for entry in &c.psks {
+                    // With the binder checked and the PSK unknown, only replays pass.
+                    if c.check_binder && !know.derivable(entry.psk) {
+                        continue;
+                    }
+                    let early = ks::early_secret(b, &entry.psk);
+                    let binder = (!c.check_binder).then(|| term::constant("attacker_binder"));
+                    for &random in &nonces {
+                        for key_share in shares(c.mode) {
+                            for early_data in [false, c.accept_early_data] {
+                                let ch = ClientHello {
+                                    random,
+                                    key_share,
+                                    mode: c.mode,
+                                    early_data,
+                                    identity: entry.identity,
+                                    binder: None,
+                                };
+                                out.push(client_hello(b, &early, ch, binder));
+                            }
+                        }
+                    }
+                }
+            }
+            (Config::Server(_), Role::Server(Server::ExpectEarlyData { c_e, seq, .. })) => {
+                app_data(b, *c_e, *seq, out);
+                out.push(handshake(b, *c_e, *seq, Handshake::EndOfEarlyData));
+            }
+            (Config::Server(_), Role::Server(Server::ExpectFinished { transcript, c_hs, .. })) => {
+                let vd = ks::finished(b, c_hs, transcript);
+                out.push(handshake(b, *c_hs, 0, Handshake::Finished(vd)));
+            }
+            (Config::Server(_), Role::Server(Server::ExpectApplicationData { c_ap, .. })) => {
+                app_data(b, *c_ap, 0, out);
+            }
+            (Config::Client(c), Role::Client(Client::ExpectServerHello { .. })) => {
+                for &random in &nonces {
+                    for key_share in shares(c.mode) {
+                        let sh = ServerHello { random, key_share };
+                        out.push(b.encode(&Handshake::ServerHello(sh)));
+                    }
+                }
+            }
+            (Config::Client(_), Role::Client(Client::ExpectEncryptedExtensions { s_hs, c_e, .. })) => {
+                for early_data in [false, c_e.is_some()] {
+                    out.push(handshake(b, *s_hs, 0, Handshake::EncryptedExtensions { early_data }));
+                }
+            }
+            (Config::Client(_), Role::Client(Client::ExpectFinished { transcript, s_hs, .. })) => {
+                let vd = ks::finished(b, s_hs, transcript);
+                out.push(handshake(b, *s_hs, 1, Handshake::Finished(vd)));
+            }
+            (Config::Client(_), Role::Client(Client::ExpectApplicationData { s_ap })) => {
+                app_data(b, *s_ap, 0, out);
+            }
+            _ => {}
+        }
+        out.sort();
+        out.dedup();
+    }
+
+    fn describe(msg: TermId) -> String {
+        messages::describe(msg)
+    }
+}
+
+/// The model of a variant with `sessions` sessions per honest role.
+pub fn model(v: &Variant, sessions: usize) -> DyModel<TlsPsk> {
+    let key = |name| term::atom(Sort::Key, name, 0);
+    let id = term::constant;
+    let mut agents = Vec::new();
+    let mut instances = Vec::new();
+    let server_cfg = |me, psks: Vec<PskEntry<TermId>>| {
+        Config::Server(ServerConfig {
+            me,
+            psks,
+            mode: v.mode,
+            accept_early_data: v.early_data,
+            check_binder: v.check_binder,
+        })
+    };
+    let client_cfg = |me, peer, psk, identity| {
+        Config::Client(ClientConfig {
+            me,
+            peer,
+            psk,
+            identity,
+            mode: v.mode,
+            early_data: v.early_data,
+        })
+    };
+    let mut revealable = vec![0, 1];
+    if v.shared_psk {
+        // A and B share one PSK and both act as client (to the other) and as server.
+        let psk = key("psk_AB");
+        agents.push(AgentInfo { name: "A", honest: true, long_term: vec![psk] });
+        agents.push(AgentInfo { name: "B", honest: true, long_term: vec![psk] });
+        for (me, peer) in [(0, 1), (1, 0)] {
+            for _ in 0..sessions {
+                instances.push(Instance {
+                    agent: me,
+                    role: "client",
+                    cfg: client_cfg(me, peer, psk, id("id_AB")),
+                    init: Role::Client(Client::Start),
+                });
+                let entry = PskEntry { identity: id("id_AB"), psk, peer };
+                instances.push(Instance {
+                    agent: me,
+                    role: "server",
+                    cfg: server_cfg(me, vec![entry]),
+                    init: Role::Server(Server::ExpectClientHello),
+                });
+            }
+        }
+    } else {
+        // Client C and server S share psk_CS; the dishonest E holds its own PSK with S.
+        let (psk_cs, psk_es) = (key("psk_CS"), key("psk_ES"));
+        agents.push(AgentInfo { name: "C", honest: true, long_term: vec![psk_cs] });
+        agents.push(AgentInfo { name: "S", honest: true, long_term: vec![psk_cs, psk_es] });
+        agents.push(AgentInfo { name: "E", honest: false, long_term: vec![psk_es] });
+        let table = vec![
+            PskEntry { identity: id("id_C"), psk: psk_cs, peer: 0 },
+            PskEntry { identity: id("id_E"), psk: psk_es, peer: 2 },
+        ];
+        for _ in 0..sessions {
+            instances.push(Instance {
+                agent: 0,
+                role: "client",
+                cfg: client_cfg(0, 1, psk_cs, id("id_C")),
+                init: Role::Client(Client::Start),
+            });
+        }
+        for _ in 0..sessions {
+            instances.push(Instance {
+                agent: 1,
+                role: "server",
+                cfg: server_cfg(1, table.clone()),
+                init: Role::Server(Server::ExpectClientHello),
+            });
+        }
+        revealable = vec![0, 1];
+    }
+    let attacker = [
+        term::atom(Sort::Nonce, "attacker_nonce", 0),
+        term::atom(Sort::DhSecret, "attacker_dh", 0),
+    ];
+    DyModel {
+        handshake: "tls-psk",
+        variant: v.name,
+        scenario: Scenario {
+            agents,
+            instances,
+            initial_knowledge: attacker.to_vec(),
+            revealable,
+        },
+        properties: properties(v.early_data),
+        expect_violated: v.expect_violated.to_vec(),
+        claims: CLAIMS,
+    }
+}

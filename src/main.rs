@@ -1,0 +1,307 @@
+//! `msgin5g`: model-check the MSGin5G security handshakes.
+
+use clap::{Args, Parser, Subcommand};
+use model::catalog::{self, HandshakeInfo};
+use model::harness::{render_chart, Report, RunOptions, Verdict};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "msgin5g",
+    version,
+    about = "Prove or break the security handshakes of 3GPP MSGin5G with a bounded Dolev-Yao model checker",
+    long_about = "Prove or break the security handshakes of 3GPP MSGin5G.\n\n\
+        Each handshake is a Stateright model of its role machines against a Dolev-Yao attacker \
+        that owns the network. A verdict 'holds' means: no attack exists within the printed \
+        bound (sessions, agents, attacker powers) - never more than that.\n\n\
+        Exit codes: 0 every verdict matches its documented expectation; 1 a verdict differs \
+        (an unexpected attack, or an expected attack not found); 2 bad usage or input."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List handshakes, their variants (with the question each asks) and properties.
+    List {
+        /// One JSON object per variant.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Model-check a handshake (or `all`) and print the verdict matrix variant x property.
+    Check(CheckArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Handshake name (see `msgin5g list`), or `all` for every handshake and variant.
+    handshake: String,
+    /// Check only this variant (default: `default`, or every variant with `all`).
+    #[arg(long, conflicts_with = "all_variants")]
+    variant: Option<String>,
+    /// Check every variant of the handshake.
+    #[arg(long)]
+    all_variants: bool,
+    /// Sessions per honest role (default: the variant's own, shown by `list`).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=8))]
+    sessions: Option<u16>,
+    /// Checker threads.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    threads: u16,
+    /// Stop after this many states; verdicts of a run cut short are `unknown`.
+    #[arg(long)]
+    max_states: Option<usize>,
+    /// Depth-first search (less memory; attacks found may be longer).
+    #[arg(long)]
+    dfs: bool,
+    /// One JSON object per line, one per (handshake, variant, property).
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::List { json } => {
+            list(json);
+            ExitCode::SUCCESS
+        }
+        Command::Check(args) => match check(&args) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(e) => {
+                eprintln!("msgin5g: {e}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn list(json: bool) {
+    for h in catalog::handshakes() {
+        if !json {
+            println!("{}: {}", h.name, h.about);
+        }
+        for v in &h.variants {
+            if json {
+                let props: Vec<_> = v.properties.iter().map(|p| p.name).collect();
+                let line = serde_json::json!({
+                    "handshake": h.name, "variant": v.name, "about": v.about,
+                    "sessions": v.sessions, "properties": props,
+                    "expect_violated": v.expect_violated,
+                });
+                println!("{line}");
+            } else {
+                println!("  {:<22} {}", v.name, wrap(v.about, 24));
+                println!("  {:<22} sessions per honest role: {}", "", v.sessions);
+            }
+        }
+        if !json {
+            println!("  properties:");
+            let mut seen = Vec::new();
+            for v in &h.variants {
+                for p in &v.properties {
+                    if !seen.contains(&p.name) {
+                        seen.push(p.name);
+                        println!("    {:<40} {:?}", p.name, p.kind);
+                    }
+                }
+            }
+            println!("    {:<40} every honest role can complete", "executability");
+            println!();
+        }
+    }
+}
+
+fn wrap(text: &str, indent: usize) -> String {
+    let mut out = String::new();
+    let mut col = 0;
+    for word in text.split_whitespace() {
+        if col + word.len() > 72 && col > 0 {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent + 1));
+            col = 0;
+        } else if col > 0 {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(word);
+        col += word.len();
+    }
+    out
+}
+
+/// Runs the requested checks; `Ok(true)` when every verdict matched its expectation.
+fn check(args: &CheckArgs) -> Result<bool, String> {
+    let all = catalog::handshakes();
+    let selected: Vec<&HandshakeInfo> = if args.handshake == "all" {
+        all.iter().collect()
+    } else {
+        vec![all
+            .iter()
+            .find(|h| h.name == args.handshake)
+            .ok_or_else(|| catalog::CatalogError::UnknownHandshake(args.handshake.clone()).to_string())?]
+    };
+    let opts = RunOptions {
+        threads: args.threads as usize,
+        max_states: args.max_states,
+        dfs: args.dfs,
+    };
+    // Validate every name before running anything.
+    let mut jobs = Vec::new();
+    for h in &selected {
+        let variants: Vec<&str> = match &args.variant {
+            Some(v) => {
+                if !h.variants.iter().any(|x| x.name == v) {
+                    return Err(catalog::CatalogError::UnknownVariant {
+                        handshake: h.name.into(),
+                        variant: v.clone(),
+                    }
+                    .to_string());
+                }
+                vec![v.as_str()]
+            }
+            None if args.all_variants || args.handshake == "all" => {
+                h.variants.iter().map(|v| v.name).collect()
+            }
+            None => vec!["default"],
+        };
+        jobs.push((h.name, variants));
+    }
+    let mut ok = true;
+    for (handshake, variants) in jobs {
+        let mut reports = Vec::new();
+        for v in variants {
+            let report = catalog::run(handshake, v, args.sessions.map(usize::from), &opts)
+                .map_err(|e| e.to_string())?;
+            ok &= report.as_expected();
+            if args.json {
+                print_json(&report);
+            }
+            reports.push(report);
+        }
+        if !args.json {
+            print_matrix(handshake, &reports);
+        }
+    }
+    if !args.json {
+        println!(
+            "{}",
+            if ok {
+                "All verdicts match their documented expectations."
+            } else {
+                "Some verdicts DIFFER from their documented expectations (marked '!')."
+            }
+        );
+    }
+    Ok(ok)
+}
+
+fn verdict_text(r: &Report, v: Verdict) -> String {
+    match v {
+        Verdict::Holds => format!("holds ({} states)", r.unique_states),
+        Verdict::Violated => "VIOLATED".into(),
+        Verdict::Vacuous => "VACUOUS".into(),
+        Verdict::Unknown => "unknown (cut short)".into(),
+    }
+}
+
+fn short(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Holds => "holds",
+        Verdict::Violated => "VIOLATED",
+        Verdict::Vacuous => "VACUOUS",
+        Verdict::Unknown => "unknown",
+    }
+}
+
+fn print_matrix(handshake: &str, reports: &[Report]) {
+    println!("== {handshake} ==");
+    // Columns: variants; rows: properties (the union, in order).
+    let mut props: Vec<&str> = Vec::new();
+    for r in reports {
+        for p in &r.results {
+            if !props.contains(&p.property) {
+                props.push(p.property);
+            }
+        }
+    }
+    let w = props.iter().map(|p| p.len()).max().unwrap_or(10) + 2;
+    let cw = reports.iter().map(|r| r.variant.len()).max().unwrap_or(8).max(22) + 2;
+    print!("{:<w$}", "property \\ variant");
+    for r in reports {
+        print!("{:<cw$}", r.variant);
+    }
+    println!();
+    for p in &props {
+        print!("{p:<w$}");
+        for r in reports {
+            let cell = match r.results.iter().find(|x| x.property == *p) {
+                None => "-".to_string(),
+                Some(x) if x.verdict == x.expected => format!("{} (exp.)", short(x.verdict)),
+                Some(x) => format!("{}! (exp. {})", short(x.verdict), short(x.expected)),
+            };
+            print!("{cell:<cw$}");
+        }
+        println!();
+    }
+    println!();
+    for r in reports {
+        println!(
+            "{} / {}: {} states, {} unique, depth {}, {:.2} s, {:.0} unique states/s{}",
+            handshake,
+            r.variant,
+            r.states,
+            r.unique_states,
+            r.max_depth,
+            r.seconds,
+            r.states_per_second(),
+            if r.complete { "" } else { " -- CUT SHORT: verdicts are not final" }
+        );
+        println!("  bound: {}", r.bound);
+        for x in &r.results {
+            if x.verdict != x.expected {
+                println!(
+                    "  ! {}: {} but documented as {}",
+                    x.property,
+                    verdict_text(r, x.verdict),
+                    short(x.expected)
+                );
+            }
+        }
+    }
+    println!();
+    for r in reports {
+        for x in &r.results {
+            if let Some(steps) = &x.trace {
+                println!("-- attack on {} / {}: {} violated --", handshake, r.variant, x.property);
+                print!("{}", render_chart(&r.lanes, steps));
+                println!();
+            }
+        }
+    }
+}
+
+fn print_json(r: &Report) {
+    for x in &r.results {
+        let mut line = serde_json::json!({
+            "handshake": r.handshake,
+            "variant": r.variant,
+            "property": x.property,
+            "kind": x.kind,
+            "verdict": x.verdict,
+            "expected": x.expected,
+            "bound": r.bound,
+            "complete": r.complete,
+            "states": r.states,
+            "unique_states": r.unique_states,
+            "seconds": r.seconds,
+        });
+        if let Some(t) = &x.trace {
+            line["trace"] = serde_json::to_value(t).expect("steps serialize");
+        }
+        println!("{line}");
+    }
+}
