@@ -2,7 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use model::catalog::{self, HandshakeInfo};
-use model::harness::{render_chart, Report, RunOptions, Verdict};
+use model::harness::{render_chart, Report, RevealPolicy, RunOptions, Verdict};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -44,7 +44,7 @@ struct CheckArgs {
     /// Check every variant of the handshake.
     #[arg(long)]
     all_variants: bool,
-    /// Sessions per honest role (default: the variant's own, shown by `list`).
+    /// Sessions per honest agent and role (default: the variant's own, shown by `list`).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=8))]
     sessions: Option<u16>,
     /// Checker threads.
@@ -53,12 +53,23 @@ struct CheckArgs {
     /// Stop after this many states; verdicts of a run cut short are `unknown`.
     #[arg(long)]
     max_states: Option<usize>,
-    /// Depth-first search (less memory; attacks found may be longer).
+    /// When the attacker may reveal long-term keys: `final` (a reveal ends the run: enough
+    /// for forward secrecy, much smaller) or `anytime` (honest roles go on after it).
+    #[arg(long, value_enum, default_value_t = Reveal::Final)]
+    reveal: Reveal,
+    /// Breadth-first search: attacks found are short, but it keeps the whole frontier in
+    /// memory (~10x the default depth-first search).
     #[arg(long)]
-    dfs: bool,
+    bfs: bool,
     /// One JSON object per line, one per (handshake, variant, property).
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Reveal {
+    Final,
+    Anytime,
 }
 
 fn main() -> ExitCode {
@@ -95,7 +106,10 @@ fn list(json: bool) {
                 println!("{line}");
             } else {
                 println!("  {:<22} {}", v.name, wrap(v.about, 24));
-                println!("  {:<22} sessions per honest role: {}", "", v.sessions);
+                println!(
+                    "  {:<22} sessions per honest agent: {} as client/initiator, {} as server/responder",
+                    "", v.sessions.0, v.sessions.1
+                );
             }
         }
         if !json {
@@ -147,7 +161,7 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
     let opts = RunOptions {
         threads: args.threads as usize,
         max_states: args.max_states,
-        dfs: args.dfs,
+        dfs: !args.bfs,
     };
     // Validate every name before running anything.
     let mut jobs = Vec::new();
@@ -170,11 +184,15 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
         };
         jobs.push((h.name, variants));
     }
+    let reveal = match args.reveal {
+        Reveal::Final => RevealPolicy::Final,
+        Reveal::Anytime => RevealPolicy::Anytime,
+    };
     let mut ok = true;
     for (handshake, variants) in jobs {
         let mut reports = Vec::new();
         for v in variants {
-            let report = catalog::run(handshake, v, args.sessions.map(usize::from), &opts)
+            let report = catalog::run(handshake, v, args.sessions.map(usize::from), reveal, &opts)
                 .map_err(|e| e.to_string())?;
             ok &= report.as_expected();
             if args.json {

@@ -1,6 +1,6 @@
 //! Every handshake and its variants, by name: what `msgin5g list` shows and `check` runs.
 
-use crate::harness::{check, Report, RunOptions};
+use crate::harness::{check, Report, RevealPolicy, RunOptions};
 use crate::{ns, tls_psk};
 use properties::Property;
 
@@ -9,7 +9,8 @@ use properties::Property;
 pub struct VariantInfo {
     pub name: &'static str,
     pub about: &'static str,
-    pub sessions: usize,
+    /// Default sessions per honest agent and role: (initiator/client, responder/server).
+    pub sessions: (usize, usize),
     pub properties: Vec<Property>,
     pub expect_violated: &'static [&'static str],
 }
@@ -47,7 +48,7 @@ pub fn handshakes() -> Vec<HandshakeInfo> {
                 .map(|v| VariantInfo {
                     name: v.name,
                     about: v.about,
-                    sessions: 1,
+                    sessions: (1, 1),
                     properties: ns::properties(),
                     expect_violated: v.expect_violated,
                 })
@@ -89,6 +90,7 @@ pub fn run(
     handshake: &str,
     variant: &str,
     sessions: Option<usize>,
+    reveal: RevealPolicy,
     opts: &RunOptions,
 ) -> Result<Report, CatalogError> {
     let unknown_variant = || CatalogError::UnknownVariant {
@@ -98,7 +100,7 @@ pub fn run(
     match handshake {
         "tls-psk" => {
             let v = tls_psk::variant(variant).ok_or_else(unknown_variant)?;
-            Ok(check(tls_psk::model(v, sessions.unwrap_or(v.sessions)), opts))
+            Ok(check(tls_psk::model(v, sessions.map_or(v.sessions, |n| (n, n)), reveal), opts))
         }
         "ns" => {
             let v = ns::variant(variant).ok_or_else(unknown_variant)?;

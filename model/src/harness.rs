@@ -95,8 +95,21 @@ pub struct Scenario<P: Protocol> {
     pub instances: Vec<Instance<P>>,
     /// Public values and the attacker's own fresh values.
     pub initial_knowledge: Vec<TermId>,
-    /// Honest agents whose long-term keys the attacker may reveal, at any point.
+    /// Honest agents whose long-term keys the attacker may reveal.
     pub revealable: Vec<Agent>,
+    pub reveal: RevealPolicy,
+}
+
+/// When the attacker may reveal long-term keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevealPolicy {
+    /// At any point; honest roles go on after it.
+    Anytime,
+    /// At any point, but a reveal ends the run: the attacker then only computes from what
+    /// it saw. Enough for forward secrecy of every session begun before the reveal; every
+    /// claim made after a reveal of a partner is excused anyway.
+    Final,
 }
 
 impl<P: Protocol> Scenario<P> {
@@ -122,12 +135,18 @@ impl<P: Protocol> Scenario<P> {
                 v.join(", ")
             }
         };
+        let reveal = match (self.revealable.is_empty(), self.reveal) {
+            (true, _) => "",
+            (false, RevealPolicy::Anytime) => " (at any time; roles go on after it)",
+            (false, RevealPolicy::Final) => " (at any time; a reveal ends the run)",
+        };
         format!(
-            "sessions: {}; dishonest agents: {}; attacker may reveal long-term keys of: {}; \
+            "sessions: {}; dishonest agents: {}; attacker may reveal long-term keys of: {}{}; \
              Dolev-Yao network, typed messages, one attacker nonce and DH share",
             sessions.join(", "),
             names(false, &|_| true),
             names(true, &|a| self.revealable.contains(&a)),
+            reveal,
         )
     }
 }
@@ -304,6 +323,11 @@ impl<P: Protocol> Model for DyModel<P> {
     }
 
     fn actions(&self, s: &Self::State, actions: &mut Vec<Self::Action>) {
+        let ended = self.scenario.reveal == RevealPolicy::Final
+            && self.scenario.revealable.iter().any(|a| Self::revealed(s, *a));
+        if ended {
+            return;
+        }
         for (i, role) in s.roles.iter().enumerate() {
             match P::status(role) {
                 Status::Initiate => actions.push(Action::Start(i as u8)),
@@ -474,9 +498,9 @@ fn collect<P: Protocol, C: Checker<DyModel<P>>>(
         expected: Verdict::Holds,
         trace: None,
     }];
-    for p in &m.properties {
+    for (i, p) in m.properties.iter().enumerate() {
         let verdict = if let Some(path) = discoveries.get(p.name) {
-            let steps = chart_steps(m, path.clone().into_vec());
+            let steps = chart_steps(m, path.clone().into_vec(), 1 << i);
             results.push(PropertyResult {
                 property: p.name,
                 kind: Some(p.kind),
@@ -525,10 +549,12 @@ fn expected<P: Protocol>(m: &DyModel<P>, name: &str) -> Verdict {
 pub const ATTACKER: &str = "Attacker";
 
 /// The attack as steps between lanes: every message goes to the attacker and every delivery
-/// comes from it; claims and reveals are notes.
+/// comes from it; claims and reveals are notes. The path is cut at the first state that
+/// violates the property (bit `violation` of `DyState::violated`).
 fn chart_steps<P: Protocol>(
     m: &DyModel<P>,
     path: Vec<(DyState<P::Role>, Option<Action>)>,
+    violation: u64,
 ) -> Vec<Step> {
     let mut steps: Vec<Step> = Vec::new();
     let mut sent_at: Vec<(TermId, usize)> = Vec::new();
@@ -599,6 +625,9 @@ fn chart_steps<P: Protocol>(
                 note: "claim".into(),
             });
         }
+        if next.violated & violation != 0 {
+            break;
+        }
     }
     steps
 }
@@ -612,7 +641,7 @@ pub fn render_chart(lanes: &[String], steps: &[Step]) -> String {
         .collect();
     let longest = |it: &mut dyn Iterator<Item = usize>| it.max().unwrap_or(0);
     let width = (longest(&mut steps.iter().filter(|s| s.from != s.to).map(|s| s.msg.chars().count())) + 6)
-        .clamp(20, 48)
+        .clamp(20, 44)
         .max(longest(&mut used.iter().map(|l| l.len())) + 2);
     let col = |name: &str| used.iter().position(|l| *l == name).map(|i| i * width + width / 2);
     let mut out = String::new();

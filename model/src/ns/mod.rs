@@ -12,7 +12,7 @@
 
 use crate::attacker::Knowledge;
 use crate::backend::{Backend, Fresh, PkeBackend, Symbolic};
-use crate::harness::{AgentInfo, DyModel, Instance, Output, Protocol, Reject, Scenario, Status};
+use crate::harness::{AgentInfo, RevealPolicy, DyModel, Instance, Output, Protocol, Reject, Scenario, Status};
 use crate::term::{self, Sort, Term, TermId};
 use properties::{Agent, Agents, Claim, Event, Kind, Property};
 
@@ -289,7 +289,7 @@ pub fn model(v: &Variant, sessions: usize) -> DyModel<NeedhamSchroeder> {
     DyModel {
         handshake: "ns",
         variant: v.name,
-        scenario: Scenario { agents, instances, initial_knowledge, revealable: vec![] },
+        scenario: Scenario { agents, instances, initial_knowledge, revealable: vec![], reveal: RevealPolicy::Final },
         properties: properties(),
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,

@@ -10,6 +10,9 @@ use crate::backend::Fresh;
 use crate::harness::{Output, Reject};
 use properties::{Agent, Agents, Event};
 
+/// 0-RTT records the server accepts per connection (the honest client sends one).
+pub const MAX_EARLY_RECORDS: u64 = 1;
+
 /// One provisioned external PSK: its identity, the key, and the client it belongs to.
 #[derive(Clone, Debug)]
 pub struct PskEntry<V> {
@@ -165,7 +168,11 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Server<V> {
                 let keys = ks::traffic_keys(b, c_e);
                 match b.open_record(&keys, *seq, record)? {
                     // Section 4.2.10: 0-RTT data is accepted on the strength of the
-                    // ClientHello alone, before the client's Finished.
+                    // ClientHello alone, before the client's Finished. Bound: one record
+                    // (max_early_data_size, section 4.6.1, as one record).
+                    (ContentType::ApplicationData, _) if *seq >= MAX_EARLY_RECORDS => {
+                        return Err(Reject("too much early data"));
+                    }
                     (ContentType::ApplicationData, payload) => {
                         let data = b.tuple(&[identity, random, &payload]);
                         out.push(Output::Claim(Event::Commit {
