@@ -156,7 +156,9 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
         vec![all
             .iter()
             .find(|h| h.name == args.handshake)
-            .ok_or_else(|| catalog::CatalogError::UnknownHandshake(args.handshake.clone()).to_string())?]
+            .ok_or_else(|| {
+                catalog::CatalogError::UnknownHandshake(args.handshake.clone()).to_string()
+            })?]
     };
     let opts = RunOptions {
         threads: args.threads as usize,
@@ -247,7 +249,13 @@ fn print_matrix(handshake: &str, reports: &[Report]) {
         }
     }
     let w = props.iter().map(|p| p.len()).max().unwrap_or(10) + 2;
-    let cw = reports.iter().map(|r| r.variant.len()).max().unwrap_or(8).max(22) + 2;
+    let cw = reports
+        .iter()
+        .map(|r| r.variant.len())
+        .max()
+        .unwrap_or(8)
+        .max(22)
+        + 2;
     print!("{:<w$}", "property \\ variant");
     for r in reports {
         print!("{:<cw$}", r.variant);
@@ -276,7 +284,11 @@ fn print_matrix(handshake: &str, reports: &[Report]) {
             r.max_depth,
             r.seconds,
             r.states_per_second(),
-            if r.complete { "" } else { " -- CUT SHORT: verdicts are not final" }
+            if r.complete {
+                ""
+            } else {
+                " -- CUT SHORT: verdicts are not final"
+            }
         );
         println!("  bound: {}", r.bound);
         for x in &r.results {
@@ -294,7 +306,10 @@ fn print_matrix(handshake: &str, reports: &[Report]) {
     for r in reports {
         for x in &r.results {
             if let Some(steps) = &x.trace {
-                println!("-- attack on {} / {}: {} violated --", handshake, r.variant, x.property);
+                println!(
+                    "-- attack on {} / {}: {} violated --",
+                    handshake, r.variant, x.property
+                );
                 print!("{}", render_chart(&r.lanes, steps));
                 println!();
             }

@@ -146,11 +146,9 @@ impl Knowledge {
 }
 
 fn exp_of(exps: &[TermId]) -> TermId {
-    exps[1..]
-        .iter()
-        .fold(term::dh_public(exps[0]), |acc, x| {
-            term::dh_exp(acc, *x).expect("g^x is a DH value")
-        })
+    exps[1..].iter().fold(term::dh_public(exps[0]), |acc, x| {
+        term::dh_exp(acc, *x).expect("g^x is a DH value")
+    })
 }
 
 #[cfg(test)]
@@ -168,16 +166,25 @@ mod tests {
 
     /// Terms over a few nonces and keys, with every constructor analysis looks into.
     fn any_term() -> impl Strategy<Value = TermId> {
-        prop_oneof![(0u16..4).prop_map(n), (0u16..3).prop_map(k)].prop_recursive(3, 24, 3, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 1..3).prop_map(|v| tuple(&v)),
-                (inner.clone(), inner.clone())
-                    .prop_map(|(key, m)| aead(key, constant("iv"), constant("ad"), m)),
-                (inner.clone(), inner.clone()).prop_map(|(key, m)| hmac(key, m)),
-                (inner.clone(), inner.clone()).prop_map(|(key, m)| aenc(pk(key), m)),
-                (inner.clone(), inner).prop_map(|(key, m)| sign(key, m)),
-            ]
-        })
+        prop_oneof![(0u16..4).prop_map(n), (0u16..3).prop_map(k)].prop_recursive(
+            3,
+            24,
+            3,
+            |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 1..3).prop_map(|v| tuple(&v)),
+                    (inner.clone(), inner.clone()).prop_map(|(key, m)| aead(
+                        key,
+                        constant("iv"),
+                        constant("ad"),
+                        m
+                    )),
+                    (inner.clone(), inner.clone()).prop_map(|(key, m)| hmac(key, m)),
+                    (inner.clone(), inner.clone()).prop_map(|(key, m)| aenc(pk(key), m)),
+                    (inner.clone(), inner).prop_map(|(key, m)| sign(key, m)),
+                ]
+            },
+        )
     }
 
     proptest! {

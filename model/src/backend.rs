@@ -119,7 +119,13 @@ impl Backend for Symbolic {
     fn aead_seal(&mut self, key: &TermId, nonce: &TermId, aad: &TermId, pt: &TermId) -> TermId {
         term::aead(*key, *nonce, *aad, *pt)
     }
-    fn aead_open(&mut self, key: &TermId, nonce: &TermId, aad: &TermId, ct: &TermId) -> Option<TermId> {
+    fn aead_open(
+        &mut self,
+        key: &TermId,
+        nonce: &TermId,
+        aad: &TermId,
+        ct: &TermId,
+    ) -> Option<TermId> {
         match ct.get() {
             term::Term::Aead {
                 key: k,

@@ -79,7 +79,11 @@ impl std::fmt::Display for CatalogError {
                     .find(|h| h.name == handshake)
                     .map(|h| h.variants.iter().map(|v| v.name).collect::<Vec<_>>())
                     .unwrap_or_default();
-                write!(f, "unknown variant '{variant}' of {handshake} (known: {})", list(known))
+                write!(
+                    f,
+                    "unknown variant '{variant}' of {handshake} (known: {})",
+                    list(known)
+                )
             }
         }
     }
@@ -100,7 +104,10 @@ pub fn run(
     match handshake {
         "tls-psk" => {
             let v = tls_psk::variant(variant).ok_or_else(unknown_variant)?;
-            Ok(check(tls_psk::model(v, sessions.map_or(v.sessions, |n| (n, n)), reveal), opts))
+            Ok(check(
+                tls_psk::model(v, sessions.map_or(v.sessions, |n| (n, n)), reveal),
+                opts,
+            ))
         }
         "ns" => {
             let v = ns::variant(variant).ok_or_else(unknown_variant)?;

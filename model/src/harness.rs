@@ -193,7 +193,13 @@ impl<P: Protocol> DyModel<P> {
     fn candidates(&self, s: &DyState<P::Role>, i: usize) -> Vec<TermId> {
         let inst = &self.scenario.instances[i];
         let mut out = Vec::new();
-        P::forge(&inst.cfg, &s.roles[i], &s.know, &mut self.backend(i), &mut out);
+        P::forge(
+            &inst.cfg,
+            &s.roles[i],
+            &s.know,
+            &mut self.backend(i),
+            &mut out,
+        );
         out.retain(|m| s.know.derivable(*m));
         out.extend(s.net.iter().map(|(m, _)| *m));
         out.sort();
@@ -227,8 +233,7 @@ impl<P: Protocol> DyModel<P> {
                 next.know.learn(&sent);
             }
             Action::Reveal(a) => {
-                next.know
-                    .learn(&self.scenario.agents[a as usize].long_term);
+                next.know.learn(&self.scenario.agents[a as usize].long_term);
                 next.events.push(Event::Reveal { agent: a });
             }
         }
@@ -240,7 +245,9 @@ impl<P: Protocol> DyModel<P> {
         for (i, p) in self.properties.iter().enumerate() {
             if s.violated & (1 << i) == 0 {
                 let know = &s.know;
-                if p.violation(&s.events, &mut |v| know.derivable(*v)).is_some() {
+                if p.violation(&s.events, &mut |v| know.derivable(*v))
+                    .is_some()
+                {
                     s.violated |= 1 << i;
                 }
             }
@@ -324,7 +331,11 @@ impl<P: Protocol> Model for DyModel<P> {
 
     fn actions(&self, s: &Self::State, actions: &mut Vec<Self::Action>) {
         let ended = self.scenario.reveal == RevealPolicy::Final
-            && self.scenario.revealable.iter().any(|a| Self::revealed(s, *a));
+            && self
+                .scenario
+                .revealable
+                .iter()
+                .any(|a| Self::revealed(s, *a));
         if ended {
             return;
         }
@@ -354,13 +365,22 @@ impl<P: Protocol> Model for DyModel<P> {
     }
 
     fn properties(&self) -> Vec<stateright::Property<Self>> {
-        assert!(self.properties.len() <= MAX_PROPERTIES, "too many properties");
+        assert!(
+            self.properties.len() <= MAX_PROPERTIES,
+            "too many properties"
+        );
         let holds = holds_fns::<P>();
         let reached = reached_fns::<P>();
-        let mut v = vec![stateright::Property::sometimes(EXECUTABILITY, all_done::<P>)];
+        let mut v = vec![stateright::Property::sometimes(
+            EXECUTABILITY,
+            all_done::<P>,
+        )];
         for (i, p) in self.properties.iter().enumerate() {
             v.push(stateright::Property::always(p.name, holds[i]));
-            v.push(stateright::Property::sometimes(reached_name(p.name), reached[i]));
+            v.push(stateright::Property::sometimes(
+                reached_name(p.name),
+                reached[i],
+            ));
         }
         v
     }
@@ -396,7 +416,7 @@ impl Default for RunOptions {
         RunOptions {
             threads: 1,
             max_states: None,
-            dfs: false,
+            dfs: true,
         }
     }
 }
@@ -485,7 +505,9 @@ fn collect<P: Protocol, C: Checker<DyModel<P>>>(
     let all_found = discoveries.len() == m.properties().len();
     let complete = all_found || opts.max_states.is_none_or(|n| checker.state_count() < n);
     let executable = discoveries.contains_key(EXECUTABILITY);
-    let mut lanes: Vec<String> = (0..m.scenario.instances.len()).map(|i| m.lane_name(i)).collect();
+    let mut lanes: Vec<String> = (0..m.scenario.instances.len())
+        .map(|i| m.lane_name(i))
+        .collect();
     lanes.insert(lanes.len().div_ceil(2), ATTACKER.into());
     let mut results = vec![PropertyResult {
         property: EXECUTABILITY,
@@ -599,16 +621,39 @@ fn chart_steps<P: Protocol>(
             let (actor, text) = match e {
                 Event::Running {
                     actor, peer, claim, ..
-                } => (*actor, format!("running {} with {}", m.claims[*claim as usize], m.agent_name(*peer))),
+                } => (
+                    *actor,
+                    format!(
+                        "running {} with {}",
+                        m.claims[*claim as usize],
+                        m.agent_name(*peer)
+                    ),
+                ),
                 Event::Commit {
                     actor, peer, claim, ..
-                } => (*actor, format!("commit {} with {}", m.claims[*claim as usize], m.agent_name(*peer))),
-                Event::Secret { actor, claim, value, .. } => (
+                } => (
+                    *actor,
+                    format!(
+                        "commit {} with {}",
+                        m.claims[*claim as usize],
+                        m.agent_name(*peer)
+                    ),
+                ),
+                Event::Secret {
+                    actor,
+                    claim,
+                    value,
+                    ..
+                } => (
                     *actor,
                     format!(
                         "secret {}{}",
                         m.claims[*claim as usize],
-                        if next.know.derivable(*value) { " (known to the attacker)" } else { "" }
+                        if next.know.derivable(*value) {
+                            " (known to the attacker)"
+                        } else {
+                            ""
+                        }
                     ),
                 ),
                 Event::Reveal { .. } => continue,
@@ -640,10 +685,19 @@ pub fn render_chart(lanes: &[String], steps: &[Step]) -> String {
         .filter(|l| steps.iter().any(|s| &s.from == *l || &s.to == *l))
         .collect();
     let longest = |it: &mut dyn Iterator<Item = usize>| it.max().unwrap_or(0);
-    let width = (longest(&mut steps.iter().filter(|s| s.from != s.to).map(|s| s.msg.chars().count())) + 6)
+    let width = (longest(
+        &mut steps
+            .iter()
+            .filter(|s| s.from != s.to)
+            .map(|s| s.msg.chars().count()),
+    ) + 6)
         .clamp(20, 44)
         .max(longest(&mut used.iter().map(|l| l.len())) + 2);
-    let col = |name: &str| used.iter().position(|l| *l == name).map(|i| i * width + width / 2);
+    let col = |name: &str| {
+        used.iter()
+            .position(|l| *l == name)
+            .map(|i| i * width + width / 2)
+    };
     let mut out = String::new();
     let mut header = String::new();
     for l in &used {
@@ -682,10 +736,7 @@ pub fn render_chart(lanes: &[String], steps: &[Step]) -> String {
             } else {
                 row[lo + 1] = '<';
             }
-            let label: String = format!(" {} ", s.msg)
-                .chars()
-                .take(hi - lo - 4)
-                .collect();
+            let label: String = format!(" {} ", s.msg).chars().take(hi - lo - 4).collect();
             let start = lo + 1 + (hi - lo - 1 - label.chars().count()) / 2;
             for (k, c) in label.chars().enumerate() {
                 row[start + k] = c;

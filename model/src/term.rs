@@ -290,7 +290,13 @@ impl fmt::Display for Shown {
                 secret,
                 label,
                 context,
-            } => write!(f, "expand({}, {}, {})", sub(*secret), sub(*label), sub(*context)),
+            } => write!(
+                f,
+                "expand({}, {}, {})",
+                sub(*secret),
+                sub(*label),
+                sub(*context)
+            ),
             Term::Aead { key, pt, .. } => write!(f, "aead{{{}}}{}", sub(*pt), sub(*key)),
             Term::Pk(sk) => write!(f, "pk({})", sub(*sk)),
             Term::AEnc { pk, msg } => write!(f, "{{{}}}{}", sub(*msg), sub(*pk)),
@@ -342,14 +348,17 @@ mod tests {
     }
 
     fn shape() -> impl Strategy<Value = Shape> {
-        (0u16..4).prop_map(Shape::Leaf).prop_recursive(4, 32, 4, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..4).prop_map(Shape::Tuple),
-                inner.clone().prop_map(|m| Shape::Hash(Box::new(m))),
-                (inner.clone(), inner.clone()).prop_map(|(k, m)| Shape::Hmac(Box::new(k), Box::new(m))),
-                (inner.clone(), inner).prop_map(|(k, m)| Shape::Aead(Box::new(k), Box::new(m))),
-            ]
-        })
+        (0u16..4)
+            .prop_map(Shape::Leaf)
+            .prop_recursive(4, 32, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Shape::Tuple),
+                    inner.clone().prop_map(|m| Shape::Hash(Box::new(m))),
+                    (inner.clone(), inner.clone())
+                        .prop_map(|(k, m)| Shape::Hmac(Box::new(k), Box::new(m))),
+                    (inner.clone(), inner).prop_map(|(k, m)| Shape::Aead(Box::new(k), Box::new(m))),
+                ]
+            })
     }
 
     proptest! {
@@ -399,6 +408,9 @@ mod tests {
     fn printing_cuts_depth() {
         let t = hash(hash(hash(hash(nonce(1)))));
         assert_eq!(Shown(t, 2).to_string(), "h(h(…))");
-        assert_eq!(Shown(dh_exp(dh_public(secret(1)), secret(2)).unwrap(), 3).to_string(), "g^(x#1*x#2)");
+        assert_eq!(
+            Shown(dh_exp(dh_public(secret(1)), secret(2)).unwrap(), 3).to_string(),
+            "g^(x#1*x#2)"
+        );
     }
 }

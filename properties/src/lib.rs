@@ -134,9 +134,15 @@ impl Property {
         knows: &mut dyn FnMut(&V) -> bool,
     ) -> bool {
         match (self.kind, e) {
-            (Kind::Secrecy | Kind::ForwardSecrecy, Event::Secret { partners, claim, value, .. })
-                if *claim == self.claim =>
-            {
+            (
+                Kind::Secrecy | Kind::ForwardSecrecy,
+                Event::Secret {
+                    partners,
+                    claim,
+                    value,
+                    ..
+                },
+            ) if *claim == self.claim => {
                 // Secrecy: compromise of a partner at any time excuses; forward secrecy:
                 // only compromise before the claim does.
                 let horizon = if self.kind == Kind::Secrecy {
@@ -186,10 +192,7 @@ impl Property {
                     Kind::NonInjectiveAgreement => runs(true, true) == 0,
                     Kind::InjectiveAgreement => {
                         // Each of the commits up to and including this one needs its own run.
-                        let commits = events[..=i]
-                            .iter()
-                            .filter(|c| *c == e)
-                            .count();
+                        let commits = events[..=i].iter().filter(|c| *c == e).count();
                         runs(true, true) < commits
                     }
                     Kind::Secrecy | Kind::ForwardSecrecy => unreachable!("guarded above"),

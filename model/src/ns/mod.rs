@@ -12,7 +12,9 @@
 
 use crate::attacker::Knowledge;
 use crate::backend::{Backend, Fresh, PkeBackend, Symbolic};
-use crate::harness::{AgentInfo, RevealPolicy, DyModel, Instance, Output, Protocol, Reject, Scenario, Status};
+use crate::harness::{
+    AgentInfo, DyModel, Instance, Output, Protocol, Reject, RevealPolicy, Scenario, Status,
+};
 use crate::term::{self, Sort, Term, TermId};
 use properties::{Agent, Agents, Claim, Event, Kind, Property};
 
@@ -63,13 +65,37 @@ pub fn properties() -> Vec<Property> {
     vec![
         p("nonce_secrecy", Kind::Secrecy, NONCES),
         p("initiator_auth_aliveness", Kind::Aliveness, INITIATOR_AUTH),
-        p("initiator_auth_weak_agreement", Kind::WeakAgreement, INITIATOR_AUTH),
-        p("initiator_auth_non_injective_agreement", Kind::NonInjectiveAgreement, INITIATOR_AUTH),
-        p("initiator_auth_injective_agreement", Kind::InjectiveAgreement, INITIATOR_AUTH),
+        p(
+            "initiator_auth_weak_agreement",
+            Kind::WeakAgreement,
+            INITIATOR_AUTH,
+        ),
+        p(
+            "initiator_auth_non_injective_agreement",
+            Kind::NonInjectiveAgreement,
+            INITIATOR_AUTH,
+        ),
+        p(
+            "initiator_auth_injective_agreement",
+            Kind::InjectiveAgreement,
+            INITIATOR_AUTH,
+        ),
         p("responder_auth_aliveness", Kind::Aliveness, RESPONDER_AUTH),
-        p("responder_auth_weak_agreement", Kind::WeakAgreement, RESPONDER_AUTH),
-        p("responder_auth_non_injective_agreement", Kind::NonInjectiveAgreement, RESPONDER_AUTH),
-        p("responder_auth_injective_agreement", Kind::InjectiveAgreement, RESPONDER_AUTH),
+        p(
+            "responder_auth_weak_agreement",
+            Kind::WeakAgreement,
+            RESPONDER_AUTH,
+        ),
+        p(
+            "responder_auth_non_injective_agreement",
+            Kind::NonInjectiveAgreement,
+            RESPONDER_AUTH,
+        ),
+        p(
+            "responder_auth_injective_agreement",
+            Kind::InjectiveAgreement,
+            RESPONDER_AUTH,
+        ),
     ]
 }
 
@@ -77,9 +103,16 @@ pub fn properties() -> Vec<Property> {
 pub enum Role {
     /// The initiator waits for the attacker to tell it whom to talk to.
     InitiatorStart,
-    ExpectMessage2 { peer: Agent, na: TermId },
+    ExpectMessage2 {
+        peer: Agent,
+        na: TermId,
+    },
     ResponderStart,
-    ExpectMessage3 { peer: Agent, na: TermId, nb: TermId },
+    ExpectMessage3 {
+        peer: Agent,
+        na: TermId,
+        nb: TermId,
+    },
     Done,
 }
 
@@ -137,9 +170,19 @@ impl Protocol for NeedhamSchroeder {
         let me = c.names[c.me as usize];
         let claim = |running: bool, actor, peer, claim, data| {
             Output::Claim(if running {
-                Event::Running { actor, peer, claim, data }
+                Event::Running {
+                    actor,
+                    peer,
+                    claim,
+                    data,
+                }
             } else {
-                Event::Commit { actor, peer, claim, data }
+                Event::Commit {
+                    actor,
+                    peer,
+                    claim,
+                    data,
+                }
             })
         };
         let secrets = |peer: Agent, values: [TermId; 2]| {
@@ -154,7 +197,9 @@ impl Protocol for NeedhamSchroeder {
         };
         match role {
             Role::InitiatorStart => {
-                let [tag, peer] = fields(m) else { return Err(Reject("expected start")) };
+                let [tag, peer] = fields(m) else {
+                    return Err(Reject("expected start"));
+                };
                 if *tag != term::constant("start") {
                     return Err(Reject("expected start"));
                 }
@@ -191,7 +236,9 @@ impl Protocol for NeedhamSchroeder {
             }
             Role::ResponderStart => {
                 let pt = b.pk_decrypt(&c.sk, &m).ok_or(Reject("not for me"))?;
-                let [na, name] = fields(pt) else { return Err(Reject("message 1")) };
+                let [na, name] = fields(pt) else {
+                    return Err(Reject("message 1"));
+                };
                 if na.sort() != Some(Sort::Nonce) {
                     return Err(Reject("message 1: not a nonce"));
                 }
@@ -199,11 +246,18 @@ impl Protocol for NeedhamSchroeder {
                 let nb = b.fresh(Fresh::Nonce("nb"));
                 let data = b.tuple(&[na, &nb]);
                 // 2. B -> A: {Na, Nb}pk(A)   (NSL: {Na, Nb, B}pk(A))
-                let msg2 = if c.lowe { b.tuple(&[na, &nb, &me]) } else { data };
+                let msg2 = if c.lowe {
+                    b.tuple(&[na, &nb, &me])
+                } else {
+                    data
+                };
                 let msg2 = b.pk_encrypt(&c.pks[peer as usize], &msg2);
                 Ok((
                     Role::ExpectMessage3 { peer, na: *na, nb },
-                    vec![claim(true, c.me, peer, RESPONDER_AUTH, data), Output::Send(msg2)],
+                    vec![
+                        claim(true, c.me, peer, RESPONDER_AUTH, data),
+                        Output::Send(msg2),
+                    ],
                 ))
             }
             Role::ExpectMessage3 { peer, na, nb } => {
@@ -224,7 +278,11 @@ impl Protocol for NeedhamSchroeder {
         let own_pk = c.pks[c.me as usize];
         match role {
             Role::InitiatorStart => {
-                let others = c.names.iter().enumerate().filter(|(a, _)| *a != c.me as usize);
+                let others = c
+                    .names
+                    .iter()
+                    .enumerate()
+                    .filter(|(a, _)| *a != c.me as usize);
                 out.extend(others.map(|(_, n)| start(*n)));
             }
             Role::ExpectMessage2 { peer, na } => {
@@ -277,19 +335,39 @@ pub fn model(v: &Variant, sessions: usize) -> DyModel<NeedhamSchroeder> {
     let agents = ["A", "B", "E"]
         .iter()
         .enumerate()
-        .map(|(i, name)| AgentInfo { name, honest: i < 2, long_term: vec![sks[i]] })
+        .map(|(i, name)| AgentInfo {
+            name,
+            honest: i < 2,
+            long_term: vec![sks[i]],
+        })
         .collect();
     let mut instances = Vec::new();
     for _ in 0..sessions {
-        instances.push(Instance { agent: 0, role: "initiator", cfg: cfg(0), init: Role::InitiatorStart });
-        instances.push(Instance { agent: 1, role: "responder", cfg: cfg(1), init: Role::ResponderStart });
+        instances.push(Instance {
+            agent: 0,
+            role: "initiator",
+            cfg: cfg(0),
+            init: Role::InitiatorStart,
+        });
+        instances.push(Instance {
+            agent: 1,
+            role: "responder",
+            cfg: cfg(1),
+            init: Role::ResponderStart,
+        });
     }
     let mut initial_knowledge = pks.clone();
     initial_knowledge.push(term::atom(Sort::Nonce, "attacker_nonce", 0));
     DyModel {
         handshake: "ns",
         variant: v.name,
-        scenario: Scenario { agents, instances, initial_knowledge, revealable: vec![], reveal: RevealPolicy::Final },
+        scenario: Scenario {
+            agents,
+            instances,
+            initial_knowledge,
+            revealable: vec![],
+            reveal: RevealPolicy::Final,
+        },
         properties: properties(),
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,

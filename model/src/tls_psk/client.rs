@@ -241,21 +241,32 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                 }
                 let mut transcript = b.concat(&[transcript, &fin]);
                 let ms = ks::master_secret(b, hs);
-                let (c_ap, s_ap) = ks::traffic_secrets(b, &ms, ks::APPLICATION_TRAFFIC, &transcript);
+                let (c_ap, s_ap) =
+                    ks::traffic_secrets(b, &ms, ks::APPLICATION_TRAFFIC, &transcript);
                 let data = claim_data(b, &cfg.identity, random, server_random, &c_ap, &s_ap);
                 out.push(cfg.running_or_commit(false, SERVER_AUTH, data.clone()));
                 if let Some(c_e) = c_e {
                     // Section 4.5: EndOfEarlyData under the early traffic keys.
                     let eoed = b.encode(&Handshake::EndOfEarlyData);
                     let keys = ks::traffic_keys(b, c_e);
-                    out.push(Output::Send(b.seal_record(&keys, 1, ContentType::Handshake, &eoed)));
+                    out.push(Output::Send(b.seal_record(
+                        &keys,
+                        1,
+                        ContentType::Handshake,
+                        &eoed,
+                    )));
                     transcript = b.concat(&[&transcript, &eoed]);
                 }
                 out.push(cfg.running_or_commit(true, CLIENT_AUTH, data));
                 let vd = ks::finished(b, c_hs, &transcript);
                 let fin = b.encode(&Handshake::Finished(vd));
                 let keys = ks::traffic_keys(b, c_hs);
-                out.push(Output::Send(b.seal_record(&keys, 0, ContentType::Handshake, &fin)));
+                out.push(Output::Send(b.seal_record(
+                    &keys,
+                    0,
+                    ContentType::Handshake,
+                    &fin,
+                )));
                 let partners = Agents::of(&[cfg.me, cfg.peer]);
                 for key in [&c_ap, &s_ap] {
                     out.push(Output::Claim(Event::Secret {

@@ -49,7 +49,9 @@ pub enum Handshake<V> {
     ClientHello(ClientHello<V>),
     ServerHello(ServerHello<V>),
     /// EncryptedExtensions; `early_data` is the server's acceptance of 0-RTT data.
-    EncryptedExtensions { early_data: bool },
+    EncryptedExtensions {
+        early_data: bool,
+    },
     Finished(V),
     EndOfEarlyData,
 }

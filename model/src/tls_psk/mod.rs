@@ -14,7 +14,9 @@ pub mod server;
 
 use crate::attacker::Knowledge;
 use crate::backend::{Backend, Symbolic};
-use crate::harness::{AgentInfo, RevealPolicy, DyModel, Instance, Output, Protocol, Reject, Scenario, Status};
+use crate::harness::{
+    AgentInfo, DyModel, Instance, Output, Protocol, Reject, RevealPolicy, Scenario, Status,
+};
 use crate::term::{self, Sort, TermId};
 use client::{client_hello, Client, ClientConfig};
 use messages::{ClientHello, ContentType, Handshake, PskMode, ServerHello, TlsCodec};
@@ -30,7 +32,12 @@ pub const CLIENT_AUTH: Claim = 1;
 pub const EARLY_DATA_AUTH: Claim = 2;
 /// The application traffic secrets.
 pub const SESSION_KEY: Claim = 3;
-pub const CLAIMS: &[&str] = &["server_auth", "client_auth", "early_data_auth", "session_key"];
+pub const CLAIMS: &[&str] = &[
+    "server_auth",
+    "client_auth",
+    "early_data_auth",
+    "session_key",
+];
 
 /// What both sides agree on: (PSK identity, both randoms, application traffic secrets).
 pub fn claim_data<B: Backend>(
@@ -155,19 +162,55 @@ pub fn properties(early_data: bool) -> Vec<Property> {
     let p = |name, kind, claim| Property { name, kind, claim };
     let mut v = vec![
         p("session_key_secrecy", Kind::Secrecy, SESSION_KEY),
-        p("session_key_forward_secrecy", Kind::ForwardSecrecy, SESSION_KEY),
+        p(
+            "session_key_forward_secrecy",
+            Kind::ForwardSecrecy,
+            SESSION_KEY,
+        ),
         p("server_auth_aliveness", Kind::Aliveness, SERVER_AUTH),
-        p("server_auth_weak_agreement", Kind::WeakAgreement, SERVER_AUTH),
-        p("server_auth_non_injective_agreement", Kind::NonInjectiveAgreement, SERVER_AUTH),
-        p("server_auth_injective_agreement", Kind::InjectiveAgreement, SERVER_AUTH),
+        p(
+            "server_auth_weak_agreement",
+            Kind::WeakAgreement,
+            SERVER_AUTH,
+        ),
+        p(
+            "server_auth_non_injective_agreement",
+            Kind::NonInjectiveAgreement,
+            SERVER_AUTH,
+        ),
+        p(
+            "server_auth_injective_agreement",
+            Kind::InjectiveAgreement,
+            SERVER_AUTH,
+        ),
         p("client_auth_aliveness", Kind::Aliveness, CLIENT_AUTH),
-        p("client_auth_weak_agreement", Kind::WeakAgreement, CLIENT_AUTH),
-        p("client_auth_non_injective_agreement", Kind::NonInjectiveAgreement, CLIENT_AUTH),
-        p("client_auth_injective_agreement", Kind::InjectiveAgreement, CLIENT_AUTH),
+        p(
+            "client_auth_weak_agreement",
+            Kind::WeakAgreement,
+            CLIENT_AUTH,
+        ),
+        p(
+            "client_auth_non_injective_agreement",
+            Kind::NonInjectiveAgreement,
+            CLIENT_AUTH,
+        ),
+        p(
+            "client_auth_injective_agreement",
+            Kind::InjectiveAgreement,
+            CLIENT_AUTH,
+        ),
     ];
     if early_data {
-        v.push(p("early_data_non_injective_agreement", Kind::NonInjectiveAgreement, EARLY_DATA_AUTH));
-        v.push(p("early_data_injective_agreement", Kind::InjectiveAgreement, EARLY_DATA_AUTH));
+        v.push(p(
+            "early_data_non_injective_agreement",
+            Kind::NonInjectiveAgreement,
+            EARLY_DATA_AUTH,
+        ));
+        v.push(p(
+            "early_data_injective_agreement",
+            Kind::InjectiveAgreement,
+            EARLY_DATA_AUTH,
+        ));
     }
     v
 }
@@ -206,12 +249,12 @@ impl Protocol for TlsPsk {
         b: &mut Symbolic,
     ) -> Result<(Role, Vec<Output<TermId>>), Reject> {
         match (cfg, role) {
-            (Config::Client(c), Role::Client(r)) => {
-                r.step(c, input.as_ref(), b).map(|(r, o)| (Role::Client(r), o))
-            }
-            (Config::Server(c), Role::Server(r)) => {
-                r.step(c, input.as_ref(), b).map(|(r, o)| (Role::Server(r), o))
-            }
+            (Config::Client(c), Role::Client(r)) => r
+                .step(c, input.as_ref(), b)
+                .map(|(r, o)| (Role::Client(r), o)),
+            (Config::Server(c), Role::Server(r)) => r
+                .step(c, input.as_ref(), b)
+                .map(|(r, o)| (Role::Server(r), o)),
             _ => Err(Reject("role and configuration differ")),
         }
     }
@@ -269,7 +312,12 @@ impl Protocol for TlsPsk {
                 app_data(b, *c_e, *seq, out);
                 out.push(handshake(b, *c_e, *seq, Handshake::EndOfEarlyData));
             }
-            (Config::Server(_), Role::Server(Server::ExpectFinished { transcript, c_hs, .. })) => {
+            (
+                Config::Server(_),
+                Role::Server(Server::ExpectFinished {
+                    transcript, c_hs, ..
+                }),
+            ) => {
                 let vd = ks::finished(b, c_hs, transcript);
                 out.push(handshake(b, *c_hs, 0, Handshake::Finished(vd)));
             }
@@ -292,12 +340,25 @@ impl Protocol for TlsPsk {
                     }
                 }
             }
-            (Config::Client(_), Role::Client(Client::ExpectEncryptedExtensions { s_hs, c_e, .. })) => {
+            (
+                Config::Client(_),
+                Role::Client(Client::ExpectEncryptedExtensions { s_hs, c_e, .. }),
+            ) => {
                 for early_data in [false, c_e.is_some()] {
-                    out.push(handshake(b, *s_hs, 0, Handshake::EncryptedExtensions { early_data }));
+                    out.push(handshake(
+                        b,
+                        *s_hs,
+                        0,
+                        Handshake::EncryptedExtensions { early_data },
+                    ));
                 }
             }
-            (Config::Client(_), Role::Client(Client::ExpectFinished { transcript, s_hs, .. })) => {
+            (
+                Config::Client(_),
+                Role::Client(Client::ExpectFinished {
+                    transcript, s_hs, ..
+                }),
+            ) => {
                 let vd = ks::finished(b, s_hs, transcript);
                 out.push(handshake(b, *s_hs, 1, Handshake::Finished(vd)));
             }
@@ -345,8 +406,16 @@ pub fn model(v: &Variant, sessions: (usize, usize), reveal: RevealPolicy) -> DyM
     if v.shared_psk {
         // A and B share one PSK and both act as client (to the other) and as server.
         let psk = key("psk_AB");
-        agents.push(AgentInfo { name: "A", honest: true, long_term: vec![psk] });
-        agents.push(AgentInfo { name: "B", honest: true, long_term: vec![psk] });
+        agents.push(AgentInfo {
+            name: "A",
+            honest: true,
+            long_term: vec![psk],
+        });
+        agents.push(AgentInfo {
+            name: "B",
+            honest: true,
+            long_term: vec![psk],
+        });
         for (me, peer) in [(0, 1), (1, 0)] {
             for _ in 0..clients {
                 instances.push(Instance {
@@ -357,7 +426,11 @@ pub fn model(v: &Variant, sessions: (usize, usize), reveal: RevealPolicy) -> DyM
                 });
             }
             for _ in 0..servers {
-                let entry = PskEntry { identity: id("id_AB"), psk, peer };
+                let entry = PskEntry {
+                    identity: id("id_AB"),
+                    psk,
+                    peer,
+                };
                 instances.push(Instance {
                     agent: me,
                     role: "server",
@@ -369,12 +442,32 @@ pub fn model(v: &Variant, sessions: (usize, usize), reveal: RevealPolicy) -> DyM
     } else {
         // Client C and server S share psk_CS; the dishonest E holds its own PSK with S.
         let (psk_cs, psk_es) = (key("psk_CS"), key("psk_ES"));
-        agents.push(AgentInfo { name: "C", honest: true, long_term: vec![psk_cs] });
-        agents.push(AgentInfo { name: "S", honest: true, long_term: vec![psk_cs, psk_es] });
-        agents.push(AgentInfo { name: "E", honest: false, long_term: vec![psk_es] });
+        agents.push(AgentInfo {
+            name: "C",
+            honest: true,
+            long_term: vec![psk_cs],
+        });
+        agents.push(AgentInfo {
+            name: "S",
+            honest: true,
+            long_term: vec![psk_cs, psk_es],
+        });
+        agents.push(AgentInfo {
+            name: "E",
+            honest: false,
+            long_term: vec![psk_es],
+        });
         let table = vec![
-            PskEntry { identity: id("id_C"), psk: psk_cs, peer: 0 },
-            PskEntry { identity: id("id_E"), psk: psk_es, peer: 2 },
+            PskEntry {
+                identity: id("id_C"),
+                psk: psk_cs,
+                peer: 0,
+            },
+            PskEntry {
+                identity: id("id_E"),
+                psk: psk_es,
+                peer: 2,
+            },
         ];
         for _ in 0..clients {
             instances.push(Instance {

@@ -124,18 +124,29 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Server<V> {
                 let fin = b.encode(&Handshake::Finished(vd));
                 transcript = b.concat(&[&transcript, &fin]);
                 let ms = ks::master_secret(b, &hs);
-                let (c_ap, s_ap) = ks::traffic_secrets(b, &ms, ks::APPLICATION_TRAFFIC, &transcript);
+                let (c_ap, s_ap) =
+                    ks::traffic_secrets(b, &ms, ks::APPLICATION_TRAFFIC, &transcript);
                 let data = claim_data(b, &ch.identity, &ch.random, &server_random, &c_ap, &s_ap);
                 let keys = ks::traffic_keys(b, &s_hs);
                 out.push(Output::Send(b.plaintext_record(&sh)));
-                out.push(Output::Send(b.seal_record(&keys, 0, ContentType::Handshake, &ee)));
+                out.push(Output::Send(b.seal_record(
+                    &keys,
+                    0,
+                    ContentType::Handshake,
+                    &ee,
+                )));
                 out.push(Output::Claim(Event::Running {
                     actor: cfg.me,
                     peer: entry.peer,
                     claim: SERVER_AUTH,
                     data: data.clone(),
                 }));
-                out.push(Output::Send(b.seal_record(&keys, 1, ContentType::Handshake, &fin)));
+                out.push(Output::Send(b.seal_record(
+                    &keys,
+                    1,
+                    ContentType::Handshake,
+                    &fin,
+                )));
                 let expect_finished = Server::ExpectFinished {
                     transcript,
                     c_hs,

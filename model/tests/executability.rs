@@ -1,0 +1,57 @@
+//! Executability is a real check: a scenario whose roles cannot complete is reported as
+//! such, and its other verdicts as vacuous rather than "holds".
+
+use model::harness::{check, RevealPolicy, RunOptions, Verdict};
+use model::term::{self, Sort};
+use model::tls_psk::{self, Config};
+
+#[test]
+fn mismatched_psks_make_every_verdict_vacuous() {
+    let v = tls_psk::variant("default").unwrap();
+    let mut m = tls_psk::model(v, (1, 1), RevealPolicy::Final);
+    for inst in &mut m.scenario.instances {
+        if let Config::Client(c) = &mut inst.cfg {
+            c.psk = term::atom(Sort::Key, "wrong_psk", 0);
+        }
+    }
+    let report = check(m, &RunOptions::default());
+    assert!(report.complete);
+    let exec = &report.results[0];
+    assert_eq!(exec.property, "executability");
+    assert_eq!(exec.verdict, Verdict::Violated);
+    for r in &report.results[1..] {
+        assert_eq!(r.verdict, Verdict::Vacuous, "{}", r.property);
+    }
+}
+
+#[test]
+fn one_server_session_cannot_be_replayed_to() {
+    let v = tls_psk::variant("early-data").unwrap();
+    let report = check(
+        tls_psk::model(v, (1, 1), RevealPolicy::Final),
+        &RunOptions::default(),
+    );
+    assert!(report.complete);
+    for r in &report.results {
+        assert_eq!(r.verdict, Verdict::Holds, "{}", r.property);
+    }
+}
+
+#[test]
+fn reveal_anytime_agrees_with_reveal_final_on_small_bounds() {
+    for name in ["default", "psk-ke"] {
+        let v = tls_psk::variant(name).unwrap();
+        let verdicts = |policy| {
+            check(tls_psk::model(v, (1, 1), policy), &RunOptions::default())
+                .results
+                .iter()
+                .map(|r| (r.property, r.verdict))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            verdicts(RevealPolicy::Final),
+            verdicts(RevealPolicy::Anytime),
+            "{name}"
+        );
+    }
+}

@@ -1,0 +1,201 @@
+//! CLI-level tests: the verdict matrix of `msgin5g check all`, usage errors, exit codes.
+
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::{Command, Output};
+
+fn msgin5g(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_msgin5g"))
+        .args(args)
+        .output()
+        .expect("run msgin5g")
+}
+
+fn json_lines(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l}: {e}")))
+        .collect()
+}
+
+/// The documented verdicts, written out independently of the model code: for each
+/// (handshake, variant), the properties that must be violated. Every other property must
+/// hold (not be vacuous), and every variant must be executable.
+fn expected_violations() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static str>> {
+    let agreement = |who: &str| {
+        [
+            "aliveness",
+            "weak_agreement",
+            "non_injective_agreement",
+            "injective_agreement",
+        ]
+        .map(|k| -> &'static str { Box::leak(format!("{who}_{k}").into_boxed_str()) })
+    };
+    let mut shared: BTreeSet<&str> = agreement("server_auth").into_iter().collect();
+    shared.extend(agreement("client_auth"));
+    BTreeMap::from([
+        (("tls-psk", "default"), BTreeSet::new()),
+        (
+            ("tls-psk", "psk-ke"),
+            BTreeSet::from(["session_key_forward_secrecy"]),
+        ),
+        (("tls-psk", "shared-psk"), shared),
+        (("tls-psk", "no-binder"), BTreeSet::new()),
+        (
+            ("tls-psk", "no-binder-early-data"),
+            BTreeSet::from(["early_data_injective_agreement"]),
+        ),
+        (
+            ("tls-psk", "early-data"),
+            BTreeSet::from(["early_data_injective_agreement"]),
+        ),
+        (
+            ("ns", "default"),
+            BTreeSet::from([
+                "nonce_secrecy",
+                "initiator_auth_weak_agreement",
+                "initiator_auth_non_injective_agreement",
+                "initiator_auth_injective_agreement",
+            ]),
+        ),
+        (("ns", "lowe"), BTreeSet::new()),
+    ])
+}
+
+#[test]
+fn check_all_produces_the_documented_verdict_matrix() {
+    let out = msgin5g(&["check", "all", "--json", "--threads", "2"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = json_lines(&out);
+    let expected = expected_violations();
+    let mut seen_variants = BTreeSet::new();
+    let mut violated_kinds = BTreeSet::new();
+    for row in &rows {
+        let h = row["handshake"].as_str().unwrap();
+        let v = row["variant"].as_str().unwrap();
+        let p = row["property"].as_str().unwrap();
+        let verdict = row["verdict"].as_str().unwrap();
+        for field in ["bound", "expected", "states", "unique_states", "seconds"] {
+            assert!(!row[field].is_null(), "{h}/{v}/{p}: no {field}");
+        }
+        assert_eq!(row["complete"], true, "{h}/{v}: run cut short");
+        assert!(row["unique_states"].as_u64().unwrap() > 0);
+        let key = *expected
+            .keys()
+            .find(|(eh, ev)| *eh == h && *ev == v)
+            .unwrap_or_else(|| panic!("unexpected variant {h}/{v}"));
+        seen_variants.insert(key);
+        let must_fail = expected[&key].contains(p);
+        let want = if must_fail { "violated" } else { "holds" };
+        assert_eq!(verdict, want, "{h}/{v}/{p}");
+        assert_eq!(row["expected"], want, "{h}/{v}/{p}: documented expectation");
+        if verdict == "violated" {
+            violated_kinds.insert(row["kind"].as_str().unwrap().to_string());
+            let trace = row["trace"]
+                .as_array()
+                .expect("a violation carries its attack");
+            assert!(
+                trace
+                    .iter()
+                    .any(|s| s["from"] == "Attacker" && s["to"] != "Attacker"),
+                "{h}/{v}/{p}: the attack has no attacker step"
+            );
+        } else {
+            assert!(row.get("trace").is_none());
+        }
+    }
+    assert_eq!(
+        seen_variants.len(),
+        expected.len(),
+        "every variant was checked"
+    );
+    // Every kind of property is shown to fail somewhere (no property that cannot fail).
+    for kind in [
+        "secrecy",
+        "forward_secrecy",
+        "aliveness",
+        "weak_agreement",
+        "non_injective_agreement",
+        "injective_agreement",
+    ] {
+        assert!(violated_kinds.contains(kind), "{kind} is never violated");
+    }
+}
+
+#[test]
+fn lowe_attack_chart_is_printed() {
+    let out = msgin5g(&["check", "ns", "--variant", "default", "--bfs"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("property \\ variant"), "{text}");
+    assert!(
+        text.contains("bound: sessions: A initiator x1, B responder x1"),
+        "{text}"
+    );
+    let chart = text
+        .split("-- attack on ns / default: initiator_auth_weak_agreement violated --")
+        .nth(1)
+        .expect("chart of Lowe's attack");
+    // A talks to E; E re-encrypts A's nonce for B; B commits to A.
+    assert!(chart.contains("<start, E>"), "{chart}");
+    assert!(chart.contains("{<na#0, A>}pk(sk_B)"), "{chart}");
+    assert!(chart.contains("commit initiator_auth with A"), "{chart}");
+}
+
+#[test]
+fn a_run_cut_short_says_so_and_fails() {
+    let out = msgin5g(&["check", "tls-psk", "--max-states", "1000"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("CUT SHORT"), "{text}");
+    assert!(text.contains("unknown"), "{text}");
+    assert!(!text.contains("holds (exp.)"), "{text}");
+}
+
+#[test]
+fn bad_usage_exits_2_with_a_clear_error() {
+    for (args, needle) in [
+        (vec!["check", "tls13"], "unknown handshake 'tls13'"),
+        (
+            vec!["check", "tls-psk", "--variant", "nope"],
+            "unknown variant 'nope' of tls-psk",
+        ),
+        (vec!["check", "tls-psk", "--sessions", "0"], "--sessions"),
+        (
+            vec!["check", "tls-psk", "--variant", "default", "--all-variants"],
+            "cannot be used",
+        ),
+        (vec!["frobnicate"], "unrecognized subcommand"),
+    ] {
+        let out = msgin5g(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn list_names_every_variant_and_property() {
+    let out = msgin5g(&["list", "--json"]);
+    assert!(out.status.success());
+    let rows = json_lines(&out);
+    assert_eq!(rows.len(), expected_violations().len());
+    for row in rows {
+        let props: Vec<&str> = row["properties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        for p in row["expect_violated"].as_array().unwrap() {
+            assert!(props.contains(&p.as_str().unwrap()), "{row}");
+        }
+    }
+    let text = msgin5g(&["list"]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("Selfie"));
+}
