@@ -25,6 +25,27 @@ pub enum Output<V> {
     Claim(Event<V>),
 }
 
+impl<V> Output<V> {
+    /// Lowe's `Running` signal: `actor` lets `peer` commit on `data`.
+    pub fn running(actor: Agent, peer: Agent, claim: properties::Claim, data: V) -> Self {
+        Output::Claim(Event::Running {
+            actor,
+            peer,
+            claim,
+            data,
+        })
+    }
+    /// Lowe's `Commit` signal: `actor` believes it agreed with `peer` on `data`.
+    pub fn commit(actor: Agent, peer: Agent, claim: properties::Claim, data: V) -> Self {
+        Output::Claim(Event::Commit {
+            actor,
+            peer,
+            claim,
+            data,
+        })
+    }
+}
+
 /// Why a role refused an input: which check failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reject(pub &'static str);

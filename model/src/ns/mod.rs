@@ -168,23 +168,6 @@ impl Protocol for NeedhamSchroeder {
     ) -> Result<(Role, Vec<Output<TermId>>), Reject> {
         let m = input.ok_or(Reject("roles wait for a message"))?;
         let me = c.names[c.me as usize];
-        let claim = |running: bool, actor, peer, claim, data| {
-            Output::Claim(if running {
-                Event::Running {
-                    actor,
-                    peer,
-                    claim,
-                    data,
-                }
-            } else {
-                Event::Commit {
-                    actor,
-                    peer,
-                    claim,
-                    data,
-                }
-            })
-        };
         let secrets = |peer: Agent, values: [TermId; 2]| {
             values.map(|value| {
                 Output::Claim(Event::Secret {
@@ -226,8 +209,8 @@ impl Protocol for NeedhamSchroeder {
                 }
                 let data = b.tuple(&[na, &nb]);
                 let mut out = vec![
-                    claim(false, c.me, *peer, RESPONDER_AUTH, data),
-                    claim(true, c.me, *peer, INITIATOR_AUTH, data),
+                    Output::commit(c.me, *peer, RESPONDER_AUTH, data),
+                    Output::running(c.me, *peer, INITIATOR_AUTH, data),
                 ];
                 out.extend(secrets(*peer, [*na, nb]));
                 // 3. A -> B: {Nb}pk(B)
@@ -255,7 +238,7 @@ impl Protocol for NeedhamSchroeder {
                 Ok((
                     Role::ExpectMessage3 { peer, na: *na, nb },
                     vec![
-                        claim(true, c.me, peer, RESPONDER_AUTH, data),
+                        Output::running(c.me, peer, RESPONDER_AUTH, data),
                         Output::Send(msg2),
                     ],
                 ))
@@ -265,7 +248,7 @@ impl Protocol for NeedhamSchroeder {
                     return Err(Reject("message 3 does not match"));
                 }
                 let data = b.tuple(&[na, nb]);
-                let mut out = vec![claim(false, c.me, *peer, INITIATOR_AUTH, data)];
+                let mut out = vec![Output::commit(c.me, *peer, INITIATOR_AUTH, data)];
                 out.extend(secrets(*peer, [*na, *nb]));
                 Ok((Role::Done, out))
             }

@@ -35,29 +35,27 @@ pub enum Client<V> {
         /// client_early_traffic_secret, when 0-RTT data was sent.
         c_e: Option<V>,
     },
-    ExpectEncryptedExtensions {
-        transcript: V,
-        hs: V,
-        c_hs: V,
-        s_hs: V,
-        c_e: Option<V>,
-        random: V,
-        server_random: V,
-    },
-    ExpectFinished {
-        transcript: V,
-        hs: V,
-        c_hs: V,
-        s_hs: V,
-        /// Set when the server accepted 0-RTT: EndOfEarlyData is due under this secret.
-        c_e: Option<V>,
-        random: V,
-        server_random: V,
-    },
+    ExpectEncryptedExtensions(Handshaking<V>),
+    /// `c_e` is kept only when the server accepted 0-RTT: EndOfEarlyData is then due.
+    ExpectFinished(Handshaking<V>),
     ExpectApplicationData {
         s_ap: V,
     },
     Done,
+}
+
+/// What the client holds between ServerHello and the server's Finished.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Handshaking<V> {
+    /// The handshake messages so far.
+    pub transcript: V,
+    pub hs: V,
+    pub c_hs: V,
+    pub s_hs: V,
+    /// client_early_traffic_secret, when 0-RTT data was sent.
+    pub c_e: Option<V>,
+    pub random: V,
+    pub server_random: V,
 }
 
 /// The ClientHello for these parameters, encoded, with its binder over the truncated
@@ -75,28 +73,6 @@ pub fn client_hello<B: TlsCodec>(
     });
     ch.binder = Some(binder);
     b.encode(&Handshake::ClientHello(ch))
-}
-
-impl<V: Clone> ClientConfig<V> {
-    /// Claim events carry the PSK identity, both randoms and the application traffic keys.
-    fn running_or_commit(&self, running: bool, claim: u8, data: V) -> Output<V> {
-        let (actor, peer) = (self.me, self.peer);
-        Output::Claim(if running {
-            Event::Running {
-                actor,
-                peer,
-                claim,
-                data,
-            }
-        } else {
-            Event::Commit {
-                actor,
-                peer,
-                claim,
-                data,
-            }
-        })
-    }
 }
 
 impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
@@ -133,7 +109,7 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                     let keys = ks::traffic_keys(b, &c_e);
                     let payload = b.fresh(Fresh::Nonce("early_data"));
                     let data = b.tuple(&[&cfg.identity, &random, &payload]);
-                    out.push(cfg.running_or_commit(true, EARLY_DATA_AUTH, data));
+                    out.push(Output::running(cfg.me, cfg.peer, EARLY_DATA_AUTH, data));
                     out.push(Output::Send(b.seal_record(
                         &keys,
                         0,
@@ -179,7 +155,7 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                 let transcript = b.concat(&[ch, &sh_bytes]);
                 let hs = ks::handshake_secret(b, early, dhe.as_ref());
                 let (c_hs, s_hs) = ks::traffic_secrets(b, &hs, ks::HANDSHAKE_TRAFFIC, &transcript);
-                Client::ExpectEncryptedExtensions {
+                Client::ExpectEncryptedExtensions(Handshaking {
                     transcript,
                     hs,
                     c_hs,
@@ -187,40 +163,25 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                     c_e: c_e.clone(),
                     random: random.clone(),
                     server_random,
-                }
+                })
             }
-            (
-                Client::ExpectEncryptedExtensions {
-                    transcript,
-                    hs,
-                    c_hs,
-                    s_hs,
-                    c_e,
-                    random,
-                    server_random,
-                },
-                Some(record),
-            ) => {
-                let keys = ks::traffic_keys(b, s_hs);
+            (Client::ExpectEncryptedExtensions(h), Some(record)) => {
+                let keys = ks::traffic_keys(b, &h.s_hs);
                 let (msg, ee) = open_handshake(b, &keys, 0, record)?;
                 let Handshake::EncryptedExtensions { early_data } = msg else {
                     return Err(Reject("expected EncryptedExtensions"));
                 };
-                if early_data && c_e.is_none() {
+                if early_data && h.c_e.is_none() {
                     return Err(Reject("early_data accepted but not offered"));
                 }
-                Client::ExpectFinished {
-                    transcript: b.concat(&[transcript, &ee]),
-                    hs: hs.clone(),
-                    c_hs: c_hs.clone(),
-                    s_hs: s_hs.clone(),
-                    c_e: if early_data { c_e.clone() } else { None },
-                    random: random.clone(),
-                    server_random: server_random.clone(),
-                }
+                Client::ExpectFinished(Handshaking {
+                    transcript: b.concat(&[&h.transcript, &ee]),
+                    c_e: if early_data { h.c_e.clone() } else { None },
+                    ..h.clone()
+                })
             }
-            (
-                Client::ExpectFinished {
+            (Client::ExpectFinished(h), Some(record)) => {
+                let Handshaking {
                     transcript,
                     hs,
                     c_hs,
@@ -228,9 +189,7 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                     c_e,
                     random,
                     server_random,
-                },
-                Some(record),
-            ) => {
+                } = h;
                 let keys = ks::traffic_keys(b, s_hs);
                 let (msg, fin) = open_handshake(b, &keys, 1, record)?;
                 let Handshake::Finished(vd) = msg else {
@@ -244,7 +203,7 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                 let (c_ap, s_ap) =
                     ks::traffic_secrets(b, &ms, ks::APPLICATION_TRAFFIC, &transcript);
                 let data = claim_data(b, &cfg.identity, random, server_random, &c_ap, &s_ap);
-                out.push(cfg.running_or_commit(false, SERVER_AUTH, data.clone()));
+                out.push(Output::commit(cfg.me, cfg.peer, SERVER_AUTH, data.clone()));
                 if let Some(c_e) = c_e {
                     // Section 4.5: EndOfEarlyData under the early traffic keys.
                     let eoed = b.encode(&Handshake::EndOfEarlyData);
@@ -257,7 +216,7 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                     )));
                     transcript = b.concat(&[&transcript, &eoed]);
                 }
-                out.push(cfg.running_or_commit(true, CLIENT_AUTH, data));
+                out.push(Output::running(cfg.me, cfg.peer, CLIENT_AUTH, data));
                 let vd = ks::finished(b, c_hs, &transcript);
                 let fin = b.encode(&Handshake::Finished(vd));
                 let keys = ks::traffic_keys(b, c_hs);

@@ -340,27 +340,15 @@ impl Protocol for TlsPsk {
                     }
                 }
             }
-            (
-                Config::Client(_),
-                Role::Client(Client::ExpectEncryptedExtensions { s_hs, c_e, .. }),
-            ) => {
-                for early_data in [false, c_e.is_some()] {
-                    out.push(handshake(
-                        b,
-                        *s_hs,
-                        0,
-                        Handshake::EncryptedExtensions { early_data },
-                    ));
+            (Config::Client(_), Role::Client(Client::ExpectEncryptedExtensions(h))) => {
+                for early_data in [false, h.c_e.is_some()] {
+                    let ee = Handshake::EncryptedExtensions { early_data };
+                    out.push(handshake(b, h.s_hs, 0, ee));
                 }
             }
-            (
-                Config::Client(_),
-                Role::Client(Client::ExpectFinished {
-                    transcript, s_hs, ..
-                }),
-            ) => {
-                let vd = ks::finished(b, s_hs, transcript);
-                out.push(handshake(b, *s_hs, 1, Handshake::Finished(vd)));
+            (Config::Client(_), Role::Client(Client::ExpectFinished(h))) => {
+                let vd = ks::finished(b, &h.s_hs, &h.transcript);
+                out.push(handshake(b, h.s_hs, 1, Handshake::Finished(vd)));
             }
             (Config::Client(_), Role::Client(Client::ExpectApplicationData { s_ap })) => {
                 app_data(b, *s_ap, 0, out);

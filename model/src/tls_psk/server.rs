@@ -135,12 +135,12 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Server<V> {
                     ContentType::Handshake,
                     &ee,
                 )));
-                out.push(Output::Claim(Event::Running {
-                    actor: cfg.me,
-                    peer: entry.peer,
-                    claim: SERVER_AUTH,
-                    data: data.clone(),
-                }));
+                out.push(Output::running(
+                    cfg.me,
+                    entry.peer,
+                    SERVER_AUTH,
+                    data.clone(),
+                ));
                 out.push(Output::Send(b.seal_record(
                     &keys,
                     1,
@@ -186,12 +186,7 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Server<V> {
                     }
                     (ContentType::ApplicationData, payload) => {
                         let data = b.tuple(&[identity, random, &payload]);
-                        out.push(Output::Claim(Event::Commit {
-                            actor: cfg.me,
-                            peer: *peer,
-                            claim: EARLY_DATA_AUTH,
-                            data,
-                        }));
+                        out.push(Output::commit(cfg.me, *peer, EARLY_DATA_AUTH, data));
                         let mut next = self.clone();
                         if let Server::ExpectEarlyData { seq, .. } = &mut next {
                             *seq += 1;
@@ -227,12 +222,7 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Server<V> {
                 if !ks::verify_finished(b, c_hs, transcript, &vd) {
                     return Err(Reject("client Finished does not verify (decrypt_error)"));
                 }
-                out.push(Output::Claim(Event::Commit {
-                    actor: cfg.me,
-                    peer: *peer,
-                    claim: CLIENT_AUTH,
-                    data: data.clone(),
-                }));
+                out.push(Output::commit(cfg.me, *peer, CLIENT_AUTH, data.clone()));
                 let partners = Agents::of(&[cfg.me, *peer]);
                 for key in [c_ap, s_ap] {
                     out.push(Output::Claim(Event::Secret {
