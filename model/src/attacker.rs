@@ -13,6 +13,7 @@
 //! decided in `harness`, from this knowledge.
 
 use crate::term::{self, Sort, Term, TermId};
+use rustc_hash::FxHashMap;
 
 /// The attacker's knowledge: closed under analysis, sorted, without duplicates.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -63,16 +64,22 @@ impl Knowledge {
         let mut work: Vec<TermId> = new.to_vec();
         let mut changed = false;
         loop {
+            let mut added = false;
             while let Some(t) = work.pop() {
                 if let Err(at) = self.terms.binary_search(&t) {
                     self.terms.insert(at, t);
-                    changed = true;
+                    added = true;
                     self.decompose(t, &mut work);
                 }
             }
-            // A newly derivable key may open a ciphertext learned earlier.
+            if !added {
+                return changed;
+            }
+            changed = true;
+            // Something new may be a key that opens a ciphertext learned earlier.
+            let mut d = Deriver::new(self);
             for &t in &self.terms {
-                if let Some(pt) = self.opened(t) {
+                if let Some(pt) = d.opened(t) {
                     if !self.contains(pt) {
                         work.push(pt);
                     }
@@ -89,13 +96,35 @@ impl Knowledge {
         match t.get() {
             Term::Tuple(items) | Term::Concat(items) => work.extend_from_slice(items),
             Term::Sign { msg, .. } => work.push(*msg),
-            Term::Aead { .. } | Term::AEnc { .. } => work.extend(self.opened(t)),
+            Term::Aead { .. } | Term::AEnc { .. } => work.extend(Deriver::new(self).opened(t)),
             _ => {}
         }
     }
 
+    /// Can the attacker build `t` from what it knows? (For many questions about one
+    /// knowledge set, a [`Deriver`] shares the work.)
+    pub fn derivable(&self, t: TermId) -> bool {
+        Deriver::new(self).derivable(t)
+    }
+}
+
+/// Answers derivability questions about one knowledge set, remembering every sub-term it
+/// decided (TLS keys share long derivation chains).
+pub struct Deriver<'a> {
+    know: &'a Knowledge,
+    memo: FxHashMap<TermId, bool>,
+}
+
+impl<'a> Deriver<'a> {
+    pub fn new(know: &'a Knowledge) -> Self {
+        Deriver {
+            know,
+            memo: FxHashMap::default(),
+        }
+    }
+
     /// The plaintext of `t`, if `t` is an encryption the attacker can open.
-    fn opened(&self, t: TermId) -> Option<TermId> {
+    fn opened(&mut self, t: TermId) -> Option<TermId> {
         match t.get() {
             Term::Aead { key, pt, .. } if self.derivable(*key) => Some(*pt),
             Term::AEnc { pk, msg } => match pk.get() {
@@ -106,13 +135,19 @@ impl Knowledge {
         }
     }
 
-    /// Can the attacker build `t` from what it knows?
-    pub fn derivable(&self, t: TermId) -> bool {
-        if self.contains(t) {
+    pub fn derivable(&mut self, t: TermId) -> bool {
+        if self.know.contains(t) {
             return true;
         }
-        match t.get() {
-            Term::Atom { sort, .. } => sort.is_public(),
+        let term = t.get();
+        if let Term::Atom { sort, .. } = term {
+            return sort.is_public();
+        }
+        if let Some(known) = self.memo.get(&t) {
+            return *known;
+        }
+        let r = match term {
+            Term::Atom { .. } => unreachable!("decided above"),
             Term::Tuple(items) | Term::Concat(items) => items.iter().all(|i| self.derivable(*i)),
             Term::Hash(m) | Term::Pk(m) => self.derivable(*m),
             Term::Hmac { key: a, msg: b }
@@ -133,15 +168,18 @@ impl Knowledge {
             // g^(x1*...*xn): raise a known g^(all but xi) to a derivable xi.
             Term::Exp(exps) => {
                 if exps.len() == 1 {
-                    return self.derivable(exps[0]);
+                    self.derivable(exps[0])
+                } else {
+                    (0..exps.len()).any(|i| {
+                        let mut rest = exps.to_vec();
+                        let xi = rest.remove(i);
+                        self.derivable(xi) && self.derivable(exp_of(&rest))
+                    })
                 }
-                (0..exps.len()).any(|i| {
-                    let mut rest = exps.to_vec();
-                    let xi = rest.remove(i);
-                    self.derivable(xi) && self.derivable(exp_of(&rest))
-                })
             }
-        }
+        };
+        self.memo.insert(t, r);
+        r
     }
 }
 

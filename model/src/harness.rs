@@ -8,7 +8,7 @@
 //! message to a waiting role (a replay of any sent message, or one it builds, see
 //! [`Protocol::forge`]); the attacker reveals an honest agent's long-term keys.
 
-use crate::attacker::Knowledge;
+use crate::attacker::{Deriver, Knowledge};
 use crate::backend::Symbolic;
 use crate::term::TermId;
 use properties::{Agent, Event, Property};
@@ -221,7 +221,8 @@ impl<P: Protocol> DyModel<P> {
             &mut self.backend(i),
             &mut out,
         );
-        out.retain(|m| s.know.derivable(*m));
+        let mut d = Deriver::new(&s.know);
+        out.retain(|m| d.derivable(*m));
         out.extend(s.net.iter().map(|(m, _)| *m));
         out.sort();
         out.dedup();
@@ -230,7 +231,7 @@ impl<P: Protocol> DyModel<P> {
 
     fn apply(&self, s: &DyState<P::Role>, action: Action) -> Option<DyState<P::Role>> {
         let mut next = s.clone();
-        match action {
+        let learned = match action {
             Action::Start(i) | Action::Deliver(i, _) => {
                 let i = i as usize;
                 let input = match action {
@@ -251,28 +252,33 @@ impl<P: Protocol> DyModel<P> {
                         Output::Claim(e) => next.events.push(e),
                     }
                 }
-                next.know.learn(&sent);
+                next.know.learn(&sent)
             }
             Action::Reveal(a) => {
-                next.know.learn(&self.scenario.agents[a as usize].long_term);
                 next.events.push(Event::Reveal { agent: a });
+                next.know.learn(&self.scenario.agents[a as usize].long_term)
             }
-        }
-        self.update_violations(&mut next);
+        };
+        let claimed = next.events.len() != s.events.len();
+        self.update_violations(&mut next, claimed, learned);
         Some(next)
     }
 
-    fn update_violations(&self, s: &mut DyState<P::Role>) {
+    /// Record newly violated properties. Agreement depends on the events only, secrecy on
+    /// the events and the knowledge: a property is re-evaluated only when its inputs grew.
+    fn update_violations(&self, s: &mut DyState<P::Role>, claimed: bool, learned: bool) {
+        let mut d = Deriver::new(&s.know);
+        let mut violated = s.violated;
         for (i, p) in self.properties.iter().enumerate() {
-            if s.violated & (1 << i) == 0 {
-                let know = &s.know;
-                if p.violation(&s.events, &mut |v| know.derivable(*v))
-                    .is_some()
-                {
-                    s.violated |= 1 << i;
-                }
+            let stale = claimed || (learned && p.kind.is_secrecy());
+            if stale
+                && violated & (1 << i) == 0
+                && p.violation(&s.events, &mut |v| d.derivable(*v)).is_some()
+            {
+                violated |= 1 << i;
             }
         }
+        s.violated = violated;
     }
 
     fn revealed(s: &DyState<P::Role>, a: Agent) -> bool {
@@ -346,7 +352,7 @@ impl<P: Protocol> Model for DyModel<P> {
             events,
             violated: 0,
         };
-        self.update_violations(&mut s);
+        self.update_violations(&mut s, true, true);
         vec![s]
     }
 

@@ -8,13 +8,13 @@
 //! equal terms modulo the theory have equal ids. Concatenation is normalised to be
 //! associative, like byte strings.
 //!
-//! Terms are immortal: the table only grows, which keeps lookups lock-free on the fast path
-//! (each thread keeps a private copy of the part of the table it has seen).
+//! Terms are immortal: the table only grows, which keeps lookups lock-free: an id is read
+//! from an append-only segmented table, and each thread caches the terms it interned.
 
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::fmt;
-use std::sync::{LazyLock, RwLock};
+use std::sync::{LazyLock, OnceLock, RwLock};
 
 /// A term, by its interned id.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -94,52 +94,71 @@ pub enum Term {
     Exp(Box<[TermId]>),
 }
 
+/// The term table. `ids` maps a term to its id (behind a lock, for writers and for
+/// threads that miss in their local copy); `TERMS` maps an id to its term without a lock:
+/// segment `k` holds `2^k * SEGMENT_BASE` slots, each set once.
 struct Table {
     ids: FxHashMap<&'static Term, TermId>,
-    terms: Vec<&'static Term>,
+    len: u32,
 }
+
+const SEGMENT_BASE: usize = 1024;
+const SEGMENTS: usize = 22;
+
+type Segment = Box<[OnceLock<&'static Term>]>;
 
 static TABLE: LazyLock<RwLock<Table>> = LazyLock::new(|| {
     RwLock::new(Table {
         ids: FxHashMap::default(),
-        terms: Vec::new(),
+        len: 0,
     })
 });
 
-thread_local! {
-    /// This thread's copy of (a prefix of) the table; terms never change, so a copy is
-    /// always valid and the shared lock is taken only for terms this thread has not seen.
-    static LOCAL: RefCell<(FxHashMap<&'static Term, TermId>, Vec<&'static Term>)> =
-        RefCell::new((FxHashMap::default(), Vec::new()));
+static TERMS: [OnceLock<Segment>; SEGMENTS] = [const { OnceLock::new() }; SEGMENTS];
+
+/// Segment and offset of id `i`.
+fn slot(i: usize) -> (usize, usize) {
+    let k = (i / SEGMENT_BASE + 1).ilog2() as usize;
+    (k, i - SEGMENT_BASE * ((1 << k) - 1))
 }
 
-fn sync_local(local: &mut (FxHashMap<&'static Term, TermId>, Vec<&'static Term>), t: &Table) {
-    for (i, term) in t.terms.iter().enumerate().skip(local.1.len()) {
-        local.0.insert(term, TermId(i as u32));
-        local.1.push(term);
-    }
+thread_local! {
+    /// This thread's cache of term -> id: terms never change, so a cached entry is always
+    /// valid and the shared lock is taken only for terms this thread has not interned yet.
+    static LOCAL: RefCell<FxHashMap<&'static Term, TermId>> = RefCell::new(FxHashMap::default());
+}
+
+thread_local! {
+    /// Atoms by (name address, name length, sort, session): see [`atom`].
+    static ATOMS: RefCell<FxHashMap<(usize, usize, Sort, u16), TermId>> =
+        RefCell::new(FxHashMap::default());
 }
 
 /// Intern a term (without normalisation: use the constructors below).
 fn intern(term: Term) -> TermId {
     LOCAL.with_borrow_mut(|local| {
-        if let Some(id) = local.0.get(&term) {
+        if let Some(id) = local.get(&term) {
             return *id;
         }
-        let id = {
+        let (leaked, id) = {
             let mut t = TABLE.write().expect("term table poisoned");
-            match t.ids.get(&term) {
-                Some(id) => *id,
+            match t.ids.get_key_value(&term) {
+                Some((k, id)) => (*k, *id),
                 None => {
-                    let id = TermId(u32::try_from(t.terms.len()).expect("term table overflow"));
+                    let id = TermId(t.len);
+                    let (k, off) = slot(id.0 as usize);
+                    assert!(k < SEGMENTS, "term table overflow");
                     let leaked: &'static Term = Box::leak(Box::new(term));
+                    let segment = TERMS[k]
+                        .get_or_init(|| (0..SEGMENT_BASE << k).map(|_| OnceLock::new()).collect());
+                    segment[off].set(leaked).expect("slot set once");
                     t.ids.insert(leaked, id);
-                    t.terms.push(leaked);
-                    id
+                    t.len += 1;
+                    (leaked, id)
                 }
             }
         };
-        sync_local(local, &TABLE.read().expect("term table poisoned"));
+        local.insert(leaked, id);
         id
     })
 }
@@ -147,13 +166,11 @@ fn intern(term: Term) -> TermId {
 impl TermId {
     /// The term this id names.
     pub fn get(self) -> &'static Term {
-        let i = self.0 as usize;
-        LOCAL.with_borrow_mut(|local| {
-            if i >= local.1.len() {
-                sync_local(local, &TABLE.read().expect("term table poisoned"));
-            }
-            local.1[i]
-        })
+        let (k, off) = slot(self.0 as usize);
+        TERMS[k]
+            .get()
+            .and_then(|seg| seg[off].get())
+            .expect("ids are only made by interning")
     }
 
     pub fn index(self) -> u32 {
@@ -172,11 +189,19 @@ impl TermId {
 // ---- constructors (the only way to build terms: they normalise) ----
 
 pub fn atom(sort: Sort, name: &'static str, session: u16) -> TermId {
-    intern(Term::Atom {
+    // Atoms are built constantly (message tags, labels): find them by the address of their
+    // static name first, which hashes and compares integers, not strings.
+    let key = (name.as_ptr() as usize, name.len(), sort, session);
+    if let Some(id) = ATOMS.with_borrow(|atoms| atoms.get(&key).copied()) {
+        return id;
+    }
+    let id = intern(Term::Atom {
         sort,
         name,
         session,
-    })
+    });
+    ATOMS.with_borrow_mut(|atoms| atoms.insert(key, id));
+    id
 }
 pub fn constant(name: &'static str) -> TermId {
     atom(Sort::Const, name, 0)
@@ -402,6 +427,18 @@ mod tests {
             .join()
             .unwrap();
         assert_eq!(here, there);
+    }
+
+    #[test]
+    fn slots_tile_the_ids() {
+        let mut expect = (0, 0);
+        for i in 0..10 * SEGMENT_BASE {
+            assert_eq!(slot(i), expect, "id {i}");
+            expect.1 += 1;
+            if expect.1 == SEGMENT_BASE << expect.0 {
+                expect = (expect.0 + 1, 0);
+            }
+        }
     }
 
     #[test]
