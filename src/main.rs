@@ -51,8 +51,8 @@ struct CheckArgs {
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     threads: u16,
     /// Stop after this many states; verdicts of a run cut short are `unknown`.
-    #[arg(long)]
-    max_states: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    max_states: Option<u64>,
     /// When the attacker may reveal long-term keys: `final` (a reveal ends the run: enough
     /// for forward secrecy, much smaller) or `anytime` (honest roles go on after it).
     #[arg(long, value_enum, default_value_t = Reveal::Final)]
@@ -162,7 +162,7 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
     };
     let opts = RunOptions {
         threads: args.threads as usize,
-        max_states: args.max_states,
+        max_states: args.max_states.map(|n| n as usize),
         dfs: !args.bfs,
     };
     // Validate every name before running anything.
