@@ -7,9 +7,10 @@
 //! The model checker evaluates them on every explored state; trace replay evaluates them on
 //! the events a reference run emits.
 //!
-//! Semantics is prefix-based: a log violates a property when some prefix of it does. Every
-//! evaluator here is therefore monotone in the log (appending events never repairs a
-//! violation), which is what lets the checker record violations as sticky bits.
+//! Semantics is prefix-based, as in Tamarin: a run violates a property when some prefix of
+//! it does. [`Property::violation`] judges one log as it stands; the model checker evaluates
+//! it on every state of a path and keeps a violation once found, so a reveal that comes
+//! after a secret leaked does not excuse the leak.
 
 use serde::Serialize;
 
