@@ -445,9 +445,8 @@ mod tests {
     fn printing_cuts_depth() {
         let t = hash(hash(hash(hash(nonce(1)))));
         assert_eq!(Shown(t, 2).to_string(), "h(h(…))");
-        assert_eq!(
-            Shown(dh_exp(dh_public(secret(1)), secret(2)).unwrap(), 3).to_string(),
-            "g^(x#1*x#2)"
-        );
+        // Exponents print in id order, which depends on which test interned them first.
+        let g12 = Shown(dh_exp(dh_public(secret(1)), secret(2)).unwrap(), 3).to_string();
+        assert!(g12 == "g^(x#1*x#2)" || g12 == "g^(x#2*x#1)", "{g12}");
     }
 }
