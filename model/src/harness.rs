@@ -230,8 +230,7 @@ impl<P: Protocol> DyModel<P> {
     }
 
     fn apply(&self, s: &DyState<P::Role>, action: Action) -> Option<DyState<P::Role>> {
-        let mut next = s.clone();
-        let learned = match action {
+        let (mut next, learned) = match action {
             Action::Start(i) | Action::Deliver(i, _) => {
                 let i = i as usize;
                 let input = match action {
@@ -239,8 +238,10 @@ impl<P: Protocol> DyModel<P> {
                     _ => None,
                 };
                 let inst = &self.scenario.instances[i];
+                // Step before cloning: most deliveries the attacker tries are rejected.
                 let (role, outputs) =
                     P::step(&inst.cfg, &s.roles[i], input, &mut self.backend(i)).ok()?;
+                let mut next = s.clone();
                 next.roles[i] = role;
                 let mut sent = Vec::new();
                 for o in outputs {
@@ -252,11 +253,14 @@ impl<P: Protocol> DyModel<P> {
                         Output::Claim(e) => next.events.push(e),
                     }
                 }
-                next.know.learn(&sent)
+                let learned = next.know.learn(&sent);
+                (next, learned)
             }
             Action::Reveal(a) => {
+                let mut next = s.clone();
                 next.events.push(Event::Reveal { agent: a });
-                next.know.learn(&self.scenario.agents[a as usize].long_term)
+                let learned = next.know.learn(&self.scenario.agents[a as usize].long_term);
+                (next, learned)
             }
         };
         let claimed = next.events.len() != s.events.len();
@@ -369,14 +373,13 @@ impl<P: Protocol> Model for DyModel<P> {
         for (i, role) in s.roles.iter().enumerate() {
             match P::status(role) {
                 Status::Initiate => actions.push(Action::Start(i as u8)),
-                Status::Wait => {
-                    let inst = &self.scenario.instances[i];
-                    for m in self.candidates(s, i) {
-                        if P::step(&inst.cfg, role, Some(m), &mut self.backend(i)).is_ok() {
-                            actions.push(Action::Deliver(i as u8, m));
-                        }
-                    }
-                }
+                // Every candidate is offered; `next_state` runs the role's step once and
+                // drops the deliveries the role rejects.
+                Status::Wait => actions.extend(
+                    self.candidates(s, i)
+                        .into_iter()
+                        .map(|m| Action::Deliver(i as u8, m)),
+                ),
                 Status::Done => {}
             }
         }
