@@ -309,7 +309,9 @@ impl Protocol for TlsPsk {
                 }
             }
             (Config::Server(_), Role::Server(Server::ExpectEarlyData { c_e, seq, .. })) => {
-                app_data(b, *c_e, *seq, out);
+                if *seq < server::MAX_EARLY_RECORDS {
+                    app_data(b, *c_e, *seq, out);
+                }
                 out.push(handshake(b, *c_e, *seq, Handshake::EndOfEarlyData));
             }
             (
