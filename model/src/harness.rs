@@ -329,8 +329,8 @@ fn reached_fns<P: Protocol>() -> [Eval<P>; MAX_PROPERTIES] {
 }
 
 /// Name of the `sometimes` property that shows property `name` is reached.
-fn reached_name(name: &str) -> &'static str {
-    Box::leak(format!("{name} (reached)").into_boxed_str())
+fn reached_name(name: &str) -> String {
+    format!("{name} (reached)")
 }
 
 pub const EXECUTABILITY: &str = "executability";
@@ -408,7 +408,7 @@ impl<P: Protocol> Model for DyModel<P> {
         for (i, p) in self.properties.iter().enumerate() {
             v.push(stateright::Property::always(p.name, holds[i]));
             v.push(stateright::Property::sometimes(
-                reached_name(p.name),
+                Box::leak(reached_name(p.name).into_boxed_str()),
                 reached[i],
             ));
         }
@@ -532,7 +532,8 @@ fn collect<P: Protocol, C: Checker<DyModel<P>>>(
     let seconds = start.elapsed().as_secs_f64();
     let m = checker.model();
     let discoveries = checker.discoveries();
-    let all_found = discoveries.len() == m.properties().len();
+    // Executability, and per property its `always` and its `sometimes (reached)`.
+    let all_found = discoveries.len() == 1 + 2 * m.properties.len();
     let complete = all_found || opts.max_states.is_none_or(|n| checker.state_count() < n);
     let executable = discoveries.contains_key(EXECUTABILITY);
     let mut lanes: Vec<String> = (0..m.scenario.instances.len())
@@ -563,7 +564,7 @@ fn collect<P: Protocol, C: Checker<DyModel<P>>>(
             continue;
         } else if !complete {
             Verdict::Unknown
-        } else if !executable || !discoveries.contains_key(reached_name(p.name)) {
+        } else if !executable || !discoveries.contains_key(reached_name(p.name).as_str()) {
             Verdict::Vacuous
         } else {
             Verdict::Holds

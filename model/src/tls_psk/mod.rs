@@ -284,6 +284,7 @@ impl Protocol for TlsPsk {
         };
         match (cfg, role) {
             (Config::Server(c), Role::Server(Server::ExpectClientHello)) => {
+                let key_shares = shares(c.mode);
                 for entry in &c.psks {
                     // With the binder checked and the PSK unknown, only replays pass.
                     if c.check_binder && !know.derivable(entry.psk) {
@@ -292,7 +293,7 @@ impl Protocol for TlsPsk {
                     let early = ks::early_secret(b, &entry.psk);
                     let binder = (!c.check_binder).then(|| term::constant("attacker_binder"));
                     for &random in &nonces {
-                        for key_share in shares(c.mode) {
+                        for &key_share in &key_shares {
                             for early_data in [false, c.accept_early_data] {
                                 let ch = ClientHello {
                                     random,
@@ -335,8 +336,9 @@ impl Protocol for TlsPsk {
                 if !know.derivable(c.psk) {
                     return;
                 }
+                let key_shares = shares(c.mode);
                 for &random in &nonces {
-                    for key_share in shares(c.mode) {
+                    for &key_share in &key_shares {
                         let sh = ServerHello { random, key_share };
                         out.push(b.encode(&Handshake::ServerHello(sh)));
                     }
