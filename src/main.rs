@@ -5,6 +5,8 @@ use model::catalog::{self, HandshakeInfo};
 use model::harness::{render_chart, Report, RevealPolicy, RunOptions, Verdict};
 use std::process::ExitCode;
 
+mod tls_cmd;
+
 #[derive(Parser)]
 #[command(
     name = "msgin5g",
@@ -32,6 +34,11 @@ enum Command {
     },
     /// Model-check a handshake (or `all`) and print the verdict matrix variant x property.
     Check(CheckArgs),
+    /// Run the model's TLS 1.3 PSK roles on real sockets (interoperates with
+    /// `openssl s_server -psk` and `openssl s_client -psk`). Exit 0 on a completed handshake,
+    /// 1 when it fails (the step and the alert are named), 2 on bad usage.
+    #[command(subcommand)]
+    TlsPsk(tls_cmd::TlsPsk),
 }
 
 #[derive(Args)]
@@ -79,6 +86,13 @@ fn main() -> ExitCode {
             list(json);
             ExitCode::SUCCESS
         }
+        Command::TlsPsk(cmd) => match tls_cmd::run(&cmd) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("msgin5g: {e}");
+                ExitCode::from(1)
+            }
+        },
         Command::Check(args) => match check(&args) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(1),

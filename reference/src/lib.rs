@@ -1,4 +1,9 @@
-//! The executable reference (next issue): a concrete `model::backend::Backend` and
-//! `model::tls_psk::messages::TlsCodec` on ring and rustls, so the role machines the model
-//! checker explores run unchanged with real crypto, on sockets and on recorded traces.
-//! Nothing is implemented here yet.
+//! The executable reference: a concrete `model::backend::Backend` on ring (and x25519-dalek for
+//! importable X25519 keys), the TLS 1.3 wire codec, socket runners and trace replay. The role
+//! machines the model checker explores run here unchanged, on real bytes.
+
+pub mod concrete;
+pub mod endpoint;
+pub mod runner;
+pub mod trace;
+pub mod wire;

@@ -1,11 +1,8 @@
 //! The 5GMSGS client's TLS 1.3 PSK role (RFC 8446 section 2.2; solution #5 over MSGin5G-1),
 //! one state per message it waits for.
 
-use super::messages::{
-    open_application_data, open_handshake, ClientHello, ContentType, Handshake, PskMode,
-    ServerHello, TlsCodec,
-};
-use super::schedule::{self as ks, TrafficKeys};
+use super::messages::{ClientHello, ContentType, Handshake, PskMode, ServerHello, TlsCodec};
+use super::schedule::{self as ks, PskKind};
 use super::{claim_data, CLIENT_AUTH, EARLY_DATA_AUTH, SERVER_AUTH, SESSION_KEY};
 use crate::backend::Fresh;
 use crate::harness::{Output, Reject};
@@ -17,6 +14,7 @@ pub struct ClientConfig<V> {
     /// The server this client means to talk to.
     pub peer: Agent,
     pub psk: V,
+    pub psk_kind: PskKind,
     pub identity: V,
     pub mode: PskMode,
     /// Send 0-RTT application data (RFC 8446 section 4.2.10).
@@ -38,8 +36,10 @@ pub enum Client<V> {
     ExpectEncryptedExtensions(Handshaking<V>),
     /// `c_e` is kept only when the server accepted 0-RTT: EndOfEarlyData is then due.
     ExpectFinished(Handshaking<V>),
+    /// `seq` counts the records received under the server's application traffic keys.
     ExpectApplicationData {
         s_ap: V,
+        seq: u64,
     },
     Done,
 }
@@ -56,6 +56,8 @@ pub struct Handshaking<V> {
     pub c_e: Option<V>,
     pub random: V,
     pub server_random: V,
+    /// Records received so far under the server handshake traffic keys.
+    pub seq: u64,
 }
 
 /// The ClientHello for these parameters, encoded, with its binder over the truncated
@@ -63,13 +65,14 @@ pub struct Handshaking<V> {
 pub fn client_hello<B: TlsCodec>(
     b: &mut B,
     early: &B::Value,
+    kind: PskKind,
     mut ch: ClientHello<B::Value>,
     binder: Option<B::Value>,
 ) -> B::Value {
     ch.binder = None;
     let binder = binder.unwrap_or_else(|| {
         let truncated = b.encode(&Handshake::ClientHello(ch.clone()));
-        ks::binder(b, early, &truncated)
+        ks::binder(b, early, kind, &truncated)
     });
     ch.binder = Some(binder);
     b.encode(&Handshake::ClientHello(ch))
@@ -101,7 +104,7 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                     identity: cfg.identity.clone(),
                     binder: None,
                 };
-                let ch = client_hello(b, &early, hello, None);
+                let ch = client_hello(b, &early, cfg.psk_kind, hello, None);
                 out.push(Output::Send(b.plaintext_record(&ch)));
                 let c_e = cfg.early_data.then(|| {
                     // Section 4.2.10: 0-RTT data under client_early_traffic_secret.
@@ -163,24 +166,78 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                     c_e: c_e.clone(),
                     random: random.clone(),
                     server_random,
+                    seq: 0,
                 })
             }
-            (Client::ExpectEncryptedExtensions(h), Some(record)) => {
+            // The server's encrypted flight: EncryptedExtensions and Finished, in one record
+            // or in several.
+            (Client::ExpectEncryptedExtensions(h) | Client::ExpectFinished(h), Some(record)) => {
                 let keys = ks::traffic_keys(b, &h.s_hs);
-                let (msg, ee) = open_handshake(b, &keys, 0, record)?;
-                let Handshake::EncryptedExtensions { early_data } = msg else {
-                    return Err(Reject("expected EncryptedExtensions"));
+                let (ContentType::Handshake, content) = b.open_record(&keys, h.seq, record)? else {
+                    return Err(Reject("expected a handshake record"));
                 };
+                let mut next = self.clone();
+                if let Client::ExpectEncryptedExtensions(h) | Client::ExpectFinished(h) = &mut next
+                {
+                    h.seq += 1;
+                }
+                for m in b.split_handshake(&content)? {
+                    next = next.on_handshake(cfg, &m, b, &mut out)?;
+                }
+                next
+            }
+            (Client::ExpectApplicationData { s_ap, seq }, Some(record)) => {
+                let keys = ks::traffic_keys(b, s_ap);
+                match b.open_record(&keys, *seq, record)? {
+                    (ContentType::ApplicationData, _) => Client::Done,
+                    // Section 4.6.1: a client that does not resume ignores tickets.
+                    (ContentType::Handshake, content) => {
+                        for m in b.split_handshake(&content)? {
+                            if b.decode(&m)? != Handshake::NewSessionTicket {
+                                return Err(Reject("unexpected post-handshake message"));
+                            }
+                        }
+                        Client::ExpectApplicationData {
+                            s_ap: s_ap.clone(),
+                            seq: seq + 1,
+                        }
+                    }
+                }
+            }
+            (Client::Start, Some(_)) => return Err(Reject("client has not started")),
+            (Client::Done, _) => return Err(Reject("connection closed")),
+            (_, None) => return Err(Reject("waiting for a message")),
+        };
+        Ok((next, out))
+    }
+
+    /// One handshake message of the server's encrypted flight.
+    fn on_handshake<B: TlsCodec<Value = V>>(
+        &self,
+        cfg: &ClientConfig<V>,
+        m: &V,
+        b: &mut B,
+        out: &mut Vec<Output<V>>,
+    ) -> Result<Self, Reject> {
+        let msg = b.decode(m)?;
+        match (self, msg) {
+            (
+                Client::ExpectEncryptedExtensions(h),
+                Handshake::EncryptedExtensions { early_data },
+            ) => {
                 if early_data && h.c_e.is_none() {
                     return Err(Reject("early_data accepted but not offered"));
                 }
-                Client::ExpectFinished(Handshaking {
-                    transcript: b.concat(&[&h.transcript, &ee]),
+                Ok(Client::ExpectFinished(Handshaking {
+                    transcript: b.concat(&[&h.transcript, m]),
                     c_e: if early_data { h.c_e.clone() } else { None },
                     ..h.clone()
-                })
+                }))
             }
-            (Client::ExpectFinished(h), Some(record)) => {
+            (Client::ExpectEncryptedExtensions(_), _) => {
+                Err(Reject("expected EncryptedExtensions"))
+            }
+            (Client::ExpectFinished(h), Handshake::Finished(vd)) => {
                 let Handshaking {
                     transcript,
                     hs,
@@ -189,16 +246,12 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                     c_e,
                     random,
                     server_random,
+                    seq: _,
                 } = h;
-                let keys = ks::traffic_keys(b, s_hs);
-                let (msg, fin) = open_handshake(b, &keys, 1, record)?;
-                let Handshake::Finished(vd) = msg else {
-                    return Err(Reject("expected Finished"));
-                };
                 if !ks::verify_finished(b, s_hs, transcript, &vd) {
                     return Err(Reject("server Finished does not verify (decrypt_error)"));
                 }
-                let mut transcript = b.concat(&[transcript, &fin]);
+                let mut transcript = b.concat(&[transcript, m]);
                 let ms = ks::master_secret(b, hs);
                 let (c_ap, s_ap) =
                     ks::traffic_secrets(b, &ms, ks::APPLICATION_TRAFFIC, &transcript);
@@ -243,17 +296,12 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                     ContentType::ApplicationData,
                     &payload,
                 )));
-                Client::ExpectApplicationData { s_ap }
+                Ok(Client::ExpectApplicationData { s_ap, seq: 0 })
             }
-            (Client::ExpectApplicationData { s_ap }, Some(record)) => {
-                let keys: TrafficKeys<V> = ks::traffic_keys(b, s_ap);
-                open_application_data(b, &keys, 0, record)?;
-                Client::Done
-            }
-            (Client::Start, Some(_)) => return Err(Reject("client has not started")),
-            (Client::Done, _) => return Err(Reject("connection closed")),
-            (_, None) => return Err(Reject("waiting for a message")),
-        };
-        Ok((next, out))
+            (Client::ExpectFinished(_), _) => Err(Reject("expected Finished")),
+            _ => Err(Reject(
+                "unexpected handshake message after the server Finished",
+            )),
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! value type, and the codec a backend provides for them. The symbolic codec is here; the
 //! reference crate provides the wire codec.
 
-use super::schedule::TrafficKeys;
+use super::schedule::{TrafficKeys, KEY_LEN};
 use crate::backend::{Backend, Symbolic};
 use crate::harness::Reject;
 use crate::term::{self, Term, TermId};
@@ -54,6 +54,8 @@ pub enum Handshake<V> {
     },
     Finished(V),
     EndOfEarlyData,
+    /// A post-handshake ticket (section 4.6.1); this client does not resume, so it skips them.
+    NewSessionTicket,
 }
 
 /// Record content types (RFC 8446 section 5.1).
@@ -68,6 +70,16 @@ pub trait TlsCodec: Backend {
     /// One handshake message, as it enters the transcript.
     fn encode(&mut self, m: &Handshake<Self::Value>) -> Self::Value;
     fn decode(&mut self, v: &Self::Value) -> Result<Handshake<Self::Value>, Reject>;
+    /// The ClientHello up to its binders list, as received (section 4.2.11.2): the bytes the
+    /// binder is computed over.
+    fn truncated_client_hello(&mut self, ch: &Self::Value) -> Result<Self::Value, Reject>;
+    /// The handshake messages one record's content carries, in order (section 5.1: several
+    /// messages may share a record).
+    fn split_handshake(&mut self, content: &Self::Value) -> Result<Vec<Self::Value>, Reject>;
+    /// Whether a flight of handshake messages under one key goes in one record.
+    fn coalesce(&self) -> bool;
+    /// The key length of the negotiated AEAD (section 7.3).
+    fn aead_key_len(&self) -> usize;
     /// A TLSPlaintext record carrying one encoded handshake message.
     fn plaintext_record(&mut self, msg: &Self::Value) -> Self::Value;
     /// The handshake message a TLSPlaintext record carries.
@@ -100,6 +112,24 @@ pub fn open_handshake<B: TlsCodec>(
         (ContentType::Handshake, m) => Ok((b.decode(&m)?, m)),
         _ => Err(Reject("expected a handshake record")),
     }
+}
+
+/// Seal a flight of handshake messages from record number `seq` on: one record each, or one
+/// record for all where the codec coalesces.
+pub fn seal_flight<B: TlsCodec>(
+    b: &mut B,
+    keys: &TrafficKeys<B::Value>,
+    seq: u64,
+    msgs: &[&B::Value],
+) -> Vec<B::Value> {
+    if b.coalesce() {
+        let all = b.concat(msgs);
+        return vec![b.seal_record(keys, seq, ContentType::Handshake, &all)];
+    }
+    (seq..)
+        .zip(msgs)
+        .map(|(n, m)| b.seal_record(keys, n, ContentType::Handshake, m))
+        .collect()
 }
 
 /// Open a protected record that must hold application data.
@@ -163,6 +193,7 @@ impl TlsCodec for Symbolic {
             ]),
             Handshake::Finished(vd) => term::tuple(&[term::constant(FIN), *vd]),
             Handshake::EndOfEarlyData => term::tuple(&[term::constant(EOED)]),
+            Handshake::NewSessionTicket => term::tuple(&[term::constant("NewSessionTicket")]),
         }
     }
 
@@ -197,6 +228,30 @@ impl TlsCodec for Symbolic {
             1 if is(EOED) => Ok(Handshake::EndOfEarlyData),
             _ => Err(Reject("unexpected handshake message")),
         }
+    }
+
+    fn truncated_client_hello(&mut self, ch: &TermId) -> Result<TermId, Reject> {
+        match self.decode(ch)? {
+            Handshake::ClientHello(hello) => {
+                Ok(self.encode(&Handshake::ClientHello(ClientHello {
+                    binder: None,
+                    ..hello
+                })))
+            }
+            _ => Err(Reject("expected ClientHello")),
+        }
+    }
+
+    fn split_handshake(&mut self, content: &TermId) -> Result<Vec<TermId>, Reject> {
+        Ok(vec![*content])
+    }
+
+    fn coalesce(&self) -> bool {
+        false
+    }
+
+    fn aead_key_len(&self) -> usize {
+        KEY_LEN
     }
 
     fn plaintext_record(&mut self, msg: &TermId) -> TermId {

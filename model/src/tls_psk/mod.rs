@@ -21,7 +21,7 @@ use crate::term::{self, Sort, TermId};
 use client::{client_hello, Client, ClientConfig};
 use messages::{ClientHello, ContentType, Handshake, PskMode, ServerHello, TlsCodec};
 use properties::{Claim, Kind, Property};
-use schedule as ks;
+use schedule::{self as ks, PskKind};
 use server::{PskEntry, Server, ServerConfig};
 
 /// The client authenticates the server: the client commits on the server's Finished.
@@ -218,16 +218,61 @@ pub fn properties(early_data: bool) -> Vec<Property> {
 /// The TLS-PSK protocol for the harness.
 pub struct TlsPsk;
 
+/// One TLS-PSK role instance: what the model explores and what the reference runs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Role {
-    Client(Client<TermId>),
-    Server(Server<TermId>),
+pub enum Role<V = TermId> {
+    Client(Client<V>),
+    Server(Server<V>),
 }
 
-#[derive(Debug)]
-pub enum Config {
-    Client(ClientConfig<TermId>),
-    Server(ServerConfig<TermId>),
+#[derive(Clone, Debug)]
+pub enum Config<V = TermId> {
+    Client(ClientConfig<V>),
+    Server(ServerConfig<V>),
+}
+
+impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Role<V> {
+    /// Step the role on one input (none to start a client), on any backend.
+    pub fn step<B: TlsCodec<Value = V>>(
+        &self,
+        cfg: &Config<V>,
+        input: Option<&V>,
+        b: &mut B,
+    ) -> Result<(Role<V>, Vec<Output<V>>), Reject> {
+        match (cfg, self) {
+            (Config::Client(c), Role::Client(r)) => {
+                r.step(c, input, b).map(|(r, o)| (Role::Client(r), o))
+            }
+            (Config::Server(c), Role::Server(r)) => {
+                r.step(c, input, b).map(|(r, o)| (Role::Server(r), o))
+            }
+            _ => Err(Reject("role and configuration differ")),
+        }
+    }
+
+    pub fn status(&self) -> Status {
+        match self {
+            Role::Client(Client::Start) => Status::Initiate,
+            Role::Client(Client::Done) | Role::Server(Server::Done) => Status::Done,
+            _ => Status::Wait,
+        }
+    }
+
+    /// What the role waits for, for error messages.
+    pub fn waiting_for(&self) -> &'static str {
+        match self {
+            Role::Client(Client::Start) => "nothing (not started)",
+            Role::Client(Client::ExpectServerHello { .. }) => "ServerHello",
+            Role::Client(Client::ExpectEncryptedExtensions(_)) => "EncryptedExtensions",
+            Role::Client(Client::ExpectFinished(_)) => "the server Finished",
+            Role::Client(Client::ExpectApplicationData { .. }) => "application data",
+            Role::Server(Server::ExpectClientHello) => "ClientHello",
+            Role::Server(Server::ExpectEarlyData { .. }) => "0-RTT data or EndOfEarlyData",
+            Role::Server(Server::ExpectFinished { .. }) => "the client Finished",
+            Role::Server(Server::ExpectApplicationData { .. }) => "application data",
+            Role::Client(Client::Done) | Role::Server(Server::Done) => "nothing (done)",
+        }
+    }
 }
 
 impl Protocol for TlsPsk {
@@ -235,11 +280,7 @@ impl Protocol for TlsPsk {
     type Config = Config;
 
     fn status(role: &Role) -> Status {
-        match role {
-            Role::Client(Client::Start) => Status::Initiate,
-            Role::Client(Client::Done) | Role::Server(Server::Done) => Status::Done,
-            _ => Status::Wait,
-        }
+        role.status()
     }
 
     fn step(
@@ -248,15 +289,7 @@ impl Protocol for TlsPsk {
         input: Option<TermId>,
         b: &mut Symbolic,
     ) -> Result<(Role, Vec<Output<TermId>>), Reject> {
-        match (cfg, role) {
-            (Config::Client(c), Role::Client(r)) => r
-                .step(c, input.as_ref(), b)
-                .map(|(r, o)| (Role::Client(r), o)),
-            (Config::Server(c), Role::Server(r)) => r
-                .step(c, input.as_ref(), b)
-                .map(|(r, o)| (Role::Server(r), o)),
-            _ => Err(Reject("role and configuration differ")),
-        }
+        role.step(cfg, input.as_ref(), b)
     }
 
     fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
@@ -303,7 +336,7 @@ impl Protocol for TlsPsk {
                                     identity: entry.identity,
                                     binder: None,
                                 };
-                                out.push(client_hello(b, &early, ch, binder));
+                                out.push(client_hello(b, &early, entry.kind, ch, binder));
                             }
                         }
                     }
@@ -347,15 +380,15 @@ impl Protocol for TlsPsk {
             (Config::Client(_), Role::Client(Client::ExpectEncryptedExtensions(h))) => {
                 for early_data in [false, h.c_e.is_some()] {
                     let ee = Handshake::EncryptedExtensions { early_data };
-                    out.push(handshake(b, h.s_hs, 0, ee));
+                    out.push(handshake(b, h.s_hs, h.seq, ee));
                 }
             }
             (Config::Client(_), Role::Client(Client::ExpectFinished(h))) => {
                 let vd = ks::finished(b, &h.s_hs, &h.transcript);
-                out.push(handshake(b, h.s_hs, 1, Handshake::Finished(vd)));
+                out.push(handshake(b, h.s_hs, h.seq, Handshake::Finished(vd)));
             }
-            (Config::Client(_), Role::Client(Client::ExpectApplicationData { s_ap })) => {
-                app_data(b, *s_ap, 0, out);
+            (Config::Client(_), Role::Client(Client::ExpectApplicationData { s_ap, seq })) => {
+                app_data(b, *s_ap, *seq, out);
             }
             _ => {}
         }
@@ -389,6 +422,7 @@ pub fn model(v: &Variant, sessions: (usize, usize), reveal: RevealPolicy) -> DyM
             me,
             peer,
             psk,
+            psk_kind: PskKind::External,
             identity,
             mode: v.mode,
             early_data: v.early_data,
@@ -421,6 +455,7 @@ pub fn model(v: &Variant, sessions: (usize, usize), reveal: RevealPolicy) -> DyM
                 let entry = PskEntry {
                     identity: id("id_AB"),
                     psk,
+                    kind: PskKind::External,
                     peer,
                 };
                 instances.push(Instance {
@@ -453,11 +488,13 @@ pub fn model(v: &Variant, sessions: (usize, usize), reveal: RevealPolicy) -> DyM
             PskEntry {
                 identity: id("id_C"),
                 psk: psk_cs,
+                kind: PskKind::External,
                 peer: 0,
             },
             PskEntry {
                 identity: id("id_E"),
                 psk: psk_es,
+                kind: PskKind::External,
                 peer: 2,
             },
         ];

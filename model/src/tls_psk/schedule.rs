@@ -1,10 +1,30 @@
 //! The TLS 1.3 key schedule for an external PSK (RFC 8446 section 7.1), SHA-256 suites.
 
+use super::messages::TlsCodec;
 use crate::backend::Backend;
 
 pub const HASH_LEN: usize = 32;
+/// The AEAD key length of TLS_AES_128_GCM_SHA256; TLS_CHACHA20_POLY1305_SHA256 uses 32.
 pub const KEY_LEN: usize = 16;
 pub const IV_LEN: usize = 12;
+
+/// Where a PSK comes from: it selects the binder label (RFC 8446 section 7.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PskKind {
+    /// Provisioned out of band (SEAL key management, AKMA's K_AF): "ext binder".
+    External,
+    /// From a NewSessionTicket (the RFC 8448 section 4 vectors): "res binder".
+    Resumption,
+}
+
+impl PskKind {
+    pub fn binder_label(self) -> &'static str {
+        match self {
+            PskKind::External => "ext binder",
+            PskKind::Resumption => "res binder",
+        }
+    }
+}
 
 /// An AEAD key and IV derived from a traffic secret (RFC 8446 section 7.3).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -42,16 +62,22 @@ pub fn finished_key<B: Backend>(b: &mut B, base: &B::Value) -> B::Value {
 }
 
 /// The key the PSK binder is computed with: the finished key of
-/// binder_key = Derive-Secret(Early Secret, "ext binder", "") (sections 4.2.11.2, 7.1).
-pub fn binder_finished_key<B: Backend>(b: &mut B, early: &B::Value) -> B::Value {
+/// binder_key = Derive-Secret(Early Secret, "ext binder" | "res binder", "")
+/// (sections 4.2.11.2, 7.1).
+pub fn binder_finished_key<B: Backend>(b: &mut B, early: &B::Value, kind: PskKind) -> B::Value {
     let e = empty(b);
-    let binder_key = derive_secret(b, early, "ext binder", &e);
+    let binder_key = derive_secret(b, early, kind.binder_label(), &e);
     finished_key(b, &binder_key)
 }
 
 /// The binder over the truncated ClientHello.
-pub fn binder<B: Backend>(b: &mut B, early: &B::Value, truncated_ch: &B::Value) -> B::Value {
-    let fk = binder_finished_key(b, early);
+pub fn binder<B: Backend>(
+    b: &mut B,
+    early: &B::Value,
+    kind: PskKind,
+    truncated_ch: &B::Value,
+) -> B::Value {
+    let fk = binder_finished_key(b, early, kind);
     let h = b.hash(truncated_ch);
     b.hmac(&fk, &h)
 }
@@ -106,11 +132,12 @@ pub fn traffic_secrets<B: Backend>(
 pub const HANDSHAKE_TRAFFIC: (&str, &str) = ("c hs traffic", "s hs traffic");
 pub const APPLICATION_TRAFFIC: (&str, &str) = ("c ap traffic", "s ap traffic");
 
-/// [sender]_write_key and [sender]_write_iv (section 7.3).
-pub fn traffic_keys<B: Backend>(b: &mut B, secret: &B::Value) -> TrafficKeys<B::Value> {
+/// [sender]_write_key and [sender]_write_iv (section 7.3), for the negotiated AEAD.
+pub fn traffic_keys<B: TlsCodec>(b: &mut B, secret: &B::Value) -> TrafficKeys<B::Value> {
     let e = empty(b);
+    let key_len = b.aead_key_len();
     TrafficKeys {
-        key: b.hkdf_expand_label(secret, "key", &e, KEY_LEN),
+        key: b.hkdf_expand_label(secret, "key", &e, key_len),
         iv: b.hkdf_expand_label(secret, "iv", &e, IV_LEN),
     }
 }

@@ -1,10 +1,10 @@
 //! The MSGin5G server's TLS 1.3 PSK role (RFC 8446 section 2.2; solution #5 over MSGin5G-1).
 
 use super::messages::{
-    open_application_data, open_handshake, ClientHello, ContentType, Handshake, PskMode,
+    open_application_data, open_handshake, seal_flight, ContentType, Handshake, PskMode,
     ServerHello, TlsCodec,
 };
-use super::schedule as ks;
+use super::schedule::{self as ks, PskKind};
 use super::{claim_data, CLIENT_AUTH, EARLY_DATA_AUTH, SERVER_AUTH, SESSION_KEY};
 use crate::backend::Fresh;
 use crate::harness::{Output, Reject};
@@ -18,6 +18,7 @@ pub const MAX_EARLY_RECORDS: u64 = 1;
 pub struct PskEntry<V> {
     pub identity: V,
     pub psk: V,
+    pub kind: PskKind,
     pub peer: Agent,
 }
 
@@ -86,11 +87,8 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Server<V> {
                 let early = ks::early_secret(b, &entry.psk);
                 if cfg.check_binder {
                     let binder = ch.binder.clone().ok_or(Reject("missing binder"))?;
-                    let truncated = b.encode(&Handshake::ClientHello(ClientHello {
-                        binder: None,
-                        ..ch.clone()
-                    }));
-                    let fk = ks::binder_finished_key(b, &early);
+                    let truncated = b.truncated_client_hello(&ch_bytes)?;
+                    let fk = ks::binder_finished_key(b, &early, entry.kind);
                     let h = b.hash(&truncated);
                     if !b.verify_hmac(&fk, &h, &binder) {
                         return Err(Reject("PSK binder does not verify (decrypt_error)"));
@@ -127,26 +125,17 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Server<V> {
                 let (c_ap, s_ap) =
                     ks::traffic_secrets(b, &ms, ks::APPLICATION_TRAFFIC, &transcript);
                 let data = claim_data(b, &ch.identity, &ch.random, &server_random, &c_ap, &s_ap);
-                let keys = ks::traffic_keys(b, &s_hs);
-                out.push(Output::Send(b.plaintext_record(&sh)));
-                out.push(Output::Send(b.seal_record(
-                    &keys,
-                    0,
-                    ContentType::Handshake,
-                    &ee,
-                )));
                 out.push(Output::running(
                     cfg.me,
                     entry.peer,
                     SERVER_AUTH,
                     data.clone(),
                 ));
-                out.push(Output::Send(b.seal_record(
-                    &keys,
-                    1,
-                    ContentType::Handshake,
-                    &fin,
-                )));
+                out.push(Output::Send(b.plaintext_record(&sh)));
+                let keys = ks::traffic_keys(b, &s_hs);
+                for record in seal_flight(b, &keys, 0, &[&ee, &fin]) {
+                    out.push(Output::Send(record));
+                }
                 let expect_finished = Server::ExpectFinished {
                     transcript,
                     c_hs,

@@ -1,0 +1,346 @@
+//! The concrete backend: the `Backend` primitives on real bytes. Hashes, HMAC, HKDF-Expand and
+//! the AEADs are ring's; X25519 is x25519-dalek's (ring cannot import a private key, which
+//! replay needs). Fresh values come from the OS RNG or from a trace's inputs.
+
+use crate::wire::Profile;
+use model::backend::{Backend, Fresh};
+use model::tls_psk::messages::PskMode;
+use ring::{aead, digest, hkdf, hmac, rand::SecureRandom};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A byte string, shown as hex.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Bytes(pub Vec<u8>);
+
+impl fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", hex::encode(&self.0))
+    }
+}
+
+impl From<&[u8]> for Bytes {
+    fn from(b: &[u8]) -> Self {
+        Bytes(b.to_vec())
+    }
+}
+
+/// The TLS 1.3 cipher suites whose hash is SHA-256, the hash of our PSKs (RFC 8446 B.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Suite {
+    Aes128GcmSha256,
+    Chacha20Poly1305Sha256,
+}
+
+impl Suite {
+    pub const ALL: [Suite; 2] = [Suite::Aes128GcmSha256, Suite::Chacha20Poly1305Sha256];
+
+    pub fn code(self) -> u16 {
+        match self {
+            Suite::Aes128GcmSha256 => 0x1301,
+            Suite::Chacha20Poly1305Sha256 => 0x1303,
+        }
+    }
+    pub fn from_code(code: u16) -> Option<Suite> {
+        Suite::ALL.into_iter().find(|s| s.code() == code)
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Suite::Aes128GcmSha256 => "TLS_AES_128_GCM_SHA256",
+            Suite::Chacha20Poly1305Sha256 => "TLS_CHACHA20_POLY1305_SHA256",
+        }
+    }
+    pub fn key_len(self) -> usize {
+        match self {
+            Suite::Aes128GcmSha256 => 16,
+            Suite::Chacha20Poly1305Sha256 => 32,
+        }
+    }
+}
+
+/// What a replay counts: third-party values the roles checked cryptographically.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Verified {
+    /// HMACs checked: PSK binders and Finished verify_data.
+    pub macs: usize,
+    /// AEAD records opened (their tags checked).
+    pub records: usize,
+}
+
+/// The concrete backend for one role instance (one connection).
+pub struct Concrete {
+    /// Preset fresh values by name (`client_random`, `server_dh`, the application payloads
+    /// `client_data`, ...). With `strict`, every fresh value must be here.
+    pub inputs: BTreeMap<String, Vec<u8>>,
+    pub strict: bool,
+    /// The fresh values drawn, in order, by name: what a trace's inputs must hold to replay.
+    pub drawn: Vec<(&'static str, Vec<u8>)>,
+    /// The first fresh value that `strict` found missing.
+    pub missing: Option<&'static str>,
+    pub profile: Profile,
+    /// The cipher suite: the first one offered until ServerHello settles it.
+    pub suite: Suite,
+    /// The legacy_session_id the ClientHello carried (the server echoes it).
+    pub session_id: Vec<u8>,
+    /// The PSK mode the server prefers when a client offers both.
+    pub prefer_mode: Option<PskMode>,
+    /// Application data opened, in order: what the runner shows the user.
+    pub received: Vec<Vec<u8>>,
+    /// The last alert the peer sent inside a protected record (RFC 8446 section 6).
+    pub alert: Option<u8>,
+    pub verified: Verified,
+    rng: ring::rand::SystemRandom,
+}
+
+impl Concrete {
+    pub fn new(profile: Profile) -> Self {
+        let suite = profile
+            .cipher_suites
+            .iter()
+            .find_map(|c| Suite::from_code(*c))
+            .unwrap_or(Suite::Aes128GcmSha256);
+        Concrete {
+            inputs: BTreeMap::new(),
+            strict: false,
+            drawn: Vec::new(),
+            missing: None,
+            session_id: profile.session_id.0.clone(),
+            profile,
+            suite,
+            prefer_mode: None,
+            received: Vec::new(),
+            alert: None,
+            verified: Verified::default(),
+            rng: ring::rand::SystemRandom::new(),
+        }
+    }
+
+    /// A backend whose fresh values all come from `inputs` (replay).
+    pub fn replaying(profile: Profile, inputs: BTreeMap<String, Vec<u8>>) -> Self {
+        Concrete {
+            inputs,
+            strict: true,
+            ..Concrete::new(profile)
+        }
+    }
+
+    fn aead_key(key: &[u8]) -> Option<aead::LessSafeKey> {
+        let alg = match key.len() {
+            16 => &aead::AES_128_GCM,
+            32 => &aead::CHACHA20_POLY1305,
+            _ => return None,
+        };
+        aead::UnboundKey::new(alg, key)
+            .ok()
+            .map(aead::LessSafeKey::new)
+    }
+
+    fn nonce(nonce: &[u8]) -> Option<aead::Nonce> {
+        aead::Nonce::try_assume_unique_for_key(nonce).ok()
+    }
+}
+
+fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
+    let k = hmac::Key::new(hmac::HMAC_SHA256, key);
+    hmac::sign(&k, data).as_ref().to_vec()
+}
+
+/// An output length for ring's HKDF-Expand.
+struct Len(usize);
+
+impl hkdf::KeyType for Len {
+    fn len(&self) -> usize {
+        self.0
+    }
+}
+
+/// HKDF-Expand-Label(Secret, Label, Context, Length) = HKDF-Expand(Secret, HkdfLabel, Length)
+/// with HkdfLabel = uint16 length || opaque label<7..255> = "tls13 " + Label || opaque
+/// context<0..255> (RFC 8446 section 7.1).
+pub fn hkdf_expand_label(secret: &[u8], label: &str, context: &[u8], len: usize) -> Vec<u8> {
+    let full = [b"tls13 ", label.as_bytes()].concat();
+    let info = [
+        &(len as u16).to_be_bytes()[..],
+        &[full.len() as u8],
+        &full,
+        &[context.len() as u8],
+        context,
+    ]
+    .concat();
+    let prk = hkdf::Prk::new_less_safe(hkdf::HKDF_SHA256, secret);
+    let mut out = vec![0; len];
+    // HKDF-Expand fails only for lengths above 255 * HashLen; ours are at most 32.
+    prk.expand(&[&info], Len(len))
+        .and_then(|okm| okm.fill(&mut out))
+        .expect("HKDF-Expand of at most 32 octets");
+    out
+}
+
+impl Backend for Concrete {
+    type Value = Bytes;
+
+    fn fresh(&mut self, what: Fresh) -> Bytes {
+        let name = match what {
+            Fresh::Nonce(n) | Fresh::DhSecret(n) => n,
+        };
+        let value = match self.inputs.get(name) {
+            Some(v) => v.clone(),
+            None => {
+                if self.strict && self.missing.is_none() {
+                    self.missing = Some(name);
+                }
+                let mut v = vec![0; 32];
+                // The OS RNG fails only where no entropy source exists at all.
+                self.rng
+                    .fill(&mut v)
+                    .expect("the OS random number generator");
+                v
+            }
+        };
+        self.drawn.push((name, value.clone()));
+        Bytes(value)
+    }
+    fn constant(&mut self, _name: &'static str, bytes: &'static [u8]) -> Bytes {
+        Bytes(bytes.to_vec())
+    }
+    fn zeros(&mut self, len: usize) -> Bytes {
+        Bytes(vec![0; len])
+    }
+    fn concat(&mut self, parts: &[&Bytes]) -> Bytes {
+        Bytes(parts.iter().flat_map(|p| p.0.iter().copied()).collect())
+    }
+    fn tuple(&mut self, parts: &[&Bytes]) -> Bytes {
+        // Each part with a 4-octet length: unambiguous, as the symbolic tuple is.
+        let mut out = Vec::new();
+        for p in parts {
+            out.extend_from_slice(&(p.0.len() as u32).to_be_bytes());
+            out.extend_from_slice(&p.0);
+        }
+        Bytes(out)
+    }
+    fn hash(&mut self, data: &Bytes) -> Bytes {
+        Bytes(digest::digest(&digest::SHA256, &data.0).as_ref().to_vec())
+    }
+    fn hmac(&mut self, key: &Bytes, data: &Bytes) -> Bytes {
+        Bytes(hmac_sha256(&key.0, &data.0))
+    }
+    fn verify_hmac(&mut self, key: &Bytes, data: &Bytes, tag: &Bytes) -> bool {
+        let k = hmac::Key::new(hmac::HMAC_SHA256, &key.0);
+        let ok = hmac::verify(&k, &data.0, &tag.0).is_ok();
+        self.verified.macs += ok as usize;
+        ok
+    }
+    fn hkdf_extract(&mut self, salt: &Bytes, ikm: &Bytes) -> Bytes {
+        // HKDF-Extract(salt, IKM) = HMAC-Hash(salt, IKM) (RFC 5869 section 2.2). ring keeps
+        // its extracted PRK opaque, and the key schedule needs the secret itself.
+        Bytes(hmac_sha256(&salt.0, &ikm.0))
+    }
+    fn hkdf_expand_label(
+        &mut self,
+        secret: &Bytes,
+        label: &'static str,
+        context: &Bytes,
+        len: usize,
+    ) -> Bytes {
+        Bytes(hkdf_expand_label(&secret.0, label, &context.0, len))
+    }
+    fn aead_seal(&mut self, key: &Bytes, nonce: &Bytes, aad: &Bytes, pt: &Bytes) -> Bytes {
+        let (Some(k), Some(n)) = (Self::aead_key(&key.0), Self::nonce(&nonce.0)) else {
+            // Keys and nonces come from the key schedule with fixed lengths.
+            unreachable!("AEAD key or nonce of the wrong length")
+        };
+        let mut buf = pt.0.clone();
+        k.seal_in_place_append_tag(n, aead::Aad::from(&aad.0), &mut buf)
+            .expect("AEAD seal of a TLS record");
+        Bytes(buf)
+    }
+    fn aead_open(&mut self, key: &Bytes, nonce: &Bytes, aad: &Bytes, ct: &Bytes) -> Option<Bytes> {
+        let k = Self::aead_key(&key.0)?;
+        let n = Self::nonce(&nonce.0)?;
+        let mut buf = ct.0.clone();
+        let pt = k
+            .open_in_place(n, aead::Aad::from(&aad.0), &mut buf)
+            .ok()?
+            .to_vec();
+        self.verified.records += 1;
+        Some(Bytes(pt))
+    }
+    fn record_nonce(&mut self, iv: &Bytes, seq: u64) -> Bytes {
+        // The 64-bit sequence number, left-padded to iv_length, XORed with the IV (5.3).
+        let mut n = iv.0.clone();
+        let at = n.len().saturating_sub(8);
+        for (b, s) in n[at..].iter_mut().zip(seq.to_be_bytes()) {
+            *b ^= s;
+        }
+        Bytes(n)
+    }
+    fn dh_public(&mut self, secret: &Bytes) -> Bytes {
+        let x = x25519_secret(&secret.0);
+        Bytes(x25519_dalek::PublicKey::from(&x).as_bytes().to_vec())
+    }
+    fn dh_shared(&mut self, secret: &Bytes, public: &Bytes) -> Option<Bytes> {
+        let public: [u8; 32] = public.0.as_slice().try_into().ok()?;
+        let shared = x25519_secret(&secret.0).diffie_hellman(&public.into());
+        // RFC 8446 section 7.4.2: an all-zero shared secret is an error.
+        shared
+            .was_contributory()
+            .then(|| Bytes(shared.as_bytes().to_vec()))
+    }
+}
+
+fn x25519_secret(bytes: &[u8]) -> x25519_dalek::StaticSecret {
+    let mut k = [0u8; 32];
+    let n = bytes.len().min(32);
+    k[..n].copy_from_slice(&bytes[..n]);
+    x25519_dalek::StaticSecret::from(k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unhex(s: &str) -> Vec<u8> {
+        hex::decode(s).unwrap()
+    }
+
+    #[test]
+    fn expand_label_matches_rfc8448() {
+        // RFC 8448 section 3: "derived" from the early secret with the empty hash.
+        let early = unhex("33ad0a1c607ec03b09e6cd9893680ce210adf300aa1f2660e1b22e10f170f92a");
+        let empty_hash = digest::digest(&digest::SHA256, b"");
+        let derived = hkdf_expand_label(&early, "derived", empty_hash.as_ref(), 32);
+        assert_eq!(
+            hex::encode(derived),
+            "6f2615a108c702c5678f54fc9dbab69716c076189c48250cebeac3576c3611ba"
+        );
+    }
+
+    #[test]
+    fn record_nonce_xors_the_sequence_number() {
+        let mut b = Concrete::new(Profile::default());
+        let iv = Bytes(vec![0xff; 12]);
+        let n = b.record_nonce(&iv, 0x0102);
+        assert_eq!(hex::encode(&n.0), "fffffffffffffffffffffefd");
+    }
+
+    #[test]
+    fn x25519_matches_rfc7748() {
+        // RFC 7748 section 6.1.
+        let mut b = Concrete::new(Profile::default());
+        let a = Bytes(unhex(
+            "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+        ));
+        let bp = Bytes(unhex(
+            "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f",
+        ));
+        assert_eq!(
+            hex::encode(&b.dh_public(&a).0),
+            "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"
+        );
+        assert_eq!(
+            hex::encode(&b.dh_shared(&a, &bp).unwrap().0),
+            "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742"
+        );
+        assert!(b.dh_shared(&a, &Bytes(vec![0; 32])).is_none());
+    }
+}

@@ -1,0 +1,174 @@
+//! Drives an `Endpoint` over a TCP stream: the runner owns the socket, the role owns the
+//! protocol (sans-I/O). Every record sent and received is logged as a trace line.
+
+use crate::concrete::Bytes;
+use crate::endpoint::{describe_record, is_change_cipher_spec, Endpoint, Party};
+use crate::trace::Line;
+use crate::wire::{self, Hex};
+use model::harness::Status;
+use std::fmt;
+use std::io::{self, Read, Write};
+
+#[derive(Debug)]
+pub enum RunError {
+    Io {
+        waiting: &'static str,
+        error: String,
+    },
+    /// The peer closed the connection.
+    Closed { waiting: &'static str },
+    /// The peer sent an alert.
+    Alert {
+        waiting: &'static str,
+        alert: String,
+    },
+    /// Our role refused a message; `alert` is what we sent the peer, if anything.
+    Rejected {
+        waiting: &'static str,
+        reason: &'static str,
+        alert: Option<String>,
+    },
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Io { waiting, error } => {
+                write!(f, "network error while waiting for {waiting}: {error}")
+            }
+            RunError::Closed { waiting } => {
+                write!(
+                    f,
+                    "the peer closed the connection while we waited for {waiting}"
+                )
+            }
+            RunError::Alert { waiting, alert } => {
+                write!(
+                    f,
+                    "the peer sent alert {alert} while we waited for {waiting}"
+                )
+            }
+            RunError::Rejected {
+                waiting,
+                reason,
+                alert,
+            } => {
+                write!(f, "rejected the peer's {waiting}: {reason}")?;
+                if let Some(a) = alert {
+                    write!(f, "; sent alert {a}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Read one TLS record; `None` at a clean end of stream.
+pub fn read_record(r: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
+    let mut header = [0u8; 5];
+    match r.read_exact(&mut header) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+    if len > wire::MAX_CIPHERTEXT {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "record longer than 2^14 + 256",
+        ));
+    }
+    let mut record = header.to_vec();
+    record.resize(5 + len, 0);
+    r.read_exact(&mut record[5..])?;
+    Ok(Some(record))
+}
+
+/// Run `ep` as `me` over `stream` until its role is done.
+pub fn run<S: Read + Write>(
+    stream: &mut S,
+    ep: &mut Endpoint,
+    me: Party,
+    log: &mut Vec<Line>,
+) -> Result<(), RunError> {
+    let line = |from: Party, bytes: &[u8], log: &mut Vec<Line>| {
+        log.push(Line {
+            step: log.len() + 1,
+            from: from.name().into(),
+            to: from.peer().name().into(),
+            interface: Some("MSGin5G-1".into()),
+            msg: describe_record(bytes),
+            bytes: Some(Hex(bytes.to_vec())),
+            expect: None,
+            op: None,
+        })
+    };
+    let mut input: Option<Bytes> = None;
+    loop {
+        let waiting = ep.waiting_for();
+        let sent = if ep.status() == Status::Initiate || input.is_some() {
+            match ep.step(input.as_ref()) {
+                Ok(sent) => sent,
+                Err(reject) => {
+                    if let Some(code) = ep.b.alert.take() {
+                        return Err(RunError::Alert {
+                            waiting,
+                            alert: wire::alert_name(code),
+                        });
+                    }
+                    // Before any key is shared the alert goes in the clear (section 6).
+                    let plaintext = input
+                        .as_ref()
+                        .is_some_and(|r| r.0.first() == Some(&wire::HANDSHAKE));
+                    let alert = plaintext.then(|| wire::alert_for(reject.0));
+                    if let Some(code) = alert {
+                        let rec = wire::record(wire::ALERT, 0x0303, &[2, code]);
+                        line(me, &rec, log);
+                        let _ = stream.write_all(&rec);
+                    }
+                    return Err(RunError::Rejected {
+                        waiting,
+                        reason: reject.0,
+                        alert: alert.map(wire::alert_name),
+                    });
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        for record in &sent {
+            line(me, &record.0, log);
+            stream.write_all(&record.0).map_err(|e| RunError::Io {
+                waiting,
+                error: e.to_string(),
+            })?;
+        }
+        stream.flush().map_err(|e| RunError::Io {
+            waiting,
+            error: e.to_string(),
+        })?;
+        if ep.status() == Status::Done {
+            return Ok(());
+        }
+        let waiting = ep.waiting_for();
+        let record = loop {
+            let rec = read_record(stream)
+                .map_err(|e| RunError::Io {
+                    waiting,
+                    error: e.to_string(),
+                })?
+                .ok_or(RunError::Closed { waiting })?;
+            line(me.peer(), &rec, log);
+            if let Ok((wire::ALERT, [_, code])) = wire::parse_record(&rec) {
+                return Err(RunError::Alert {
+                    waiting,
+                    alert: wire::alert_name(*code),
+                });
+            }
+            if !is_change_cipher_spec(&rec) {
+                break rec;
+            }
+        };
+        input = Some(Bytes(record));
+    }
+}

@@ -1,0 +1,193 @@
+//! Trace format v1 (DESIGN.md, "Traces and replay"): JSON Lines; line 1 is the header with
+//! every input the reference roles need, then one line per message.
+
+use crate::wire::{Hex, Profile};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    /// The format version: 1.
+    pub trace: u32,
+    pub handshake: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    /// Where the recording comes from.
+    pub source: String,
+    /// Each party and who plays it in replay: "reference", "recorded", or "attacker".
+    pub roles: BTreeMap<String, String>,
+    /// Handshake-specific; for tls-psk a `TlsPskInputs` or an `AttackInputs`.
+    pub inputs: serde_json::Value,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expect {
+    /// The receiving reference role must reject this message (a negative trace).
+    Reject,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Line {
+    pub step: usize,
+    pub from: String,
+    pub to: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interface: Option<String>,
+    pub msg: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<Hex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Expect>,
+    /// For attacker steps of an exported attack: what the attacker did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<serde_json::Value>,
+}
+
+/// A parsed trace: the header and the message lines with their line numbers.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    pub header: Header,
+    pub lines: Vec<(usize, Line)>,
+}
+
+/// Why a trace cannot be read: the line and the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for TraceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+fn err(line: usize, message: impl Into<String>) -> TraceError {
+    TraceError {
+        line,
+        message: message.into(),
+    }
+}
+
+/// Parse a trace, checking the version and that steps count up from 1.
+pub fn parse(text: &str) -> Result<Trace, TraceError> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l))
+        .filter(|(_, l)| !l.trim().is_empty());
+    let (n, first) = lines.next().ok_or_else(|| err(1, "empty trace"))?;
+    let header: Header = serde_json::from_str(first).map_err(|e| err(n, format!("header: {e}")))?;
+    if header.trace != 1 {
+        return Err(err(
+            n,
+            format!("trace format {} (this reads 1)", header.trace),
+        ));
+    }
+    let mut out = Vec::new();
+    for (n, text) in lines {
+        let line: Line = serde_json::from_str(text).map_err(|e| err(n, e.to_string()))?;
+        if line.step != out.len() + 1 {
+            return Err(err(
+                n,
+                format!("step {} where step {} was due", line.step, out.len() + 1),
+            ));
+        }
+        out.push((n, line));
+    }
+    Ok(Trace { header, lines: out })
+}
+
+/// Write a trace as JSON Lines.
+pub fn write(header: &Header, lines: &[Line]) -> String {
+    let mut out = serde_json::to_string(header).expect("a header serializes");
+    out.push('\n');
+    for l in lines {
+        out.push_str(&serde_json::to_string(l).expect("a line serializes"));
+        out.push('\n');
+    }
+    out
+}
+
+/// The inputs of a TLS-PSK trace between a client and a server.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsPskInputs {
+    pub psk: Hex,
+    pub identity: Hex,
+    /// "external" (default) or "resumption": selects the binder label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub psk_kind: Option<String>,
+    /// "psk_dhe_ke" or "psk_ke".
+    pub mode: String,
+    #[serde(default)]
+    pub client: Side,
+    #[serde(default)]
+    pub server: Side,
+    /// SSLKEYLOGFILE secrets by label, for the observer of two third-party peers.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub keylog: BTreeMap<String, Hex>,
+}
+
+/// One party's inputs: its fresh values by name, its encoding profile, its 0-RTT setting.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Side {
+    #[serde(default)]
+    pub fresh: BTreeMap<String, Hex>,
+    #[serde(default)]
+    pub profile: Profile,
+    /// Client: send 0-RTT data; server: accept it.
+    #[serde(default)]
+    pub early_data: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = r#"{"trace":1,"handshake":"tls-psk","source":"t","roles":{},"inputs":{}}"#;
+
+    #[test]
+    fn errors_name_the_line() {
+        assert_eq!(parse("").unwrap_err().line, 1);
+        let bad = format!(
+            "{HEADER}\n{{\"step\":1,\"from\":\"a\",\"to\":\"b\",\"msg\":\"m\",\"colour\":1}}"
+        );
+        let e = parse(&bad).unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("unknown field `colour`"), "{e}");
+        let skip = format!("{HEADER}\n{{\"step\":2,\"from\":\"a\",\"to\":\"b\",\"msg\":\"m\"}}");
+        assert!(parse(&skip).unwrap_err().message.contains("step 1 was due"));
+        let v2 = HEADER.replace("\"trace\":1", "\"trace\":2");
+        assert!(parse(&v2).unwrap_err().message.contains("format 2"));
+        let hex = format!(
+            "{HEADER}\n{{\"step\":1,\"from\":\"a\",\"to\":\"b\",\"msg\":\"m\",\"bytes\":\"zz\"}}"
+        );
+        assert!(parse(&hex).unwrap_err().message.contains("not hex"));
+    }
+
+    #[test]
+    fn round_trips() {
+        let t = parse(HEADER).unwrap();
+        let line = Line {
+            step: 1,
+            from: "client".into(),
+            to: "server".into(),
+            interface: None,
+            msg: "ClientHello".into(),
+            bytes: Some(Hex(vec![1, 2])),
+            expect: Some(Expect::Reject),
+            op: None,
+        };
+        let text = write(&t.header, &[line]);
+        let back = parse(&text).unwrap();
+        assert_eq!(back.lines[0].1.bytes, Some(Hex(vec![1, 2])));
+        assert_eq!(back.lines[0].1.expect, Some(Expect::Reject));
+    }
+}

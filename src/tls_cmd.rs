@@ -1,0 +1,223 @@
+//! `msgin5g tls-psk client|server`: the model's TLS-PSK roles on real sockets.
+
+use clap::{Args, Subcommand, ValueEnum};
+use reference::concrete::Suite;
+use reference::endpoint::{Endpoint, Party};
+use reference::runner::{self, RunError};
+use reference::trace::{self, Header, Side, TlsPskInputs};
+use reference::wire::{Hex, Profile};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Subcommand)]
+pub enum TlsPsk {
+    /// Connect as the 5GMSGS client: TLS 1.3 with an external PSK, send TEXT, print the reply.
+    Client(ClientArgs),
+    /// Listen as the MSGin5G server: accept TLS 1.3 PSK clients, print what each sends and
+    /// answer with REPLY.
+    Server(ServerArgs),
+}
+
+#[derive(Args)]
+pub struct Common {
+    /// The external PSK, in hex (as `openssl -psk`).
+    #[arg(long, value_parser = parse_hex)]
+    psk_hex: Hex,
+    /// The PSK identity (as `openssl -psk_identity`).
+    #[arg(long)]
+    identity: String,
+    /// psk_dhe_ke (PSK with X25519, forward secret) or psk_ke (PSK only).
+    #[arg(long, value_enum, default_value_t = Mode::PskDheKe)]
+    mode: Mode,
+    /// Cipher suites, in preference order (default: both SHA-256 suites, AES-128-GCM first).
+    #[arg(long = "suite", value_enum)]
+    suites: Vec<SuiteArg>,
+    /// Give up waiting for the peer after this many seconds.
+    #[arg(long, default_value_t = 10)]
+    timeout: u64,
+    /// Write the connection as a trace (format v1) for `msgin5g replay`.
+    #[arg(long)]
+    trace_out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ClientArgs {
+    /// HOST:PORT of the server.
+    #[arg(long)]
+    connect: String,
+    /// Application data to send after the handshake.
+    #[arg(long, default_value = "hello from the msgin5g client")]
+    send: String,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+pub struct ServerArgs {
+    /// HOST:PORT to listen on.
+    #[arg(long)]
+    listen: String,
+    /// Application data to answer each client's first message with.
+    #[arg(long, default_value = "hello from the msgin5g server")]
+    reply: String,
+    /// Serve one connection, then exit with its result.
+    #[arg(long)]
+    once: bool,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Mode {
+    PskDheKe,
+    PskKe,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SuiteArg {
+    Aes128gcm,
+    Chacha20,
+}
+
+fn parse_hex(s: &str) -> Result<Hex, String> {
+    match hex::decode(s) {
+        Ok(b) if !b.is_empty() => Ok(Hex(b)),
+        Ok(_) => Err("the PSK is empty".into()),
+        Err(e) => Err(format!("not hex: {e}")),
+    }
+}
+
+impl Common {
+    fn inputs(&self, party: Party, payload_name: &str, payload: &str) -> TlsPskInputs {
+        let mut profile = Profile::default();
+        if !self.suites.is_empty() {
+            profile.cipher_suites = self
+                .suites
+                .iter()
+                .map(|s| match s {
+                    SuiteArg::Aes128gcm => Suite::Aes128GcmSha256.code(),
+                    SuiteArg::Chacha20 => Suite::Chacha20Poly1305Sha256.code(),
+                })
+                .collect();
+        }
+        let side = Side {
+            fresh: [(payload_name.to_string(), Hex(payload.as_bytes().to_vec()))].into(),
+            profile,
+            early_data: false,
+        };
+        let mut inputs = TlsPskInputs {
+            psk: self.psk_hex.clone(),
+            identity: Hex(self.identity.as_bytes().to_vec()),
+            psk_kind: None,
+            mode: match self.mode {
+                Mode::PskDheKe => "psk_dhe_ke",
+                Mode::PskKe => "psk_ke",
+            }
+            .into(),
+            ..TlsPskInputs::default()
+        };
+        match party {
+            Party::Client => inputs.client = side,
+            Party::Server => inputs.server = side,
+        }
+        inputs
+    }
+}
+
+/// Run one connection as `party`, report it, and write its trace if asked.
+fn serve_connection(
+    mut stream: TcpStream,
+    common: &Common,
+    mut inputs: TlsPskInputs,
+    party: Party,
+) -> Result<(), String> {
+    let timeout = Some(Duration::from_secs(common.timeout.max(1)));
+    stream
+        .set_read_timeout(timeout)
+        .and_then(|_| stream.set_write_timeout(timeout))
+        .map_err(|e| e.to_string())?;
+    let peer = stream
+        .peer_addr()
+        .map_or_else(|_| "?".into(), |a| a.to_string());
+    let mut ep = Endpoint::new(&inputs, party, false)?;
+    let mut log = Vec::new();
+    let result = runner::run(&mut stream, &mut ep, party, &mut log);
+    if let Some(path) = &common.trace_out {
+        // Everything the reference drew goes into the inputs, so replay is deterministic.
+        let side = match party {
+            Party::Client => &mut inputs.client,
+            Party::Server => &mut inputs.server,
+        };
+        for (name, value) in &ep.b.drawn {
+            side.fresh.insert(name.to_string(), Hex(value.clone()));
+        }
+        let header = Header {
+            trace: 1,
+            handshake: "tls-psk".into(),
+            variant: None,
+            source: format!("msgin5g tls-psk {} with {peer}", party.name()),
+            roles: [
+                (party.name().to_string(), "reference".to_string()),
+                (party.peer().name().to_string(), "recorded".to_string()),
+            ]
+            .into(),
+            inputs: serde_json::to_value(&inputs).expect("inputs serialize"),
+        };
+        std::fs::write(path, trace::write(&header, &log))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    match result {
+        Ok(()) => {
+            println!(
+                "{}: handshake complete with {peer} ({}, {}, identity {:?})",
+                party.name(),
+                ep.b.suite.name(),
+                inputs.mode,
+                common.identity
+            );
+            for data in &ep.b.received {
+                println!(
+                    "{}: received {} bytes: {}",
+                    party.name(),
+                    data.len(),
+                    String::from_utf8_lossy(data).trim_end()
+                );
+            }
+            Ok(())
+        }
+        Err(e @ (RunError::Alert { .. } | RunError::Rejected { .. } | RunError::Closed { .. })) => {
+            Err(format!("handshake with {peer} failed: {e}"))
+        }
+        Err(e) => Err(format!("connection with {peer}: {e}")),
+    }
+}
+
+pub fn run(cmd: &TlsPsk) -> Result<(), String> {
+    match cmd {
+        TlsPsk::Client(a) => {
+            let inputs = a.common.inputs(Party::Client, "client_data", &a.send);
+            let stream = TcpStream::connect(&a.connect)
+                .map_err(|e| format!("cannot connect to {}: {e}", a.connect))?;
+            serve_connection(stream, &a.common, inputs, Party::Client)
+        }
+        TlsPsk::Server(a) => {
+            let listener = TcpListener::bind(&a.listen)
+                .map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
+            let local = listener.local_addr().map_err(|e| e.to_string())?;
+            println!("server: listening on {local}");
+            for stream in listener.incoming() {
+                let stream = stream.map_err(|e| e.to_string())?;
+                let inputs = a.common.inputs(Party::Server, "server_data", &a.reply);
+                let result = serve_connection(stream, &a.common, inputs, Party::Server);
+                if a.once {
+                    return result;
+                }
+                if let Err(e) = result {
+                    eprintln!("server: {e}");
+                }
+            }
+            Ok(())
+        }
+    }
+}
