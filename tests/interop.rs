@@ -1,0 +1,297 @@
+//! Live interop with OpenSSL on loopback: `msgin5g tls-psk client` against `openssl s_server`
+//! and `msgin5g tls-psk server` against `openssl s_client`, both PSK modes, both SHA-256
+//! suites, and wrong PSKs and identities on either side. The recorded traces are replayed.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+const PSK: &str = "5a1bd7e2c0f9438a8b6d2e4f10a3c5b7e9d1f3a5c7e9b1d3f5a7c9e1b3d5f7a9";
+const WRONG_PSK: &str = "ff1bd7e2c0f9438a8b6d2e4f10a3c5b7e9d1f3a5c7e9b1d3f5a7c9e1b3d5f7a9";
+const ID: &str = "msgin5g-client-1";
+
+fn msgin5g() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_msgin5g"))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Lines a child prints, as they come.
+fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    let out = child.stdout.take().unwrap();
+    thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn wait_for(rx: &mpsc::Receiver<String>, what: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(10)) {
+        let hit = line.contains(what);
+        seen.push(line);
+        if hit {
+            return seen;
+        }
+    }
+    panic!("never saw {what:?}; saw {seen:#?}");
+}
+
+/// `openssl s_server` with an external PSK; waits until it accepts.
+fn s_server(port: u16, psk: &str, extra: &[&str]) -> (Child, mpsc::Receiver<String>) {
+    let mut child = Command::new("openssl")
+        .args([
+            "s_server",
+            "-tls1_3",
+            "-nocert",
+            "-psk",
+            psk,
+            "-psk_identity",
+            ID,
+        ])
+        .args(["-accept", &format!("127.0.0.1:{port}")])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl is installed (.ci/run installs it)");
+    let rx = lines_of(&mut child);
+    wait_for(&rx, "ACCEPT");
+    (child, rx)
+}
+
+struct Outcome {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+fn client(port: u16, psk: &str, id: &str, extra: &[&str]) -> Outcome {
+    let out = msgin5g()
+        .args([
+            "tls-psk",
+            "client",
+            "--connect",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .args(["--psk-hex", psk, "--identity", id, "--timeout", "10"])
+        .args(extra)
+        .output()
+        .unwrap();
+    Outcome {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
+}
+
+/// Our client against s_server: the handshake completes and data goes both ways.
+fn client_against_s_server(mode: &str, suite: &str, trace: Option<&std::path::Path>) {
+    let port = free_port();
+    let mut extra = vec!["-ciphersuites", suite];
+    if mode == "psk-ke" {
+        extra.push("-allow_no_dhe_kex");
+    }
+    let (mut server, rx) = s_server(port, PSK, &extra);
+    let mut stdin = server.stdin.take().unwrap();
+    let mut args: Vec<String> = ["--mode", mode, "--send", "ping from msgin5g\n"]
+        .map(String::from)
+        .into();
+    if let Some(t) = trace {
+        args.extend(["--trace-out".into(), t.display().to_string()]);
+    }
+    let port_thread = thread::spawn(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        client(port, PSK, ID, &args)
+    });
+    // s_server prints what the client sent; then it sends a line of its own.
+    wait_for(&rx, "ping from msgin5g");
+    stdin.write_all(b"pong from openssl\n").unwrap();
+    stdin.flush().unwrap();
+    let out = port_thread.join().unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(out.ok, "{mode} {suite}: {}", out.stderr);
+    assert!(out.stdout.contains("handshake complete"), "{}", out.stdout);
+    assert!(out.stdout.contains(suite), "{suite}: {}", out.stdout);
+    assert!(
+        out.stdout.contains(&mode.replace('-', "_")),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("pong from openssl"), "{}", out.stdout);
+}
+
+/// s_client against our server: data goes both ways.
+fn s_client_against_server(mode: &str, suite: &str, trace: Option<&std::path::Path>) {
+    let port = free_port();
+    let mut args = vec![
+        "tls-psk".to_string(),
+        "server".into(),
+        "--listen".into(),
+        format!("127.0.0.1:{port}"),
+        "--psk-hex".into(),
+        PSK.into(),
+        "--identity".into(),
+        ID.into(),
+        "--mode".into(),
+        mode.into(),
+        "--once".into(),
+        "--reply".into(),
+        "pong from msgin5g\n".into(),
+    ];
+    if let Some(t) = trace {
+        args.extend(["--trace-out".into(), t.display().to_string()]);
+    }
+    let mut server = msgin5g()
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rx = lines_of(&mut server);
+    wait_for(&rx, "listening");
+    let mut cmd = Command::new("openssl");
+    cmd.args(["s_client", "-tls1_3", "-psk", PSK, "-psk_identity", ID])
+        .args(["-connect", &format!("127.0.0.1:{port}")])
+        .args(["-ciphersuites", suite]);
+    if mode == "psk-ke" {
+        cmd.arg("-allow_no_dhe_kex");
+    }
+    let mut s_client = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let c_rx = lines_of(&mut s_client);
+    let mut stdin = s_client.stdin.take().unwrap();
+    let mut seen = wait_for(&c_rx, "Cipher is");
+    stdin.write_all(b"ping from openssl\n").unwrap();
+    stdin.flush().unwrap();
+    seen.extend(wait_for(&c_rx, "pong from msgin5g"));
+    drop(stdin);
+    let status = server.wait().unwrap();
+    let _ = s_client.kill();
+    let _ = s_client.wait();
+    let out: Vec<String> = rx.try_iter().collect();
+    assert!(status.success(), "{mode} {suite}: server failed; {out:?}");
+    assert!(
+        seen.iter().any(|l| l.contains(suite)),
+        "s_client negotiated another suite: {seen:?}"
+    );
+    assert!(
+        out.iter().any(|l| l.contains("ping from openssl")),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn client_interoperates_with_openssl_s_server() {
+    for mode in ["psk-dhe-ke", "psk-ke"] {
+        for suite in ["TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"] {
+            client_against_s_server(mode, suite, None);
+        }
+    }
+}
+
+#[test]
+fn server_interoperates_with_openssl_s_client() {
+    for mode in ["psk-dhe-ke", "psk-ke"] {
+        for suite in ["TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"] {
+            s_client_against_server(mode, suite, None);
+        }
+    }
+}
+
+#[test]
+fn client_reports_wrong_psk_and_identity() {
+    let port = free_port();
+    let (mut server, _rx) = s_server(port, PSK, &[]);
+    let bad_psk = client(port, WRONG_PSK, ID, &[]);
+    let bad_id = client(port, PSK, "somebody-else", &[]);
+    let _ = server.kill();
+    let _ = server.wait();
+    for (what, out) in [("wrong PSK", bad_psk), ("wrong identity", bad_id)] {
+        assert!(!out.ok, "{what}: succeeded");
+        assert!(
+            out.stderr.contains("sent alert") && out.stderr.contains("waited for ServerHello"),
+            "{what}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn server_reports_wrong_psk_and_identity() {
+    for (psk, id, reason, alert) in [
+        (WRONG_PSK, ID, "binder does not verify", "alert number 51"),
+        (
+            PSK,
+            "somebody-else",
+            "unknown PSK identity",
+            "alert number 115",
+        ),
+    ] {
+        let port = free_port();
+        let mut server = msgin5g()
+            .args([
+                "tls-psk",
+                "server",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .args(["--psk-hex", PSK, "--identity", ID, "--once"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let rx = lines_of(&mut server);
+        wait_for(&rx, "listening");
+        let out = Command::new("openssl")
+            .args(["s_client", "-tls1_3", "-psk", psk, "-psk_identity", id])
+            .args(["-connect", &format!("127.0.0.1:{port}")])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let server = server.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&server.stderr);
+        assert_eq!(server.status.code(), Some(1), "{err}");
+        assert!(err.contains("rejected the peer's ClientHello"), "{err}");
+        assert!(err.contains(reason), "{err}");
+        let client_err = String::from_utf8_lossy(&out.stderr);
+        assert!(client_err.contains(alert), "s_client saw: {client_err}");
+    }
+}
+
+#[test]
+fn recorded_interop_runs_replay() {
+    let dir = std::env::temp_dir().join(format!("msgin5g-interop-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let c = dir.join("client-vs-s_server.jsonl");
+    let s = dir.join("server-vs-s_client.jsonl");
+    client_against_s_server("psk-dhe-ke", "TLS_CHACHA20_POLY1305_SHA256", Some(&c));
+    s_client_against_server("psk-ke", "TLS_AES_128_GCM_SHA256", Some(&s));
+    for t in [&c, &s] {
+        let out = msgin5g().arg("replay").arg(t).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{}: {text}", t.display());
+        assert!(text.contains("pass"), "{text}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
