@@ -34,6 +34,14 @@ enum Command {
     },
     /// Model-check a handshake (or `all`) and print the verdict matrix variant x property.
     Check(CheckArgs),
+    /// Replay traces (format v1) on the reference roles: recorded third-party runs, our own
+    /// recorded runs, and attacks exported by `check --trace-out`. Exit 0 when every trace
+    /// passes, 1 when one diverges or is rejected, 2 when one cannot be read.
+    Replay {
+        /// Trace files (JSON Lines).
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
     /// Run the model's TLS 1.3 PSK roles on real sockets (interoperates with
     /// `openssl s_server -psk` and `openssl s_client -psk`). Exit 0 on a completed handshake,
     /// 1 when it fails (the step and the alert are named), 2 on bad usage.
@@ -71,6 +79,14 @@ struct CheckArgs {
     /// One JSON object per line, one per (handshake, variant, property).
     #[arg(long)]
     json: bool,
+    /// Write a counterexample as a trace that `msgin5g replay` runs on the reference roles
+    /// with real crypto (tls-psk). A FILE gets the attack on --property (default: the first
+    /// violated property); an existing directory gets every attack found, one file each.
+    #[arg(long, value_name = "FILE|DIR")]
+    trace_out: Option<std::path::PathBuf>,
+    /// The property whose attack --trace-out writes to a file.
+    #[arg(long, requires = "trace_out")]
+    property: Option<String>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -86,6 +102,7 @@ fn main() -> ExitCode {
             list(json);
             ExitCode::SUCCESS
         }
+        Command::Replay { files } => replay(&files),
         Command::TlsPsk(cmd) => match tls_cmd::run(&cmd) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -204,6 +221,15 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
         Reveal::Final => RevealPolicy::Final,
         Reveal::Anytime => RevealPolicy::Anytime,
     };
+    if let Some(out) = &args.trace_out {
+        let several = jobs.len() > 1 || jobs.iter().any(|(_, v)| v.len() > 1);
+        if several && !out.is_dir() {
+            return Err(format!(
+                "--trace-out {}: several variants are checked; give an existing directory",
+                out.display()
+            ));
+        }
+    }
     let mut ok = true;
     for (handshake, variants) in jobs {
         let mut reports = Vec::new();
@@ -211,6 +237,7 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
             let report = catalog::run(handshake, v, args.sessions.map(usize::from), reveal, &opts)
                 .map_err(|e| e.to_string())?;
             ok &= report.as_expected();
+            write_attacks(args, &report, reveal)?;
             if args.json {
                 print_json(&report);
             }
@@ -231,6 +258,69 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
         );
     }
     Ok(ok)
+}
+
+fn replay(files: &[std::path::PathBuf]) -> ExitCode {
+    let mut code = 0;
+    for f in files {
+        let text = match std::fs::read_to_string(f) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("msgin5g: {}: {e}", f.display());
+                code = 2;
+                continue;
+            }
+        };
+        match reference::replay::replay(&text) {
+            Ok(report) => {
+                print!("{}: {report}", f.display());
+                if report.verdict != reference::replay::Verdict::Pass {
+                    code = code.max(1);
+                }
+            }
+            Err(e) => {
+                eprintln!("msgin5g: {}: {e}", f.display());
+                code = 2;
+            }
+        }
+    }
+    ExitCode::from(code)
+}
+
+/// Write the attacks of `report` as traces, as `--trace-out` asks.
+fn write_attacks(args: &CheckArgs, report: &Report, reveal: RevealPolicy) -> Result<(), String> {
+    let Some(out) = &args.trace_out else {
+        return Ok(());
+    };
+    let model = catalog::tls_psk_model(report.variant, args.sessions.map(usize::from), reveal)
+        .ok_or("--trace-out exports tls-psk attacks only (the other models have no reference)")?;
+    let source = format!(
+        "msgin5g check tls-psk --variant {} ({})",
+        report.variant, report.bound
+    );
+    let attacks: Vec<_> = report.results.iter().filter(|r| r.attack.is_some()).collect();
+    if out.is_dir() {
+        for r in &attacks {
+            let path = out.join(format!("tls-psk-{}-{}.jsonl", report.variant, r.property));
+            let text = reference::attack::export(&model, r, &source).ok_or("export failed")?;
+            std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+            println!("wrote the attack on {} to {}", r.property, path.display());
+        }
+        return Ok(());
+    }
+    let r = match &args.property {
+        Some(p) => attacks
+            .iter()
+            .find(|r| r.property == p)
+            .ok_or_else(|| format!("no attack on {p} in variant {} to write", report.variant))?,
+        None => attacks
+            .first()
+            .ok_or_else(|| format!("no attack found in variant {} to write", report.variant))?,
+    };
+    let text = reference::attack::export(&model, r, &source).ok_or("export failed")?;
+    std::fs::write(out, text).map_err(|e| format!("{}: {e}", out.display()))?;
+    println!("wrote the attack on {} to {}", r.property, out.display());
+    Ok(())
 }
 
 fn verdict_text(r: &Report, v: Verdict) -> String {

@@ -1,6 +1,6 @@
 //! Every handshake and its variants, by name: what `msgin5g list` shows and `check` runs.
 
-use crate::harness::{check, Report, RevealPolicy, RunOptions};
+use crate::harness::{check, DyModel, Report, RevealPolicy, RunOptions};
 use crate::{ns, tls_psk};
 use properties::Property;
 
@@ -89,6 +89,20 @@ impl std::fmt::Display for CatalogError {
     }
 }
 
+/// The TLS-PSK model `run` checks for these arguments.
+pub fn tls_psk_model(
+    variant: &str,
+    sessions: Option<usize>,
+    reveal: RevealPolicy,
+) -> Option<DyModel<tls_psk::TlsPsk>> {
+    let v = tls_psk::variant(variant)?;
+    Some(tls_psk::model(
+        v,
+        sessions.map_or(v.sessions, |n| (n, n)),
+        reveal,
+    ))
+}
+
 /// Check one variant of one handshake; `sessions` overrides the variant's default.
 pub fn run(
     handshake: &str,
@@ -102,13 +116,10 @@ pub fn run(
         variant: variant.into(),
     };
     match handshake {
-        "tls-psk" => {
-            let v = tls_psk::variant(variant).ok_or_else(unknown_variant)?;
-            Ok(check(
-                tls_psk::model(v, sessions.map_or(v.sessions, |n| (n, n)), reveal),
-                opts,
-            ))
-        }
+        "tls-psk" => Ok(check(
+            tls_psk_model(variant, sessions, reveal).ok_or_else(unknown_variant)?,
+            opts,
+        )),
         "ns" => {
             let v = ns::variant(variant).ok_or_else(unknown_variant)?;
             Ok(check(ns::model(v, sessions.unwrap_or(1)), opts))

@@ -299,7 +299,7 @@ impl<P: Protocol> DyModel<P> {
         self.scenario.agents[a as usize].name
     }
 
-    fn lane_name(&self, i: usize) -> String {
+    pub fn lane_name(&self, i: usize) -> String {
         let inst = &self.scenario.instances[i];
         format!("{}:{}#{}", self.agent_name(inst.agent), inst.role, i)
     }
@@ -482,6 +482,17 @@ pub struct PropertyResult {
     pub verdict: Verdict,
     pub expected: Verdict,
     pub trace: Option<Vec<Step>>,
+    /// The attack as the checker found it, for `--trace-out`.
+    #[serde(skip)]
+    pub attack: Option<Attack>,
+}
+
+/// A counterexample: the actions from the initial state to the first violating state, and
+/// for a secrecy property the claimed secret the attacker derives there.
+#[derive(Clone, Debug)]
+pub struct Attack {
+    pub actions: Vec<Action>,
+    pub leaked: Option<TermId>,
 }
 
 /// The outcome of checking one variant.
@@ -550,16 +561,18 @@ fn collect<P: Protocol, C: Checker<DyModel<P>>>(
         },
         expected: Verdict::Holds,
         trace: None,
+        attack: None,
     }];
     for (i, p) in m.properties.iter().enumerate() {
         let verdict = if let Some(path) = discoveries.get(p.name) {
-            let steps = chart_steps(m, path.clone().into_vec(), 1 << i);
+            let (steps, attack) = chart_steps(m, path.clone().into_vec(), 1 << i);
             results.push(PropertyResult {
                 property: p.name,
                 kind: Some(p.kind),
                 verdict: Verdict::Violated,
                 expected: expected(m, p.name),
                 trace: Some(steps),
+                attack: Some(attack),
             });
             continue;
         } else if !complete {
@@ -575,6 +588,7 @@ fn collect<P: Protocol, C: Checker<DyModel<P>>>(
             verdict,
             expected: expected(m, p.name),
             trace: None,
+            attack: None,
         });
     }
     Report {
@@ -608,7 +622,11 @@ fn chart_steps<P: Protocol>(
     m: &DyModel<P>,
     path: Vec<(DyState<P::Role>, Option<Action>)>,
     violation: u64,
-) -> Vec<Step> {
+) -> (Vec<Step>, Attack) {
+    let mut attack = Attack {
+        actions: Vec::new(),
+        leaked: None,
+    };
     let mut steps: Vec<Step> = Vec::new();
     let mut sent_at: Vec<(TermId, usize)> = Vec::new();
     for (state, action) in path {
@@ -616,6 +634,7 @@ fn chart_steps<P: Protocol>(
         let Some(next) = m.next_state(&state, action) else {
             break;
         };
+        attack.actions.push(action);
         if let Action::Deliver(i, msg) = action {
             let note = match sent_at.iter().find(|(t, _)| *t == msg) {
                 Some((_, k)) => format!("as sent in step {k}"),
@@ -702,10 +721,14 @@ fn chart_steps<P: Protocol>(
             });
         }
         if next.violated & violation != 0 {
+            attack.leaked = next.events.iter().find_map(|e| match e {
+                Event::Secret { value, .. } if next.know.derivable(*value) => Some(*value),
+                _ => None,
+            });
             break;
         }
     }
-    steps
+    (steps, attack)
 }
 
 /// Render steps as a text message sequence chart, one column per lane.

@@ -120,12 +120,17 @@ impl Endpoint {
                 )
             }
         };
-        Ok(Endpoint {
+        Ok(Endpoint::from_parts(role, cfg, b))
+    }
+
+    /// A role of an exported attack: its configuration comes from the model's scenario.
+    pub fn from_parts(role: Role<Bytes>, cfg: Config<Bytes>, b: Concrete) -> Endpoint {
+        Endpoint {
             role,
             cfg,
             b,
             events: Vec::new(),
-        })
+        }
     }
 
     /// Step the role (no input: start a client); returns the records it sends.

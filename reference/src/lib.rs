@@ -7,3 +7,6 @@ pub mod endpoint;
 pub mod runner;
 pub mod trace;
 pub mod wire;
+pub mod attack;
+pub mod observer;
+pub mod replay;

@@ -1,0 +1,763 @@
+//! Attacks that run: a counterexample of the model checker written as a trace
+//! (`check --trace-out`) and replayed on the reference roles with real crypto.
+//!
+//! The trace names every role instance of the scenario with its configuration, gives a value
+//! to every atom (long-term keys, the attacker's own values, each instance's fresh values),
+//! and lists the steps: honest sends, and the attacker's operations: `start` an instance,
+//! `replay` a message sent at an earlier step, `forge` a message from a term, `reveal` an
+//! agent's long-term keys, `derive` a value from a term. A term is evaluated with the
+//! concrete backend: atoms take their values, hashes and MACs are computed, messages are
+//! encoded by the wire codec and records sealed.
+
+use crate::concrete::{Bytes, Concrete};
+use crate::endpoint::Endpoint;
+use crate::replay::{Report, Verdict};
+use crate::trace::{self, Header, Line, Trace, TraceError};
+use crate::wire::{Hex, Profile};
+use model::backend::{Backend, Symbolic};
+use model::harness::{Action, Attack, DyModel, PropertyResult};
+use model::tls_psk::client::{Client, ClientConfig};
+use model::tls_psk::messages::{ClientHello, ContentType, Handshake, ServerHello, TlsCodec};
+use model::tls_psk::schedule::{PskKind, TrafficKeys};
+use model::tls_psk::server::{PskEntry, Server, ServerConfig};
+use model::tls_psk::{self, Config, Role, TlsPsk};
+use model::term::{self, Sort, Term, TermId};
+use properties::Event;
+use ring::rand::SecureRandom;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A term, as written in a trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expr {
+    Atom {
+        sort: String,
+        name: String,
+        session: u16,
+    },
+    Tuple(Vec<Expr>),
+    Concat(Vec<Expr>),
+    Hash(Box<Expr>),
+    Hmac(Box<Expr>, Box<Expr>),
+    Extract(Box<Expr>, Box<Expr>),
+    ExpandLabel(Box<Expr>, Box<Expr>, Box<Expr>),
+    Aead(Box<Expr>, Box<Expr>, Box<Expr>, Box<Expr>),
+    /// g raised to the product of the exponents.
+    Exp(Vec<Expr>),
+}
+
+/// What the attacker does at a step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Op {
+    Start,
+    Replay(usize),
+    Forge(Expr),
+    Reveal(String),
+    Derive(Expr),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttackInputs {
+    /// The property the attack violates.
+    pub property: String,
+    pub agents: Vec<AgentSpec>,
+    pub instances: Vec<InstanceSpec>,
+    /// A value for every atom, by `name#session`.
+    pub values: BTreeMap<String, Hex>,
+    /// The attacker's initial knowledge, by `name#session`.
+    pub attacker: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentSpec {
+    pub name: String,
+    pub honest: bool,
+    pub long_term: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceSpec {
+    pub lane: String,
+    pub me: u8,
+    pub mode: String,
+    pub early_data: bool,
+    pub role: RoleSpec,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RoleSpec {
+    Client {
+        peer: u8,
+        psk: String,
+        identity: String,
+    },
+    Server {
+        check_binder: bool,
+        psks: Vec<PskSpec>,
+    },
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PskSpec {
+    pub identity: String,
+    pub psk: String,
+    pub peer: u8,
+}
+
+// ---- export ----
+
+fn sort_name(s: Sort) -> &'static str {
+    match s {
+        Sort::Agent => "agent",
+        Sort::Const => "const",
+        Sort::Nonce => "nonce",
+        Sort::Key => "key",
+        Sort::DhSecret => "dh_secret",
+    }
+}
+
+fn key(name: &str, session: u16) -> String {
+    format!("{name}#{session}")
+}
+
+/// The `name#session` of an atom term.
+fn atom_key(t: TermId) -> String {
+    match t.get() {
+        Term::Atom { name, session, .. } => key(name, *session),
+        _ => format!("{:?}", t),
+    }
+}
+
+/// The name of a constant (identities are public constants).
+fn const_name(t: TermId) -> String {
+    match t.get() {
+        Term::Atom { name, .. } => name.to_string(),
+        _ => format!("{:?}", t),
+    }
+}
+
+pub fn to_expr(t: TermId) -> Expr {
+    let b = |t: &TermId| Box::new(to_expr(*t));
+    let all = |ts: &[TermId]| ts.iter().map(|t| to_expr(*t)).collect();
+    match t.get() {
+        Term::Atom {
+            sort,
+            name,
+            session,
+        } => Expr::Atom {
+            sort: sort_name(*sort).into(),
+            name: name.to_string(),
+            session: *session,
+        },
+        Term::Tuple(f) => Expr::Tuple(all(f)),
+        Term::Concat(f) => Expr::Concat(all(f)),
+        Term::Hash(x) => Expr::Hash(b(x)),
+        Term::Hmac { key, msg } => Expr::Hmac(b(key), b(msg)),
+        Term::Extract { salt, ikm } => Expr::Extract(b(salt), b(ikm)),
+        Term::ExpandLabel {
+            secret,
+            label,
+            context,
+        } => Expr::ExpandLabel(b(secret), b(label), b(context)),
+        Term::Aead { key, nonce, ad, pt } => Expr::Aead(b(key), b(nonce), b(ad), b(pt)),
+        Term::Exp(e) => Expr::Exp(all(e)),
+        // Public-key terms belong to the NS calibration model, which has no reference.
+        Term::Pk(_) | Term::AEnc { .. } | Term::Sign { .. } => Expr::Tuple(vec![]),
+    }
+}
+
+/// Every secret atom (nonce, key, DH secret) inside `t`.
+fn secret_atoms(t: TermId, out: &mut std::collections::BTreeSet<String>) {
+    match t.get() {
+        Term::Atom { sort, .. } => {
+            if matches!(sort, Sort::Nonce | Sort::Key | Sort::DhSecret) {
+                out.insert(atom_key(t));
+            }
+        }
+        Term::Tuple(f) | Term::Concat(f) | Term::Exp(f) => {
+            f.iter().for_each(|x| secret_atoms(*x, out))
+        }
+        Term::Hash(x) | Term::Pk(x) => secret_atoms(*x, out),
+        Term::Hmac { key: a, msg: b }
+        | Term::Extract { salt: a, ikm: b }
+        | Term::AEnc { pk: a, msg: b }
+        | Term::Sign { sk: a, msg: b } => {
+            secret_atoms(*a, out);
+            secret_atoms(*b, out);
+        }
+        Term::ExpandLabel {
+            secret,
+            label,
+            context,
+        } => [secret, label, context]
+            .into_iter()
+            .for_each(|x| secret_atoms(*x, out)),
+        Term::Aead { key, nonce, ad, pt } => [key, nonce, ad, pt]
+            .into_iter()
+            .for_each(|x| secret_atoms(*x, out)),
+    }
+}
+
+/// Write the counterexample of `result` on model `m` as a trace.
+pub fn export(m: &DyModel<TlsPsk>, result: &PropertyResult, source: &str) -> Option<String> {
+    let Attack { actions, leaked } = result.attack.as_ref()?;
+    use stateright::Model;
+    let mut state = m.init_states().pop()?;
+    let mut lines: Vec<Line> = Vec::new();
+    let mut sent: Vec<(TermId, usize)> = Vec::new();
+    let mut atoms = std::collections::BTreeSet::new();
+    let line = |from: String, to: String, msg: String, op: Option<Op>| Line {
+        step: 0,
+        from,
+        to,
+        interface: Some("MSGin5G-1".into()),
+        msg,
+        bytes: None,
+        expect: None,
+        op: op.map(|o| serde_json::to_value(o).expect("ops serialize")),
+    };
+    for &action in actions {
+        let next = m.next_state(&state, action)?;
+        match action {
+            Action::Start(i) => lines.push(line(
+                "attacker".into(),
+                m.lane_name(i.into()),
+                "start".into(),
+                Some(Op::Start),
+            )),
+            Action::Deliver(i, msg) => {
+                let op = match sent.iter().find(|(t, _)| *t == msg) {
+                    Some((_, step)) => Op::Replay(*step),
+                    None => {
+                        secret_atoms(msg, &mut atoms);
+                        Op::Forge(to_expr(msg))
+                    }
+                };
+                lines.push(line(
+                    "attacker".into(),
+                    m.lane_name(i.into()),
+                    tls_psk::messages::describe(msg),
+                    Some(op),
+                ));
+            }
+            Action::Reveal(a) => {
+                let name = m.scenario.agents[a as usize].name;
+                lines.push(line(
+                    "attacker".into(),
+                    "attacker".into(),
+                    format!("reveal {name}'s long-term keys"),
+                    Some(Op::Reveal(name.into())),
+                ))
+            }
+        }
+        for (msg, from) in &next.net[state.net.len()..] {
+            secret_atoms(*msg, &mut atoms);
+            lines.push(line(
+                m.lane_name((*from).into()),
+                "attacker".into(),
+                tls_psk::messages::describe(*msg),
+                None,
+            ));
+            sent.push((*msg, lines.len()));
+        }
+        for e in &next.events[state.events.len()..] {
+            if let Event::Secret { value, .. } = e {
+                secret_atoms(*value, &mut atoms);
+            }
+        }
+        state = next;
+    }
+    let secrecy = result.kind.is_some_and(|k| k.is_secrecy());
+    if let (true, Some(v)) = (secrecy, leaked) {
+        lines.push(line(
+            "attacker".into(),
+            "attacker".into(),
+            format!("derive the claimed {} secret", result.property),
+            Some(Op::Derive(to_expr(*v))),
+        ));
+    }
+    for (i, l) in lines.iter_mut().enumerate() {
+        l.step = i + 1;
+    }
+    let agents: Vec<AgentSpec> = m
+        .scenario
+        .agents
+        .iter()
+        .map(|a| AgentSpec {
+            name: a.name.into(),
+            honest: a.honest,
+            long_term: a.long_term.iter().map(|t| atom_key(*t)).collect(),
+        })
+        .collect();
+    for a in &m.scenario.agents {
+        a.long_term.iter().for_each(|t| secret_atoms(*t, &mut atoms));
+    }
+    m.scenario
+        .initial_knowledge
+        .iter()
+        .for_each(|t| secret_atoms(*t, &mut atoms));
+    let rng = ring::rand::SystemRandom::new();
+    let values = atoms
+        .into_iter()
+        .map(|k| {
+            let mut v = vec![0u8; 32];
+            rng.fill(&mut v).expect("the OS random number generator");
+            (k, Hex(v))
+        })
+        .collect();
+    let instances = m
+        .scenario
+        .instances
+        .iter()
+        .enumerate()
+        .map(|(i, inst)| instance_spec(m.lane_name(i), &inst.cfg))
+        .collect();
+    let inputs = AttackInputs {
+        property: result.property.into(),
+        agents,
+        instances,
+        values,
+        attacker: m.scenario.initial_knowledge.iter().map(|t| atom_key(*t)).collect(),
+    };
+    let mut roles: BTreeMap<String, String> = (0..m.scenario.instances.len())
+        .map(|i| (m.lane_name(i), "reference".to_string()))
+        .collect();
+    roles.insert("attacker".into(), "attacker".into());
+    let header = Header {
+        trace: 1,
+        handshake: m.handshake.into(),
+        variant: Some(m.variant.into()),
+        source: source.into(),
+        roles,
+        inputs: serde_json::to_value(inputs).expect("inputs serialize"),
+    };
+    Some(trace::write(&header, &lines))
+}
+
+fn instance_spec(lane: String, cfg: &Config) -> InstanceSpec {
+    match cfg {
+        Config::Client(c) => InstanceSpec {
+            lane,
+            me: c.me,
+            mode: c.mode.name().into(),
+            early_data: c.early_data,
+            role: RoleSpec::Client {
+                peer: c.peer,
+                psk: atom_key(c.psk),
+                identity: const_name(c.identity),
+            },
+        },
+        Config::Server(s) => InstanceSpec {
+            lane,
+            me: s.me,
+            mode: s.mode.name().into(),
+            early_data: s.accept_early_data,
+            role: RoleSpec::Server {
+                check_binder: s.check_binder,
+                psks: s
+                    .psks
+                    .iter()
+                    .map(|e| PskSpec {
+                        identity: const_name(e.identity),
+                        psk: atom_key(e.psk),
+                        peer: e.peer,
+                    })
+                    .collect(),
+            },
+        },
+    }
+}
+
+// ---- replay ----
+
+/// Evaluates terms to bytes: atoms from the trace's values, the rest with real crypto.
+struct Evaluator<'a> {
+    values: &'a BTreeMap<String, Hex>,
+    b: Concrete,
+}
+
+fn sort_of(name: &str) -> Option<Sort> {
+    [Sort::Agent, Sort::Const, Sort::Nonce, Sort::Key, Sort::DhSecret]
+        .into_iter()
+        .find(|s| sort_name(*s) == name)
+}
+
+/// Intern an expression as a model term (names are leaked: a trace holds few).
+fn intern(e: &Expr) -> Result<TermId, String> {
+    let all = |es: &[Expr]| es.iter().map(intern).collect::<Result<Vec<_>, _>>();
+    Ok(match e {
+        Expr::Atom {
+            sort,
+            name,
+            session,
+        } => {
+            let sort = sort_of(sort).ok_or_else(|| format!("unknown sort {sort:?}"))?;
+            term::atom(sort, Box::leak(name.clone().into_boxed_str()), *session)
+        }
+        Expr::Tuple(f) => term::tuple(&all(f)?),
+        Expr::Concat(f) => term::concat(&all(f)?),
+        Expr::Hash(x) => term::hash(intern(x)?),
+        Expr::Hmac(k, m) => term::hmac(intern(k)?, intern(m)?),
+        Expr::Extract(s, i) => term::extract(intern(s)?, intern(i)?),
+        Expr::ExpandLabel(s, l, c) => term::expand_label(intern(s)?, intern(l)?, intern(c)?),
+        Expr::Aead(k, n, a, p) => term::aead(intern(k)?, intern(n)?, intern(a)?, intern(p)?),
+        Expr::Exp(xs) => {
+            let xs = all(xs)?;
+            let (first, rest) = xs.split_first().ok_or("an empty exponent list")?;
+            rest.iter()
+                .try_fold(term::dh_public(*first), |acc, x| term::dh_exp(acc, *x))
+                .ok_or("not a DH value")?
+        }
+    })
+}
+
+impl Evaluator<'_> {
+    fn value(&mut self, t: TermId) -> Result<Bytes, String> {
+        match t.get() {
+            Term::Atom {
+                sort: Sort::Const | Sort::Agent,
+                name,
+                ..
+            } => Ok(match *name {
+                "0" => Bytes(vec![0; 32]),
+                other => Bytes(other.as_bytes().to_vec()),
+            }),
+            Term::Atom { .. } => self
+                .values
+                .get(&atom_key(t))
+                .map(|h| Bytes(h.0.clone()))
+                .ok_or_else(|| format!("inputs.values has no {}", atom_key(t))),
+            Term::Tuple(_) => self.message(t),
+            Term::Concat(parts) => {
+                let vs = parts
+                    .iter()
+                    .map(|p| self.value(*p))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(self.b.concat(&vs.iter().collect::<Vec<_>>()))
+            }
+            Term::Hash(x) => {
+                let x = self.value(*x)?;
+                Ok(self.b.hash(&x))
+            }
+            Term::Hmac { key, msg } => {
+                let (k, m) = (self.value(*key)?, self.value(*msg)?);
+                Ok(self.b.hmac(&k, &m))
+            }
+            Term::Extract { salt, ikm } => {
+                let (s, i) = (self.value(*salt)?, self.value(*ikm)?);
+                Ok(self.b.hkdf_extract(&s, &i))
+            }
+            Term::ExpandLabel {
+                secret,
+                label,
+                context,
+            } => {
+                let Term::Atom { name: label, .. } = label.get() else {
+                    return Err("a label that is not a constant".into());
+                };
+                let len = match *label {
+                    "key" => self.b.aead_key_len(),
+                    "iv" => 12,
+                    _ => 32,
+                };
+                let (s, c) = (self.value(*secret)?, self.value(*context)?);
+                Ok(self.b.hkdf_expand_label(&s, label, &c, len))
+            }
+            Term::Aead { .. } => self.record(t),
+            Term::Exp(xs) => {
+                let xs = xs
+                    .iter()
+                    .map(|x| self.value(*x))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let public = self.b.dh_public(&xs[0]);
+                match &xs[1..] {
+                    [] => Ok(public),
+                    [y] => self.b.dh_shared(y, &public).ok_or("a degenerate DH value".into()),
+                    _ => Err("DH with more than two exponents".into()),
+                }
+            }
+            _ => Err(format!("cannot evaluate {:?}", t)),
+        }
+    }
+
+    /// A handshake message (a tagged tuple of the symbolic codec), encoded on the wire.
+    fn message(&mut self, t: TermId) -> Result<Bytes, String> {
+        let mut sym = Symbolic { session: 0 };
+        // A ClientHello without its binder is the truncated one a binder is computed over.
+        let truncated = match t.get() {
+            Term::Tuple(f) if f.len() == 6 && f[0] == term::constant("ClientHello") => {
+                Some(term::tuple(&[f.as_ref(), &[term::constant("")]].concat()))
+            }
+            _ => None,
+        };
+        let mut h = sym
+            .decode(&truncated.unwrap_or(t))
+            .map_err(|r| format!("not a message: {}", r.0))?;
+        if let (Some(_), Handshake::ClientHello(ch)) = (truncated, &mut h) {
+            ch.binder = None;
+        }
+        let mut v = |t: &TermId| self.value(*t);
+        let h = match h {
+            Handshake::ClientHello(ch) => Handshake::ClientHello(ClientHello {
+                random: v(&ch.random)?,
+                key_share: ch.key_share.as_ref().map(&mut v).transpose()?,
+                mode: ch.mode,
+                early_data: ch.early_data,
+                identity: v(&ch.identity)?,
+                binder: ch.binder.as_ref().map(&mut v).transpose()?,
+            }),
+            Handshake::ServerHello(sh) => Handshake::ServerHello(ServerHello {
+                random: v(&sh.random)?,
+                key_share: sh.key_share.as_ref().map(&mut v).transpose()?,
+            }),
+            Handshake::Finished(vd) => Handshake::Finished(v(&vd)?),
+            Handshake::EncryptedExtensions { early_data } => {
+                Handshake::EncryptedExtensions { early_data }
+            }
+            Handshake::EndOfEarlyData => Handshake::EndOfEarlyData,
+            Handshake::NewSessionTicket => Handshake::NewSessionTicket,
+        };
+        Ok(self.b.encode(&h))
+    }
+
+    /// A message as it goes on the wire: a plaintext record or a protected one.
+    fn record(&mut self, t: TermId) -> Result<Bytes, String> {
+        match t.get() {
+            Term::Tuple(_) => {
+                let m = self.message(t)?;
+                Ok(self.b.plaintext_record(&m))
+            }
+            Term::Aead { key, nonce, ad, pt } => {
+                let Term::Tuple(n) = nonce.get() else {
+                    return Err("a record nonce that is not (iv, seq)".into());
+                };
+                let (iv, seq) = match n.as_ref() {
+                    [iv, seq] => match seq.get() {
+                        Term::Atom { session, .. } => (*iv, u64::from(*session)),
+                        _ => return Err("a record nonce without a sequence number".into()),
+                    },
+                    _ => return Err("a record nonce that is not (iv, seq)".into()),
+                };
+                let ctype = if *ad == term::constant("handshake") {
+                    ContentType::Handshake
+                } else {
+                    ContentType::ApplicationData
+                };
+                let keys = TrafficKeys {
+                    key: self.value(*key)?,
+                    iv: self.value(iv)?,
+                };
+                let content = match pt.get() {
+                    Term::Tuple(_) => self.message(*pt)?,
+                    _ => self.value(*pt)?,
+                };
+                Ok(self.b.seal_record(&keys, seq, ctype, &content))
+            }
+            _ => Err(format!("{:?} is not a message", t)),
+        }
+    }
+}
+
+fn input_err(message: String) -> TraceError {
+    TraceError { line: 1, message }
+}
+
+fn instance(spec: &InstanceSpec, session: usize, values: &BTreeMap<String, Hex>) -> Result<Endpoint, TraceError> {
+    let get = |k: &str| {
+        values
+            .get(k)
+            .map(|h| Bytes(h.0.clone()))
+            .ok_or_else(|| input_err(format!("inputs.values has no {k}")))
+    };
+    let mode = crate::endpoint::parse_mode(&spec.mode).map_err(input_err)?;
+    let (role, cfg) = match &spec.role {
+        RoleSpec::Client {
+            peer,
+            psk,
+            identity,
+        } => (
+            Role::Client(Client::Start),
+            Config::Client(ClientConfig {
+                me: spec.me,
+                peer: *peer,
+                psk: get(psk)?,
+                psk_kind: PskKind::External,
+                identity: Bytes(identity.as_bytes().to_vec()),
+                mode,
+                early_data: spec.early_data,
+            }),
+        ),
+        RoleSpec::Server { check_binder, psks } => (
+            Role::Server(Server::ExpectClientHello),
+            Config::Server(ServerConfig {
+                me: spec.me,
+                psks: psks
+                    .iter()
+                    .map(|e| {
+                        Ok(PskEntry {
+                            identity: Bytes(e.identity.as_bytes().to_vec()),
+                            psk: get(&e.psk)?,
+                            kind: PskKind::External,
+                            peer: e.peer,
+                        })
+                    })
+                    .collect::<Result<_, TraceError>>()?,
+                mode,
+                accept_early_data: spec.early_data,
+                check_binder: *check_binder,
+            }),
+        ),
+    };
+    // The instance's fresh values: the atoms of its session.
+    let suffix = format!("#{session}");
+    let fresh = values
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_suffix(&suffix)?.to_string(), v.0.clone())))
+        .collect();
+    let mut b = Concrete::replaying(Profile::default(), fresh);
+    b.prefer_mode = Some(mode);
+    Ok(Endpoint::from_parts(role, cfg, b))
+}
+
+/// Replay an exported attack; pass when the property it names is violated on the reference.
+pub fn replay(t: &Trace) -> Result<Report, TraceError> {
+    let inputs: AttackInputs = serde_json::from_value(t.header.inputs.clone())
+        .map_err(|e| input_err(format!("header inputs: {e}")))?;
+    let props = tls_psk::properties(true);
+    let property = props
+        .iter()
+        .find(|p| p.name == inputs.property)
+        .ok_or_else(|| input_err(format!("unknown property {:?}", inputs.property)))?;
+    let mut eps = inputs
+        .instances
+        .iter()
+        .enumerate()
+        .map(|(i, s)| instance(s, i, &inputs.values))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut eval = Evaluator {
+        values: &inputs.values,
+        b: Concrete::new(Profile::default()),
+    };
+    let mut pending: Vec<std::collections::VecDeque<Bytes>> = vec![Default::default(); eps.len()];
+    let mut sent: BTreeMap<usize, Bytes> = BTreeMap::new();
+    let mut knows: Vec<Bytes> = inputs
+        .attacker
+        .iter()
+        .filter_map(|k| inputs.values.get(k).map(|h| Bytes(h.0.clone())))
+        .collect();
+    let mut events: Vec<Event<Bytes>> = Vec::new();
+    let mut notes = Vec::new();
+    let lane = |name: &str, n: usize| {
+        inputs
+            .instances
+            .iter()
+            .position(|s| s.lane == name)
+            .ok_or_else(|| TraceError {
+                line: n,
+                message: format!("no instance {name:?}"),
+            })
+    };
+    for (n, line) in &t.lines {
+        let (n, step) = (*n, line.step);
+        let rejected = |reason: String| {
+            Ok(Report {
+                verdict: Verdict::Rejected { step, line: n, reason },
+                notes: Vec::new(),
+            })
+        };
+        if line.from != "attacker" {
+            let i = lane(&line.from, n)?;
+            let Some(m) = pending[i].pop_front() else {
+                return rejected(format!("{} sends nothing (it waits for {})", line.from, eps[i].waiting_for()));
+            };
+            knows.push(m.clone());
+            sent.insert(step, m);
+            continue;
+        }
+        let op: Op = line
+            .op
+            .clone()
+            .ok_or("an attacker step without op".to_string())
+            .and_then(|v| serde_json::from_value(v).map_err(|e| e.to_string()))
+            .map_err(|message| TraceError { line: n, message })?;
+        let input = match op {
+            Op::Start => None,
+            Op::Replay(j) => Some(sent.get(&j).cloned().ok_or_else(|| TraceError {
+                line: n,
+                message: format!("replay of step {j}, which sent nothing"),
+            })?),
+            Op::Forge(e) => {
+                let m = intern(&e)
+                    .and_then(|t| eval.record(t))
+                    .map_err(|message| TraceError { line: n, message })?;
+                Some(m)
+            }
+            Op::Reveal(name) => {
+                let a = inputs
+                    .agents
+                    .iter()
+                    .position(|a| a.name == name)
+                    .ok_or_else(|| TraceError { line: n, message: format!("no agent {name:?}") })?;
+                events.push(Event::Reveal { agent: a as u8 });
+                for k in &inputs.agents[a].long_term {
+                    knows.extend(inputs.values.get(k).map(|h| Bytes(h.0.clone())));
+                }
+                continue;
+            }
+            Op::Derive(e) => {
+                let v = intern(&e)
+                    .and_then(|t| eval.value(t))
+                    .map_err(|message| TraceError { line: n, message })?;
+                notes.push(format!("step {step}: the attacker computes {}", hex::encode(&v.0)));
+                knows.push(v);
+                continue;
+            }
+        };
+        let i = lane(&line.to, n)?;
+        let before = eps[i].events.len();
+        let waiting = eps[i].waiting_for();
+        match eps[i].step(input.as_ref()) {
+            Ok(out) => pending[i].extend(out),
+            Err(r) => return rejected(format!("{} (waiting for {waiting}) rejected it: {}; the attack does not run", line.to, r.0)),
+        }
+        if let Some(name) = eps[i].b.missing {
+            return Err(input_err(format!("inputs.values has no {name}#{i}")));
+        }
+        events.extend(eps[i].events[before..].iter().cloned());
+    }
+    let mut known = |v: &Bytes| knows.contains(v);
+    match property.violation(&events, &mut known) {
+        Some(at) => {
+            notes.push(format!(
+                "attack reproduced with real crypto: {} violated by claim {} of the replay",
+                property.name,
+                at + 1
+            ));
+            Ok(Report {
+                verdict: Verdict::Pass,
+                notes,
+            })
+        }
+        None => {
+            let (line, step) = t.lines.last().map_or((1, 0), |(n, l)| (*n, l.step));
+            Ok(Report {
+                verdict: Verdict::Rejected {
+                    step,
+                    line,
+                    reason: format!(
+                        "the attack does not work on the reference: {} holds",
+                        property.name
+                    ),
+                },
+                notes,
+            })
+        }
+    }
+}
