@@ -8,7 +8,7 @@ use crate::concrete::{Bytes, Concrete};
 use crate::endpoint::{describe_record, is_change_cipher_spec};
 use crate::replay::{Report, Verdict};
 use crate::trace::{TlsPskInputs, Trace, TraceError};
-use crate::wire::Profile;
+use crate::wire::{self, Profile};
 use model::backend::Backend;
 use model::tls_psk::messages::{ContentType, Handshake, TlsCodec};
 use model::tls_psk::schedule::{self as ks, PskKind, TrafficKeys};
@@ -121,9 +121,18 @@ pub fn observe(t: &Trace, inputs: &TlsPskInputs) -> Result<Report, TraceError> {
             transcript = b.concat(&[&transcript, &msg]);
             continue;
         };
-        let (ctype, content) = match b.open_record(&keys, dirs[d].seq, &rec) {
-            Ok(x) => x,
-            Err(r) => return reject(step, n, format!("{} from the {}: {}", describe_record(&rec.0), line.from, r.0)),
+        let (ctype, content) = match (b.open_record(&keys, dirs[d].seq, &rec), b.alert.take()) {
+            (Ok(x), _) => x,
+            // An encrypted close_notify ends the direction (RFC 8446 section 6.1).
+            (Err(_), Some(0)) => {
+                notes.push(format!("step {step}: the {} closes (close_notify)", line.from));
+                dirs[d].seq += 1;
+                continue;
+            }
+            (Err(_), Some(code)) => {
+                return reject(step, n, format!("the {} sent alert {}", line.from, wire::alert_name(code)))
+            }
+            (Err(r), None) => return reject(step, n, format!("{} from the {}: {}", describe_record(&rec.0), line.from, r.0)),
         };
         dirs[d].seq += 1;
         if ctype == ContentType::ApplicationData || dirs[d].finished {

@@ -1,0 +1,218 @@
+//! `msgin5g replay`: every trace in traces/ passes, exported attacks run on the reference,
+//! and corrupted traces are reported with their step or line, exit 1 or 2, never a panic.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn msgin5g() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_msgin5g"))
+}
+
+fn traces() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn replay(path: &Path) -> (Output, String) {
+    let out = msgin5g().arg("replay").arg(path).output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out, text)
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("msgin5g-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn rfc8448(which: &str) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("traces")
+        .join(format!("rfc8448-resumed-0rtt-{which}.jsonl"));
+    std::fs::read_to_string(p).unwrap()
+}
+
+#[test]
+fn every_trace_in_traces_passes() {
+    let all = traces();
+    assert!(all.len() >= 4, "{all:?}");
+    for t in all {
+        let (out, text) = replay(&t);
+        assert!(out.status.success(), "{}: {text}", t.display());
+        assert!(text.contains(": pass"), "{text}");
+    }
+    // What each kind of replay established.
+    let (_, both) = replay(&tmp_write("both.jsonl", &rfc8448("both")));
+    assert!(both.contains("8 records sent by the reference equal the recording"), "{both}");
+    assert!(both.contains("client_auth_injective_agreement"), "{both}");
+    assert!(both.contains("early_data_injective_agreement"), "{both}");
+    let observed = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces/openssl-observed.jsonl");
+    let (_, obs) = replay(&observed);
+    assert!(obs.contains("binder verified"), "{obs}");
+    assert!(obs.contains("server Finished verified"), "{obs}");
+    assert!(obs.contains("client Finished verified"), "{obs}");
+}
+
+fn tmp_write(name: &str, text: &str) -> PathBuf {
+    let p = tmp(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Replace the `field` of message line `step` (1-based) with `value`.
+fn edit_line(trace: &str, step: usize, f: impl Fn(&mut serde_json::Value)) -> String {
+    let mut lines: Vec<String> = trace.lines().map(String::from).collect();
+    let mut v: serde_json::Value = serde_json::from_str(&lines[step]).unwrap();
+    f(&mut v);
+    lines[step] = v.to_string();
+    lines.join("\n")
+}
+
+#[test]
+fn corrupted_traces_name_the_step_or_line() {
+    let good = rfc8448("server");
+    // A flipped byte in the client's Finished record: its AEAD tag fails.
+    let flipped = edit_line(&good, 6, |v| {
+        let s = v["bytes"].as_str().unwrap().to_string();
+        let last = &s[s.len() - 2..];
+        let flipped = format!("{:02x}", u8::from_str_radix(last, 16).unwrap() ^ 1);
+        v["bytes"] = format!("{}{flipped}", &s[..s.len() - 2]).into();
+    });
+    let (out, text) = replay(&tmp_write("flipped.jsonl", &flipped));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("REJECTED at step 6 (line 7)"), "{text}");
+    assert!(text.contains("bad_record_mac"), "{text}");
+
+    // A flipped byte in the server's ServerHello (our own output): divergence.
+    let flipped_sh = edit_line(&good, 3, |v| {
+        let s = v["bytes"].as_str().unwrap().replacen("3ccf", "3cce", 1);
+        v["bytes"] = s.into();
+    });
+    let (out, text) = replay(&tmp_write("flipped-sh.jsonl", &flipped_sh));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("DIVERGED at step 3 (line 4)"), "{text}");
+    assert!(text.contains("expected:") && text.contains("got:"), "{text}");
+
+    // A wrong PSK: the recorded client's binder does not verify.
+    let wrong_psk = good.replacen("4ecd0eb6", "4ecd0eb7", 1);
+    let (out, text) = replay(&tmp_write("wrong-psk.jsonl", &wrong_psk));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("REJECTED at step 1"), "{text}");
+    assert!(text.contains("binder does not verify"), "{text}");
+
+    // A truncated line: unreadable, exit 2, the line named.
+    let mut truncated: Vec<&str> = good.lines().collect();
+    let half = &truncated[4][..40].to_string();
+    truncated[4] = half;
+    let (out, text) = replay(&tmp_write("truncated.jsonl", &truncated.join("\n")));
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("line 5"), "{text}");
+
+    // An unknown field.
+    let unknown = edit_line(&good, 2, |v| v["colour"] = "red".into());
+    let (out, text) = replay(&tmp_write("unknown.jsonl", &unknown));
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("line 3") && text.contains("unknown field `colour`"), "{text}");
+
+    // A missing input: the reference cannot draw its random.
+    let missing = good.replacen("\"server_random\"", "\"server_rand\"", 1);
+    let (out, text) = replay(&tmp_write("missing.jsonl", &missing));
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("server_random"), "{text}");
+
+    // A file that is not there.
+    let out = msgin5g().args(["replay", "/nonexistent/trace.jsonl"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_negative_trace_passes_when_the_role_rejects() {
+    // The client's Finished, bit-flipped and marked as to be rejected.
+    let t = edit_line(&rfc8448("server"), 6, |v| {
+        let s = v["bytes"].as_str().unwrap().to_string();
+        v["bytes"] = format!("{}00", &s[..s.len() - 2]).into();
+        v["expect"] = "reject".into();
+    });
+    let t: String = t.lines().take(7).collect::<Vec<_>>().join("\n");
+    let (out, text) = replay(&tmp_write("negative.jsonl", &t));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("rejected it as expected"), "{text}");
+}
+
+#[test]
+fn exported_attacks_run_on_the_reference() {
+    let dir = tmp("attacks");
+    std::fs::create_dir_all(&dir).unwrap();
+    for v in ["shared-psk", "psk-ke", "early-data", "no-binder-early-data"] {
+        let out = msgin5g()
+            .args(["check", "tls-psk", "--variant", v, "--trace-out"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{v}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    // Every violated property of every variant (tests/cli.rs holds the verdict table).
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 11, "{files:?}");
+    for f in &files {
+        let (out, text) = replay(f);
+        assert!(out.status.success(), "{}: {text}", f.display());
+        assert!(text.contains("attack reproduced with real crypto"), "{text}");
+    }
+    // The Selfie reflection: A's client completes with A's own server, believing it is B.
+    let selfie = dir.join("tls-psk-shared-psk-server_auth_aliveness.jsonl");
+    let (_, text) = replay(&selfie);
+    assert!(text.contains("server_auth_aliveness violated"), "{text}");
+
+    // The same attack with A's server holding another PSK: the reflected ClientHello's
+    // binder fails, and the replay says the attack does not run.
+    let trace = std::fs::read_to_string(&selfie).unwrap();
+    let mut header: serde_json::Value =
+        serde_json::from_str(trace.lines().next().unwrap()).unwrap();
+    let instances = header["inputs"]["instances"].as_array_mut().unwrap();
+    for i in instances.iter_mut() {
+        let psks = i.pointer_mut("/role/server/psks").and_then(|p| p.as_array_mut());
+        if let Some(psks) = psks {
+            psks[0]["psk"] = "attacker_nonce#0".into();
+        }
+    }
+    let rest: Vec<&str> = trace.lines().skip(1).collect();
+    let broken = format!("{header}\n{}", rest.join("\n"));
+    let (out, text) = replay(&tmp_write("selfie-other-psk.jsonl", &broken));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("binder does not verify"), "{text}");
+
+    // A single file: --property picks the attack.
+    let one = dir.join("one.jsonl");
+    let out = msgin5g()
+        .args(["check", "tls-psk", "--variant", "psk-ke", "--property"])
+        .arg("session_key_forward_secrecy")
+        .arg("--trace-out")
+        .arg(&one)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (out, text) = replay(&one);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("the attacker computes"), "{text}");
+    // No attack to write is an error.
+    let out = msgin5g()
+        .args(["check", "tls-psk", "--variant", "default", "--trace-out"])
+        .arg(dir.join("none.jsonl"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
