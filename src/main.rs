@@ -298,7 +298,11 @@ fn write_attacks(args: &CheckArgs, report: &Report, reveal: RevealPolicy) -> Res
         "msgin5g check tls-psk --variant {} ({})",
         report.variant, report.bound
     );
-    let attacks: Vec<_> = report.results.iter().filter(|r| r.attack.is_some()).collect();
+    let attacks: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| r.attack.is_some())
+        .collect();
     if out.is_dir() {
         for r in &attacks {
             let path = out.join(format!("tls-psk-{}-{}.jsonl", report.variant, r.property));

@@ -53,7 +53,10 @@ fn every_trace_in_traces_passes() {
     }
     // What each kind of replay established.
     let (_, both) = replay(&tmp_write("both.jsonl", &rfc8448("both")));
-    assert!(both.contains("8 records sent by the reference equal the recording"), "{both}");
+    assert!(
+        both.contains("8 records sent by the reference equal the recording"),
+        "{both}"
+    );
     assert!(both.contains("client_auth_injective_agreement"), "{both}");
     assert!(both.contains("early_data_injective_agreement"), "{both}");
     let observed = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces/openssl-observed.jsonl");
@@ -101,7 +104,10 @@ fn corrupted_traces_name_the_step_or_line() {
     let (out, text) = replay(&tmp_write("flipped-sh.jsonl", &flipped_sh));
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("DIVERGED at step 3 (line 4)"), "{text}");
-    assert!(text.contains("expected:") && text.contains("got:"), "{text}");
+    assert!(
+        text.contains("expected:") && text.contains("got:"),
+        "{text}"
+    );
 
     // A wrong PSK: the recorded client's binder does not verify.
     let wrong_psk = good.replacen("4ecd0eb6", "4ecd0eb7", 1);
@@ -122,7 +128,10 @@ fn corrupted_traces_name_the_step_or_line() {
     let unknown = edit_line(&good, 2, |v| v["colour"] = "red".into());
     let (out, text) = replay(&tmp_write("unknown.jsonl", &unknown));
     assert_eq!(out.status.code(), Some(2), "{text}");
-    assert!(text.contains("line 3") && text.contains("unknown field `colour`"), "{text}");
+    assert!(
+        text.contains("line 3") && text.contains("unknown field `colour`"),
+        "{text}"
+    );
 
     // A missing input: the reference cannot draw its random.
     let missing = good.replacen("\"server_random\"", "\"server_rand\"", 1);
@@ -131,7 +140,10 @@ fn corrupted_traces_name_the_step_or_line() {
     assert!(text.contains("server_random"), "{text}");
 
     // A file that is not there.
-    let out = msgin5g().args(["replay", "/nonexistent/trace.jsonl"]).output().unwrap();
+    let out = msgin5g()
+        .args(["replay", "/nonexistent/trace.jsonl"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -159,7 +171,11 @@ fn exported_attacks_run_on_the_reference() {
             .arg(&dir)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{v}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{v}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     // Every violated property of every variant (tests/cli.rs holds the verdict table).
     let files: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -170,7 +186,10 @@ fn exported_attacks_run_on_the_reference() {
     for f in &files {
         let (out, text) = replay(f);
         assert!(out.status.success(), "{}: {text}", f.display());
-        assert!(text.contains("attack reproduced with real crypto"), "{text}");
+        assert!(
+            text.contains("attack reproduced with real crypto"),
+            "{text}"
+        );
     }
     // The Selfie reflection: A's client completes with A's own server, believing it is B.
     let selfie = dir.join("tls-psk-shared-psk-server_auth_aliveness.jsonl");
@@ -184,7 +203,9 @@ fn exported_attacks_run_on_the_reference() {
         serde_json::from_str(trace.lines().next().unwrap()).unwrap();
     let instances = header["inputs"]["instances"].as_array_mut().unwrap();
     for i in instances.iter_mut() {
-        let psks = i.pointer_mut("/role/server/psks").and_then(|p| p.as_array_mut());
+        let psks = i
+            .pointer_mut("/role/server/psks")
+            .and_then(|p| p.as_array_mut());
         if let Some(psks) = psks {
             psks[0]["psk"] = "attacker_nonce#0".into();
         }

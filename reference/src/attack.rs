@@ -16,12 +16,12 @@ use crate::trace::{self, Header, Line, Trace, TraceError};
 use crate::wire::{Hex, Profile};
 use model::backend::{Backend, Symbolic};
 use model::harness::{Action, Attack, DyModel, PropertyResult};
+use model::term::{self, Sort, Term, TermId};
 use model::tls_psk::client::{Client, ClientConfig};
 use model::tls_psk::messages::{ClientHello, ContentType, Handshake, ServerHello, TlsCodec};
 use model::tls_psk::schedule::{PskKind, TrafficKeys};
 use model::tls_psk::server::{PskEntry, Server, ServerConfig};
 use model::tls_psk::{self, Config, Role, TlsPsk};
-use model::term::{self, Sort, Term, TermId};
 use properties::Event;
 use ring::rand::SecureRandom;
 use serde::{Deserialize, Serialize};
@@ -297,7 +297,9 @@ pub fn export(m: &DyModel<TlsPsk>, result: &PropertyResult, source: &str) -> Opt
         })
         .collect();
     for a in &m.scenario.agents {
-        a.long_term.iter().for_each(|t| secret_atoms(*t, &mut atoms));
+        a.long_term
+            .iter()
+            .for_each(|t| secret_atoms(*t, &mut atoms));
     }
     m.scenario
         .initial_knowledge
@@ -324,7 +326,12 @@ pub fn export(m: &DyModel<TlsPsk>, result: &PropertyResult, source: &str) -> Opt
         agents,
         instances,
         values,
-        attacker: m.scenario.initial_knowledge.iter().map(|t| atom_key(*t)).collect(),
+        attacker: m
+            .scenario
+            .initial_knowledge
+            .iter()
+            .map(|t| atom_key(*t))
+            .collect(),
     };
     let mut roles: BTreeMap<String, String> = (0..m.scenario.instances.len())
         .map(|i| (m.lane_name(i), "reference".to_string()))
@@ -384,9 +391,15 @@ struct Evaluator<'a> {
 }
 
 fn sort_of(name: &str) -> Option<Sort> {
-    [Sort::Agent, Sort::Const, Sort::Nonce, Sort::Key, Sort::DhSecret]
-        .into_iter()
-        .find(|s| sort_name(*s) == name)
+    [
+        Sort::Agent,
+        Sort::Const,
+        Sort::Nonce,
+        Sort::Key,
+        Sort::DhSecret,
+    ]
+    .into_iter()
+    .find(|s| sort_name(*s) == name)
 }
 
 /// Intern an expression as a model term (names are leaked: a trace holds few).
@@ -479,7 +492,10 @@ impl Evaluator<'_> {
                 let public = self.b.dh_public(&xs[0]);
                 match &xs[1..] {
                     [] => Ok(public),
-                    [y] => self.b.dh_shared(y, &public).ok_or("a degenerate DH value".into()),
+                    [y] => self
+                        .b
+                        .dh_shared(y, &public)
+                        .ok_or("a degenerate DH value".into()),
                     _ => Err("DH with more than two exponents".into()),
                 }
             }
@@ -569,7 +585,11 @@ fn input_err(message: String) -> TraceError {
     TraceError { line: 1, message }
 }
 
-fn instance(spec: &InstanceSpec, session: usize, values: &BTreeMap<String, Hex>) -> Result<Endpoint, TraceError> {
+fn instance(
+    spec: &InstanceSpec,
+    session: usize,
+    values: &BTreeMap<String, Hex>,
+) -> Result<Endpoint, TraceError> {
     let get = |k: &str| {
         values
             .get(k)
@@ -668,14 +688,22 @@ pub fn replay(t: &Trace) -> Result<Report, TraceError> {
         let (n, step) = (*n, line.step);
         let rejected = |reason: String| {
             Ok(Report {
-                verdict: Verdict::Rejected { step, line: n, reason },
+                verdict: Verdict::Rejected {
+                    step,
+                    line: n,
+                    reason,
+                },
                 notes: Vec::new(),
             })
         };
         if line.from != "attacker" {
             let i = lane(&line.from, n)?;
             let Some(m) = pending[i].pop_front() else {
-                return rejected(format!("{} sends nothing (it waits for {})", line.from, eps[i].waiting_for()));
+                return rejected(format!(
+                    "{} sends nothing (it waits for {})",
+                    line.from,
+                    eps[i].waiting_for()
+                ));
             };
             knows.push(m.clone());
             sent.insert(step, m);
@@ -704,7 +732,10 @@ pub fn replay(t: &Trace) -> Result<Report, TraceError> {
                     .agents
                     .iter()
                     .position(|a| a.name == name)
-                    .ok_or_else(|| TraceError { line: n, message: format!("no agent {name:?}") })?;
+                    .ok_or_else(|| TraceError {
+                        line: n,
+                        message: format!("no agent {name:?}"),
+                    })?;
                 events.push(Event::Reveal { agent: a as u8 });
                 for k in &inputs.agents[a].long_term {
                     knows.extend(inputs.values.get(k).map(|h| Bytes(h.0.clone())));
@@ -715,7 +746,10 @@ pub fn replay(t: &Trace) -> Result<Report, TraceError> {
                 let v = intern(&e)
                     .and_then(|t| eval.value(t))
                     .map_err(|message| TraceError { line: n, message })?;
-                notes.push(format!("step {step}: the attacker computes {}", hex::encode(&v.0)));
+                notes.push(format!(
+                    "step {step}: the attacker computes {}",
+                    hex::encode(&v.0)
+                ));
                 knows.push(v);
                 continue;
             }
@@ -725,7 +759,12 @@ pub fn replay(t: &Trace) -> Result<Report, TraceError> {
         let waiting = eps[i].waiting_for();
         match eps[i].step(input.as_ref()) {
             Ok(out) => pending[i].extend(out),
-            Err(r) => return rejected(format!("{} (waiting for {waiting}) rejected it: {}; the attack does not run", line.to, r.0)),
+            Err(r) => {
+                return rejected(format!(
+                    "{} (waiting for {waiting}) rejected it: {}; the attack does not run",
+                    line.to, r.0
+                ))
+            }
         }
         if let Some(name) = eps[i].b.missing {
             return Err(input_err(format!("inputs.values has no {name}#{i}")));

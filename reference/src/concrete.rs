@@ -67,6 +67,18 @@ pub struct Verified {
     pub records: usize,
 }
 
+/// Primitive calls made, by kind: what a handshake must at least cost (the bench's floor).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Calls {
+    /// X25519 with the base point (a public key) and with a peer's share.
+    pub x25519_base: usize,
+    pub x25519: usize,
+    pub hash: usize,
+    pub hmac: usize,
+    pub hkdf_expand: usize,
+    pub aead: usize,
+}
+
 /// The concrete backend for one role instance (one connection).
 pub struct Concrete {
     /// Preset fresh values by name (`client_random`, `server_dh`, the application payloads
@@ -89,6 +101,7 @@ pub struct Concrete {
     /// The last alert the peer sent inside a protected record (RFC 8446 section 6).
     pub alert: Option<u8>,
     pub verified: Verified,
+    pub calls: Calls,
     rng: ring::rand::SystemRandom,
 }
 
@@ -111,6 +124,7 @@ impl Concrete {
             received: Vec::new(),
             alert: None,
             verified: Verified::default(),
+            calls: Calls::default(),
             rng: ring::rand::SystemRandom::new(),
         }
     }
@@ -219,18 +233,22 @@ impl Backend for Concrete {
         Bytes(out)
     }
     fn hash(&mut self, data: &Bytes) -> Bytes {
+        self.calls.hash += 1;
         Bytes(digest::digest(&digest::SHA256, &data.0).as_ref().to_vec())
     }
     fn hmac(&mut self, key: &Bytes, data: &Bytes) -> Bytes {
+        self.calls.hmac += 1;
         Bytes(hmac_sha256(&key.0, &data.0))
     }
     fn verify_hmac(&mut self, key: &Bytes, data: &Bytes, tag: &Bytes) -> bool {
+        self.calls.hmac += 1;
         let k = hmac::Key::new(hmac::HMAC_SHA256, &key.0);
         let ok = hmac::verify(&k, &data.0, &tag.0).is_ok();
         self.verified.macs += ok as usize;
         ok
     }
     fn hkdf_extract(&mut self, salt: &Bytes, ikm: &Bytes) -> Bytes {
+        self.calls.hmac += 1;
         // HKDF-Extract(salt, IKM) = HMAC-Hash(salt, IKM) (RFC 5869 section 2.2). ring keeps
         // its extracted PRK opaque, and the key schedule needs the secret itself.
         Bytes(hmac_sha256(&salt.0, &ikm.0))
@@ -242,6 +260,7 @@ impl Backend for Concrete {
         context: &Bytes,
         len: usize,
     ) -> Bytes {
+        self.calls.hkdf_expand += 1;
         Bytes(hkdf_expand_label(&secret.0, label, &context.0, len))
     }
     fn aead_seal(&mut self, key: &Bytes, nonce: &Bytes, aad: &Bytes, pt: &Bytes) -> Bytes {
@@ -249,12 +268,14 @@ impl Backend for Concrete {
             // Keys and nonces come from the key schedule with fixed lengths.
             unreachable!("AEAD key or nonce of the wrong length")
         };
+        self.calls.aead += 1;
         let mut buf = pt.0.clone();
         k.seal_in_place_append_tag(n, aead::Aad::from(&aad.0), &mut buf)
             .expect("AEAD seal of a TLS record");
         Bytes(buf)
     }
     fn aead_open(&mut self, key: &Bytes, nonce: &Bytes, aad: &Bytes, ct: &Bytes) -> Option<Bytes> {
+        self.calls.aead += 1;
         let k = Self::aead_key(&key.0)?;
         let n = Self::nonce(&nonce.0)?;
         let mut buf = ct.0.clone();
@@ -275,10 +296,12 @@ impl Backend for Concrete {
         Bytes(n)
     }
     fn dh_public(&mut self, secret: &Bytes) -> Bytes {
+        self.calls.x25519_base += 1;
         let x = x25519_secret(&secret.0);
         Bytes(x25519_dalek::PublicKey::from(&x).as_bytes().to_vec())
     }
     fn dh_shared(&mut self, secret: &Bytes, public: &Bytes) -> Option<Bytes> {
+        self.calls.x25519 += 1;
         let public: [u8; 32] = public.0.as_slice().try_into().ok()?;
         let shared = x25519_secret(&secret.0).diffie_hellman(&public.into());
         // RFC 8446 section 7.4.2: an all-zero shared secret is an error.

@@ -156,6 +156,25 @@ impl Endpoint {
     }
 }
 
+/// Run a client and a server against each other in memory until both are done.
+pub fn run_pair(client: &mut Endpoint, server: &mut Endpoint) -> Result<(), Reject> {
+    let mut to_server = client.step(None)?;
+    while client.status() != Status::Done || server.status() != Status::Done {
+        let mut to_client = Vec::new();
+        for r in &to_server {
+            to_client.extend(server.step(Some(r))?);
+        }
+        to_server.clear();
+        for r in &to_client {
+            to_server.extend(client.step(Some(r))?);
+        }
+        if to_server.is_empty() && to_client.is_empty() {
+            return Err(Reject("the handshake stalled"));
+        }
+    }
+    Ok(())
+}
+
 /// A dummy change_cipher_spec record, which TLS 1.3 drops (RFC 8446 section 5, D.4).
 pub fn is_change_cipher_spec(record: &[u8]) -> bool {
     matches!(

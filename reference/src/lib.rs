@@ -2,11 +2,11 @@
 //! importable X25519 keys), the TLS 1.3 wire codec, socket runners and trace replay. The role
 //! machines the model checker explores run here unchanged, on real bytes.
 
+pub mod attack;
 pub mod concrete;
 pub mod endpoint;
+pub mod observer;
+pub mod replay;
 pub mod runner;
 pub mod trace;
 pub mod wire;
-pub mod attack;
-pub mod observer;
-pub mod replay;

@@ -94,28 +94,42 @@ pub fn observe(t: &Trace, inputs: &TlsPskInputs) -> Result<Report, TraceError> {
                     if !b.verify_hmac(&fk, &h, &binder) {
                         return reject(step, n, "the binder does not verify with this PSK".into());
                     }
-                    notes.push(format!("step {step}: ClientHello binder verified with the PSK"));
+                    notes.push(format!(
+                        "step {step}: ClientHello binder verified with the PSK"
+                    ));
                 }
                 (1, Ok(Handshake::ServerHello(sh))) => {
                     transcript = b.concat(&[&transcript, &msg]);
                     if sh.key_share.is_none() {
                         // psk_ke: the observer derives the handshake secrets itself.
                         let hs = ks::handshake_secret(&mut b, &early, None);
-                        let (c, s) = ks::traffic_secrets(&mut b, &hs, ks::HANDSHAKE_TRAFFIC, &transcript);
+                        let (c, s) =
+                            ks::traffic_secrets(&mut b, &hs, ks::HANDSHAKE_TRAFFIC, &transcript);
                         if c != secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET")?
                             || s != secret("SERVER_HANDSHAKE_TRAFFIC_SECRET")?
                         {
                             return reject(step, n, "psk_ke: the key log's handshake secrets do not follow from the PSK".into());
                         }
-                        notes.push("psk_ke: handshake secrets derived from the PSK equal the key log's".into());
+                        notes.push(
+                            "psk_ke: handshake secrets derived from the PSK equal the key log's"
+                                .into(),
+                        );
                     }
                     // Both directions' handshake keys, for the suite the server chose.
-                    dirs[1].keys = Some(ks::traffic_keys(&mut b, &secret("SERVER_HANDSHAKE_TRAFFIC_SECRET")?));
-                    dirs[0].keys = Some(ks::traffic_keys(&mut b, &secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET")?));
+                    dirs[1].keys = Some(ks::traffic_keys(
+                        &mut b,
+                        &secret("SERVER_HANDSHAKE_TRAFFIC_SECRET")?,
+                    ));
+                    dirs[0].keys = Some(ks::traffic_keys(
+                        &mut b,
+                        &secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET")?,
+                    ));
                     notes.push(format!("negotiated {}", b.suite.name()));
                     continue;
                 }
-                (_, Ok(_)) => return reject(step, n, format!("unexpected {}", describe_record(&rec.0))),
+                (_, Ok(_)) => {
+                    return reject(step, n, format!("unexpected {}", describe_record(&rec.0)))
+                }
                 (_, Err(r)) => return reject(step, n, r.0.into()),
             }
             transcript = b.concat(&[&transcript, &msg]);
@@ -125,21 +139,42 @@ pub fn observe(t: &Trace, inputs: &TlsPskInputs) -> Result<Report, TraceError> {
             (Ok(x), _) => x,
             // An encrypted close_notify ends the direction (RFC 8446 section 6.1).
             (Err(_), Some(0)) => {
-                notes.push(format!("step {step}: the {} closes (close_notify)", line.from));
+                notes.push(format!(
+                    "step {step}: the {} closes (close_notify)",
+                    line.from
+                ));
                 dirs[d].seq += 1;
                 continue;
             }
             (Err(_), Some(code)) => {
-                return reject(step, n, format!("the {} sent alert {}", line.from, wire::alert_name(code)))
+                return reject(
+                    step,
+                    n,
+                    format!("the {} sent alert {}", line.from, wire::alert_name(code)),
+                )
             }
-            (Err(r), None) => return reject(step, n, format!("{} from the {}: {}", describe_record(&rec.0), line.from, r.0)),
+            (Err(r), None) => {
+                return reject(
+                    step,
+                    n,
+                    format!(
+                        "{} from the {}: {}",
+                        describe_record(&rec.0),
+                        line.from,
+                        r.0
+                    ),
+                )
+            }
         };
         dirs[d].seq += 1;
         if ctype == ContentType::ApplicationData || dirs[d].finished {
             app[d] += usize::from(ctype == ContentType::ApplicationData);
             continue;
         }
-        let msgs = b.split_handshake(&content).map_err(|r| TraceError { line: n, message: r.0.into() })?;
+        let msgs = b.split_handshake(&content).map_err(|r| TraceError {
+            line: n,
+            message: r.0.into(),
+        })?;
         for m in msgs {
             if let Ok(Handshake::Finished(vd)) = b.decode(&m) {
                 let (base, next) = if d == 0 {
@@ -148,7 +183,11 @@ pub fn observe(t: &Trace, inputs: &TlsPskInputs) -> Result<Report, TraceError> {
                     ("SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0")
                 };
                 if !ks::verify_finished(&mut b, &secret(base)?, &transcript, &vd) {
-                    return reject(step, n, format!("the {} Finished does not verify", line.from));
+                    return reject(
+                        step,
+                        n,
+                        format!("the {} Finished does not verify", line.from),
+                    );
                 }
                 notes.push(format!("step {step}: {} Finished verified", line.from));
                 dirs[d] = Direction {
@@ -162,7 +201,11 @@ pub fn observe(t: &Trace, inputs: &TlsPskInputs) -> Result<Report, TraceError> {
     }
     if !(dirs[0].finished && dirs[1].finished) {
         let last = t.lines.last().map_or((0, 1), |(n, l)| (l.step, *n));
-        return reject(last.0, last.1, "the recording ends before both Finished messages".into());
+        return reject(
+            last.0,
+            last.1,
+            "the recording ends before both Finished messages".into(),
+        );
     }
     notes.push(format!(
         "opened {} AEAD records; application data records: {} from the client, {} from the server",

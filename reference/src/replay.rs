@@ -36,7 +36,9 @@ pub enum Verdict {
         reason: String,
     },
     /// A claim of the replay violates a property.
-    Violated { property: String },
+    Violated {
+        property: String,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -87,21 +89,17 @@ pub fn replay(text: &str) -> Result<Report, TraceError> {
     if t.header.roles.values().any(|r| r == "attacker") {
         return attack::replay(&t);
     }
-    let inputs: TlsPskInputs = serde_json::from_value(t.header.inputs.clone()).map_err(|e| {
-        TraceError {
+    let inputs: TlsPskInputs =
+        serde_json::from_value(t.header.inputs.clone()).map_err(|e| TraceError {
             line: 1,
             message: format!("header inputs: {e}"),
-        }
-    })?;
+        })?;
     let role = |p: Party| -> Result<&str, TraceError> {
         match t.header.roles.get(p.name()).map(String::as_str) {
             Some(r @ ("reference" | "recorded")) => Ok(r),
             other => Err(TraceError {
                 line: 1,
-                message: format!(
-                    "roles.{}: {other:?} (reference or recorded)",
-                    p.name()
-                ),
+                message: format!("roles.{}: {other:?} (reference or recorded)", p.name()),
             }),
         }
     };
@@ -124,7 +122,12 @@ fn party(name: &str, line: usize) -> Result<Party, TraceError> {
 }
 
 fn shown(bytes: &[u8]) -> String {
-    format!("{} ({} bytes) {}", describe_record(bytes), bytes.len(), hex::encode(bytes))
+    format!(
+        "{} ({} bytes) {}",
+        describe_record(bytes),
+        bytes.len(),
+        hex::encode(bytes)
+    )
 }
 
 fn replay_roles(
@@ -173,7 +176,7 @@ fn replay_roles(
                     message: format!("the {} cannot start: {}", from.name(), r.0),
                 })?;
                 pending[idx(from)].extend(out);
-                events.extend(ep.events.drain(..));
+                events.append(&mut ep.events);
             }
             if let Some(e) = missing(ep, from) {
                 return Err(e);
@@ -211,7 +214,7 @@ fn replay_roles(
         match (ep.step(Some(&Bytes(bytes.0.clone()))), line.expect) {
             (Ok(out), None) => {
                 pending[idx(to)].extend(out);
-                events.extend(ep.events.drain(..));
+                events.append(&mut ep.events);
             }
             (Ok(_), Some(Expect::Reject)) => {
                 let verdict = Verdict::Rejected {
@@ -273,10 +276,13 @@ fn replay_roles(
             return Ok(Report { verdict, notes });
         }
     }
-    let verified = eps.iter().flatten().fold(Verified::default(), |a, ep| Verified {
-        macs: a.macs + ep.b.verified.macs,
-        records: a.records + ep.b.verified.records,
-    });
+    let verified = eps
+        .iter()
+        .flatten()
+        .fold(Verified::default(), |a, ep| Verified {
+            macs: a.macs + ep.b.verified.macs,
+            records: a.records + ep.b.verified.records,
+        });
     notes.push(format!(
         "{exact} records sent by the reference equal the recording byte for byte"
     ));
@@ -305,9 +311,8 @@ pub fn check_claims(
     early_data: bool,
     notes: &mut Vec<String>,
 ) -> Verdict {
-    let mut knows = |v: &Bytes| {
-        v.0.len() >= 16 && seen.iter().any(|m| m.windows(v.0.len()).any(|w| w == v.0))
-    };
+    let mut knows =
+        |v: &Bytes| v.0.len() >= 16 && seen.iter().any(|m| m.windows(v.0.len()).any(|w| w == v.0));
     let props: Vec<Property> = model::tls_psk::properties(early_data);
     let mut checked = Vec::new();
     for p in &props {

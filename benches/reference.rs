@@ -1,0 +1,144 @@
+//! The reference handshake on real crypto: one full TLS 1.3 PSK handshake (client and server
+//! in memory, with one application record each way) per mode, and the primitives it must
+//! run. Before the criterion groups, one pass prints the handshake's primitive calls, its
+//! floor (calls x the unit cost of each primitive) and the ratio handshake / floor.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use model::backend::Backend;
+use reference::concrete::{hkdf_expand_label, Bytes, Calls, Concrete};
+use reference::endpoint::{run_pair, Endpoint, Party};
+use reference::trace::TlsPskInputs;
+use reference::wire::{Hex, Profile};
+use std::hint::black_box;
+use std::time::Instant;
+
+fn inputs(mode: &str) -> TlsPskInputs {
+    TlsPskInputs {
+        psk: Hex(vec![0x42; 32]),
+        identity: Hex(b"device-1".to_vec()),
+        mode: mode.into(),
+        ..TlsPskInputs::default()
+    }
+}
+
+/// One handshake; returns the primitive calls of both sides.
+fn handshake(i: &TlsPskInputs) -> Calls {
+    let mut c = Endpoint::new(i, Party::Client, false).unwrap();
+    let mut s = Endpoint::new(i, Party::Server, false).unwrap();
+    run_pair(&mut c, &mut s).unwrap();
+    let (a, b) = (c.b.calls, s.b.calls);
+    Calls {
+        x25519_base: a.x25519_base + b.x25519_base,
+        x25519: a.x25519 + b.x25519,
+        hash: a.hash + b.hash,
+        hmac: a.hmac + b.hmac,
+        hkdf_expand: a.hkdf_expand + b.hkdf_expand,
+        aead: a.aead + b.aead,
+    }
+}
+
+/// Mean seconds per call of `f` over `n` calls, after `n / 4` warm-up calls.
+fn time(n: u32, mut f: impl FnMut()) -> f64 {
+    for _ in 0..n / 4 {
+        f();
+    }
+    let t = Instant::now();
+    for _ in 0..n {
+        f();
+    }
+    t.elapsed().as_secs_f64() / f64::from(n)
+}
+
+struct Units {
+    x25519_base: f64,
+    x25519: f64,
+    hash: f64,
+    hmac: f64,
+    expand: f64,
+    aead: f64,
+}
+
+fn units() -> Units {
+    let mut b = Concrete::new(Profile::default());
+    let x = Bytes(vec![7; 32]);
+    let y = b.dh_public(&Bytes(vec![9; 32]));
+    let key = Bytes(vec![1; 32]);
+    let transcript = Bytes(vec![3; 300]);
+    let (k16, iv) = (Bytes(vec![1; 16]), Bytes(vec![2; 12]));
+    let record = Bytes(vec![5; 64]);
+    Units {
+        x25519_base: time(2000, || {
+            black_box(b.dh_public(&x));
+        }),
+        x25519: time(2000, || {
+            black_box(b.dh_shared(&x, &y));
+        }),
+        hash: time(20000, || {
+            black_box(b.hash(&transcript));
+        }),
+        hmac: time(20000, || {
+            black_box(b.hmac(&key, &key));
+        }),
+        expand: time(20000, || {
+            black_box(hkdf_expand_label(&key.0, "c hs traffic", &key.0, 32));
+        }),
+        aead: time(20000, || {
+            black_box(b.aead_seal(&k16, &iv, &iv, &record));
+        }),
+    }
+}
+
+fn report() {
+    let u = units();
+    println!(
+        "unit costs (us): x25519 base point {:.2}, x25519 {:.2}, sha256(300 B) {:.2}, hmac {:.2}, hkdf-expand-label {:.2}, aead(64 B) {:.2}",
+        u.x25519_base * 1e6,
+        u.x25519 * 1e6,
+        u.hash * 1e6,
+        u.hmac * 1e6,
+        u.expand * 1e6,
+        u.aead * 1e6
+    );
+    for mode in ["psk_dhe_ke", "psk_ke"] {
+        let i = inputs(mode);
+        let calls = handshake(&i);
+        let floor = calls.x25519_base as f64 * u.x25519_base
+            + calls.x25519 as f64 * u.x25519
+            + calls.hash as f64 * u.hash
+            + calls.hmac as f64 * u.hmac
+            + calls.hkdf_expand as f64 * u.expand
+            + calls.aead as f64 * u.aead;
+        let t = time(500, || {
+            black_box(handshake(&i));
+        });
+        println!(
+            "{mode}: handshake {:.1} us; calls {calls:?}; floor {:.1} us; handshake / floor = {:.2}",
+            t * 1e6,
+            floor * 1e6,
+            t / floor
+        );
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    report();
+    let mut g = c.benchmark_group("reference_handshake");
+    for mode in ["psk_dhe_ke", "psk_ke"] {
+        let i = inputs(mode);
+        g.bench_function(mode, |b| b.iter(|| handshake(&i)));
+    }
+    g.finish();
+    let mut p = c.benchmark_group("primitives");
+    let mut b = Concrete::new(Profile::default());
+    let y = b.dh_public(&Bytes(vec![9; 32]));
+    p.bench_function("x25519", |bn| {
+        bn.iter(|| black_box(b.dh_shared(&Bytes(vec![7; 32]), &y)))
+    });
+    p.bench_function("hkdf_expand_label", |bn| {
+        bn.iter(|| black_box(hkdf_expand_label(&[1; 32], "key", &[], 16)))
+    });
+    p.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
