@@ -9,6 +9,13 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
+/// The tests run one at a time: each drives two processes on loopback.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 const PSK: &str = "5a1bd7e2c0f9438a8b6d2e4f10a3c5b7e9d1f3a5c7e9b1d3f5a7c9e1b3d5f7a9";
 const WRONG_PSK: &str = "ff1bd7e2c0f9438a8b6d2e4f10a3c5b7e9d1f3a5c7e9b1d3f5a7c9e1b3d5f7a9";
 const ID: &str = "msgin5g-client-1";
@@ -203,6 +210,7 @@ fn s_client_against_server(mode: &str, suite: &str, trace: Option<&std::path::Pa
 
 #[test]
 fn client_interoperates_with_openssl_s_server() {
+    let _serial = serial();
     for mode in ["psk-dhe-ke", "psk-ke"] {
         for suite in ["TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"] {
             client_against_s_server(mode, suite, None);
@@ -212,6 +220,7 @@ fn client_interoperates_with_openssl_s_server() {
 
 #[test]
 fn server_interoperates_with_openssl_s_client() {
+    let _serial = serial();
     for mode in ["psk-dhe-ke", "psk-ke"] {
         for suite in ["TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"] {
             s_client_against_server(mode, suite, None);
@@ -221,6 +230,7 @@ fn server_interoperates_with_openssl_s_client() {
 
 #[test]
 fn client_reports_wrong_psk_and_identity() {
+    let _serial = serial();
     let port = free_port();
     let (mut server, _rx) = s_server(port, PSK, &[]);
     let bad_psk = client(port, WRONG_PSK, ID, &[]);
@@ -239,6 +249,7 @@ fn client_reports_wrong_psk_and_identity() {
 
 #[test]
 fn server_reports_wrong_psk_and_identity() {
+    let _serial = serial();
     for (psk, id, reason, alert) in [
         (WRONG_PSK, ID, "binder does not verify", "alert number 51"),
         (
@@ -281,6 +292,7 @@ fn server_reports_wrong_psk_and_identity() {
 
 #[test]
 fn recorded_interop_runs_replay() {
+    let _serial = serial();
     let dir = std::env::temp_dir().join(format!("msgin5g-interop-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let c = dir.join("client-vs-s_server.jsonl");
