@@ -1,7 +1,7 @@
 //! Every handshake and its variants, by name: what `msgin5g list` shows and `check` runs.
 
 use crate::harness::{check, DyModel, Report, RevealPolicy, RunOptions};
-use crate::{ns, tls_psk};
+use crate::{akma, ns, tls_psk};
 use properties::Property;
 
 /// A variant as the CLI lists it.
@@ -35,6 +35,22 @@ pub fn handshakes() -> Vec<HandshakeInfo> {
                     about: v.about,
                     sessions: v.sessions,
                     properties: tls_psk::properties(v.early_data),
+                    expect_violated: v.expect_violated,
+                })
+                .collect(),
+        },
+        HandshakeInfo {
+            name: "akma",
+            about: "AKMA (TS 33.535) between the MSGin5G client's UE and the MSGin5G server as \
+                    AF, with Ua* = TLS 1.3 with K_AF as the external PSK and A-KID as its \
+                    identity (key issue #2, solution #4; the mandatory basis per seeds/004)",
+            variants: akma::VARIANTS
+                .iter()
+                .map(|v| VariantInfo {
+                    name: v.name,
+                    about: v.about,
+                    sessions: (1, 1),
+                    properties: akma::properties(),
                     expect_violated: v.expect_violated,
                 })
                 .collect(),
@@ -103,6 +119,19 @@ pub fn tls_psk_model(
     ))
 }
 
+/// The AKMA model `run` checks for these arguments (`sessions`: UE and AF sessions).
+pub fn akma_model(
+    variant: &str,
+    sessions: Option<usize>,
+    reveal: RevealPolicy,
+) -> Option<DyModel<akma::Akma>> {
+    Some(akma::model(
+        akma::variant(variant)?,
+        sessions.unwrap_or(1),
+        reveal,
+    ))
+}
+
 /// Check one variant of one handshake; `sessions` overrides the variant's default.
 pub fn run(
     handshake: &str,
@@ -118,6 +147,10 @@ pub fn run(
     match handshake {
         "tls-psk" => Ok(check(
             tls_psk_model(variant, sessions, reveal).ok_or_else(unknown_variant)?,
+            opts,
+        )),
+        "akma" => Ok(check(
+            akma_model(variant, sessions, reveal).ok_or_else(unknown_variant)?,
             opts,
         )),
         "ns" => {

@@ -57,6 +57,8 @@ pub enum Status {
     Initiate,
     /// It waits for a message.
     Wait,
+    /// It has done its part but still answers requests (a server with a request budget).
+    Serve,
     /// It completed.
     Done,
 }
@@ -292,7 +294,9 @@ impl<P: Protocol> DyModel<P> {
     }
 
     fn executable(&self, s: &DyState<P::Role>) -> bool {
-        s.roles.iter().all(|r| P::status(r) == Status::Done)
+        s.roles
+            .iter()
+            .all(|r| matches!(P::status(r), Status::Done | Status::Serve))
     }
 
     fn agent_name(&self, a: Agent) -> &'static str {
@@ -375,7 +379,7 @@ impl<P: Protocol> Model for DyModel<P> {
                 Status::Initiate => actions.push(Action::Start(i as u8)),
                 // Every candidate is offered; `next_state` runs the role's step once and
                 // drops the deliveries the role rejects.
-                Status::Wait => actions.extend(
+                Status::Wait | Status::Serve => actions.extend(
                     self.candidates(s, i)
                         .into_iter()
                         .map(|m| Action::Deliver(i as u8, m)),

@@ -2,6 +2,7 @@
 //! handshake (generic over the crypto backend) and one Stateright model per handshake.
 //! See DESIGN.md for the pattern.
 
+pub mod akma;
 pub mod attacker;
 pub mod backend;
 pub mod catalog;

@@ -1,0 +1,575 @@
+//! AKMA (TS 33.535) for the MSGin5G client and server: key issue #2, solution #4, which
+//! `seeds/004` concludes is the mandatory basis. The MSGin5G server is the AKMA AF.
+//!
+//! Roles: UE (`ue`), AUSF and AAnF (`home`), AF (`af`). The AUSF registers the anchor key
+//! with the AAnF (clause 6.1); the UE derives K_AF and starts Ua* with the A-KID; the AF asks
+//! the AAnF for K_AF over an authenticated channel (clause 6.2); Ua* is TLS 1.3 with K_AF as
+//! the external PSK and A-KID as its identity: the `tls_psk` client and server, composed, not
+//! rewritten. Key derivations are in `keys`, service operations in `messages`.
+
+pub mod af;
+pub mod home;
+pub mod keys;
+pub mod messages;
+pub mod ue;
+
+use crate::attacker::Knowledge;
+use crate::backend::Symbolic;
+use crate::harness::{
+    AgentInfo, DyModel, Instance, Output, Protocol, Reject, RevealPolicy, Scenario, Status,
+};
+use crate::term::{self, Sort, TermId};
+use crate::tls_psk::messages::PskMode;
+use crate::tls_psk::server::Server;
+use crate::tls_psk::{self, TlsPsk};
+use af::{Af, AfConfig};
+use home::{Aanf, AanfConfig, Ausf, AusfConfig, Grant, Subscriber};
+use messages::{AkmaCodec, Sbi, SbiCodec};
+use properties::{Agents, Claim, Event, Kind, Property};
+use ue::{Ue, UeConfig};
+
+// Claims 0-3 are the Ua* claims the TLS-PSK roles emit (`tls_psk::SERVER_AUTH` ...).
+/// The UE commits with the AF on (A-KID, AF_ID, K_AF) where TLS commits on server_auth.
+pub const AF_KEY: Claim = 4;
+/// The AF commits with the UE on (A-KID, AF_ID, K_AF) where TLS commits on client_auth.
+pub const UE_KEY: Claim = 5;
+pub const K_AKMA: Claim = 6;
+pub const K_AF: Claim = 7;
+pub const SUPI: Claim = 8;
+/// The AAnF hands out K_AF for an AF_ID only to the AF that owns it: the AAnF commits with
+/// the owner on (A-KID, AF_ID), the owner runs when it asks.
+pub const AF_ID: Claim = 9;
+pub const CLAIMS: &[&str] = &[
+    "ua_server_auth",
+    "ua_client_auth",
+    "early_data_auth",
+    "ua_session_key",
+    "af_auth",
+    "ue_auth",
+    "k_akma",
+    "k_af",
+    "supi",
+    "af_id",
+];
+
+/// Pass the Ua* role's outputs on, signalling AKMA's agreement on `data` = (A-KID, AF_ID,
+/// K_AF) at TLS's points: af_auth beside server_auth, ue_auth beside client_auth.
+fn relay<V: Clone>(outputs: Vec<Output<V>>, data: &V, out: &mut Vec<Output<V>>) {
+    let akma = |claim| match claim {
+        tls_psk::SERVER_AUTH => Some(AF_KEY),
+        tls_psk::CLIENT_AUTH => Some(UE_KEY),
+        _ => None,
+    };
+    for o in outputs {
+        let extra = match &o {
+            Output::Claim(Event::Running {
+                actor, peer, claim, ..
+            }) => akma(*claim).map(|c| Output::running(*actor, *peer, c, data.clone())),
+            Output::Claim(Event::Commit {
+                actor, peer, claim, ..
+            }) => akma(*claim).map(|c| Output::commit(*actor, *peer, c, data.clone())),
+            _ => None,
+        };
+        out.push(o);
+        out.extend(extra);
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Variant {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub kaf_bound: bool,
+    pub check_af_id: bool,
+    pub supi_to_external: bool,
+    pub protected: bool,
+    pub expect_violated: &'static [&'static str],
+}
+
+const IMPERSONATION: &[&str] = &[
+    "k_af_secrecy",
+    "ua_session_key_secrecy",
+    "af_auth_aliveness",
+    "af_auth_injective_agreement",
+    "ue_auth_aliveness",
+    "ue_auth_injective_agreement",
+    "ua_server_auth_injective_agreement",
+    "ua_client_auth_injective_agreement",
+];
+
+pub const VARIANTS: &[Variant] = &[
+    Variant {
+        name: "default",
+        about: "TS 33.535 as specified: K_AF bound to AF_ID (Annex A.4), the AAnF checks the \
+                requesting AF owns the AF_ID and gives the SUPI only to AFs inside the \
+                operator's domain (clause 6.2), SBA channels protected (TS 33.501 clause 13). \
+                Expected: every property holds within the bound.",
+        kaf_bound: true,
+        check_af_id: true,
+        supi_to_external: false,
+        protected: true,
+        expect_violated: &[],
+    },
+    Variant {
+        name: "kaf-without-afid",
+        about: "K_AF not bound to AF_ID (Annex A.4's P0 left out): the dishonest AF E \
+                obtains its own K_AF, which is the UE's K_AF for the MSGin5G server S, and \
+                impersonates S to the UE and the UE to S. Expected: K_AF and Ua* secrecy and \
+                agreement both ways violated.",
+        kaf_bound: false,
+        check_af_id: true,
+        supi_to_external: false,
+        protected: true,
+        expect_violated: IMPERSONATION,
+    },
+    Variant {
+        name: "afid-not-authenticated",
+        about: "The AAnF does not check that the requesting AF owns the AF_ID it asks for \
+                (clause 6.2 step 4): E asks for K_AF with the A-KID it saw in the UE's \
+                ClientHello and S's AF_ID. Expected: as kaf-without-afid, and \
+                af_id_non_injective_agreement violated.",
+        kaf_bound: true,
+        check_af_id: false,
+        supi_to_external: false,
+        protected: true,
+        expect_violated: &[
+            "k_af_secrecy",
+            "ua_session_key_secrecy",
+            "af_auth_aliveness",
+            "af_auth_injective_agreement",
+            "ue_auth_aliveness",
+            "ue_auth_injective_agreement",
+            "ua_server_auth_injective_agreement",
+            "ua_client_auth_injective_agreement",
+            "af_id_non_injective_agreement",
+        ],
+    },
+    Variant {
+        name: "supi-to-external-af",
+        about: "The AAnF (or NEF) gives the SUPI to an AF outside the operator's domain, \
+                against clause 6.2 step 5 (GPSI only): E asks for its own K_AF with the A-KID \
+                it saw and learns the UE's SUPI. Expected: supi_privacy violated, the rest \
+                holds.",
+        kaf_bound: true,
+        check_af_id: true,
+        supi_to_external: true,
+        protected: true,
+        expect_violated: &["supi_privacy"],
+    },
+    Variant {
+        name: "sbi-unprotected",
+        about: "The AUSF-AAnF and AF-AAnF interfaces without confidentiality and integrity \
+                (TS 33.501 clause 13.1 leaves TLS inside a PLMN to the operator when network \
+                domain security protects it): the registration shows K_AKMA and the SUPI; \
+                forged Naanf_AKMA_ApplicationKey_Get requests and responses pass. Expected: \
+                every property violated. The attacker does not forge registrations (bound).",
+        kaf_bound: true,
+        check_af_id: true,
+        supi_to_external: false,
+        protected: false,
+        expect_violated: &[
+            "k_akma_secrecy",
+            "k_af_secrecy",
+            "supi_privacy",
+            "ua_session_key_secrecy",
+            "af_auth_aliveness",
+            "af_auth_injective_agreement",
+            "ue_auth_aliveness",
+            "ue_auth_injective_agreement",
+            "ua_server_auth_injective_agreement",
+            "ua_client_auth_injective_agreement",
+            "af_id_non_injective_agreement",
+        ],
+    },
+];
+
+pub fn variant(name: &str) -> Option<&'static Variant> {
+    VARIANTS.iter().find(|v| v.name == name)
+}
+
+pub fn properties() -> Vec<Property> {
+    let p = |name, kind, claim| Property { name, kind, claim };
+    vec![
+        p("k_akma_secrecy", Kind::Secrecy, K_AKMA),
+        p("k_af_secrecy", Kind::Secrecy, K_AF),
+        p("supi_privacy", Kind::Secrecy, SUPI),
+        p(
+            "ua_session_key_secrecy",
+            Kind::Secrecy,
+            tls_psk::SESSION_KEY,
+        ),
+        p("af_auth_aliveness", Kind::Aliveness, AF_KEY),
+        p(
+            "af_auth_injective_agreement",
+            Kind::InjectiveAgreement,
+            AF_KEY,
+        ),
+        p("ue_auth_aliveness", Kind::Aliveness, UE_KEY),
+        p(
+            "ue_auth_injective_agreement",
+            Kind::InjectiveAgreement,
+            UE_KEY,
+        ),
+        p(
+            "ua_server_auth_injective_agreement",
+            Kind::InjectiveAgreement,
+            tls_psk::SERVER_AUTH,
+        ),
+        p(
+            "ua_client_auth_injective_agreement",
+            Kind::InjectiveAgreement,
+            tls_psk::CLIENT_AUTH,
+        ),
+        p(
+            "af_id_non_injective_agreement",
+            Kind::NonInjectiveAgreement,
+            AF_ID,
+        ),
+    ]
+}
+
+/// One AKMA role instance, on any backend.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Role<V = TermId> {
+    Ue(Ue<V>),
+    Ausf(Ausf),
+    Aanf(Aanf<V>),
+    Af(Af<V>),
+}
+
+#[derive(Clone, Debug)]
+pub enum Config<V = TermId> {
+    Ue(UeConfig<V>),
+    Ausf(AusfConfig<V>),
+    Aanf(AanfConfig<V>),
+    Af(AfConfig<V>),
+}
+
+impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Role<V> {
+    pub fn step<B: AkmaCodec<Value = V>>(
+        &self,
+        cfg: &Config<V>,
+        input: Option<&V>,
+        b: &mut B,
+    ) -> Result<(Role<V>, Vec<Output<V>>), Reject> {
+        match (cfg, self) {
+            (Config::Ue(c), Role::Ue(r)) => r.step(c, input, b).map(|(r, o)| (Role::Ue(r), o)),
+            (Config::Ausf(c), Role::Ausf(r)) => {
+                r.step(c, input, b).map(|(r, o)| (Role::Ausf(r), o))
+            }
+            (Config::Aanf(c), Role::Aanf(r)) => {
+                r.step(c, input, b).map(|(r, o)| (Role::Aanf(r), o))
+            }
+            (Config::Af(c), Role::Af(r)) => r.step(c, input, b).map(|(r, o)| (Role::Af(r), o)),
+            _ => Err(Reject("role and configuration differ")),
+        }
+    }
+
+    pub fn status(&self) -> Status {
+        match self {
+            Role::Ue(Ue::Start) | Role::Ausf(Ausf::Start) => Status::Initiate,
+            Role::Ue(Ue::Ua { tls, .. }) => tls_psk::Role::Client(tls.clone()).status(),
+            Role::Af(Af::Ua { tls, .. }) => tls_psk::Role::Server(tls.clone()).status(),
+            Role::Ausf(Ausf::Done) | Role::Aanf(Aanf::Done) => Status::Done,
+            Role::Aanf(Aanf::Serving { .. }) => Status::Serve,
+            Role::Aanf(Aanf::ExpectRegister)
+            | Role::Af(Af::ExpectClientHello | Af::ExpectKey { .. }) => Status::Wait,
+        }
+    }
+
+    /// What the role waits for, for error messages.
+    pub fn waiting_for(&self) -> &'static str {
+        match self {
+            Role::Ue(Ue::Start) | Role::Ausf(Ausf::Start) => "nothing (not started)",
+            Role::Ue(Ue::Ua { tls, .. }) => tls_psk::Role::Client(tls.clone()).waiting_for(),
+            Role::Af(Af::Ua { tls, .. }) => tls_psk::Role::Server(tls.clone()).waiting_for(),
+            Role::Ausf(Ausf::Done) => "nothing (done)",
+            Role::Aanf(Aanf::ExpectRegister) => "Naanf_AKMA_AnchorKey_Register",
+            Role::Aanf(Aanf::Serving { .. }) => "Naanf_AKMA_ApplicationKey_Get",
+            Role::Aanf(Aanf::Done) => "nothing (request budget spent)",
+            Role::Af(Af::ExpectClientHello) => "ClientHello with an A-KID",
+            Role::Af(Af::ExpectKey { .. }) => "AkmaAfKeyData",
+        }
+    }
+}
+
+/// The AKMA protocol for the harness.
+pub struct Akma;
+
+impl Protocol for Akma {
+    type Role = Role;
+    type Config = Config;
+
+    fn status(role: &Role) -> Status {
+        role.status()
+    }
+
+    fn step(
+        cfg: &Config,
+        role: &Role,
+        input: Option<TermId>,
+        b: &mut Symbolic,
+    ) -> Result<(Role, Vec<Output<TermId>>), Reject> {
+        role.step(cfg, input.as_ref(), b)
+    }
+
+    fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
+        let tls = |c: tls_psk::Config, r: tls_psk::Role, b: &mut Symbolic, out: &mut Vec<_>| {
+            TlsPsk::forge(&c, &r, know, b, out)
+        };
+        match (cfg, role) {
+            (
+                Config::Ue(c),
+                Role::Ue(Ue::Ua {
+                    a_kid,
+                    k_af,
+                    tls: t,
+                }),
+            ) => tls(
+                tls_psk::Config::Client(c.ua(a_kid, k_af)),
+                tls_psk::Role::Client(t.clone()),
+                b,
+                out,
+            ),
+            (
+                Config::Af(c),
+                Role::Af(Af::Ua {
+                    a_kid,
+                    k_af,
+                    peer,
+                    tls: t,
+                }),
+            ) => tls(
+                tls_psk::Config::Server(c.ua(a_kid, k_af, *peer)),
+                tls_psk::Role::Server(t.clone()),
+                b,
+                out,
+            ),
+            // A ClientHello under an A-KID the attacker saw, with a binder from the K_AF this
+            // AF will be given for it (either derivation: the harness keeps what the attacker
+            // can derive).
+            (Config::Af(c), Role::Af(Af::ExpectClientHello)) => {
+                let a_kids: Vec<TermId> = know
+                    .terms()
+                    .iter()
+                    .copied()
+                    .filter(|t| keys::k_akma_of(*t).is_some())
+                    .collect();
+                for a_kid in a_kids {
+                    let k_akma = keys::k_akma_of(a_kid).expect("filtered");
+                    for bound in [true, false] {
+                        let k_af = keys::k_af(b, &k_akma, &c.af_id, bound);
+                        tls(
+                            tls_psk::Config::Server(c.ua(&a_kid, &k_af, c.me)),
+                            tls_psk::Role::Server(Server::ExpectClientHello),
+                            b,
+                            out,
+                        );
+                    }
+                }
+            }
+            // On a channel the attacker holds: a K_AF of its own (one that the ClientHello it
+            // sent was bound to) for any subscriber.
+            (Config::Af(c), Role::Af(Af::ExpectKey { request, .. }))
+                if c.channel.is_none_or(|k| know.derivable(k)) =>
+            {
+                for k_af in know.atoms(Sort::Nonce).collect::<Vec<_>>() {
+                    for (gpsi, _) in &c.subscribers {
+                        let m = b.encode_sbi(&Sbi::ApplicationKey {
+                            k_af,
+                            expiry: term::constant("expiry"),
+                            supi: None,
+                            gpsi: *gpsi,
+                        });
+                        let ch = c.channel.as_ref();
+                        let env = b.seal_sbi(&c.aanf_name, ch, Some(request), &m);
+                        // Only a K_AF the kept ClientHello's binder verifies under.
+                        if role.step(cfg, Some(&env), b).is_ok() {
+                            out.push(env);
+                        }
+                    }
+                }
+            }
+            // A request from any AF whose channel the attacker holds, for any AF_ID the
+            // AAnF lets it ask for.
+            (Config::Aanf(c), Role::Aanf(Aanf::Serving { a_kid, .. })) => {
+                for from in &c.afs {
+                    if from.channel.is_some_and(|k| !know.derivable(k)) {
+                        continue;
+                    }
+                    let owned = |o: &&Grant<TermId>| !c.check_af_id || o.agent == from.agent;
+                    for owner in c.afs.iter().filter(owned) {
+                        let m = b.encode_sbi(&Sbi::ApplicationKeyGet {
+                            a_kid: *a_kid,
+                            af_id: owner.af_id,
+                        });
+                        out.push(b.seal_sbi(&from.name, from.channel.as_ref(), None, &m));
+                    }
+                }
+            }
+            _ => {}
+        }
+        out.sort();
+        out.dedup();
+    }
+
+    fn describe(msg: TermId) -> String {
+        messages::describe(msg).unwrap_or_else(|| tls_psk::messages::describe(msg))
+    }
+}
+
+/// The model of a variant: UE U reaches the MSGin5G server S (an AF inside the operator's
+/// domain) over Ua*; E is a dishonest AF outside it, authorized for its own AF_ID; the AUSF
+/// registers U's anchor key with the AAnF, which answers `sessions + 1` requests.
+pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Akma> {
+    const U: u8 = 0;
+    const S: u8 = 1;
+    const E: u8 = 2;
+    const AUSF: u8 = 3;
+    const AANF: u8 = 4;
+    let c = term::constant;
+    let key = |name| term::atom(Sort::Key, name, 0);
+    let channel = |name| v.protected.then(|| key(name));
+    let (k_ausf, supi) = (key("K_AUSF"), key("SUPI"));
+    let (k_s, k_e) = (channel("K_S_AAnF"), channel("K_E_AAnF"));
+    let gpsi = c("msisdn-491700000001");
+    let agents = vec![
+        AgentInfo {
+            name: "U",
+            honest: true,
+            long_term: vec![k_ausf, supi],
+        },
+        AgentInfo {
+            name: "S",
+            honest: true,
+            long_term: k_s.into_iter().collect(),
+        },
+        AgentInfo {
+            name: "E",
+            honest: false,
+            long_term: k_e.into_iter().collect(),
+        },
+        AgentInfo {
+            name: "AUSF",
+            honest: true,
+            long_term: vec![],
+        },
+        AgentInfo {
+            name: "AAnF",
+            honest: true,
+            long_term: vec![],
+        },
+    ];
+    let (rid, hni) = (c("0"), c("5gc.mnc001.mcc001.3gppnetwork.org"));
+    let (afid_s, afid_e) = (c("afid_S"), c("afid_E"));
+    let mut instances = Vec::new();
+    for _ in 0..sessions {
+        instances.push(Instance {
+            agent: U,
+            role: "UE",
+            cfg: Config::Ue(UeConfig {
+                me: U,
+                af: S,
+                ausf: AUSF,
+                aanf: AANF,
+                k_ausf,
+                supi,
+                rid,
+                hni,
+                af_id: afid_s,
+                supi_partners: Agents::of(&[U, AUSF, AANF, S]),
+                mode: PskMode::PskDheKe,
+                kaf_bound: v.kaf_bound,
+            }),
+            init: Role::Ue(Ue::Start),
+        });
+    }
+    for _ in 0..sessions {
+        instances.push(Instance {
+            agent: S,
+            role: "AF",
+            cfg: Config::Af(AfConfig {
+                me: S,
+                name: c("S"),
+                aanf: AANF,
+                aanf_name: c("AAnF"),
+                channel: k_s,
+                af_id: afid_s,
+                subscribers: vec![(gpsi, U)],
+                mode: PskMode::PskDheKe,
+            }),
+            init: Role::Af(Af::ExpectClientHello),
+        });
+    }
+    instances.push(Instance {
+        agent: AUSF,
+        role: "AUSF",
+        cfg: Config::Ausf(AusfConfig {
+            me: AUSF,
+            ue: U,
+            aanf: AANF,
+            name: c("AUSF"),
+            channel: channel("K_AUSF_AAnF"),
+            k_ausf,
+            supi,
+            rid,
+            hni,
+        }),
+        init: Role::Ausf(Ausf::Start),
+    });
+    instances.push(Instance {
+        agent: AANF,
+        role: "AAnF",
+        cfg: Config::Aanf(AanfConfig {
+            me: AANF,
+            name: c("AAnF"),
+            ausf_name: c("AUSF"),
+            ausf_channel: channel("K_AUSF_AAnF"),
+            afs: vec![
+                Grant {
+                    agent: S,
+                    name: c("S"),
+                    channel: k_s,
+                    af_id: afid_s,
+                    internal: true,
+                },
+                Grant {
+                    agent: E,
+                    name: c("E"),
+                    channel: k_e,
+                    af_id: afid_e,
+                    internal: false,
+                },
+            ],
+            subscribers: vec![Subscriber {
+                agent: U,
+                supi,
+                gpsi,
+            }],
+            check_af_id: v.check_af_id,
+            supi_to_external: v.supi_to_external,
+            kaf_bound: v.kaf_bound,
+            expiry: c("expiry"),
+            requests: sessions as u8 + 1,
+        }),
+        init: Role::Aanf(Aanf::ExpectRegister),
+    });
+    let attacker = [
+        term::atom(Sort::Nonce, "attacker_nonce", 0),
+        term::atom(Sort::DhSecret, "attacker_dh", 0),
+    ];
+    DyModel {
+        handshake: "akma",
+        variant: v.name,
+        scenario: Scenario {
+            agents,
+            instances,
+            initial_knowledge: attacker.to_vec(),
+            revealable: vec![U, S],
+            reveal,
+        },
+        properties: properties(),
+        expect_violated: v.expect_violated.to_vec(),
+        claims: CLAIMS,
+    }
+}
