@@ -5,6 +5,7 @@ use model::catalog::{self, HandshakeInfo};
 use model::harness::{render_chart, Report, RevealPolicy, RunOptions, Verdict};
 use std::process::ExitCode;
 
+mod akma_cmd;
 mod tls_cmd;
 
 #[derive(Parser)]
@@ -47,6 +48,11 @@ enum Command {
     /// 1 when it fails (the step and the alert are named), 2 on bad usage.
     #[command(subcommand)]
     TlsPsk(tls_cmd::TlsPsk),
+    /// AKMA (TS 33.535): print the key derivations, or run the model's UE and AF roles on
+    /// real sockets (Ua* interoperates with `openssl s_server -psk <k_af> -psk_identity
+    /// <a_kid>`). Exit 0 on success, 1 when the run fails (the step is named), 2 on bad usage.
+    #[command(subcommand)]
+    Akma(akma_cmd::Akma),
 }
 
 #[derive(Args)]
@@ -103,6 +109,13 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Replay { files } => replay(&files),
+        Command::Akma(cmd) => match akma_cmd::run(&cmd) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("msgin5g: {e}");
+                ExitCode::from(1)
+            }
+        },
         Command::TlsPsk(cmd) => match tls_cmd::run(&cmd) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

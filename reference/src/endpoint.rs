@@ -1,9 +1,11 @@
-//! One TLS-PSK role of the model on the concrete backend: the unit that the socket runner,
-//! trace replay and the benchmarks drive.
+//! One role of the model on the concrete backend: the unit that the socket runner, trace
+//! replay and the benchmarks drive. `Endpoint` is generic over the role machine (TLS-PSK by
+//! default, or AKMA).
 
 use crate::concrete::{Bytes, Concrete};
 use crate::trace::TlsPskInputs;
 use crate::wire::{self, Reader};
+use model::akma;
 use model::harness::{Output, Reject, Status};
 use model::tls_psk::client::{Client, ClientConfig};
 use model::tls_psk::messages::PskMode;
@@ -37,9 +39,58 @@ impl Party {
     }
 }
 
-pub struct Endpoint {
-    pub role: Role<Bytes>,
-    pub cfg: Config<Bytes>,
+/// A role machine of the model, stepped on the concrete backend.
+pub trait Machine: Sized {
+    type Config;
+    fn step(
+        &self,
+        cfg: &Self::Config,
+        input: Option<&Bytes>,
+        b: &mut Concrete,
+    ) -> Result<(Self, Vec<Output<Bytes>>), Reject>;
+    fn status(&self) -> Status;
+    fn waiting_for(&self) -> &'static str;
+}
+
+impl Machine for Role<Bytes> {
+    type Config = Config<Bytes>;
+    fn step(
+        &self,
+        cfg: &Config<Bytes>,
+        input: Option<&Bytes>,
+        b: &mut Concrete,
+    ) -> Result<(Self, Vec<Output<Bytes>>), Reject> {
+        Role::step(self, cfg, input, b)
+    }
+    fn status(&self) -> Status {
+        Role::status(self)
+    }
+    fn waiting_for(&self) -> &'static str {
+        Role::waiting_for(self)
+    }
+}
+
+impl Machine for akma::Role<Bytes> {
+    type Config = akma::Config<Bytes>;
+    fn step(
+        &self,
+        cfg: &akma::Config<Bytes>,
+        input: Option<&Bytes>,
+        b: &mut Concrete,
+    ) -> Result<(Self, Vec<Output<Bytes>>), Reject> {
+        akma::Role::step(self, cfg, input, b)
+    }
+    fn status(&self) -> Status {
+        akma::Role::status(self)
+    }
+    fn waiting_for(&self) -> &'static str {
+        akma::Role::waiting_for(self)
+    }
+}
+
+pub struct Endpoint<R: Machine = Role<Bytes>> {
+    pub role: R,
+    pub cfg: R::Config,
     pub b: Concrete,
     pub events: Vec<Event<Bytes>>,
 }
@@ -122,9 +173,11 @@ impl Endpoint {
         };
         Ok(Endpoint::from_parts(role, cfg, b))
     }
+}
 
+impl<R: Machine> Endpoint<R> {
     /// A role of an exported attack: its configuration comes from the model's scenario.
-    pub fn from_parts(role: Role<Bytes>, cfg: Config<Bytes>, b: Concrete) -> Endpoint {
+    pub fn from_parts(role: R, cfg: R::Config, b: Concrete) -> Self {
         Endpoint {
             role,
             cfg,

@@ -2,7 +2,7 @@
 //! protocol (sans-I/O). Every record sent and received is logged as a trace line.
 
 use crate::concrete::Bytes;
-use crate::endpoint::{describe_record, is_change_cipher_spec, Endpoint, Party};
+use crate::endpoint::{describe_record, is_change_cipher_spec, Endpoint, Machine, Party};
 use crate::trace::Line;
 use crate::wire::{self, Hex};
 use model::harness::Status;
@@ -85,9 +85,9 @@ pub fn read_record(r: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
 }
 
 /// Run `ep` as `me` over `stream` until its role is done.
-pub fn run<S: Read + Write>(
+pub fn run<S: Read + Write, R: Machine>(
     stream: &mut S,
-    ep: &mut Endpoint,
+    ep: &mut Endpoint<R>,
     me: Party,
     log: &mut Vec<Line>,
 ) -> Result<(), RunError> {

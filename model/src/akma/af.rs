@@ -29,7 +29,8 @@ pub struct AfConfig<V> {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Af<V> {
     ExpectClientHello,
-    /// Waiting for K_AF; `ch` is the ClientHello record, `request` the envelope sent.
+    /// Waiting for K_AF; `ch` is the ClientHello record, `request` the request sent (the
+    /// response must answer it).
     ExpectKey {
         ch: V,
         a_kid: V,
@@ -83,14 +84,14 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Af<V> {
                     a_kid: hello.identity.clone(),
                     af_id: cfg.af_id.clone(),
                 });
-                let request = b.seal_sbi(&cfg.name, cfg.channel.as_ref(), None, &get);
+                let env = b.seal_sbi(&cfg.name, cfg.channel.as_ref(), None, &get);
                 let data = b.tuple(&[&hello.identity, &cfg.af_id]);
                 out.push(Output::running(cfg.me, cfg.aanf, AF_ID, data));
-                out.push(Output::Send(request.clone()));
+                out.push(Output::Send(env));
                 Af::ExpectKey {
                     ch: input.clone(),
                     a_kid: hello.identity,
-                    request,
+                    request: get,
                 }
             }
             // Step 5: K_AF, its expiry, the GPSI (and the SUPI inside the operator's domain).

@@ -204,7 +204,7 @@ impl<V: Clone + Eq> Aanf<V> {
                 out.push(Output::Send(b.seal_sbi(
                     &cfg.name,
                     from.channel.as_ref(),
-                    Some(env),
+                    Some(&body),
                     &reply,
                 )));
                 let next = match left {

@@ -5,7 +5,7 @@
 //! The channel stands for the SBA security of TS 33.501 clause 13 (TLS between network
 //! functions; for an AF outside the operator's domain, TLS to the NEF, which is folded into
 //! the AAnF here): an envelope names its sender and is sealed under a key the two ends share.
-//! A response is bound to the request it answers (its envelope is the AEAD's associated
+//! A response is bound to the request it answers (the request is in the AEAD's associated
 //! data), as an HTTP response is to its request on one TLS connection. With the channel off
 //! (`sbi-unprotected`) the envelope carries the message in the clear.
 
@@ -51,7 +51,7 @@ const ENVELOPE: &str = "SBI";
 pub trait SbiCodec: AkmaBackend {
     fn encode_sbi(&mut self, m: &Sbi<Self::Value>) -> Self::Value;
     fn decode_sbi(&mut self, v: &Self::Value) -> Result<Sbi<Self::Value>, Reject>;
-    /// An envelope from `from`: sealed under `key` (bound to `answers`, the request envelope
+    /// An envelope from `from`: sealed under `key` (bound to `answers`, the request message
     /// a response answers), or in the clear without a key.
     fn seal_sbi(
         &mut self,

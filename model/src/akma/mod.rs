@@ -25,7 +25,7 @@ use crate::tls_psk::{self, TlsPsk};
 use af::{Af, AfConfig};
 use home::{Aanf, AanfConfig, Ausf, AusfConfig, Grant, Subscriber};
 use messages::{AkmaCodec, Sbi, SbiCodec};
-use properties::{Agents, Claim, Event, Kind, Property};
+use properties::{Agent, Agents, Claim, Event, Kind, Property};
 use ue::{Ue, UeConfig};
 
 // Claims 0-3 are the Ua* claims the TLS-PSK roles emit (`tls_psk::SERVER_AUTH` ...).
@@ -39,6 +39,9 @@ pub const SUPI: Claim = 8;
 /// The AAnF hands out K_AF for an AF_ID only to the AF that owns it: the AAnF commits with
 /// the owner on (A-KID, AF_ID), the owner runs when it asks.
 pub const AF_ID: Claim = 9;
+/// The K_AF expiry the model's AAnF gives (an RFC 3339 time, so that replays parse it).
+pub const EXPIRY: &str = "2099-12-31T23:59:59Z";
+
 pub const CLAIMS: &[&str] = &[
     "ua_server_auth",
     "ua_client_auth",
@@ -377,7 +380,7 @@ impl Protocol for Akma {
                     for (gpsi, _) in &c.subscribers {
                         let m = b.encode_sbi(&Sbi::ApplicationKey {
                             k_af,
-                            expiry: term::constant("expiry"),
+                            expiry: term::constant(EXPIRY),
                             supi: None,
                             gpsi: *gpsi,
                         });
@@ -418,15 +421,17 @@ impl Protocol for Akma {
     }
 }
 
+/// The agents of the scenario (the reference's runs use the same numbers).
+pub const U: Agent = 0;
+pub const S: Agent = 1;
+pub const E: Agent = 2;
+pub const AUSF: Agent = 3;
+pub const AANF: Agent = 4;
+
 /// The model of a variant: UE U reaches the MSGin5G server S (an AF inside the operator's
 /// domain) over Ua*; E is a dishonest AF outside it, authorized for its own AF_ID; the AUSF
 /// registers U's anchor key with the AAnF, which answers `sessions + 1` requests.
 pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Akma> {
-    const U: u8 = 0;
-    const S: u8 = 1;
-    const E: u8 = 2;
-    const AUSF: u8 = 3;
-    const AANF: u8 = 4;
     let c = term::constant;
     let key = |name| term::atom(Sort::Key, name, 0);
     let channel = |name| v.protected.then(|| key(name));
@@ -549,7 +554,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Akma
             check_af_id: v.check_af_id,
             supi_to_external: v.supi_to_external,
             kaf_bound: v.kaf_bound,
-            expiry: c("expiry"),
+            expiry: c(EXPIRY),
             requests: sessions as u8 + 1,
         }),
         init: Role::Aanf(Aanf::ExpectRegister),
