@@ -1,6 +1,8 @@
 //! Live interop with OpenSSL on loopback: `msgin5g tls-psk client` against `openssl s_server`
 //! and `msgin5g tls-psk server` against `openssl s_client`, both PSK modes, both SHA-256
 //! suites, and wrong PSKs and identities on either side. The recorded traces are replayed.
+//! AKMA: `msgin5g akma ue` against `msgin5g akma af` and against `openssl s_server` with
+//! K_AF as the PSK and A-KID as its identity.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -60,6 +62,10 @@ fn wait_for(rx: &mpsc::Receiver<String>, what: &str) -> Vec<String> {
 
 /// `openssl s_server` with an external PSK; waits until it accepts.
 fn s_server(port: u16, psk: &str, extra: &[&str]) -> (Child, mpsc::Receiver<String>) {
+    s_server_as(port, psk, ID, extra)
+}
+
+fn s_server_as(port: u16, psk: &str, id: &str, extra: &[&str]) -> (Child, mpsc::Receiver<String>) {
     let mut child = Command::new("openssl")
         .args([
             "s_server",
@@ -68,7 +74,7 @@ fn s_server(port: u16, psk: &str, extra: &[&str]) -> (Child, mpsc::Receiver<Stri
             "-psk",
             psk,
             "-psk_identity",
-            ID,
+            id,
         ])
         .args(["-accept", &format!("127.0.0.1:{port}")])
         .args(extra)
@@ -307,4 +313,103 @@ fn recorded_interop_runs_replay() {
         assert!(text.contains("pass"), "{text}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+// ---- AKMA: Ua* over TLS-PSK ----
+
+const K_AUSF: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
+
+fn akma_args(fqdn: &str) -> Vec<String> {
+    ["--kausf", K_AUSF, "--supi", "001010123456789", "--af-fqdn", fqdn]
+        .into_iter()
+        .chain(["--ua-protocol", "0100000102"])
+        .map(String::from)
+        .collect()
+}
+
+/// `msgin5g akma derive --json`: the K_AF and A-KID the UE will use.
+fn akma_keys(fqdn: &str) -> (String, String) {
+    let out = msgin5g()
+        .args(["akma", "derive", "--json"])
+        .args(akma_args(fqdn))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let get = |k: &str| v[k].as_str().unwrap().to_string();
+    (get("k_af"), get("a_kid"))
+}
+
+fn akma_ue(port: u16, fqdn: &str) -> Outcome {
+    let out = msgin5g()
+        .args(["akma", "ue", "--connect", &format!("127.0.0.1:{port}")])
+        .args(["--send", "ping from the AKMA UE\n", "--timeout", "10"])
+        .args(akma_args(fqdn))
+        .output()
+        .unwrap();
+    Outcome {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
+}
+
+#[test]
+fn akma_ue_completes_ua_star_with_openssl_s_server() {
+    let _serial = serial();
+    let (k_af, a_kid) = akma_keys("msgin5g.example.org");
+    let port = free_port();
+    let (mut server, rx) = s_server_as(port, &k_af, &a_kid, &[]);
+    let mut stdin = server.stdin.take().unwrap();
+    let ue = thread::spawn(move || akma_ue(port, "msgin5g.example.org"));
+    wait_for(&rx, "ping from the AKMA UE");
+    stdin.write_all(b"pong from openssl\n").unwrap();
+    stdin.flush().unwrap();
+    let ue = ue.join().unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(ue.ok, "{}{}", ue.stdout, ue.stderr);
+    assert!(ue.stdout.contains("Ua* complete"), "{}", ue.stdout);
+    assert!(ue.stdout.contains("pong from openssl"), "{}", ue.stdout);
+}
+
+#[test]
+fn akma_ue_for_another_af_is_refused_by_openssl() {
+    let _serial = serial();
+    // The UE derives K_AF for another AF_ID: same A-KID, different K_AF (Annex A.4).
+    let (k_af, a_kid) = akma_keys("msgin5g.example.org");
+    let port = free_port();
+    let (mut server, _rx) = s_server_as(port, &k_af, &a_kid, &[]);
+    let ue = akma_ue(port, "other-af.example.org");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(!ue.ok, "{}", ue.stdout);
+    assert!(ue.stderr.contains("Ua* failed"), "{}", ue.stderr);
+}
+
+#[test]
+fn akma_ue_and_af_complete_on_loopback() {
+    let _serial = serial();
+    let port = free_port();
+    let mut af = msgin5g()
+        .args(["akma", "af", "--listen", &format!("127.0.0.1:{port}"), "--once"])
+        .args(akma_args("msgin5g.example.org"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rx = lines_of(&mut af);
+    wait_for(&rx, "listening");
+    let ue = akma_ue(port, "msgin5g.example.org");
+    assert!(ue.ok, "{}{}", ue.stdout, ue.stderr);
+    assert!(ue.stdout.contains("hello from the msgin5g AF"), "{}", ue.stdout);
+    let mut seen = wait_for(&rx, "Ua* complete");
+    seen.extend(wait_for(&rx, "ping from the AKMA UE"));
+    assert!(af.wait().unwrap().success());
+    let log = seen.join("\n");
+    // The AAnF exchange, with TS 29.535 names, and the SUPI to this AF inside the domain.
+    for field in ["Naanf_AKMA_AnchorKey_Register", "\"kAkma\"", "Naanf_AKMA_ApplicationKey_Get", "\"afId\"", "AkmaAfKeyData", "\"kaf\"", "imsi-001010123456789"] {
+        assert!(log.contains(field), "{field} missing from {log}");
+    }
+    let (k_af, _) = akma_keys("msgin5g.example.org");
+    assert!(log.contains(&k_af), "the AAnF's K_AF is the UE's: {log}");
 }

@@ -17,7 +17,7 @@ use model::harness::Reject;
 use ring::aead;
 use ring::rand::SecureRandom;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// TS 29.535 AkmaKeyInfo (Naanf_AKMA_AnchorKey_Register request).
 #[derive(Serialize, Deserialize)]
@@ -71,7 +71,7 @@ struct Envelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sealed: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    message: Option<Value>,
+    message: Option<Box<RawValue>>,
 }
 
 fn text(b: &Bytes) -> String {
@@ -189,7 +189,11 @@ impl SbiCodec for Concrete {
                 from,
                 nonce: None,
                 sealed: None,
-                message: serde_json::from_slice(&msg.0).ok(),
+                // Our bodies are JSON; anything else goes as a JSON string.
+                message: std::str::from_utf8(&msg.0)
+                    .ok()
+                    .and_then(|t| RawValue::from_string(t.to_string()).ok())
+                    .or_else(|| serde_json::value::to_raw_value(&text(msg)).ok()),
             },
             Some(k) => {
                 let mut nonce = [0u8; 12];
@@ -232,7 +236,7 @@ impl SbiCodec for Concrete {
             let m = e
                 .message
                 .ok_or(Reject("SBI envelope: no message in the clear"))?;
-            return Ok(Bytes(serde_json::to_vec(&m).expect("JSON values serialize")));
+            return Ok(Bytes(m.get().as_bytes().to_vec()));
         };
         let (Some(nonce), Some(sealed)) = (e.nonce, e.sealed) else {
             return Err(Reject("SBI envelope: not sealed on a protected channel"));
