@@ -2,11 +2,11 @@
 //! real sockets (Ua* = TLS 1.3 with K_AF as the external PSK and A-KID as its identity).
 
 use clap::{Args, Subcommand};
+use model::tls_psk::messages::PskMode;
 use reference::akma::{self, AfIdentity, AkmaEndpoint, Home, Subscription};
 use reference::concrete::Bytes;
 use reference::endpoint::Party;
 use reference::runner::{self, RunError};
-use model::tls_psk::messages::PskMode;
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
@@ -254,4 +254,3 @@ pub fn run(cmd: &Akma) -> Result<(), String> {
         }
     }
 }
-

@@ -2,7 +2,9 @@
 
 use clap::{Args, Parser, Subcommand};
 use model::catalog::{self, HandshakeInfo};
-use model::harness::{render_chart, Report, RevealPolicy, RunOptions, Verdict};
+use model::harness::{
+    render_chart, PropertyResult, Report, RevealPolicy, RunOptions, Verdict, EXECUTABILITY,
+};
 use std::process::ExitCode;
 
 mod akma_cmd;
@@ -86,8 +88,9 @@ struct CheckArgs {
     #[arg(long)]
     json: bool,
     /// Write a counterexample as a trace that `msgin5g replay` runs on the reference roles
-    /// with real crypto (tls-psk). A FILE gets the attack on --property (default: the first
-    /// violated property); an existing directory gets every attack found, one file each.
+    /// with real crypto (tls-psk, akma). A FILE gets the attack on --property (default: the
+    /// first violated property; `--property executability` gives the honest run); an existing
+    /// directory gets every attack found and the honest run, one file each.
     #[arg(long, value_name = "FILE|DIR")]
     trace_out: Option<std::path::PathBuf>,
     /// The property whose attack --trace-out writes to a file.
@@ -300,31 +303,61 @@ fn replay(files: &[std::path::PathBuf]) -> ExitCode {
     ExitCode::from(code)
 }
 
-/// Write the attacks of `report` as traces, as `--trace-out` asks.
+/// Write the attacks of `report` as traces, as `--trace-out` asks; into a directory also the
+/// honest run (executability) of a variant where nothing is violated, which replays as a
+/// completed run.
 fn write_attacks(args: &CheckArgs, report: &Report, reveal: RevealPolicy) -> Result<(), String> {
     let Some(out) = &args.trace_out else {
         return Ok(());
     };
-    let model = catalog::tls_psk_model(report.variant, args.sessions.map(usize::from), reveal)
-        .ok_or("--trace-out exports tls-psk attacks only (the other models have no reference)")?;
+    if !matches!(report.handshake, "tls-psk" | "akma") {
+        println!(
+            "--trace-out: {} has no reference implementation; no traces written",
+            report.handshake
+        );
+        return Ok(());
+    }
+    let sessions = args.sessions.map(usize::from);
     let source = format!(
-        "msgin5g check tls-psk --variant {} ({})",
-        report.variant, report.bound
+        "msgin5g check {} --variant {} ({})",
+        report.handshake, report.variant, report.bound
     );
-    let attacks: Vec<_> = report
+    let export = |r: &PropertyResult| -> Result<String, String> {
+        let text = match report.handshake {
+            "tls-psk" => catalog::tls_psk_model(report.variant, sessions, reveal)
+                .and_then(|m| reference::attack::export(&m, r, &source)),
+            "akma" => catalog::akma_model(report.variant, sessions, reveal).and_then(|m| {
+                reference::attack::export_akma(&m, r, &source, sessions.unwrap_or(1))
+            }),
+            _ => None,
+        };
+        text.ok_or_else(|| "export failed".into())
+    };
+    let with_attack = |r: &&PropertyResult| r.attack.is_some();
+    // The run that completes is an honest run only where nothing is violated.
+    let honest = report
         .results
         .iter()
-        .filter(|r| r.attack.is_some())
-        .collect();
+        .all(|r| r.verdict != Verdict::Violated);
     if out.is_dir() {
-        for r in &attacks {
-            let path = out.join(format!("tls-psk-{}-{}.jsonl", report.variant, r.property));
-            let text = reference::attack::export(&model, r, &source).ok_or("export failed")?;
-            std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
-            println!("wrote the attack on {} to {}", r.property, path.display());
+        let runs = report.results.iter().filter(with_attack);
+        for r in runs.filter(|r| r.property != EXECUTABILITY || honest) {
+            let name = format!(
+                "{}-{}-{}.jsonl",
+                report.handshake, report.variant, r.property
+            );
+            let path = out.join(name);
+            std::fs::write(&path, export(r)?).map_err(|e| format!("{}: {e}", path.display()))?;
+            println!("wrote the run for {} to {}", r.property, path.display());
         }
         return Ok(());
     }
+    let attacks: Vec<_> = report
+        .results
+        .iter()
+        .filter(with_attack)
+        .filter(|r| r.property != EXECUTABILITY || args.property.as_deref() == Some(EXECUTABILITY))
+        .collect();
     let r = match &args.property {
         Some(p) => attacks
             .iter()
@@ -334,9 +367,8 @@ fn write_attacks(args: &CheckArgs, report: &Report, reveal: RevealPolicy) -> Res
             .first()
             .ok_or_else(|| format!("no attack found in variant {} to write", report.variant))?,
     };
-    let text = reference::attack::export(&model, r, &source).ok_or("export failed")?;
-    std::fs::write(out, text).map_err(|e| format!("{}: {e}", out.display()))?;
-    println!("wrote the attack on {} to {}", r.property, out.display());
+    std::fs::write(out, export(r)?).map_err(|e| format!("{}: {e}", out.display()))?;
+    println!("wrote the run for {} to {}", r.property, out.display());
     Ok(())
 }
 

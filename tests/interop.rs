@@ -320,11 +320,18 @@ fn recorded_interop_runs_replay() {
 const K_AUSF: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
 
 fn akma_args(fqdn: &str) -> Vec<String> {
-    ["--kausf", K_AUSF, "--supi", "001010123456789", "--af-fqdn", fqdn]
-        .into_iter()
-        .chain(["--ua-protocol", "0100000102"])
-        .map(String::from)
-        .collect()
+    [
+        "--kausf",
+        K_AUSF,
+        "--supi",
+        "001010123456789",
+        "--af-fqdn",
+        fqdn,
+    ]
+    .into_iter()
+    .chain(["--ua-protocol", "0100000102"])
+    .map(String::from)
+    .collect()
 }
 
 /// `msgin5g akma derive --json`: the K_AF and A-KID the UE will use.
@@ -392,7 +399,13 @@ fn akma_ue_and_af_complete_on_loopback() {
     let _serial = serial();
     let port = free_port();
     let mut af = msgin5g()
-        .args(["akma", "af", "--listen", &format!("127.0.0.1:{port}"), "--once"])
+        .args([
+            "akma",
+            "af",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--once",
+        ])
         .args(akma_args("msgin5g.example.org"))
         .stdout(Stdio::piped())
         .spawn()
@@ -401,13 +414,25 @@ fn akma_ue_and_af_complete_on_loopback() {
     wait_for(&rx, "listening");
     let ue = akma_ue(port, "msgin5g.example.org");
     assert!(ue.ok, "{}{}", ue.stdout, ue.stderr);
-    assert!(ue.stdout.contains("hello from the msgin5g AF"), "{}", ue.stdout);
+    assert!(
+        ue.stdout.contains("hello from the msgin5g AF"),
+        "{}",
+        ue.stdout
+    );
     let mut seen = wait_for(&rx, "Ua* complete");
     seen.extend(wait_for(&rx, "ping from the AKMA UE"));
     assert!(af.wait().unwrap().success());
     let log = seen.join("\n");
     // The AAnF exchange, with TS 29.535 names, and the SUPI to this AF inside the domain.
-    for field in ["Naanf_AKMA_AnchorKey_Register", "\"kAkma\"", "Naanf_AKMA_ApplicationKey_Get", "\"afId\"", "AkmaAfKeyData", "\"kaf\"", "imsi-001010123456789"] {
+    for field in [
+        "Naanf_AKMA_AnchorKey_Register",
+        "\"kAkma\"",
+        "Naanf_AKMA_ApplicationKey_Get",
+        "\"afId\"",
+        "AkmaAfKeyData",
+        "\"kaf\"",
+        "imsi-001010123456789",
+    ] {
         assert!(log.contains(field), "{field} missing from {log}");
     }
     let (k_af, _) = akma_keys("msgin5g.example.org");

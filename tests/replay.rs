@@ -8,10 +8,12 @@ fn msgin5g() -> Command {
     Command::new(env!("CARGO_BIN_EXE_msgin5g"))
 }
 
+/// The traces of `traces/` and of `traces/akma/`.
 fn traces() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
+    let mut v: Vec<PathBuf> = [dir.clone(), dir.join("akma")]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(d).unwrap())
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
         .collect();
@@ -236,4 +238,66 @@ fn exported_attacks_run_on_the_reference() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// traces/akma holds the honest AKMA run and one exported attack per violated property of
+/// every variant; each replays on the reference, and a wrong channel key stops it.
+#[test]
+fn akma_traces_cover_every_violation() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces/akma");
+    for v in model::akma::VARIANTS {
+        for p in v.expect_violated {
+            let f = dir.join(format!("akma-{}-{p}.jsonl", v.name));
+            let (out, text) = replay(&f);
+            assert!(out.status.success(), "{}: {text}", f.display());
+            assert!(text.contains(&format!("{p} violated")), "{text}");
+        }
+    }
+    let honest = dir.join("akma-default-executability.jsonl");
+    let (out, text) = replay(&honest);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("honest run completed with real crypto"),
+        "{text}"
+    );
+    // The AF's channel key to the AAnF differs from the AAnF's: the request does not verify.
+    let trace = std::fs::read_to_string(&honest).unwrap();
+    let mut header: serde_json::Value =
+        serde_json::from_str(trace.lines().next().unwrap()).unwrap();
+    header["inputs"]["values"]["K_S_AAnF#0"] = "00".repeat(32).into();
+    let rest: Vec<&str> = trace.lines().skip(1).collect();
+    let broken = format!("{header}\n{}", rest.join("\n"));
+    let (out, text) = replay(&tmp_write("akma-wrong-channel.jsonl", &broken));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("does not verify on the channel"), "{text}");
+}
+
+/// Freshly exported AKMA runs replay: every attack, and the honest run of the default.
+#[test]
+fn exported_akma_runs_replay() {
+    let dir = tmp("akma");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = msgin5g()
+        .args(["check", "akma", "--all-variants", "--trace-out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let attacks: usize = model::akma::VARIANTS
+        .iter()
+        .map(|v| v.expect_violated.len())
+        .sum();
+    assert_eq!(files.len(), attacks + 1, "{files:?}");
+    let out = msgin5g().arg("replay").args(&files).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert_eq!(text.matches(": pass").count(), files.len(), "{text}");
 }

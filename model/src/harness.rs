@@ -46,6 +46,9 @@ impl<V> Output<V> {
     }
 }
 
+/// What one step of role `R` gives: its next state and outputs, or why it refused.
+pub type Stepped<R, V> = Result<(R, Vec<Output<V>>), Reject>;
+
 /// Why a role refused an input: which check failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reject(pub &'static str);
@@ -486,7 +489,8 @@ pub struct PropertyResult {
     pub verdict: Verdict,
     pub expected: Verdict,
     pub trace: Option<Vec<Step>>,
-    /// The attack as the checker found it, for `--trace-out`.
+    /// The attack as the checker found it, for `--trace-out`; for executability, the honest
+    /// run that completes.
     #[serde(skip)]
     pub attack: Option<Attack>,
 }
@@ -565,11 +569,14 @@ fn collect<P: Protocol, C: Checker<DyModel<P>>>(
         },
         expected: Verdict::Holds,
         trace: None,
-        attack: None,
+        // The honest run that completes, for `--trace-out` (no violation bit: the whole path).
+        attack: discoveries
+            .get(EXECUTABILITY)
+            .map(|path| chart_steps(m, path.clone().into_vec(), None).1),
     }];
     for (i, p) in m.properties.iter().enumerate() {
         let verdict = if let Some(path) = discoveries.get(p.name) {
-            let (steps, attack) = chart_steps(m, path.clone().into_vec(), 1 << i);
+            let (steps, attack) = chart_steps(m, path.clone().into_vec(), Some(i));
             results.push(PropertyResult {
                 property: p.name,
                 kind: Some(p.kind),
@@ -621,12 +628,13 @@ pub const ATTACKER: &str = "Attacker";
 
 /// The attack as steps between lanes: every message goes to the attacker and every delivery
 /// comes from it; claims and reveals are notes. The path is cut at the first state that
-/// violates the property (bit `violation` of `DyState::violated`).
+/// violates property number `property` (the whole path without one).
 fn chart_steps<P: Protocol>(
     m: &DyModel<P>,
     path: Vec<(DyState<P::Role>, Option<Action>)>,
-    violation: u64,
+    property: Option<usize>,
 ) -> (Vec<Step>, Attack) {
+    let violation = property.map_or(0, |i| 1u64 << i);
     let mut attack = Attack {
         actions: Vec::new(),
         leaked: None,
@@ -725,8 +733,12 @@ fn chart_steps<P: Protocol>(
             });
         }
         if next.violated & violation != 0 {
-            attack.leaked = next.events.iter().find_map(|e| match e {
-                Event::Secret { value, .. } if next.know.derivable(*value) => Some(*value),
+            // The secret claim that witnesses the violation, for a secrecy property.
+            let mut d = Deriver::new(&next.know);
+            let witness = property
+                .and_then(|i| m.properties[i].violation(&next.events, &mut |v| d.derivable(*v)));
+            attack.leaked = witness.and_then(|at| match &next.events[at] {
+                Event::Secret { value, .. } => Some(*value),
                 _ => None,
             });
             break;

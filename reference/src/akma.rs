@@ -189,7 +189,10 @@ impl Home {
             log: Vec::new(),
             keys: vec![
                 ("AUSF".into(), ausf_channel),
-                (String::from_utf8_lossy(&af.name.0).into(), af.channel.clone()),
+                (
+                    String::from_utf8_lossy(&af.name.0).into(),
+                    af.channel.clone(),
+                ),
             ],
         };
         for env in ausf.step(None)? {
@@ -207,7 +210,9 @@ impl Home {
         self.log.push((from.into(), "AAnF".into(), text(&request)));
         let out = self.aanf.step(Some(env))?;
         for o in &out {
-            let body = b.open_sbi(o, key, Some(&request)).unwrap_or_else(|_| o.clone());
+            let body = b
+                .open_sbi(o, key, Some(&request))
+                .unwrap_or_else(|_| o.clone());
             self.log.push(("AAnF".into(), from.into(), text(&body)));
         }
         Ok(out)
@@ -246,7 +251,10 @@ pub fn serve<S: Read + Write>(
     let requests = af.step(Some(&Bytes(hello))).map_err(rejected)?;
     let mut records = Vec::new();
     for env in &requests {
-        for answer in home.deliver(&String::from_utf8_lossy(&af_name(af).0), env).map_err(rejected)? {
+        for answer in home
+            .deliver(&String::from_utf8_lossy(&af_name(af).0), env)
+            .map_err(rejected)?
+        {
             records.extend(af.step(Some(&answer)).map_err(rejected)?);
         }
     }

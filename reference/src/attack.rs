@@ -10,19 +10,27 @@
 //! encoded by the wire codec and records sealed.
 
 use crate::concrete::{Bytes, Concrete};
-use crate::endpoint::Endpoint;
+use crate::akma::AkmaEndpoint;
+use crate::endpoint::{Endpoint, Machine};
 use crate::replay::{Report, Verdict};
 use crate::trace::{self, Header, Line, Trace, TraceError};
 use crate::wire::{Hex, Profile};
+use model::akma::keys::{self, AkmaBackend, Fc};
+use model::akma::messages::SbiCodec;
+use model::akma::{self, Akma};
 use model::backend::{Backend, Symbolic};
-use model::harness::{Action, Attack, DyModel, PropertyResult};
+use model::harness::{
+    Action, Attack, DyModel, PropertyResult, Protocol, RevealPolicy, Status, EXECUTABILITY,
+};
 use model::term::{self, Sort, Term, TermId};
 use model::tls_psk::client::{Client, ClientConfig};
-use model::tls_psk::messages::{ClientHello, ContentType, Handshake, ServerHello, TlsCodec};
+use model::tls_psk::messages::{
+    ClientHello, ContentType, Handshake, PskMode, ServerHello, TlsCodec,
+};
 use model::tls_psk::schedule::{PskKind, TrafficKeys};
 use model::tls_psk::server::{PskEntry, Server, ServerConfig};
 use model::tls_psk::{self, Config, Role, TlsPsk};
-use properties::Event;
+use properties::{Event, Property};
 use ring::rand::SecureRandom;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -64,7 +72,13 @@ pub struct AttackInputs {
     /// The property the attack violates.
     pub property: String,
     pub agents: Vec<AgentSpec>,
+    /// tls-psk: each instance's configuration.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instances: Vec<InstanceSpec>,
+    /// akma: the scenario is the model's for the header's variant with this many sessions;
+    /// the roles' configurations are its terms evaluated on `values`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<usize>,
     /// A value for every atom, by `name#session`.
     pub values: BTreeMap<String, Hex>,
     /// The attacker's initial knowledge, by `name#session`.
@@ -205,8 +219,36 @@ fn secret_atoms(t: TermId, out: &mut std::collections::BTreeSet<String>) {
     }
 }
 
-/// Write the counterexample of `result` on model `m` as a trace.
+/// Write the counterexample of `result` on the TLS-PSK model `m` as a trace.
 pub fn export(m: &DyModel<TlsPsk>, result: &PropertyResult, source: &str) -> Option<String> {
+    let instances = m
+        .scenario
+        .instances
+        .iter()
+        .enumerate()
+        .map(|(i, inst)| instance_spec(m.lane_name(i), &inst.cfg))
+        .collect();
+    export_with(m, result, source, instances, None)
+}
+
+/// Write the counterexample of `result` on the AKMA model `m` (of `sessions` sessions) as a
+/// trace; for executability, the honest run.
+pub fn export_akma(
+    m: &DyModel<Akma>,
+    result: &PropertyResult,
+    source: &str,
+    sessions: usize,
+) -> Option<String> {
+    export_with(m, result, source, Vec::new(), Some(sessions))
+}
+
+fn export_with<P: Protocol>(
+    m: &DyModel<P>,
+    result: &PropertyResult,
+    source: &str,
+    instances: Vec<InstanceSpec>,
+    sessions: Option<usize>,
+) -> Option<String> {
     let Attack { actions, leaked } = result.attack.as_ref()?;
     use stateright::Model;
     let mut state = m.init_states().pop()?;
@@ -217,7 +259,14 @@ pub fn export(m: &DyModel<TlsPsk>, result: &PropertyResult, source: &str) -> Opt
         step: 0,
         from,
         to,
-        interface: Some("MSGin5G-1".into()),
+        interface: Some(
+            if sessions.is_some() {
+                "Ua*/N33"
+            } else {
+                "MSGin5G-1"
+            }
+            .into(),
+        ),
         msg,
         bytes: None,
         expect: None,
@@ -243,7 +292,7 @@ pub fn export(m: &DyModel<TlsPsk>, result: &PropertyResult, source: &str) -> Opt
                 lines.push(line(
                     "attacker".into(),
                     m.lane_name(i.into()),
-                    tls_psk::messages::describe(msg),
+                    P::describe(msg),
                     Some(op),
                 ));
             }
@@ -262,7 +311,7 @@ pub fn export(m: &DyModel<TlsPsk>, result: &PropertyResult, source: &str) -> Opt
             lines.push(line(
                 m.lane_name((*from).into()),
                 "attacker".into(),
-                tls_psk::messages::describe(*msg),
+                P::describe(*msg),
                 None,
             ));
             sent.push((*msg, lines.len()));
@@ -314,17 +363,11 @@ pub fn export(m: &DyModel<TlsPsk>, result: &PropertyResult, source: &str) -> Opt
             (k, Hex(v))
         })
         .collect();
-    let instances = m
-        .scenario
-        .instances
-        .iter()
-        .enumerate()
-        .map(|(i, inst)| instance_spec(m.lane_name(i), &inst.cfg))
-        .collect();
     let inputs = AttackInputs {
         property: result.property.into(),
         agents,
         instances,
+        sessions,
         values,
         attacker: m
             .scenario
@@ -447,7 +490,7 @@ impl Evaluator<'_> {
                 .get(&atom_key(t))
                 .map(|h| Bytes(h.0.clone()))
                 .ok_or_else(|| format!("inputs.values has no {}", atom_key(t))),
-            Term::Tuple(_) => self.message(t),
+            Term::Tuple(_) => self.tuple(t),
             Term::Concat(parts) => {
                 let vs = parts
                     .iter()
@@ -475,6 +518,18 @@ impl Evaluator<'_> {
                 let Term::Atom { name: label, .. } = label.get() else {
                     return Err("a label that is not a constant".into());
                 };
+                // The TS 33.220 KDF of AKMA (see model::term): context = (P0, P1, ...).
+                if let Some(fc) = Fc::ALL.into_iter().find(|f| f.label() == *label) {
+                    let key = self.value(*secret)?;
+                    let Term::Tuple(params) = context.get() else {
+                        return Err("KDF parameters that are not a tuple".into());
+                    };
+                    let ps = params
+                        .iter()
+                        .map(|p| self.value(*p))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    return Ok(self.b.kdf(&key, fc, &ps.iter().collect::<Vec<_>>()));
+                }
                 let len = match *label {
                     "key" => self.b.aead_key_len(),
                     "iv" => 12,
@@ -501,6 +556,45 @@ impl Evaluator<'_> {
             }
             _ => Err(format!("cannot evaluate {:?}", t)),
         }
+    }
+
+    /// A tagged tuple: an A-KID, an SBI envelope or message, or a TLS handshake message.
+    fn tuple(&mut self, t: TermId) -> Result<Bytes, String> {
+        let Term::Tuple(f) = t.get() else {
+            return Err(format!("{:?} is not a tuple", t));
+        };
+        let tag = f.first().map(|x| x.get());
+        let is = |name: &str| matches!(tag, Some(Term::Atom { name: n, .. }) if *n == name);
+        if is(keys::A_KID) && f.len() == 4 {
+            let (r, a, h) = (self.value(f[1])?, self.value(f[2])?, self.value(f[3])?);
+            return Ok(self.b.a_kid(&r, &a, &h));
+        }
+        if is(akma::messages::ENVELOPE) && f.len() == 3 {
+            let from = self.value(f[1])?;
+            let Term::Aead { key, ad, pt, .. } = f[2].get() else {
+                let m = self.value(f[2])?;
+                return Ok(self.b.seal_sbi(&from, None, None, &m));
+            };
+            let answers = match ad.get() {
+                Term::Tuple(a) if a.len() == 2 && a[1] == term::constant("none") => None,
+                Term::Tuple(a) if a.len() == 2 => Some(self.value(a[1])?),
+                _ => return Err("an SBI binding that is not (from, request)".into()),
+            };
+            let (k, m) = (self.value(*key)?, self.value(*pt)?);
+            return Ok(self.b.seal_sbi(&from, Some(&k), answers.as_ref(), &m));
+        }
+        match (Symbolic { session: 0 }).decode_sbi(&t) {
+            Ok(m) => {
+                let m = m.try_map(|v| self.value(*v))?;
+                Ok(self.b.encode_sbi(&m))
+            }
+            Err(_) => self.message(t),
+        }
+    }
+
+    /// An AKMA configuration of the model, its terms evaluated.
+    fn akma_config(&mut self, cfg: &akma::Config) -> Result<akma::Config<Bytes>, String> {
+        cfg.try_map(&mut |v| self.value(*v))
     }
 
     /// A handshake message (a tagged tuple of the symbolic codec), encoded on the wire.
@@ -546,6 +640,9 @@ impl Evaluator<'_> {
     /// A message as it goes on the wire: a plaintext record or a protected one.
     fn record(&mut self, t: TermId) -> Result<Bytes, String> {
         match t.get() {
+            Term::Tuple(f) if f.first() == Some(&term::constant(akma::messages::ENVELOPE)) => {
+                self.tuple(t)
+            }
             Term::Tuple(_) => {
                 let m = self.message(t)?;
                 Ok(self.b.plaintext_record(&m))
@@ -635,32 +732,96 @@ fn instance(
             }),
         ),
     };
-    // The instance's fresh values: the atoms of its session.
-    let suffix = format!("#{session}");
-    let fresh = values
-        .iter()
-        .filter_map(|(k, v)| Some((k.strip_suffix(&suffix)?.to_string(), v.0.clone())))
-        .collect();
-    let mut b = Concrete::replaying(Profile::default(), fresh);
+    let mut b = Concrete::replaying(Profile::default(), fresh_of(values, session));
     b.prefer_mode = Some(mode);
     Ok(Endpoint::from_parts(role, cfg, b))
 }
 
-/// Replay an exported attack; pass when the property it names is violated on the reference.
+/// Replay an exported attack; pass when the property it names is violated on the reference
+/// (for an exported honest run, "executability": when every role completes and no property
+/// is violated).
 pub fn replay(t: &Trace) -> Result<Report, TraceError> {
     let inputs: AttackInputs = serde_json::from_value(t.header.inputs.clone())
         .map_err(|e| input_err(format!("header inputs: {e}")))?;
-    let props = tls_psk::properties(true);
-    let property = props
-        .iter()
-        .find(|p| p.name == inputs.property)
-        .ok_or_else(|| input_err(format!("unknown property {:?}", inputs.property)))?;
-    let mut eps = inputs
+    if t.header.handshake == "akma" {
+        let (eps, lanes) = akma_instances(t, &inputs)?;
+        return run(t, &inputs, eps, lanes, akma::properties());
+    }
+    let eps = inputs
         .instances
         .iter()
         .enumerate()
         .map(|(i, s)| instance(s, i, &inputs.values))
         .collect::<Result<Vec<_>, _>>()?;
+    let lanes = inputs.instances.iter().map(|s| s.lane.clone()).collect();
+    run(t, &inputs, eps, lanes, tls_psk::properties(true))
+}
+
+/// The AKMA scenario of the trace's variant, its terms evaluated on the trace's values.
+fn akma_instances(
+    t: &Trace,
+    inputs: &AttackInputs,
+) -> Result<(Vec<AkmaEndpoint>, Vec<String>), TraceError> {
+    let variant = t.header.variant.as_deref().unwrap_or("default");
+    let sessions = inputs
+        .sessions
+        .ok_or_else(|| input_err("header inputs: an akma trace needs sessions".into()))?;
+    if !(1..=8).contains(&sessions) {
+        return Err(input_err(format!(
+            "header inputs.sessions: {sessions} (1 to 8)"
+        )));
+    }
+    let m = model::catalog::akma_model(variant, Some(sessions), RevealPolicy::Final)
+        .ok_or_else(|| input_err(format!("unknown akma variant {variant:?}")))?;
+    let mut eval = Evaluator {
+        values: &inputs.values,
+        b: Concrete::new(Profile::default()),
+    };
+    let lanes = (0..m.scenario.instances.len())
+        .map(|i| m.lane_name(i))
+        .collect();
+    let eps = m
+        .scenario
+        .instances
+        .iter()
+        .enumerate()
+        .map(|(i, inst)| {
+            let cfg = eval.akma_config(&inst.cfg).map_err(input_err)?;
+            let role = match &inst.init {
+                akma::Role::Ue(_) => akma::Role::Ue(akma::ue::Ue::Start),
+                akma::Role::Ausf(_) => akma::Role::Ausf(akma::home::Ausf::Start),
+                akma::Role::Aanf(_) => akma::Role::Aanf(akma::home::Aanf::ExpectRegister),
+                akma::Role::Af(_) => akma::Role::Af(akma::af::Af::ExpectClientHello),
+            };
+            let mut b = Concrete::replaying(Profile::default(), fresh_of(&inputs.values, i));
+            b.prefer_mode = Some(PskMode::PskDheKe);
+            Ok(Endpoint::from_parts(role, cfg, b))
+        })
+        .collect::<Result<_, TraceError>>()?;
+    Ok((eps, lanes))
+}
+
+/// Instance `session`'s fresh values: the atoms `name#session`.
+fn fresh_of(values: &BTreeMap<String, Hex>, session: usize) -> BTreeMap<String, Vec<u8>> {
+    let suffix = format!("#{session}");
+    values
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_suffix(&suffix)?.to_string(), v.0.clone())))
+        .collect()
+}
+
+fn run<R: Machine>(
+    t: &Trace,
+    inputs: &AttackInputs,
+    mut eps: Vec<Endpoint<R>>,
+    lanes: Vec<String>,
+    props: Vec<Property>,
+) -> Result<Report, TraceError> {
+    let honest = inputs.property == EXECUTABILITY;
+    let property = props.iter().find(|p| p.name == inputs.property);
+    if property.is_none() && !honest {
+        return Err(input_err(format!("unknown property {:?}", inputs.property)));
+    }
     let mut eval = Evaluator {
         values: &inputs.values,
         b: Concrete::new(Profile::default()),
@@ -672,13 +833,16 @@ pub fn replay(t: &Trace) -> Result<Report, TraceError> {
         .iter()
         .filter_map(|k| inputs.values.get(k).map(|h| Bytes(h.0.clone())))
         .collect();
-    let mut events: Vec<Event<Bytes>> = Vec::new();
+    // Dishonest agents are compromised from the start, as in the model.
+    let mut events: Vec<Event<Bytes>> = (0..inputs.agents.len() as u8)
+        .filter(|a| !inputs.agents[*a as usize].honest)
+        .map(|agent| Event::Reveal { agent })
+        .collect();
     let mut notes = Vec::new();
     let lane = |name: &str, n: usize| {
-        inputs
-            .instances
+        lanes
             .iter()
-            .position(|s| s.lane == name)
+            .position(|l| l == name)
             .ok_or_else(|| TraceError {
                 line: n,
                 message: format!("no instance {name:?}"),
@@ -772,6 +936,46 @@ pub fn replay(t: &Trace) -> Result<Report, TraceError> {
         events.extend(eps[i].events[before..].iter().cloned());
     }
     let mut known = |v: &Bytes| knows.contains(v);
+    let (line, step) = t.lines.last().map_or((1, 0), |(n, l)| (*n, l.step));
+    let rejected = |reason: String, notes| {
+        Ok(Report {
+            verdict: Verdict::Rejected { step, line, reason },
+            notes,
+        })
+    };
+    if honest {
+        if let Some(i) = eps
+            .iter()
+            .position(|e| !matches!(e.status(), Status::Done | Status::Serve))
+        {
+            let reason = format!(
+                "the honest run does not complete: instance {i} waits for {}",
+                eps[i].waiting_for()
+            );
+            return rejected(reason, notes);
+        }
+        if let Some(p) = props
+            .iter()
+            .find(|p| p.violation(&events, &mut known).is_some())
+        {
+            return Ok(Report {
+                verdict: Verdict::Violated {
+                    property: p.name.into(),
+                },
+                notes,
+            });
+        }
+        notes.push(format!(
+            "honest run completed with real crypto: {} roles done, {} claims, no property violated",
+            eps.len(),
+            events.len()
+        ));
+        return Ok(Report {
+            verdict: Verdict::Pass,
+            notes,
+        });
+    }
+    let property = property.expect("checked above");
     match property.violation(&events, &mut known) {
         Some(at) => {
             notes.push(format!(
@@ -784,19 +988,12 @@ pub fn replay(t: &Trace) -> Result<Report, TraceError> {
                 notes,
             })
         }
-        None => {
-            let (line, step) = t.lines.last().map_or((1, 0), |(n, l)| (*n, l.step));
-            Ok(Report {
-                verdict: Verdict::Rejected {
-                    step,
-                    line,
-                    reason: format!(
-                        "the attack does not work on the reference: {} holds",
-                        property.name
-                    ),
-                },
-                notes,
-            })
-        }
+        None => rejected(
+            format!(
+                "the attack does not work on the reference: {} holds",
+                property.name
+            ),
+            notes,
+        ),
     }
 }

@@ -77,17 +77,20 @@ impl fmt::Display for Report {
 /// divergence (exit 1).
 pub fn replay(text: &str) -> Result<Report, TraceError> {
     let t = trace::parse(text)?;
-    if t.header.handshake != "tls-psk" {
-        return Err(TraceError {
-            line: 1,
-            message: format!(
-                "handshake {:?}: replay knows tls-psk only",
-                t.header.handshake
-            ),
-        });
-    }
-    if t.header.roles.values().any(|r| r == "attacker") {
-        return attack::replay(&t);
+    let exported = t.header.roles.values().any(|r| r == "attacker");
+    match t.header.handshake.as_str() {
+        "tls-psk" if exported => return attack::replay(&t),
+        "tls-psk" => {}
+        // AKMA traces are the model's runs (`check akma --trace-out`): attacks and honest runs.
+        "akma" if exported => return attack::replay(&t),
+        other => {
+            return Err(TraceError {
+                line: 1,
+                message: format!(
+                    "handshake {other:?}: replay knows tls-psk, and akma runs exported by check"
+                ),
+            })
+        }
     }
     let inputs: TlsPskInputs =
         serde_json::from_value(t.header.inputs.clone()).map_err(|e| TraceError {

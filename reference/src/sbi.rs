@@ -118,7 +118,8 @@ fn channel_key(key: &Bytes) -> Option<aead::LessSafeKey> {
 }
 
 fn envelope(env: &Bytes) -> Result<Envelope, Reject> {
-    serde_json::from_slice(&env.0).map_err(|_| Reject("SBI envelope: not {from, nonce, sealed} or {from, message}"))
+    serde_json::from_slice(&env.0)
+        .map_err(|_| Reject("SBI envelope: not {from, nonce, sealed} or {from, message}"))
 }
 
 impl SbiCodec for Concrete {

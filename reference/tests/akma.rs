@@ -33,8 +33,18 @@ fn kdf_matches_rfc5448_ck_ik_prime() {
         let key = [unhex(s("ck")), unhex(s("ik"))].concat();
         let sqn_xor_ak = &unhex(s("autn"))[..6];
         let out = kdf_33220(&key, 0x20, &[s("network_name").as_bytes(), sqn_xor_ak]).unwrap();
-        assert_eq!(hex::encode(&out[..16]), s("ck_prime"), "{}", s("network_name"));
-        assert_eq!(hex::encode(&out[16..]), s("ik_prime"), "{}", s("network_name"));
+        assert_eq!(
+            hex::encode(&out[..16]),
+            s("ck_prime"),
+            "{}",
+            s("network_name")
+        );
+        assert_eq!(
+            hex::encode(&out[16..]),
+            s("ik_prime"),
+            "{}",
+            s("network_name")
+        );
     }
 }
 

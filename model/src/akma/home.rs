@@ -6,7 +6,7 @@
 use super::keys;
 use super::messages::{Sbi, SbiCodec};
 use super::{AF_ID, K_AF, K_AKMA};
-use crate::harness::{Output, Reject};
+use crate::harness::{Output, Reject, Stepped};
 use properties::{Agent, Agents, Event};
 
 #[derive(Clone, Debug)]
@@ -35,7 +35,7 @@ impl Ausf {
         cfg: &AusfConfig<B::Value>,
         input: Option<&B::Value>,
         b: &mut B,
-    ) -> Result<(Self, Vec<Output<B::Value>>), Reject> {
+    ) -> Stepped<Self, B::Value> {
         if *self != Ausf::Start || input.is_some() {
             return Err(Reject("the AUSF registers once"));
         }

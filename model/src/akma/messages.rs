@@ -33,6 +33,36 @@ pub enum Sbi<V> {
 }
 
 impl<V> Sbi<V> {
+    /// The same message with every value mapped.
+    pub fn try_map<W, E>(&self, mut f: impl FnMut(&V) -> Result<W, E>) -> Result<Sbi<W>, E> {
+        Ok(match self {
+            Sbi::AnchorKeyRegister {
+                supi,
+                a_kid,
+                k_akma,
+            } => Sbi::AnchorKeyRegister {
+                supi: f(supi)?,
+                a_kid: f(a_kid)?,
+                k_akma: f(k_akma)?,
+            },
+            Sbi::ApplicationKeyGet { a_kid, af_id } => Sbi::ApplicationKeyGet {
+                a_kid: f(a_kid)?,
+                af_id: f(af_id)?,
+            },
+            Sbi::ApplicationKey {
+                k_af,
+                expiry,
+                supi,
+                gpsi,
+            } => Sbi::ApplicationKey {
+                k_af: f(k_af)?,
+                expiry: f(expiry)?,
+                supi: supi.as_ref().map(&mut f).transpose()?,
+                gpsi: f(gpsi)?,
+            },
+        })
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Sbi::AnchorKeyRegister { .. } => REGISTER,
@@ -45,7 +75,8 @@ impl<V> Sbi<V> {
 const REGISTER: &str = "Naanf_AKMA_AnchorKey_Register";
 const GET: &str = "Naanf_AKMA_ApplicationKey_Get";
 const KEY: &str = "AkmaAfKeyData";
-const ENVELOPE: &str = "SBI";
+/// The tag of a symbolic envelope.
+pub const ENVELOPE: &str = "SBI";
 
 /// How a backend encodes SBI messages and protects them on the channel.
 pub trait SbiCodec: AkmaBackend {

@@ -578,3 +578,88 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Akma
         claims: CLAIMS,
     }
 }
+
+impl<V> Config<V> {
+    /// The same configuration with every value mapped (the reference evaluates a model
+    /// scenario's terms to bytes with it).
+    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Config<W>, E> {
+        let opt =
+            |v: &Option<V>, f: &mut dyn FnMut(&V) -> Result<W, E>| v.as_ref().map(f).transpose();
+        Ok(match self {
+            Config::Ue(c) => Config::Ue(UeConfig {
+                me: c.me,
+                af: c.af,
+                ausf: c.ausf,
+                aanf: c.aanf,
+                k_ausf: f(&c.k_ausf)?,
+                supi: f(&c.supi)?,
+                rid: f(&c.rid)?,
+                hni: f(&c.hni)?,
+                af_id: f(&c.af_id)?,
+                supi_partners: c.supi_partners,
+                mode: c.mode,
+                kaf_bound: c.kaf_bound,
+            }),
+            Config::Ausf(c) => Config::Ausf(AusfConfig {
+                me: c.me,
+                ue: c.ue,
+                aanf: c.aanf,
+                name: f(&c.name)?,
+                channel: opt(&c.channel, f)?,
+                k_ausf: f(&c.k_ausf)?,
+                supi: f(&c.supi)?,
+                rid: f(&c.rid)?,
+                hni: f(&c.hni)?,
+            }),
+            Config::Aanf(c) => Config::Aanf(AanfConfig {
+                me: c.me,
+                name: f(&c.name)?,
+                ausf_name: f(&c.ausf_name)?,
+                ausf_channel: opt(&c.ausf_channel, f)?,
+                afs: c
+                    .afs
+                    .iter()
+                    .map(|g| {
+                        Ok(Grant {
+                            agent: g.agent,
+                            name: f(&g.name)?,
+                            channel: opt(&g.channel, f)?,
+                            af_id: f(&g.af_id)?,
+                            internal: g.internal,
+                        })
+                    })
+                    .collect::<Result<_, E>>()?,
+                subscribers: c
+                    .subscribers
+                    .iter()
+                    .map(|s| {
+                        Ok(Subscriber {
+                            agent: s.agent,
+                            supi: f(&s.supi)?,
+                            gpsi: f(&s.gpsi)?,
+                        })
+                    })
+                    .collect::<Result<_, E>>()?,
+                check_af_id: c.check_af_id,
+                supi_to_external: c.supi_to_external,
+                kaf_bound: c.kaf_bound,
+                expiry: f(&c.expiry)?,
+                requests: c.requests,
+            }),
+            Config::Af(c) => Config::Af(AfConfig {
+                me: c.me,
+                name: f(&c.name)?,
+                aanf: c.aanf,
+                aanf_name: f(&c.aanf_name)?,
+                channel: opt(&c.channel, f)?,
+                af_id: f(&c.af_id)?,
+                subscribers: c
+                    .subscribers
+                    .iter()
+                    .map(|(g, a)| Ok((f(g)?, *a)))
+                    .collect::<Result<_, E>>()?,
+                mode: c.mode,
+            }),
+        })
+    }
+}
