@@ -260,13 +260,15 @@ fn akma_traces_cover_every_violation() {
         text.contains("honest run completed with real crypto"),
         "{text}"
     );
-    // The AF's channel key to the AAnF differs from the AAnF's: the request does not verify.
+    // The run has the attacker ask, as the dishonest AF E, for E's own K_AF. Sealed under a
+    // key that is not E's channel key, the AAnF refuses the request.
     let trace = std::fs::read_to_string(&honest).unwrap();
-    let mut header: serde_json::Value =
-        serde_json::from_str(trace.lines().next().unwrap()).unwrap();
-    header["inputs"]["values"]["K_S_AAnF#0"] = "00".repeat(32).into();
-    let rest: Vec<&str> = trace.lines().skip(1).collect();
-    let broken = format!("{header}\n{}", rest.join("\n"));
+    let e_key = r#"{"name":"K_E_AAnF","session":0,"sort":"key"}"#;
+    assert!(trace.contains(e_key));
+    let broken = trace.replace(
+        e_key,
+        r#"{"name":"attacker_nonce","session":0,"sort":"nonce"}"#,
+    );
     let (out, text) = replay(&tmp_write("akma-wrong-channel.jsonl", &broken));
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("does not verify on the channel"), "{text}");

@@ -9,8 +9,8 @@
 //! concrete backend: atoms take their values, hashes and MACs are computed, messages are
 //! encoded by the wire codec and records sealed.
 
-use crate::concrete::{Bytes, Concrete};
 use crate::akma::AkmaEndpoint;
+use crate::concrete::{Bytes, Concrete};
 use crate::endpoint::{Endpoint, Machine};
 use crate::replay::{Report, Verdict};
 use crate::trace::{self, Header, Line, Trace, TraceError};
