@@ -94,6 +94,16 @@ struct Outcome {
     stderr: String,
 }
 
+impl Outcome {
+    fn of(out: std::process::Output) -> Outcome {
+        Outcome {
+            ok: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        }
+    }
+}
+
 fn client(port: u16, psk: &str, id: &str, extra: &[&str]) -> Outcome {
     let out = msgin5g()
         .args([
@@ -106,11 +116,7 @@ fn client(port: u16, psk: &str, id: &str, extra: &[&str]) -> Outcome {
         .args(extra)
         .output()
         .unwrap();
-    Outcome {
-        ok: out.status.success(),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
+    Outcome::of(out)
 }
 
 /// Our client against s_server: the handshake completes and data goes both ways.
@@ -354,11 +360,7 @@ fn akma_ue(port: u16, fqdn: &str) -> Outcome {
         .args(akma_args(fqdn))
         .output()
         .unwrap();
-    Outcome {
-        ok: out.status.success(),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
+    Outcome::of(out)
 }
 
 #[test]
