@@ -271,8 +271,8 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Role<V> {
     pub fn status(&self) -> Status {
         match self {
             Role::Ue(Ue::Start) | Role::Ausf(Ausf::Start) => Status::Initiate,
-            Role::Ue(Ue::Ua { tls, .. }) => tls_psk::Role::Client(tls.clone()).status(),
-            Role::Af(Af::Ua { tls, .. }) => tls_psk::Role::Server(tls.clone()).status(),
+            Role::Ue(Ue::Ua { tls, .. }) => tls.status(),
+            Role::Af(Af::Ua { tls, .. }) => tls.status(),
             Role::Ausf(Ausf::Done) | Role::Aanf(Aanf::Done) => Status::Done,
             Role::Aanf(Aanf::Serving { .. }) => Status::Serve,
             Role::Aanf(Aanf::ExpectRegister)
@@ -284,8 +284,8 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Role<V> {
     pub fn waiting_for(&self) -> &'static str {
         match self {
             Role::Ue(Ue::Start) | Role::Ausf(Ausf::Start) => "nothing (not started)",
-            Role::Ue(Ue::Ua { tls, .. }) => tls_psk::Role::Client(tls.clone()).waiting_for(),
-            Role::Af(Af::Ua { tls, .. }) => tls_psk::Role::Server(tls.clone()).waiting_for(),
+            Role::Ue(Ue::Ua { tls, .. }) => tls.waiting_for(),
+            Role::Af(Af::Ua { tls, .. }) => tls.waiting_for(),
             Role::Ausf(Ausf::Done) => "nothing (done)",
             Role::Aanf(Aanf::ExpectRegister) => "Naanf_AKMA_AnchorKey_Register",
             Role::Aanf(Aanf::Serving { .. }) => "Naanf_AKMA_ApplicationKey_Get",

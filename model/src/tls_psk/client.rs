@@ -5,7 +5,7 @@ use super::messages::{ClientHello, ContentType, Handshake, PskMode, ServerHello,
 use super::schedule::{self as ks, PskKind};
 use super::{claim_data, CLIENT_AUTH, EARLY_DATA_AUTH, SERVER_AUTH, SESSION_KEY};
 use crate::backend::Fresh;
-use crate::harness::{Output, Reject};
+use crate::harness::{Output, Reject, Status};
 use properties::{Agent, Agents, Event};
 
 #[derive(Clone, Debug)]
@@ -76,6 +76,28 @@ pub fn client_hello<B: TlsCodec>(
     });
     ch.binder = Some(binder);
     b.encode(&Handshake::ClientHello(ch))
+}
+
+impl<V> Client<V> {
+    pub fn status(&self) -> Status {
+        match self {
+            Client::Start => Status::Initiate,
+            Client::Done => Status::Done,
+            _ => Status::Wait,
+        }
+    }
+
+    /// What the client waits for, for error messages.
+    pub fn waiting_for(&self) -> &'static str {
+        match self {
+            Client::Start => "nothing (not started)",
+            Client::ExpectServerHello { .. } => "ServerHello",
+            Client::ExpectEncryptedExtensions(_) => "EncryptedExtensions",
+            Client::ExpectFinished(_) => "the server Finished",
+            Client::ExpectApplicationData { .. } => "application data",
+            Client::Done => "nothing (done)",
+        }
+    }
 }
 
 impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {

@@ -252,25 +252,16 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Role<V> {
 
     pub fn status(&self) -> Status {
         match self {
-            Role::Client(Client::Start) => Status::Initiate,
-            Role::Client(Client::Done) | Role::Server(Server::Done) => Status::Done,
-            _ => Status::Wait,
+            Role::Client(c) => c.status(),
+            Role::Server(s) => s.status(),
         }
     }
 
     /// What the role waits for, for error messages.
     pub fn waiting_for(&self) -> &'static str {
         match self {
-            Role::Client(Client::Start) => "nothing (not started)",
-            Role::Client(Client::ExpectServerHello { .. }) => "ServerHello",
-            Role::Client(Client::ExpectEncryptedExtensions(_)) => "EncryptedExtensions",
-            Role::Client(Client::ExpectFinished(_)) => "the server Finished",
-            Role::Client(Client::ExpectApplicationData { .. }) => "application data",
-            Role::Server(Server::ExpectClientHello) => "ClientHello",
-            Role::Server(Server::ExpectEarlyData { .. }) => "0-RTT data or EndOfEarlyData",
-            Role::Server(Server::ExpectFinished { .. }) => "the client Finished",
-            Role::Server(Server::ExpectApplicationData { .. }) => "application data",
-            Role::Client(Client::Done) | Role::Server(Server::Done) => "nothing (done)",
+            Role::Client(c) => c.waiting_for(),
+            Role::Server(s) => s.waiting_for(),
         }
     }
 }

@@ -7,7 +7,7 @@ use super::messages::{
 use super::schedule::{self as ks, PskKind};
 use super::{claim_data, CLIENT_AUTH, EARLY_DATA_AUTH, SERVER_AUTH, SESSION_KEY};
 use crate::backend::Fresh;
-use crate::harness::{Output, Reject};
+use crate::harness::{Output, Reject, Status};
 use properties::{Agent, Agents, Event};
 
 /// 0-RTT records the server accepts per connection (the honest client sends one).
@@ -57,6 +57,26 @@ pub enum Server<V> {
         s_ap: V,
     },
     Done,
+}
+
+impl<V> Server<V> {
+    pub fn status(&self) -> Status {
+        match self {
+            Server::Done => Status::Done,
+            _ => Status::Wait,
+        }
+    }
+
+    /// What the server waits for, for error messages.
+    pub fn waiting_for(&self) -> &'static str {
+        match self {
+            Server::ExpectClientHello => "ClientHello",
+            Server::ExpectEarlyData { .. } => "0-RTT data or EndOfEarlyData",
+            Server::ExpectFinished { .. } => "the client Finished",
+            Server::ExpectApplicationData { .. } => "application data",
+            Server::Done => "nothing (done)",
+        }
+    }
 }
 
 impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Server<V> {
