@@ -122,47 +122,33 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Af<V> {
                     value: k_af.clone(),
                 }));
                 // Step 6: Ua* from the ClientHello kept at step 2.
-                Self::ua(
-                    cfg,
-                    a_kid,
-                    &k_af,
+                let ua = Af::Ua {
+                    a_kid: a_kid.clone(),
+                    k_af,
                     peer,
-                    &Server::ExpectClientHello,
-                    ch,
-                    b,
-                    &mut out,
-                )?
+                    tls: Server::ExpectClientHello,
+                };
+                let (next, more) = ua.step(cfg, Some(ch), b)?;
+                out.extend(more);
+                next
             }
             Af::Ua {
                 a_kid,
                 k_af,
                 peer,
                 tls,
-            } => Self::ua(cfg, a_kid, k_af, *peer, tls, input, b, &mut out)?,
+            } => {
+                let (tls, inner) = tls.step(&cfg.ua(a_kid, k_af, *peer), Some(input), b)?;
+                let data = b.tuple(&[a_kid, &cfg.af_id, k_af]);
+                relay(inner, &data, &mut out);
+                Af::Ua {
+                    a_kid: a_kid.clone(),
+                    k_af: k_af.clone(),
+                    peer: *peer,
+                    tls,
+                }
+            }
         };
         Ok((next, out))
-    }
-
-    /// One step of the Ua* server.
-    #[allow(clippy::too_many_arguments)]
-    fn ua<B: AkmaCodec<Value = V>>(
-        cfg: &AfConfig<V>,
-        a_kid: &V,
-        k_af: &V,
-        peer: Agent,
-        tls: &Server<V>,
-        input: &V,
-        b: &mut B,
-        out: &mut Vec<Output<V>>,
-    ) -> Result<Self, Reject> {
-        let (tls, inner) = tls.step(&cfg.ua(a_kid, k_af, peer), Some(input), b)?;
-        let data = b.tuple(&[a_kid, &cfg.af_id, k_af]);
-        relay(inner, &data, out);
-        Ok(Af::Ua {
-            a_kid: a_kid.clone(),
-            k_af: k_af.clone(),
-            peer,
-            tls,
-        })
     }
 }

@@ -79,8 +79,7 @@ pub fn anchor<B: AkmaBackend>(
     rid: &B::Value,
     hni: &B::Value,
 ) -> Anchor<B::Value> {
-    let akma = b.constant("AKMA", b"AKMA");
-    let k_akma = b.kdf(k_ausf, Fc::KAkma, &[&akma, supi]);
+    let k_akma = k_akma(b, k_ausf, supi);
     let label = b.constant("A-TID", b"A-TID");
     let a_tid = b.kdf(k_ausf, Fc::ATid, &[&label, supi]);
     let a_kid = b.a_kid(rid, &a_tid, hni);
@@ -89,6 +88,12 @@ pub fn anchor<B: AkmaBackend>(
         a_tid,
         a_kid,
     }
+}
+
+/// K_AKMA, Annex A.2: KEY = K_AUSF, P0 = "AKMA", P1 = SUPI.
+pub fn k_akma<B: AkmaBackend>(b: &mut B, k_ausf: &B::Value, supi: &B::Value) -> B::Value {
+    let akma = b.constant("AKMA", b"AKMA");
+    b.kdf(k_ausf, Fc::KAkma, &[&akma, supi])
 }
 
 /// K_AF, Annex A.4: P0 = AF_ID. With `bound` off (the `kaf-without-afid` variant) P0 is
@@ -126,6 +131,5 @@ pub fn k_akma_of(a_kid: TermId) -> Option<TermId> {
     let Term::Tuple(p) = context.get() else {
         return None;
     };
-    let supi = *p.get(1)?;
-    Some(anchor(&mut Symbolic { session: 0 }, secret, &supi, &f[1], &f[3]).k_akma)
+    Some(k_akma(&mut Symbolic { session: 0 }, secret, p.get(1)?))
 }

@@ -352,14 +352,12 @@ impl Protocol for Akma {
             // AF will be given for it (either derivation: the harness keeps what the attacker
             // can derive).
             (Config::Af(c), Role::Af(Af::ExpectClientHello)) => {
-                let a_kids: Vec<TermId> = know
+                let a_kids: Vec<(TermId, TermId)> = know
                     .terms()
                     .iter()
-                    .copied()
-                    .filter(|t| keys::k_akma_of(*t).is_some())
+                    .filter_map(|t| Some((*t, keys::k_akma_of(*t)?)))
                     .collect();
-                for a_kid in a_kids {
-                    let k_akma = keys::k_akma_of(a_kid).expect("filtered");
+                for (a_kid, k_akma) in a_kids {
                     for bound in [true, false] {
                         let k_af = keys::k_af(b, &k_akma, &c.af_id, bound);
                         tls(
