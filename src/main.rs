@@ -326,9 +326,8 @@ fn write_attacks(args: &CheckArgs, report: &Report, reveal: RevealPolicy) -> Res
         let text = match report.handshake {
             "tls-psk" => catalog::tls_psk_model(report.variant, sessions, reveal)
                 .and_then(|m| reference::attack::export(&m, r, &source)),
-            "akma" => catalog::akma_model(report.variant, sessions, reveal).and_then(|m| {
-                reference::attack::export_akma(&m, r, &source, sessions.unwrap_or(1))
-            }),
+            "akma" => catalog::akma_model(report.variant, sessions, reveal)
+                .and_then(|m| reference::attack::export_akma(&m, r, &source)),
             _ => None,
         };
         text.ok_or_else(|| "export failed".into())

@@ -49,7 +49,7 @@ pub fn handshakes() -> Vec<HandshakeInfo> {
                 .map(|v| VariantInfo {
                     name: v.name,
                     about: v.about,
-                    sessions: (1, 1),
+                    sessions: (akma::SESSIONS, akma::SESSIONS),
                     properties: akma::properties(),
                     expect_violated: v.expect_violated,
                 })
@@ -127,7 +127,7 @@ pub fn akma_model(
 ) -> Option<DyModel<akma::Akma>> {
     Some(akma::model(
         akma::variant(variant)?,
-        sessions.unwrap_or(1),
+        sessions.unwrap_or(akma::SESSIONS),
         reveal,
     ))
 }

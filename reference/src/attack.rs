@@ -231,14 +231,16 @@ pub fn export(m: &DyModel<TlsPsk>, result: &PropertyResult, source: &str) -> Opt
     export_with(m, result, source, instances, None)
 }
 
-/// Write the counterexample of `result` on the AKMA model `m` (of `sessions` sessions) as a
-/// trace; for executability, the honest run.
-pub fn export_akma(
-    m: &DyModel<Akma>,
-    result: &PropertyResult,
-    source: &str,
-    sessions: usize,
-) -> Option<String> {
+/// Write the counterexample of `result` on the AKMA model `m` as a trace; for
+/// executability, the honest run. Replay rebuilds the scenario from the variant and the
+/// number of UE sessions.
+pub fn export_akma(m: &DyModel<Akma>, result: &PropertyResult, source: &str) -> Option<String> {
+    let sessions = m
+        .scenario
+        .instances
+        .iter()
+        .filter(|i| i.role == "UE")
+        .count();
     export_with(m, result, source, Vec::new(), Some(sessions))
 }
 
@@ -787,12 +789,7 @@ fn akma_instances(
         .enumerate()
         .map(|(i, inst)| {
             let cfg = eval.akma_config(&inst.cfg).map_err(input_err)?;
-            let role = match &inst.init {
-                akma::Role::Ue(_) => akma::Role::Ue(akma::ue::Ue::Start),
-                akma::Role::Ausf(_) => akma::Role::Ausf(akma::home::Ausf::Start),
-                akma::Role::Aanf(_) => akma::Role::Aanf(akma::home::Aanf::ExpectRegister),
-                akma::Role::Af(_) => akma::Role::Af(akma::af::Af::ExpectClientHello),
-            };
+            let role = cfg.initial();
             let mut b = Concrete::replaying(Profile::default(), fresh_of(&inputs.values, i));
             b.prefer_mode = Some(PskMode::PskDheKe);
             Ok(Endpoint::from_parts(role, cfg, b))

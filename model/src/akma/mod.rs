@@ -419,12 +419,25 @@ impl Protocol for Akma {
     }
 }
 
+/// UE and AF sessions when the user gives none.
+pub const SESSIONS: usize = 1;
+
 /// The agents of the scenario (the reference's runs use the same numbers).
 pub const U: Agent = 0;
 pub const S: Agent = 1;
 pub const E: Agent = 2;
 pub const AUSF: Agent = 3;
 pub const AANF: Agent = 4;
+
+/// An instance of `agent` with configuration `cfg`, in its initial state.
+fn instance(agent: Agent, role: &'static str, cfg: Config) -> Instance<Akma> {
+    Instance {
+        agent,
+        role,
+        init: cfg.initial(),
+        cfg,
+    }
+}
 
 /// The model of a variant: UE U reaches the MSGin5G server S (an AF inside the operator's
 /// domain) over Ua*; E is a dishonest AF outside it, authorized for its own AF_ID; the AUSF
@@ -467,10 +480,10 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Akma
     let (afid_s, afid_e) = (c("afid_S"), c("afid_E"));
     let mut instances = Vec::new();
     for _ in 0..sessions {
-        instances.push(Instance {
-            agent: U,
-            role: "UE",
-            cfg: Config::Ue(UeConfig {
+        instances.push(instance(
+            U,
+            "UE",
+            Config::Ue(UeConfig {
                 me: U,
                 af: S,
                 ausf: AUSF,
@@ -484,14 +497,13 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Akma
                 mode: PskMode::PskDheKe,
                 kaf_bound: v.kaf_bound,
             }),
-            init: Role::Ue(Ue::Start),
-        });
+        ));
     }
     for _ in 0..sessions {
-        instances.push(Instance {
-            agent: S,
-            role: "AF",
-            cfg: Config::Af(AfConfig {
+        instances.push(instance(
+            S,
+            "AF",
+            Config::Af(AfConfig {
                 me: S,
                 name: c("S"),
                 aanf: AANF,
@@ -501,13 +513,12 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Akma
                 subscribers: vec![(gpsi, U)],
                 mode: PskMode::PskDheKe,
             }),
-            init: Role::Af(Af::ExpectClientHello),
-        });
+        ));
     }
-    instances.push(Instance {
-        agent: AUSF,
-        role: "AUSF",
-        cfg: Config::Ausf(AusfConfig {
+    instances.push(instance(
+        AUSF,
+        "AUSF",
+        Config::Ausf(AusfConfig {
             me: AUSF,
             ue: U,
             aanf: AANF,
@@ -518,12 +529,11 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Akma
             rid,
             hni,
         }),
-        init: Role::Ausf(Ausf::Start),
-    });
-    instances.push(Instance {
-        agent: AANF,
-        role: "AAnF",
-        cfg: Config::Aanf(AanfConfig {
+    ));
+    instances.push(instance(
+        AANF,
+        "AAnF",
+        Config::Aanf(AanfConfig {
             me: AANF,
             name: c("AAnF"),
             ausf_name: c("AUSF"),
@@ -555,8 +565,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Akma
             expiry: c(EXPIRY),
             requests: sessions as u8 + 1,
         }),
-        init: Role::Aanf(Aanf::ExpectRegister),
-    });
+    ));
     let attacker = [
         term::atom(Sort::Nonce, "attacker_nonce", 0),
         term::atom(Sort::DhSecret, "attacker_dh", 0),
@@ -578,6 +587,16 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Akma
 }
 
 impl<V> Config<V> {
+    /// The state a role of this configuration starts in.
+    pub fn initial(&self) -> Role<V> {
+        match self {
+            Config::Ue(_) => Role::Ue(Ue::Start),
+            Config::Ausf(_) => Role::Ausf(Ausf::Start),
+            Config::Aanf(_) => Role::Aanf(Aanf::ExpectRegister),
+            Config::Af(_) => Role::Af(Af::ExpectClientHello),
+        }
+    }
+
     /// The same configuration with every value mapped (the reference evaluates a model
     /// scenario's terms to bytes with it).
     pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Config<W>, E> {
