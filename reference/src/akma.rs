@@ -196,33 +196,43 @@ impl Home {
             ],
         };
         for env in ausf.step(None)? {
-            home.deliver("AUSF", &env)?;
+            home.deliver(&env)?;
         }
         Ok(home)
     }
 
-    /// Deliver an envelope from `from` to the AAnF; returns its answers.
-    pub fn deliver(&mut self, from: &str, env: &Bytes) -> Result<Vec<Bytes>, Reject> {
-        let key = self.keys.iter().find(|(n, _)| n == from).map(|(_, k)| k);
+    /// Deliver an envelope to the AAnF; returns its answers.
+    pub fn deliver(&mut self, env: &Bytes) -> Result<Vec<Bytes>, Reject> {
         let b = &mut Concrete::new(Profile::default());
+        let from = String::from_utf8_lossy(&b.sbi_sender(env)?.0).into_owned();
+        let key = self.keys.iter().find(|(n, _)| *n == from).map(|(_, k)| k);
         let request = b.open_sbi(env, key, None).unwrap_or_else(|_| env.clone());
         let text = |v: &Bytes| String::from_utf8_lossy(&v.0).into_owned();
-        self.log.push((from.into(), "AAnF".into(), text(&request)));
+        self.log.push((from.clone(), "AAnF".into(), text(&request)));
         let out = self.aanf.step(Some(env))?;
         for o in &out {
             let body = b
                 .open_sbi(o, key, Some(&request))
                 .unwrap_or_else(|_| o.clone());
-            self.log.push(("AAnF".into(), from.into(), text(&body)));
+            self.log.push(("AAnF".into(), from.clone(), text(&body)));
         }
         Ok(out)
     }
-}
 
-fn af_name(af: &AkmaEndpoint) -> Bytes {
-    match &af.cfg {
-        Config::Af(c) => c.name.clone(),
-        _ => Bytes::default(),
+    /// Step the AF on a message from the UE. The AF's requests to the AAnF (clause 6.2
+    /// steps 3-5) are answered here; what the AF sends the UE is returned.
+    pub fn af_step(&mut self, af: &mut AkmaEndpoint, input: &Bytes) -> Result<Vec<Bytes>, Reject> {
+        let out = af.step(Some(input))?;
+        if !matches!(af.role, Role::Af(Af::ExpectKey { .. })) {
+            return Ok(out);
+        }
+        let mut records = Vec::new();
+        for env in &out {
+            for answer in self.deliver(env)? {
+                records.extend(af.step(Some(&answer))?);
+            }
+        }
+        Ok(records)
     }
 }
 
@@ -247,17 +257,7 @@ pub fn serve<S: Read + Write>(
         reason: reason.0,
         alert: None,
     };
-    // Clause 6.2 steps 3-5: the AF's request, the AAnF's answer, then the AF's first flight.
-    let requests = af.step(Some(&Bytes(hello))).map_err(rejected)?;
-    let mut records = Vec::new();
-    for env in &requests {
-        for answer in home
-            .deliver(&String::from_utf8_lossy(&af_name(af).0), env)
-            .map_err(rejected)?
-        {
-            records.extend(af.step(Some(&answer)).map_err(rejected)?);
-        }
-    }
+    let records = home.af_step(af, &Bytes(hello)).map_err(rejected)?;
     for record in &records {
         stream.write_all(&record.0).map_err(io)?;
     }

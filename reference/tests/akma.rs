@@ -199,15 +199,7 @@ fn ue_and_af_complete_through_the_home_network() {
     for _ in 0..6 {
         let mut to_ue = Vec::new();
         for m in to_af.drain(..) {
-            for out in af.step(Some(&m)).unwrap() {
-                if out.0.starts_with(b"{") {
-                    for answer in home.deliver("AF", &out).unwrap() {
-                        to_ue.extend(af.step(Some(&answer)).unwrap());
-                    }
-                } else {
-                    to_ue.push(out);
-                }
-            }
+            to_ue.extend(home.af_step(&mut af, &m).unwrap());
         }
         for m in &to_ue {
             to_af.extend(ue.step(Some(m)).unwrap());
