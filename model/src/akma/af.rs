@@ -5,7 +5,7 @@
 
 use super::messages::{AkmaCodec, Sbi};
 use super::{relay, AF_ID, K_AF};
-use crate::harness::{Output, Reject};
+use crate::harness::{Output, Reject, Stepped};
 use crate::tls_psk::messages::{Handshake, PskMode};
 use crate::tls_psk::schedule::PskKind;
 use crate::tls_psk::server::{PskEntry, Server, ServerConfig};
@@ -69,7 +69,7 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Af<V> {
         cfg: &AfConfig<V>,
         input: Option<&V>,
         b: &mut B,
-    ) -> Result<(Self, Vec<Output<V>>), Reject> {
+    ) -> Stepped<Self, V> {
         let input = input.ok_or(Reject("waiting for a message"))?;
         let mut out = Vec::new();
         let next = match self {

@@ -117,7 +117,7 @@ impl<V: Clone + Eq> Aanf<V> {
         cfg: &AanfConfig<V>,
         input: Option<&V>,
         b: &mut B,
-    ) -> Result<(Self, Vec<Output<V>>), Reject> {
+    ) -> Stepped<Self, V> {
         let env = input.ok_or(Reject("waiting for a message"))?;
         match self {
             // Clause 6.1 step 4: store (SUPI, A-KID, K_AKMA).

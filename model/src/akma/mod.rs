@@ -16,7 +16,7 @@ pub mod ue;
 use crate::attacker::Knowledge;
 use crate::backend::Symbolic;
 use crate::harness::{
-    AgentInfo, DyModel, Instance, Output, Protocol, Reject, RevealPolicy, Scenario, Status,
+    AgentInfo, DyModel, Instance, Output, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
 };
 use crate::term::{self, Sort, TermId};
 use crate::tls_psk::messages::PskMode;
@@ -249,7 +249,7 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Role<V> {
         cfg: &Config<V>,
         input: Option<&V>,
         b: &mut B,
-    ) -> Result<(Role<V>, Vec<Output<V>>), Reject> {
+    ) -> Stepped<Role<V>, V> {
         match (cfg, self) {
             (Config::Ue(c), Role::Ue(r)) => r.step(c, input, b).map(|(r, o)| (Role::Ue(r), o)),
             (Config::Ausf(c), Role::Ausf(r)) => {

@@ -6,7 +6,7 @@
 
 use super::keys::{self, AkmaBackend};
 use super::{relay, K_AF, K_AKMA, SUPI};
-use crate::harness::{Output, Reject};
+use crate::harness::{Output, Reject, Stepped};
 use crate::tls_psk::client::{Client, ClientConfig};
 use crate::tls_psk::messages::{PskMode, TlsCodec};
 use crate::tls_psk::schedule::PskKind;
@@ -65,7 +65,7 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Ue<V> {
         cfg: &UeConfig<V>,
         input: Option<&V>,
         b: &mut B,
-    ) -> Result<(Self, Vec<Output<V>>), Reject> {
+    ) -> Stepped<Self, V> {
         let mut out = Vec::new();
         let (a_kid, k_af, tls) = match self {
             Ue::Start => {
