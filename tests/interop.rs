@@ -119,6 +119,25 @@ fn client(port: u16, psk: &str, id: &str, extra: &[&str]) -> Outcome {
     Outcome::of(out)
 }
 
+/// Run `client` against `server`: once s_server prints `ping` (what the client sent), it
+/// answers "pong from openssl"; then the client's outcome, with s_server stopped.
+fn exchange_with_s_server(
+    mut server: Child,
+    rx: &mpsc::Receiver<String>,
+    ping: &str,
+    client: impl FnOnce() -> Outcome + Send + 'static,
+) -> Outcome {
+    let mut stdin = server.stdin.take().unwrap();
+    let client = thread::spawn(client);
+    wait_for(rx, ping);
+    stdin.write_all(b"pong from openssl\n").unwrap();
+    stdin.flush().unwrap();
+    let out = client.join().unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    out
+}
+
 /// Our client against s_server: the handshake completes and data goes both ways.
 fn client_against_s_server(mode: &str, suite: &str, trace: Option<&std::path::Path>) {
     let port = free_port();
@@ -126,25 +145,17 @@ fn client_against_s_server(mode: &str, suite: &str, trace: Option<&std::path::Pa
     if mode == "psk-ke" {
         extra.push("-allow_no_dhe_kex");
     }
-    let (mut server, rx) = s_server(port, PSK, &extra);
-    let mut stdin = server.stdin.take().unwrap();
+    let (server, rx) = s_server(port, PSK, &extra);
     let mut args: Vec<String> = ["--mode", mode, "--send", "ping from msgin5g\n"]
         .map(String::from)
         .into();
     if let Some(t) = trace {
         args.extend(["--trace-out".into(), t.display().to_string()]);
     }
-    let port_thread = thread::spawn(move || {
+    let out = exchange_with_s_server(server, &rx, "ping from msgin5g", move || {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         client(port, PSK, ID, &args)
     });
-    // s_server prints what the client sent; then it sends a line of its own.
-    wait_for(&rx, "ping from msgin5g");
-    stdin.write_all(b"pong from openssl\n").unwrap();
-    stdin.flush().unwrap();
-    let out = port_thread.join().unwrap();
-    let _ = server.kill();
-    let _ = server.wait();
     assert!(out.ok, "{mode} {suite}: {}", out.stderr);
     assert!(out.stdout.contains("handshake complete"), "{}", out.stdout);
     assert!(out.stdout.contains(suite), "{suite}: {}", out.stdout);
@@ -368,15 +379,10 @@ fn akma_ue_completes_ua_star_with_openssl_s_server() {
     let _serial = serial();
     let (k_af, a_kid) = akma_keys("msgin5g.example.org");
     let port = free_port();
-    let (mut server, rx) = s_server_as(port, &k_af, &a_kid, &[]);
-    let mut stdin = server.stdin.take().unwrap();
-    let ue = thread::spawn(move || akma_ue(port, "msgin5g.example.org"));
-    wait_for(&rx, "ping from the AKMA UE");
-    stdin.write_all(b"pong from openssl\n").unwrap();
-    stdin.flush().unwrap();
-    let ue = ue.join().unwrap();
-    let _ = server.kill();
-    let _ = server.wait();
+    let (server, rx) = s_server_as(port, &k_af, &a_kid, &[]);
+    let ue = exchange_with_s_server(server, &rx, "ping from the AKMA UE", move || {
+        akma_ue(port, "msgin5g.example.org")
+    });
     assert!(ue.ok, "{}{}", ue.stdout, ue.stderr);
     assert!(ue.stdout.contains("Ua* complete"), "{}", ue.stdout);
     assert!(ue.stdout.contains("pong from openssl"), "{}", ue.stdout);
