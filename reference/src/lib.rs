@@ -12,3 +12,29 @@ pub mod runner;
 pub mod sbi;
 pub mod trace;
 pub mod wire;
+
+use concrete::{Bytes, Concrete};
+use model::akma::messages::SbiCodec;
+use model::tls_psk::messages::TlsCodec;
+use model::tls_psk::schedule::TrafficKeys;
+
+/// Every decoder of the wire codec and the SBI codec on `data`, results dropped: what the
+/// fuzz target and the proptests run to show that no input makes one panic.
+pub fn decode_all(data: &[u8]) {
+    let mut b = Concrete::new(wire::Profile::default());
+    let v = Bytes(data.to_vec());
+    let _ = b.decode(&v);
+    let _ = b.truncated_client_hello(&v);
+    let _ = b.split_handshake(&v);
+    let _ = b.plaintext_content(&v);
+    let keys = TrafficKeys {
+        key: Bytes(vec![1; 16]),
+        iv: Bytes(vec![2; 12]),
+    };
+    let _ = b.open_record(&keys, 0, &v);
+    let _ = b.decode_sbi(&v);
+    let _ = b.sbi_sender(&v);
+    let _ = b.open_sbi(&v, None, None);
+    let _ = b.open_sbi(&v, Some(&Bytes(vec![1; 32])), None);
+    let _ = b.expired(&v);
+}
