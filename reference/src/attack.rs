@@ -228,7 +228,7 @@ pub fn export(m: &DyModel<TlsPsk>, result: &PropertyResult, source: &str) -> Opt
         .enumerate()
         .map(|(i, inst)| instance_spec(m.lane_name(i), &inst.cfg))
         .collect();
-    export_with(m, result, source, instances, None)
+    export_with(m, result, source, "MSGin5G-1", instances, None)
 }
 
 /// Write the counterexample of `result` on the AKMA model `m` as a trace; for
@@ -241,13 +241,14 @@ pub fn export_akma(m: &DyModel<Akma>, result: &PropertyResult, source: &str) -> 
         .iter()
         .filter(|i| i.role == "UE")
         .count();
-    export_with(m, result, source, Vec::new(), Some(sessions))
+    export_with(m, result, source, "Ua*/N33", Vec::new(), Some(sessions))
 }
 
 fn export_with<P: Protocol>(
     m: &DyModel<P>,
     result: &PropertyResult,
     source: &str,
+    interface: &str,
     instances: Vec<InstanceSpec>,
     sessions: Option<usize>,
 ) -> Option<String> {
@@ -261,14 +262,7 @@ fn export_with<P: Protocol>(
         step: 0,
         from,
         to,
-        interface: Some(
-            if sessions.is_some() {
-                "Ua*/N33"
-            } else {
-                "MSGin5G-1"
-            }
-            .into(),
-        ),
+        interface: Some(interface.into()),
         msg,
         bytes: None,
         expect: None,
