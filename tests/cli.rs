@@ -90,6 +90,33 @@ fn expected_violations() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'st
             ]);
             v
         }),
+        // EAP secondary authentication (solution #2).
+        (("eap", "default"), BTreeSet::new()),
+        (
+            ("eap", "n6-unprotected"),
+            BTreeSet::from([
+                "msk_secrecy",
+                "ue_auth_injective_agreement",
+                "dn_aaa_auth_injective_agreement",
+                "registration_injective_agreement",
+                "pdu_session_auth_injective_agreement",
+            ]),
+        ),
+        (
+            ("eap", "identity-not-bound"),
+            BTreeSet::from([
+                "msk_secrecy",
+                "ue_auth_aliveness",
+                "ue_auth_injective_agreement",
+            ]),
+        ),
+        (
+            ("eap", "eap-success-unbound"),
+            BTreeSet::from([
+                "registration_injective_agreement",
+                "pdu_session_auth_injective_agreement",
+            ]),
+        ),
     ])
 }
 

@@ -1,7 +1,7 @@
 //! Every handshake and its variants, by name: what `msgin5g list` shows and `check` runs.
 
 use crate::harness::{check, DyModel, Report, RevealPolicy, RunOptions};
-use crate::{akma, ns, tls_psk};
+use crate::{akma, eap, ns, tls_psk};
 use properties::Property;
 
 /// A variant as the CLI lists it.
@@ -51,6 +51,23 @@ pub fn handshakes() -> Vec<HandshakeInfo> {
                     about: v.about,
                     sessions: (akma::SESSIONS, akma::SESSIONS),
                     properties: akma::properties(),
+                    expect_violated: v.expect_violated,
+                })
+                .collect(),
+        },
+        HandshakeInfo {
+            name: "eap",
+            about: "EAP secondary authentication (TS 33.501 clause 11.1.2) between the \
+                    5GMSGS client's UE and the MSGF as DN-AAA, through the SMF: EAP-TLS \
+                    (RFC 9190), RADIUS on N6, the registration response with EAP Success \
+                    (key issue #2, solution #2)",
+            variants: eap::VARIANTS
+                .iter()
+                .map(|v| VariantInfo {
+                    name: v.name,
+                    about: v.about,
+                    sessions: (eap::SESSIONS, eap::SESSIONS),
+                    properties: eap::properties(),
                     expect_violated: v.expect_violated,
                 })
                 .collect(),
@@ -132,6 +149,20 @@ pub fn akma_model(
     ))
 }
 
+/// The EAP model `run` checks for these arguments (`sessions`: UE sessions and DN-AAA
+/// conversations).
+pub fn eap_model(
+    variant: &str,
+    sessions: Option<usize>,
+    reveal: RevealPolicy,
+) -> Option<DyModel<eap::SecondaryAuth>> {
+    Some(eap::model(
+        eap::variant(variant)?,
+        sessions.unwrap_or(eap::SESSIONS),
+        reveal,
+    ))
+}
+
 /// Check one variant of one handshake; `sessions` overrides the variant's default.
 pub fn run(
     handshake: &str,
@@ -151,6 +182,10 @@ pub fn run(
         )),
         "akma" => Ok(check(
             akma_model(variant, sessions, reveal).ok_or_else(unknown_variant)?,
+            opts,
+        )),
+        "eap" => Ok(check(
+            eap_model(variant, sessions, reveal).ok_or_else(unknown_variant)?,
             opts,
         )),
         "ns" => {

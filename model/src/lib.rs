@@ -6,6 +6,7 @@ pub mod akma;
 pub mod attacker;
 pub mod backend;
 pub mod catalog;
+pub mod eap;
 pub mod harness;
 pub mod ns;
 pub mod term;

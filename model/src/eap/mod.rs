@@ -1,0 +1,603 @@
+//! EAP secondary authentication for the MSGin5G client and server: key issue #2, solution
+//! #2 (`seeds/000`, clause 6.2), reusing TS 33.501 clause 11.1.2. The SMF is the EAP
+//! authenticator, the MSGF (the MSGin5G server's function) the EAP server as DN-AAA; the
+//! method is EAP-TLS (RFC 9190 with TLS 1.3, RFC 5216 with TLS 1.2); the registration
+//! response rides with EAP Success (steps 7-10).
+//!
+//! Roles: UE (`ue`), SMF (`smf`), DN-AAA (`dn_aaa`). The AMF only relays NAS and is folded
+//! into the NAS channel (`messages`). TLS is flight by flight (`tls`).
+//!
+//! Channels per hop: UE-AMF-SMF under NAS security from primary authentication (and SBA
+//! security on N11); SMF-DN-AAA RADIUS on N6, protected by its shared secret or not, per
+//! variant.
+
+pub mod dn_aaa;
+pub mod messages;
+pub mod smf;
+pub mod tls;
+pub mod ue;
+
+use crate::attacker::Knowledge;
+use crate::backend::Symbolic;
+use crate::harness::{
+    AgentInfo, DyModel, Instance, Output, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
+};
+use crate::term::{self, Sort, Term, TermId};
+use dn_aaa::{DnAaa, DnAaaConfig, Subscriber};
+use messages::{Eap, EapCodec, Nas, Radius};
+use properties::{Agent, Claim, Kind, Property};
+use smf::{Smf, SmfConfig};
+use tls::{EapTls, TlsCreds};
+use ue::{Phase, Ue, UeConfig};
+
+/// The MSK of an EAP-TLS run (UE, SMF and DN-AAA may know it).
+pub const MSK: Claim = 0;
+/// The DN-AAA commits with the UE on (NAI, DNN, MSK).
+pub const UE_AUTH: Claim = 1;
+/// The UE commits with the DN-AAA on (NAI, DNN, MSK).
+pub const DN_AAA_AUTH: Claim = 2;
+/// The UE commits with the DN-AAA on (NAI, registration response) when it accepts it.
+pub const REGISTRATION: Claim = 3;
+/// The SMF commits with the DN-AAA on (GPSI, DNN) when it completes the PDU session.
+pub const PDU_SESSION_AUTH: Claim = 4;
+
+pub const CLAIMS: &[&str] = &[
+    "msk",
+    "ue_auth",
+    "dn_aaa_auth",
+    "registration",
+    "pdu_session_auth",
+];
+
+#[derive(Clone, Copy, Debug)]
+pub struct Variant {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub n6_protected: bool,
+    pub bind_identity: bool,
+    pub success_unbound: bool,
+    pub expect_violated: &'static [&'static str],
+}
+
+pub const VARIANTS: &[Variant] = &[
+    Variant {
+        name: "default",
+        about: "Solution #2 with TS 33.501 clause 11.1.2 as specified: EAP-TLS with \
+                certificates on both sides, the DN-AAA checks the EAP identity against the \
+                client certificate, RADIUS on N6 authenticated by its shared secret (with \
+                Message-Authenticator and response authenticators, RFC 3579), the UE takes \
+                EAP Success only after TLS's commitment message (RFC 9190 section 2.5). \
+                Expected: every property holds within the bound.",
+        n6_protected: true,
+        bind_identity: true,
+        success_unbound: false,
+        expect_violated: &[],
+    },
+    Variant {
+        name: "n6-unprotected",
+        about: "RADIUS between the SMF and the DN-AAA without integrity or confidentiality \
+                (TS 33.501 clause 11.1.2 leaves the protection of the SMF-DN-AAA interface \
+                to the deployment; the attacker knows or need not know the shared secret): \
+                the attacker reads the MSK in the Access-Accept, forges an Access-Accept \
+                with its own registration response, and rewrites the Called-Station-Id so \
+                the DN-AAA authorizes another DNN. Expected: MSK secrecy, both EAP \
+                agreements, the registration response and the PDU session agreement \
+                violated.",
+        n6_protected: false,
+        bind_identity: true,
+        success_unbound: false,
+        expect_violated: &[
+            "msk_secrecy",
+            "ue_auth_injective_agreement",
+            "dn_aaa_auth_injective_agreement",
+            "registration_injective_agreement",
+            "pdu_session_auth_injective_agreement",
+        ],
+    },
+    Variant {
+        name: "identity-not-bound",
+        about: "The DN-AAA authorizes the EAP identity without checking it against the \
+                client certificate (RFC 5216 section 5.2; solution #2 steps 3-6 do not say \
+                it must): E, a subscriber with a certificate of its own, claims U's identity \
+                in its PDU session and is registered as U. Expected: MSK secrecy and the \
+                DN-AAA's authentication of the UE violated.",
+        n6_protected: true,
+        bind_identity: false,
+        success_unbound: false,
+        expect_violated: &[
+            "msk_secrecy",
+            "ue_auth_aliveness",
+            "ue_auth_injective_agreement",
+        ],
+    },
+    Variant {
+        name: "eap-success-unbound",
+        about: "EAP Success taken without the EAP-TLS completion behind it (solution #2 \
+                steps 7-10 carry the registration response with EAP Success, which EAP \
+                does not protect, RFC 3748 section 4.2): the UE does not wait for TLS's \
+                commitment message (RFC 9190 section 2.5) and the SMF takes an \
+                Access-Accept that answers none of its requests (RFC 2865 section 3). The \
+                Access-Accept of E's session completes U's PDU session, and U takes E's \
+                registration response. Expected: the registration response and the PDU \
+                session agreement violated.",
+        n6_protected: true,
+        bind_identity: true,
+        success_unbound: true,
+        expect_violated: &[
+            "registration_injective_agreement",
+            "pdu_session_auth_injective_agreement",
+        ],
+    },
+];
+
+pub fn variant(name: &str) -> Option<&'static Variant> {
+    VARIANTS.iter().find(|v| v.name == name)
+}
+
+pub fn properties() -> Vec<Property> {
+    let p = |name, kind, claim| Property { name, kind, claim };
+    vec![
+        p("msk_secrecy", Kind::Secrecy, MSK),
+        p("ue_auth_aliveness", Kind::Aliveness, UE_AUTH),
+        p(
+            "ue_auth_injective_agreement",
+            Kind::InjectiveAgreement,
+            UE_AUTH,
+        ),
+        p(
+            "dn_aaa_auth_injective_agreement",
+            Kind::InjectiveAgreement,
+            DN_AAA_AUTH,
+        ),
+        p(
+            "registration_injective_agreement",
+            Kind::InjectiveAgreement,
+            REGISTRATION,
+        ),
+        p(
+            "pdu_session_auth_injective_agreement",
+            Kind::InjectiveAgreement,
+            PDU_SESSION_AUTH,
+        ),
+    ]
+}
+
+/// One role instance, on any backend.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Role<V = TermId> {
+    Ue(Ue<V>),
+    Smf(Smf<V>),
+    DnAaa(DnAaa<V>),
+}
+
+#[derive(Clone, Debug)]
+pub enum Config<V = TermId> {
+    Ue(UeConfig<V>),
+    Smf(SmfConfig<V>),
+    DnAaa(DnAaaConfig<V>),
+}
+
+impl<V: Clone + Eq> Role<V> {
+    pub fn step<B: EapCodec<Value = V> + EapTls>(
+        &self,
+        cfg: &Config<V>,
+        input: Option<&V>,
+        b: &mut B,
+    ) -> Stepped<Role<V>, V> {
+        match (cfg, self) {
+            (Config::Ue(c), Role::Ue(r)) => r.step(c, input, b).map(|(r, o)| (Role::Ue(r), o)),
+            (Config::Smf(c), Role::Smf(r)) => r.step(c, input, b).map(|(r, o)| (Role::Smf(r), o)),
+            (Config::DnAaa(c), Role::DnAaa(r)) => {
+                r.step(c, input, b).map(|(r, o)| (Role::DnAaa(r), o))
+            }
+            _ => Err(Reject("role and configuration differ")),
+        }
+    }
+
+    pub fn status(&self) -> Status {
+        match self {
+            Role::Ue(Ue {
+                phase: Phase::Start,
+                ..
+            }) => Status::Initiate,
+            Role::Ue(Ue {
+                phase: Phase::Done, ..
+            })
+            | Role::Smf(Smf::Done)
+            | Role::DnAaa(DnAaa::Done) => Status::Done,
+            // An SMF no UE asked for a PDU session is complete: it serves requests.
+            Role::Smf(Smf::Idle) => Status::Serve,
+            // A rejected session is over but not complete.
+            _ => Status::Wait,
+        }
+    }
+
+    pub fn waiting_for(&self) -> &'static str {
+        match self {
+            Role::Ue(r) => r.waiting_for(),
+            Role::Smf(r) => r.waiting_for(),
+            Role::DnAaa(r) => r.waiting_for(),
+        }
+    }
+}
+
+impl<V> Config<V> {
+    /// The state a role of this configuration starts in.
+    pub fn initial(&self) -> Role<V> {
+        match self {
+            Config::Ue(_) => Role::Ue(Ue::new()),
+            Config::Smf(_) => Role::Smf(Smf::Idle),
+            Config::DnAaa(_) => Role::DnAaa(DnAaa::Idle),
+        }
+    }
+}
+
+/// The scenario's public values: the DN-specific identities, GPSIs and DNNs (the attacker
+/// may claim any of them).
+pub struct Public {
+    pub nais: [TermId; 2],
+    pub gpsis: [TermId; 2],
+    pub dnns: [TermId; 2],
+    pub server_name: TermId,
+}
+
+pub fn public() -> Public {
+    let c = term::constant;
+    Public {
+        nais: [c("ue-u@msgin5g.example"), c("ue-e@msgin5g.example")],
+        gpsis: [c("msisdn-491700000001"), c("msisdn-491700000002")],
+        // The MSGin5G DNN and another the DN-AAA serves.
+        dnns: [c("msgin5g.example"), c("msgin5g-admin.example")],
+        server_name: c("msgf.msgin5g.example"),
+    }
+}
+
+/// Secondary authentication with EAP-TLS, for the harness.
+pub struct SecondaryAuth;
+
+impl Protocol for SecondaryAuth {
+    type Role = Role;
+    type Config = Config;
+
+    fn status(role: &Role) -> Status {
+        role.status()
+    }
+
+    fn step(
+        cfg: &Config,
+        role: &Role,
+        input: Option<TermId>,
+        b: &mut Symbolic,
+    ) -> Result<(Role, Vec<Output<TermId>>), Reject> {
+        role.step(cfg, input.as_ref(), b)
+    }
+
+    fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
+        let p = public();
+        let (nonce, _) = tls::attacker_randomness();
+        let held = |k: &Option<TermId>| k.is_none_or(|k| know.derivable(k));
+        let eaps = |b: &mut Symbolic, ms: &[Eap<TermId>]| -> Vec<TermId> {
+            ms.iter().map(|m| b.encode_eap(m)).collect()
+        };
+        match (cfg, role) {
+            // NAS downlink to a UE whose NAS key the attacker holds.
+            (Config::Ue(c), Role::Ue(r)) if know.derivable(c.k_nas) => {
+                let mut flights = Vec::new();
+                if let Phase::ExpectServerHello { tls } | Phase::ExpectCommitment { tls, .. } =
+                    &r.phase
+                {
+                    tls::attacker_server_flights(know, c.tls.ca, *tls, &mut flights);
+                }
+                let mut ms: Vec<Eap<TermId>> = flights.into_iter().map(Eap::Tls).collect();
+                ms.push(Eap::TlsStart);
+                for eap in eaps(b, &ms) {
+                    out.push(b.seal_nas(
+                        &c.k_nas,
+                        false,
+                        r.downlink,
+                        &Nas::AuthenticationCommand { eap },
+                    ));
+                }
+                let [success, failure] = eaps(b, &[Eap::Success, Eap::Failure])[..] else {
+                    unreachable!("two messages")
+                };
+                let registration = b.registration(&c.nai, &nonce);
+                for m in [
+                    Nas::EstablishmentAccept {
+                        eap: success,
+                        registration,
+                    },
+                    Nas::EstablishmentReject { eap: failure },
+                ] {
+                    out.push(b.seal_nas(&c.k_nas, false, r.downlink, &m));
+                }
+            }
+            // NAS uplink from a UE whose NAS key the attacker holds (E, or a revealed U).
+            (Config::Smf(c), Role::Smf(Smf::Idle)) if know.derivable(c.k_nas) => {
+                for dnn in p.dnns {
+                    for identity in p.nais {
+                        let m = Nas::EstablishmentRequest { dnn, identity };
+                        out.push(b.seal_nas(&c.k_nas, true, 0, &m));
+                    }
+                }
+            }
+            (Config::Smf(c), Role::Smf(Smf::ExpectUe { session, .. }))
+                if know.derivable(c.k_nas) =>
+            {
+                let mut flights = Vec::new();
+                tls::attacker_client_flights(know, ca(), &mut flights);
+                let mut ms: Vec<Eap<TermId>> = flights.into_iter().map(Eap::Tls).collect();
+                ms.push(Eap::TlsAck);
+                for eap in eaps(b, &ms) {
+                    out.push(b.seal_nas(
+                        &c.k_nas,
+                        true,
+                        session.rounds,
+                        &Nas::AuthenticationComplete { eap },
+                    ));
+                }
+            }
+            // RADIUS responses on an N6 the attacker can write on.
+            (
+                Config::Smf(c),
+                Role::Smf(Smf::Pending {
+                    authenticator,
+                    session,
+                }),
+            ) if held(&c.secret) => {
+                let [start, success, failure] =
+                    eaps(b, &[Eap::TlsStart, Eap::Success, Eap::Failure])[..]
+                else {
+                    unreachable!("three messages")
+                };
+                let answers = *authenticator;
+                // Every response it saw, answering this request instead; and its own.
+                let mut ms = vec![
+                    Radius::AccessChallenge {
+                        answers,
+                        state: nonce,
+                        eap: start,
+                    },
+                    Radius::AccessAccept {
+                        answers,
+                        eap: success,
+                        msk: nonce,
+                        registration: b.registration(&session.nai, &nonce),
+                    },
+                    Radius::AccessReject {
+                        answers,
+                        eap: failure,
+                    },
+                ];
+                for f in bodies(know, messages::ACCESS_CHALLENGE, 2) {
+                    ms.push(Radius::AccessChallenge {
+                        answers,
+                        state: f[0],
+                        eap: f[1],
+                    });
+                }
+                for f in bodies(know, messages::ACCESS_ACCEPT, 3) {
+                    ms.push(Radius::AccessAccept {
+                        answers,
+                        eap: f[0],
+                        msk: f[1],
+                        registration: f[2],
+                    });
+                }
+                out.extend(ms.iter().map(|m| b.seal_radius(c.secret.as_ref(), m)));
+            }
+            // RADIUS requests on an N6 the attacker can write on: any identity, GPSI and
+            // DNN, under its own authenticator or one it saw.
+            (Config::DnAaa(c), Role::DnAaa(r)) if held(&c.secret) => {
+                // Under its own Request Authenticator: the response it gets, it can send
+                // any SMF as the answer to that SMF's request (above).
+                let authenticators = [nonce];
+                let (state, ms) = match r {
+                    DnAaa::Idle => (None, p.nais.iter().map(|n| Eap::Identity(*n)).collect()),
+                    DnAaa::Started { conv }
+                    | DnAaa::Hello { conv, .. }
+                    | DnAaa::Committed { conv, .. } => {
+                        let mut flights = Vec::new();
+                        tls::attacker_client_flights(know, c.tls.ca, &mut flights);
+                        let mut ms: Vec<Eap<TermId>> = flights.into_iter().map(Eap::Tls).collect();
+                        ms.push(Eap::TlsAck);
+                        (Some(conv.state), ms)
+                    }
+                    DnAaa::Done => (None, vec![]),
+                };
+                // After the first request the DN-AAA reads only the State and the EAP
+                // message: one choice of the other attributes covers them all.
+                let (gpsis, dnns) = match state {
+                    None => (&p.gpsis[..], &p.dnns[..]),
+                    Some(_) => (&p.gpsis[..1], &p.dnns[..1]),
+                };
+                for (eap, m) in eaps(b, &ms).into_iter().zip(&ms) {
+                    let user_name = match m {
+                        Eap::Identity(nai) => *nai,
+                        _ => p.nais[0],
+                    };
+                    for &authenticator in &authenticators {
+                        {
+                            for &gpsi in gpsis {
+                                for &dnn in dnns {
+                                    let m = Radius::AccessRequest {
+                                        authenticator,
+                                        user_name,
+                                        gpsi,
+                                        dnn,
+                                        state,
+                                        eap,
+                                    };
+                                    out.push(b.seal_radius(c.secret.as_ref(), &m));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        out.sort();
+        out.dedup();
+    }
+
+    fn describe(msg: TermId) -> String {
+        messages::describe(msg).unwrap_or_else(|| format!("{}", term::Shown(msg, 2)))
+    }
+}
+
+/// The fields (after the tag) of every tuple tagged `tag` with `n` fields the attacker knows.
+fn bodies(know: &Knowledge, tag: &'static str, n: usize) -> Vec<&'static [TermId]> {
+    let tag = term::constant(tag);
+    know.terms()
+        .iter()
+        .filter_map(|t| match t.get() {
+            Term::Tuple(f) if f.len() == n + 1 && f[0] == tag => Some(&f[1..]),
+            _ => None,
+        })
+        .collect()
+}
+
+/// UE sessions (each with its own SMF session) and DN-AAA conversations when the user
+/// gives none.
+pub const SESSIONS: usize = 1;
+
+/// The agents of the scenario (the reference's runs use the same numbers).
+pub const U: Agent = 0;
+pub const E: Agent = 1;
+pub const SMF: Agent = 2;
+pub const DN_AAA: Agent = 3;
+
+/// The CA's public key: the trust anchor of every certificate in the scenario.
+pub fn ca() -> TermId {
+    term::pk(term::atom(Sort::Key, "sk_CA", 0))
+}
+
+fn instance(agent: Agent, role: &'static str, cfg: Config) -> Instance<SecondaryAuth> {
+    Instance {
+        agent,
+        role,
+        init: cfg.initial(),
+        cfg,
+    }
+}
+
+/// The model of a variant: UE U asks for a PDU session to the MSGin5G DN through the SMF
+/// and authenticates with EAP-TLS to the DN-AAA; E, another subscriber with a certificate
+/// of its own, is dishonest and has a PDU session of its own through the SMF. `sessions`
+/// UE sessions, each with an SMF session, and as many DN-AAA conversations.
+pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<SecondaryAuth> {
+    let p = public();
+    let key = |name| term::atom(Sort::Key, name, 0);
+    let ca_key = key("sk_CA");
+    let creds = |name, sk| TlsCreds {
+        cert: tls::certificate(ca_key, name, sk),
+        key: sk,
+        ca: ca(),
+    };
+    let (sk_u, sk_e, sk_aaa) = (key("sk_U"), key("sk_E"), key("sk_DN_AAA"));
+    let (k_nas_u, k_nas_e) = (key("K_NAS_U"), key("K_NAS_E"));
+    let secret = v.n6_protected.then(|| key("RADIUS_secret"));
+    let [nai_u, nai_e] = p.nais;
+    let aaa_creds = creds(p.server_name, sk_aaa);
+    let agents = vec![
+        AgentInfo {
+            name: "U",
+            honest: true,
+            long_term: vec![k_nas_u, sk_u],
+        },
+        AgentInfo {
+            name: "E",
+            honest: false,
+            long_term: vec![k_nas_e, sk_e],
+        },
+        AgentInfo {
+            name: "SMF",
+            honest: true,
+            long_term: secret.into_iter().collect(),
+        },
+        AgentInfo {
+            name: "DN-AAA",
+            honest: true,
+            long_term: [sk_aaa].into_iter().chain(secret).collect(),
+        },
+    ];
+    let smf = |k_nas, gpsi| {
+        Config::Smf(SmfConfig {
+            me: SMF,
+            dn_aaa: DN_AAA,
+            k_nas,
+            gpsi,
+            secret,
+            success_unbound: v.success_unbound,
+            max_rounds: 4,
+        })
+    };
+    let mut instances = Vec::new();
+    for _ in 0..sessions {
+        instances.push(instance(
+            U,
+            "UE",
+            Config::Ue(UeConfig {
+                me: U,
+                smf: SMF,
+                dn_aaa: DN_AAA,
+                k_nas: k_nas_u,
+                dnn: p.dnns[0],
+                nai: nai_u,
+                tls: creds(nai_u, sk_u),
+                server_name: p.server_name,
+                success_unbound: v.success_unbound,
+            }),
+        ));
+        instances.push(instance(SMF, "SMF", smf(k_nas_u, p.gpsis[0])));
+    }
+    // E's own PDU session. On an unprotected N6 the attacker speaks RADIUS to the DN-AAA
+    // itself, which covers all that E's SMF session could send it: the session is left out.
+    if v.n6_protected {
+        instances.push(instance(SMF, "SMF", smf(k_nas_e, p.gpsis[1])));
+    }
+    for _ in 0..sessions {
+        instances.push(instance(
+            DN_AAA,
+            "DN-AAA",
+            Config::DnAaa(DnAaaConfig {
+                me: DN_AAA,
+                smf: SMF,
+                secret,
+                tls: aaa_creds.clone(),
+                dnns: p.dnns.to_vec(),
+                subscribers: vec![
+                    Subscriber {
+                        agent: U,
+                        nai: nai_u,
+                        cert_name: nai_u,
+                    },
+                    Subscriber {
+                        agent: E,
+                        nai: nai_e,
+                        cert_name: nai_e,
+                    },
+                ],
+                bind_identity: v.bind_identity,
+            }),
+        ));
+    }
+    let (nonce, dh) = tls::attacker_randomness();
+    let mut initial_knowledge = vec![nonce, dh, aaa_creds.cert, creds(nai_u, sk_u).cert];
+    initial_knowledge.push(creds(nai_e, sk_e).cert);
+    DyModel {
+        handshake: "eap",
+        variant: v.name,
+        scenario: Scenario {
+            agents,
+            instances,
+            initial_knowledge,
+            revealable: vec![U, DN_AAA],
+            reveal,
+        },
+        properties: properties(),
+        expect_violated: v.expect_violated.to_vec(),
+        claims: CLAIMS,
+    }
+}
