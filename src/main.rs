@@ -8,6 +8,7 @@ use model::harness::{
 use std::process::ExitCode;
 
 mod akma_cmd;
+mod eap_cmd;
 mod tls_cmd;
 
 #[derive(Parser)]
@@ -55,6 +56,12 @@ enum Command {
     /// <a_kid>`). Exit 0 on success, 1 when the run fails (the step is named), 2 on bad usage.
     #[command(subcommand)]
     Akma(akma_cmd::Akma),
+    /// EAP secondary authentication (TS 33.501 clause 11.1.2, solution #2): run the model's
+    /// UE and SMF against a RADIUS DN-AAA (e.g. FreeRADIUS), or the DN-AAA for a RADIUS
+    /// client (e.g. eapol_test), with EAP-TLS by rustls. Exit 0 on success, 1 when the run
+    /// fails (the check is named), 2 on bad usage.
+    #[command(subcommand)]
+    Eap(eap_cmd::Eap),
 }
 
 #[derive(Args)]
@@ -112,6 +119,13 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Replay { files } => replay(&files),
+        Command::Eap(cmd) => match eap_cmd::run(&cmd) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("msgin5g: {e}");
+                ExitCode::from(1)
+            }
+        },
         Command::Akma(cmd) => match akma_cmd::run(&cmd) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -103,6 +103,8 @@ pub struct Concrete {
     pub alert: Option<u8>,
     pub verified: Verified,
     pub calls: Calls,
+    /// EAP framing, RADIUS requests in flight and the TLS connection of an EAP role.
+    pub eap: crate::eap::State,
     rng: ring::rand::SystemRandom,
 }
 
@@ -126,6 +128,7 @@ impl Concrete {
             alert: None,
             verified: Verified::default(),
             calls: Calls::default(),
+            eap: crate::eap::State::default(),
             rng: ring::rand::SystemRandom::new(),
         }
     }
@@ -224,6 +227,16 @@ pub fn hkdf_expand_label(secret: &[u8], label: &str, context: &[u8], len: usize)
     out
 }
 
+/// The length of a fresh value: 32 octets, but for a RADIUS request's Identifier and
+/// Request Authenticator (RFC 2865 section 3: 1 + 16 octets).
+fn fresh_len(name: &str) -> usize {
+    if name.starts_with("request_authenticator") {
+        17
+    } else {
+        32
+    }
+}
+
 impl Backend for Concrete {
     type Value = Bytes;
 
@@ -237,7 +250,7 @@ impl Backend for Concrete {
                 if self.strict && self.missing.is_none() {
                     self.missing = Some(name);
                 }
-                let mut v = vec![0; 32];
+                let mut v = vec![0; fresh_len(name)];
                 // The OS RNG fails only where no entropy source exists at all.
                 self.rng
                     .fill(&mut v)

@@ -5,6 +5,7 @@
 pub mod akma;
 pub mod attack;
 pub mod concrete;
+pub mod eap;
 pub mod endpoint;
 pub mod observer;
 pub mod replay;

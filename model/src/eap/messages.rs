@@ -58,6 +58,25 @@ pub enum Nas<V> {
     EstablishmentReject { eap: V },
 }
 
+impl<V> Nas<V> {
+    /// The same message with every value mapped.
+    pub fn try_map<W, E>(&self, mut f: impl FnMut(&V) -> Result<W, E>) -> Result<Nas<W>, E> {
+        Ok(match self {
+            Nas::EstablishmentRequest { dnn, identity } => Nas::EstablishmentRequest {
+                dnn: f(dnn)?,
+                identity: f(identity)?,
+            },
+            Nas::AuthenticationCommand { eap } => Nas::AuthenticationCommand { eap: f(eap)? },
+            Nas::AuthenticationComplete { eap } => Nas::AuthenticationComplete { eap: f(eap)? },
+            Nas::EstablishmentAccept { eap, registration } => Nas::EstablishmentAccept {
+                eap: f(eap)?,
+                registration: f(registration)?,
+            },
+            Nas::EstablishmentReject { eap } => Nas::EstablishmentReject { eap: f(eap)? },
+        })
+    }
+}
+
 /// The RADIUS packets of an EAP conversation (RFC 2865 section 4, RFC 3579 section 2).
 /// `authenticator` is the Request Authenticator; `answers` in a response is the Request
 /// Authenticator of the request it answers.

@@ -31,6 +31,10 @@ pub struct ClientFinished<V> {
     pub flight: V,
     /// The MSK when it is known already (TLS 1.3: yes; TLS 1.2: after the server's Finished).
     pub msk: Option<V>,
+    /// The server asked for another ClientHello (a HelloRetryRequest, RFC 8446 section
+    /// 4.1.4): `flight` is the new ClientHello and the client still waits for the server's
+    /// first flight. The symbolic server never asks.
+    pub retry: bool,
 }
 
 /// What the server learns when the client's flight verifies.
@@ -45,8 +49,12 @@ pub struct ServerDone<V> {
 /// The TLS operations of an EAP-TLS peer and server. A state value is the backend's: the
 /// symbolic one keeps the secrets as a term, the reference a handle to its rustls connection.
 pub trait EapTls: Backend {
-    /// The ClientHello, and the client's state.
-    fn tls_client_hello(&mut self, me: &TlsCreds<Self::Value>) -> (Self::Value, Self::Value);
+    /// The ClientHello to a server named `server`, and the client's state.
+    fn tls_client_hello(
+        &mut self,
+        me: &TlsCreds<Self::Value>,
+        server: &Self::Value,
+    ) -> (Self::Value, Self::Value);
     /// The server's first flight in answer to a ClientHello, and the server's state.
     fn tls_server_hello(
         &mut self,
@@ -182,7 +190,7 @@ fn state2(state: TermId) -> Result<(TermId, TermId), Reject> {
 }
 
 impl EapTls for Symbolic {
-    fn tls_client_hello(&mut self, _me: &TlsCreds<TermId>) -> (TermId, TermId) {
+    fn tls_client_hello(&mut self, _me: &TlsCreds<TermId>, _server: &TermId) -> (TermId, TermId) {
         let nc = self.fresh(Fresh::Nonce("tls_client_random"));
         let x = self.fresh(Fresh::DhSecret("tls_x"));
         client_hello_with(nc, x)
@@ -226,6 +234,7 @@ impl EapTls for Symbolic {
             state: term::tuple(&[hs, th1]),
             flight: client_flight(me, hs, th1),
             msk: Some(msk(hs, th1)),
+            retry: false,
         })
     }
 

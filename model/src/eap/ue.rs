@@ -130,7 +130,7 @@ impl<V: Clone + Eq> Ue<V> {
             (phase, Eap::TlsMore) => Ok((next(phase.clone()), vec![reply(b, Eap::TlsAck)])),
             (phase, Eap::TlsNext) => Ok((next(phase.clone()), vec![reply(b, Eap::TlsNext)])),
             (Phase::ExpectStart, Eap::TlsStart) => {
-                let (tls, hello) = b.tls_client_hello(&cfg.tls);
+                let (tls, hello) = b.tls_client_hello(&cfg.tls, &cfg.server_name);
                 let out = vec![reply(b, Eap::Tls(hello))];
                 Ok((next(Phase::ExpectServerHello { tls }), out))
             }
@@ -139,7 +139,12 @@ impl<V: Clone + Eq> Ue<V> {
                     state: tls,
                     flight,
                     msk,
+                    retry,
                 } = b.tls_client_finish(&cfg.tls, &cfg.server_name, tls, &flight)?;
+                if retry {
+                    let out = vec![reply(b, Eap::Tls(flight))];
+                    return Ok((next(Phase::ExpectServerHello { tls }), out));
+                }
                 let mut out = Vec::new();
                 if let Some(msk) = &msk {
                     let d = data(b, msk);

@@ -1,0 +1,409 @@
+//! The EAP roles on sockets. `ue_to_radius`: the UE and the SMF in one process (NAS between
+//! them in memory), the SMF speaking RADIUS over UDP to a DN-AAA (our own, or FreeRADIUS).
+//! `serve_dn_aaa`: the DN-AAA on a UDP socket, one EAP conversation per RADIUS State, for
+//! any RADIUS client (our SMF, or eapol_test). `in_memory`: all three roles, no socket.
+
+use super::tls::{version_name, Versions};
+use super::{Side, State};
+use crate::concrete::{Bytes, Concrete};
+use crate::wire::Profile;
+use model::backend::{Backend, Fresh};
+use model::eap::dn_aaa::{DnAaa, DnAaaConfig, Subscriber};
+use model::eap::messages::{Eap as EapMsg, EapCodec, Radius};
+use model::eap::smf::{Smf, SmfConfig};
+use model::eap::tls::TlsCreds;
+use model::eap::ue::{Phase, Ue, UeConfig};
+use model::eap::{DN_AAA, MSK, SMF, U};
+use model::harness::{Output, Reject};
+use properties::Event;
+use std::net::{SocketAddr, UdpSocket};
+use std::time::Duration;
+
+/// What a user gives for one EAP-TLS endpoint.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    /// PEM certificate (chain), private key and trust anchor.
+    pub cert: Vec<u8>,
+    pub key: Vec<u8>,
+    pub ca: Vec<u8>,
+    pub versions: Versions,
+}
+
+impl Endpoint {
+    fn creds(&self) -> TlsCreds<Bytes> {
+        TlsCreds {
+            cert: Bytes(self.cert.clone()),
+            key: Bytes(self.key.clone()),
+            ca: Bytes(self.ca.clone()),
+        }
+    }
+
+    /// Check the PEM inputs up front, so that a bad file is named before any packet.
+    pub fn check(&self) -> Result<(), String> {
+        super::tls::certs(&self.cert, "certificate")?;
+        super::tls::key(&self.key, "key")?;
+        super::tls::certs(&self.ca, "trust anchor (CA)")?;
+        Ok(())
+    }
+}
+
+/// The UE's side of a PDU session.
+#[derive(Clone, Debug)]
+pub struct UeOptions {
+    pub tls: Endpoint,
+    pub identity: String,
+    pub dnn: String,
+    pub gpsi: String,
+    /// The name the DN-AAA's certificate must carry.
+    pub server_name: String,
+    pub secret: Vec<u8>,
+    pub timeout: Duration,
+}
+
+/// How a UE run ended.
+#[derive(Clone, Debug, Default)]
+pub struct UeOutcome {
+    /// Registered: EAP Success and the registration response.
+    pub registered: bool,
+    /// The MSK the UE derived from TLS, and the one the SMF got in the Access-Accept.
+    pub ue_msk: Option<Vec<u8>>,
+    pub smf_msk: Option<Vec<u8>>,
+    pub registration: Option<Vec<u8>>,
+    pub tls_version: Option<&'static str>,
+    /// EAP rounds (Access-Requests sent).
+    pub rounds: usize,
+    /// Why it failed, when it did: the role's check and the codec's or TLS's detail.
+    pub error: Option<String>,
+    /// The messages, in order: (from, to, what, hex).
+    pub log: Vec<(String, String, String)>,
+}
+
+fn reason(r: Reject, b: &Concrete) -> String {
+    let mut s = r.0.to_string();
+    if let Some(e) = &b.eap.error {
+        s += &format!(" ({e})");
+    }
+    if let Some(e) = &b.eap.tls.error {
+        s += &format!(" (TLS: {e})");
+    }
+    s
+}
+
+fn sends(out: &[Output<Bytes>]) -> Vec<Bytes> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::Send(m) => Some(m.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn backend(side: Side, versions: Versions) -> Concrete {
+    let mut b = Concrete::new(Profile::default());
+    b.eap = State::new(side, super::tls::Tls::new(versions));
+    b
+}
+
+/// Run the UE and SMF against the RADIUS server at `server`.
+pub fn ue_to_radius(o: &UeOptions, server: SocketAddr) -> UeOutcome {
+    let sock = match UdpSocket::bind(("127.0.0.1", 0)).and_then(|s| {
+        s.connect(server)?;
+        s.set_read_timeout(Some(o.timeout))?;
+        Ok(s)
+    }) {
+        Ok(s) => s,
+        Err(e) => {
+            return UeOutcome {
+                error: Some(format!("UDP socket to {server}: {e}")),
+                ..UeOutcome::default()
+            }
+        }
+    };
+    run_ue(o, |packet| {
+        sock.send(&packet.0)
+            .map_err(|e| format!("send to {server}: {e}"))?;
+        let mut buf = vec![0; 4096];
+        let n = sock
+            .recv(&mut buf)
+            .map_err(|e| format!("no RADIUS answer from {server} within {:?}: {e}", o.timeout))?;
+        Ok(Bytes(buf[..n].to_vec()))
+    })
+}
+
+/// The UE and SMF, with `radius` answering each Access-Request the SMF sends.
+pub fn run_ue(o: &UeOptions, mut radius: impl FnMut(&Bytes) -> Result<Bytes, String>) -> UeOutcome {
+    let mut res = UeOutcome::default();
+    if let Err(e) = o.tls.check() {
+        res.error = Some(e);
+        return res;
+    }
+    let mut ub = backend(Side::Peer, o.tls.versions);
+    let mut sb = backend(Side::Authenticator, o.tls.versions);
+    let k_nas = ub.fresh(Fresh::Nonce("K_NAS"));
+    let b = |s: &str| Bytes(s.as_bytes().to_vec());
+    let ucfg = UeConfig {
+        me: U,
+        smf: SMF,
+        dn_aaa: DN_AAA,
+        k_nas: k_nas.clone(),
+        dnn: b(&o.dnn),
+        nai: b(&o.identity),
+        tls: o.tls.creds(),
+        server_name: b(&o.server_name),
+        success_unbound: false,
+    };
+    let scfg = SmfConfig {
+        me: SMF,
+        dn_aaa: DN_AAA,
+        k_nas,
+        gpsi: b(&o.gpsi),
+        secret: Some(Bytes(o.secret.clone())),
+        success_unbound: false,
+        max_rounds: 200,
+    };
+    let (mut ue, mut smf) = (Ue::new(), Smf::Idle);
+    let mut input: Option<Bytes> = None;
+    loop {
+        // The UE's step; its NAS message goes to the SMF.
+        let (next, out) = match ue.step(&ucfg, input.as_ref(), &mut ub) {
+            Ok(x) => x,
+            Err(r) => {
+                res.error = Some(format!("UE: {}", reason(r, &ub)));
+                break;
+            }
+        };
+        ue = next;
+        // The MSK the UE claims secret once TLS confirmed it.
+        for o in &out {
+            if let Output::Claim(Event::Secret {
+                claim: MSK, value, ..
+            }) = o
+            {
+                res.ue_msk = Some(value.0.clone());
+            }
+        }
+        if matches!(ue.phase, Phase::Done | Phase::Rejected) {
+            res.registered = ue.phase == Phase::Done;
+            break;
+        }
+        let Some(nas) = sends(&out).pop() else { break };
+        res.log.push((
+            "UE".into(),
+            "SMF".into(),
+            format!("NAS {} octets", nas.0.len()),
+        ));
+        // The SMF's step: a RADIUS request out, its answer back in.
+        let (next, out) = match smf.step(&scfg, Some(&nas), &mut sb) {
+            Ok(x) => x,
+            Err(r) => {
+                res.error = Some(format!("SMF: {}", reason(r, &sb)));
+                break;
+            }
+        };
+        smf = next;
+        let Some(request) = sends(&out).pop() else {
+            break;
+        };
+        res.rounds += 1;
+        res.log.push((
+            "SMF".into(),
+            "DN-AAA".into(),
+            format!("Access-Request {} octets", request.0.len()),
+        ));
+        let answer = match radius(&request) {
+            Ok(a) => a,
+            Err(e) => {
+                res.error = Some(e);
+                break;
+            }
+        };
+        res.log.push((
+            "DN-AAA".into(),
+            "SMF".into(),
+            format!("RADIUS {} octets", answer.0.len()),
+        ));
+        if let Ok(Radius::AccessAccept {
+            msk, registration, ..
+        }) = sb.open_radius(scfg.secret.as_ref(), &answer)
+        {
+            res.smf_msk = Some(msk.0);
+            res.registration = Some(registration.0);
+        }
+        let (next, out) = match smf.step(&scfg, Some(&answer), &mut sb) {
+            Ok(x) => x,
+            Err(r) => {
+                res.error = Some(format!("SMF: {}", reason(r, &sb)));
+                break;
+            }
+        };
+        smf = next;
+        input = sends(&out).pop();
+        if input.is_none() {
+            break;
+        }
+    }
+    res.tls_version = ub.eap.tls.version.map(version_name);
+    res
+}
+
+/// The DN-AAA's configuration.
+#[derive(Clone, Debug)]
+pub struct DnAaaOptions {
+    pub tls: Endpoint,
+    pub secret: Vec<u8>,
+    pub dnns: Vec<String>,
+    /// NAIs of the subscribers it authorizes; each must present a certificate naming it.
+    pub subscribers: Vec<String>,
+}
+
+impl DnAaaOptions {
+    fn config(&self) -> DnAaaConfig<Bytes> {
+        let b = |s: &String| Bytes(s.as_bytes().to_vec());
+        DnAaaConfig {
+            me: DN_AAA,
+            smf: SMF,
+            secret: Some(Bytes(self.secret.clone())),
+            tls: self.tls.creds(),
+            dnns: self.dnns.iter().map(b).collect(),
+            subscribers: self
+                .subscribers
+                .iter()
+                .enumerate()
+                .map(|(i, n)| Subscriber {
+                    agent: U + 16 + i as u8,
+                    nai: b(n),
+                    cert_name: b(n),
+                })
+                .collect(),
+            bind_identity: true,
+        }
+    }
+}
+
+/// One EAP conversation of the DN-AAA.
+struct Conversation {
+    role: DnAaa<Bytes>,
+    backend: Concrete,
+    state: Option<Vec<u8>>,
+}
+
+/// What the DN-AAA did with one RADIUS packet.
+#[derive(Clone, Debug)]
+pub enum Handled {
+    Challenge,
+    Accept {
+        identity: String,
+        msk: Vec<u8>,
+    },
+    Reject {
+        why: String,
+    },
+    /// Not answered (it does not verify under the secret, or is no Access-Request).
+    Dropped {
+        why: String,
+    },
+}
+
+/// The DN-AAA: conversations by RADIUS State.
+pub struct DnAaaServer {
+    opts: DnAaaOptions,
+    cfg: DnAaaConfig<Bytes>,
+    conversations: Vec<Conversation>,
+}
+
+impl DnAaaServer {
+    pub fn new(opts: DnAaaOptions) -> Result<Self, String> {
+        opts.tls.check()?;
+        Ok(DnAaaServer {
+            cfg: opts.config(),
+            opts,
+            conversations: Vec::new(),
+        })
+    }
+
+    /// Answer one RADIUS packet: the answer to send, and what happened.
+    pub fn handle(&mut self, packet: &[u8]) -> (Option<Vec<u8>>, Handled) {
+        let p = match super::radius::Packet::decode(packet) {
+            Ok(p) => p,
+            Err(e) => return (None, Handled::Dropped { why: e.to_string() }),
+        };
+        let state = p.attr(super::radius::STATE).map(<[u8]>::to_vec);
+        let i = match self
+            .conversations
+            .iter()
+            .position(|c| state.is_some() && c.state == state)
+        {
+            Some(i) => i,
+            None => {
+                self.conversations.push(Conversation {
+                    role: DnAaa::Idle,
+                    backend: backend(Side::Server, self.opts.tls.versions),
+                    state: None,
+                });
+                self.conversations.len() - 1
+            }
+        };
+        let c = &mut self.conversations[i];
+        let v = Bytes(packet.to_vec());
+        match c.role.step(&self.cfg, Some(&v), &mut c.backend) {
+            Ok((next, out)) => {
+                let answer = sends(&out).pop().map(|b| b.0);
+                let handled = match &next {
+                    DnAaa::Done => match &c.role {
+                        DnAaa::Committed { conv, msk } => Handled::Accept {
+                            identity: String::from_utf8_lossy(&conv.nai.0).into(),
+                            msk: msk.0.clone(),
+                        },
+                        _ => Handled::Challenge,
+                    },
+                    DnAaa::Started { conv }
+                    | DnAaa::Hello { conv, .. }
+                    | DnAaa::Committed { conv, .. } => {
+                        c.state = Some(conv.state.0.clone());
+                        Handled::Challenge
+                    }
+                    DnAaa::Idle => Handled::Challenge,
+                };
+                c.role = next;
+                (answer, handled)
+            }
+            Err(r) => {
+                let why = reason(r, &c.backend);
+                // A request that verifies gets an Access-Reject with EAP-Failure; one that
+                // does not is dropped (RFC 2865 section 3: silently discarded).
+                match c.backend.open_radius(self.cfg.secret.as_ref(), &v) {
+                    Ok(Radius::AccessRequest { authenticator, .. }) => {
+                        let eap = c.backend.encode_eap(&EapMsg::Failure);
+                        let m = Radius::AccessReject {
+                            answers: authenticator,
+                            eap,
+                        };
+                        let answer = c.backend.seal_radius(self.cfg.secret.as_ref(), &m);
+                        c.role = DnAaa::Done;
+                        (Some(answer.0), Handled::Reject { why })
+                    }
+                    _ => (None, Handled::Dropped { why }),
+                }
+            }
+        }
+    }
+}
+
+/// Serve RADIUS on `sock` until `stop` says so (after each packet); report each packet.
+pub fn serve_dn_aaa(
+    server: &mut DnAaaServer,
+    sock: &UdpSocket,
+    mut report: impl FnMut(SocketAddr, &Handled) -> bool,
+) -> std::io::Result<()> {
+    let mut buf = vec![0; 4096];
+    loop {
+        let (n, from) = sock.recv_from(&mut buf)?;
+        let (answer, handled) = server.handle(&buf[..n]);
+        if let Some(a) = answer {
+            sock.send_to(&a, from)?;
+        }
+        if !report(from, &handled) {
+            return Ok(());
+        }
+    }
+}

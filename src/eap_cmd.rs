@@ -1,0 +1,211 @@
+//! `msgin5g eap ue|dn-aaa`: the model's EAP secondary authentication roles on real sockets.
+//! `ue` plays the UE and the SMF against a RADIUS DN-AAA (ours, or FreeRADIUS); `dn-aaa`
+//! plays the MSGF as DN-AAA for any RADIUS client (our SMF, or eapol_test).
+
+use clap::{Args, Subcommand, ValueEnum};
+use reference::eap::run::{self, DnAaaOptions, DnAaaServer, Endpoint, Handled, UeOptions};
+use reference::eap::tls::Versions;
+use std::net::{SocketAddr, UdpSocket};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Subcommand)]
+pub enum Eap {
+    /// Play the UE (EAP-TLS peer) and the SMF (EAP authenticator, RADIUS client) against a
+    /// RADIUS DN-AAA: EAP-TLS completes, the SMF checks the Access-Accept and takes the
+    /// MSK from its MS-MPPE keys, which must equal the UE's. Prints the MSK and the
+    /// registration response.
+    Ue(UeArgs),
+    /// Play the MSGF as DN-AAA (EAP-TLS server) on RADIUS/UDP: each EAP identity must be a
+    /// --subscriber and match the client certificate; success sends Access-Accept with EAP
+    /// Success, the MSK (MS-MPPE keys) and the registration response (Reply-Message).
+    DnAaa(DnAaaArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum TlsVersion {
+    /// TLS 1.3 only (RFC 9190).
+    #[value(name = "1.3")]
+    V13,
+    /// TLS 1.2 only (RFC 5216).
+    #[value(name = "1.2")]
+    V12,
+    /// Either, TLS 1.3 preferred.
+    Any,
+}
+
+#[derive(Args)]
+pub struct Credentials {
+    /// PEM trust anchor: the CA that issued the peer's certificate.
+    #[arg(long)]
+    ca: PathBuf,
+    /// PEM certificate (chain) of this end.
+    #[arg(long)]
+    cert: PathBuf,
+    /// PEM private key of this end (PKCS#8, SEC1 or PKCS#1).
+    #[arg(long)]
+    key: PathBuf,
+    /// TLS versions to offer or accept.
+    #[arg(long, value_enum, default_value = "1.3")]
+    tls: TlsVersion,
+}
+
+impl Credentials {
+    fn endpoint(&self) -> Result<Endpoint, String> {
+        let read = |p: &PathBuf| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+        let ep = Endpoint {
+            cert: read(&self.cert)?,
+            key: read(&self.key)?,
+            ca: read(&self.ca)?,
+            versions: match self.tls {
+                TlsVersion::V13 => Versions::Tls13,
+                TlsVersion::V12 => Versions::Tls12,
+                TlsVersion::Any => Versions::Any,
+            },
+        };
+        ep.check()?;
+        Ok(ep)
+    }
+}
+
+#[derive(Args)]
+pub struct UeArgs {
+    /// The DN-AAA's RADIUS address (host:port).
+    #[arg(long)]
+    radius: SocketAddr,
+    /// The RADIUS shared secret.
+    #[arg(long)]
+    secret: String,
+    /// The DN-specific identity (an NAI), sent as the EAP identity.
+    #[arg(long)]
+    identity: String,
+    #[command(flatten)]
+    creds: Credentials,
+    /// The name the DN-AAA's certificate must carry (a DNS subjectAltName).
+    #[arg(long, default_value = "msgf.msgin5g.example")]
+    server_name: String,
+    /// The DNN asked for (sent as Called-Station-Id).
+    #[arg(long, default_value = "msgin5g.example")]
+    dnn: String,
+    /// The UE's GPSI (sent as Calling-Station-Id).
+    #[arg(long, default_value = "msisdn-491700000001")]
+    gpsi: String,
+    /// Seconds to wait for each RADIUS answer.
+    #[arg(long, default_value_t = 5)]
+    timeout: u64,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct DnAaaArgs {
+    /// Address to serve RADIUS on (host:port; port 0 picks one, printed).
+    #[arg(long)]
+    listen: SocketAddr,
+    /// The RADIUS shared secret.
+    #[arg(long)]
+    secret: String,
+    #[command(flatten)]
+    creds: Credentials,
+    /// An NAI this DN-AAA authorizes (repeatable); its certificate must name it.
+    #[arg(long = "subscriber", required = true)]
+    subscribers: Vec<String>,
+    /// A DNN this DN-AAA authorizes sessions for (repeatable).
+    #[arg(long = "dnn", default_value = "msgin5g.example")]
+    dnns: Vec<String>,
+    /// Stop after this many conversations end (accepted or rejected).
+    #[arg(long)]
+    conversations: Option<usize>,
+}
+
+pub fn run(cmd: &Eap) -> Result<(), String> {
+    match cmd {
+        Eap::Ue(a) => {
+            let o = UeOptions {
+                tls: a.creds.endpoint()?,
+                identity: a.identity.clone(),
+                dnn: a.dnn.clone(),
+                gpsi: a.gpsi.clone(),
+                server_name: a.server_name.clone(),
+                secret: a.secret.as_bytes().to_vec(),
+                timeout: Duration::from_secs(a.timeout),
+            };
+            let r = run::ue_to_radius(&o, a.radius);
+            let matches = r.ue_msk.is_some() && r.ue_msk == r.smf_msk;
+            let hex = |v: &Option<Vec<u8>>| v.as_ref().map(hex::encode);
+            let registration = r
+                .registration
+                .as_ref()
+                .map(|v| String::from_utf8_lossy(v).into_owned());
+            if a.json {
+                let o = serde_json::json!({
+                    "registered": r.registered, "tls": r.tls_version, "rounds": r.rounds,
+                    "ue_msk": hex(&r.ue_msk), "smf_msk": hex(&r.smf_msk),
+                    "msk_match": matches, "registration": registration, "error": r.error,
+                });
+                println!("{o}");
+            } else {
+                println!(
+                    "EAP-TLS over RADIUS to {}: {} rounds, {}",
+                    a.radius,
+                    r.rounds,
+                    r.tls_version.unwrap_or("no TLS version")
+                );
+                if let Some(m) = hex(&r.ue_msk) {
+                    println!("MSK (UE)           {m}");
+                }
+                if let Some(m) = hex(&r.smf_msk) {
+                    println!("MSK (Access-Accept) {m}");
+                }
+                if let Some(reg) = &registration {
+                    println!("registration response: {reg}");
+                }
+            }
+            match (&r.error, r.registered, matches) {
+                (Some(e), _, _) => Err(e.clone()),
+                (None, false, _) => Err("the PDU session was rejected (EAP Failure)".into()),
+                (None, true, false) => {
+                    Err("the MSK in the Access-Accept differs from the UE's".into())
+                }
+                (None, true, true) => {
+                    if !a.json {
+                        println!("registered: EAP Success, MSKs match");
+                    }
+                    Ok(())
+                }
+            }
+        }
+        Eap::DnAaa(a) => {
+            let mut server = DnAaaServer::new(DnAaaOptions {
+                tls: a.creds.endpoint()?,
+                secret: a.secret.as_bytes().to_vec(),
+                dnns: a.dnns.clone(),
+                subscribers: a.subscribers.clone(),
+            })?;
+            let sock = UdpSocket::bind(a.listen).map_err(|e| format!("{}: {e}", a.listen))?;
+            let addr = sock.local_addr().map_err(|e| e.to_string())?;
+            println!("DN-AAA listening on {addr} (RADIUS/UDP)");
+            let mut ended = 0;
+            run::serve_dn_aaa(&mut server, &sock, |from, h| {
+                match h {
+                    Handled::Challenge => {}
+                    Handled::Accept { identity, msk } => {
+                        ended += 1;
+                        println!(
+                            "{from}: Access-Accept for {identity}, MSK {}",
+                            hex::encode(msk)
+                        );
+                    }
+                    Handled::Reject { why } => {
+                        ended += 1;
+                        println!("{from}: Access-Reject: {why}");
+                    }
+                    Handled::Dropped { why } => println!("{from}: dropped: {why}"),
+                }
+                a.conversations.is_none_or(|n| ended < n)
+            })
+            .map_err(|e| format!("{addr}: {e}"))
+        }
+    }
+}
