@@ -183,7 +183,7 @@ fn hmac_md5(key: &[u8], data: &[u8]) -> Vec<u8> {
 pub fn mppe_encrypt(key: &[u8], secret: &[u8], request_auth: &[u8; 16], salt: [u8; 2]) -> Vec<u8> {
     let mut p = vec![key.len() as u8];
     p.extend_from_slice(key);
-    while p.len() % 16 != 0 {
+    while !p.len().is_multiple_of(16) {
         p.push(0);
     }
     let salt = [salt[0] | 0x80, salt[1]];
@@ -207,7 +207,7 @@ pub fn mppe_decrypt(
     secret: &[u8],
     request_auth: &[u8; 16],
 ) -> Result<Vec<u8>, DecodeError> {
-    if v.len() < 18 || (v.len() - 2) % 16 != 0 {
+    if v.len() < 18 || !(v.len() - 2).is_multiple_of(16) {
         return Err(err("MS-MPPE key", format!("{} octets", v.len())));
     }
     let (salt, c) = v.split_at(2);

@@ -1,0 +1,481 @@
+//! EAP-TLS secondary authentication against third-party peers: FreeRADIUS as the DN-AAA for
+//! `msgin5g eap ue`, and eapol_test (wpa_supplicant's EAP peer and RADIUS client) against
+//! `msgin5g eap dn-aaa`, with TLS 1.3 (RFC 9190) and TLS 1.2 (RFC 5216). Each test makes
+//! its own CA and certificates (rcgen) and FreeRADIUS configuration in a temporary
+//! directory, bound to loopback. `.ci/run` installs the Debian packages `freeradius` and
+//! `eapoltest`.
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose, SanType,
+};
+use std::net::UdpSocket;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "msgin5g-radius-secret";
+const UE: &str = "ue-u@msgin5g.example";
+const OTHER: &str = "ue-e@msgin5g.example";
+const SERVER: &str = "msgf.msgin5g.example";
+const DNN: &str = "msgin5g.example";
+
+/// The tests start servers on ports they pick: one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn msgin5g() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_msgin5g"))
+}
+
+fn free_udp_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .expect("a free UDP port")
+        .port()
+}
+
+fn tool(name: &str, package: &str) -> PathBuf {
+    for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin"] {
+        let p = Path::new(dir).join(name);
+        if p.exists() {
+            return p;
+        }
+    }
+    panic!("{name} not found: install the Debian package {package} (.ci/run does)");
+}
+
+/// A temporary directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let p = std::env::temp_dir().join(format!("msgin5g-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+    fn write(&self, name: &str, data: &str) -> PathBuf {
+        let p = self.0.join(name);
+        std::fs::write(&p, data).unwrap();
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A CA and the certificates it issued, as PEM files.
+struct Pki {
+    ca: PathBuf,
+    server: (PathBuf, PathBuf),
+    ue: (PathBuf, PathBuf),
+    /// U's identity certificate from another CA: one no DN-AAA here trusts.
+    stranger: (PathBuf, PathBuf),
+    /// A certificate for E's identity from the trusted CA.
+    other: (PathBuf, PathBuf),
+}
+
+fn ca(name: &str) -> (rcgen::Certificate, KeyPair) {
+    let key = KeyPair::generate().unwrap();
+    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    p.distinguished_name.push(DnType::CommonName, name);
+    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    (p.self_signed(&key).unwrap(), key)
+}
+
+fn issue(
+    dir: &TempDir,
+    name: &str,
+    san: SanType,
+    server: bool,
+    by: &(rcgen::Certificate, KeyPair),
+) -> (PathBuf, PathBuf) {
+    let key = KeyPair::generate().unwrap();
+    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.distinguished_name.push(DnType::CommonName, name);
+    p.subject_alt_names = vec![san];
+    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    p.extended_key_usages = vec![if server {
+        ExtendedKeyUsagePurpose::ServerAuth
+    } else {
+        ExtendedKeyUsagePurpose::ClientAuth
+    }];
+    let cert = p.signed_by(&key, &by.0, &by.1).unwrap();
+    (
+        dir.write(&format!("{name}.pem"), &cert.pem()),
+        dir.write(&format!("{name}.key"), &key.serialize_pem()),
+    )
+}
+
+fn pki(dir: &TempDir) -> Pki {
+    let (trusted, other_ca) = (ca("msgin5g test CA"), ca("another CA"));
+    let email = |s: &str| SanType::Rfc822Name(s.try_into().unwrap());
+    Pki {
+        ca: dir.write("ca.pem", &trusted.0.pem()),
+        server: issue(
+            dir,
+            "server",
+            SanType::DnsName(SERVER.try_into().unwrap()),
+            true,
+            &trusted,
+        ),
+        ue: issue(dir, "ue", email(UE), false, &trusted),
+        stranger: issue(dir, "stranger", email(UE), false, &other_ca),
+        other: issue(dir, "other", email(OTHER), false, &trusted),
+    }
+}
+
+/// FreeRADIUS as DN-AAA: EAP-TLS with the test CA, small fragments (so that EAP-TLS
+/// fragmentation is exercised), TLS 1.2 to 1.3, the registration response as Reply-Message.
+struct FreeRadius {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl FreeRadius {
+    fn start(dir: &TempDir, pki: &Pki) -> FreeRadius {
+        let port = free_udp_port();
+        let d = dir.0.display();
+        let conf = format!(
+            r#"prefix = /usr
+exec_prefix = /usr
+sysconfdir = /etc
+localstatedir = /var
+sbindir = ${{exec_prefix}}/sbin
+logdir = {d}
+raddbdir = {d}
+radacctdir = {d}
+name = freeradius
+confdir = ${{raddbdir}}
+modconfdir = ${{confdir}}
+run_dir = {d}
+db_dir = {d}
+libdir = /usr/lib/freeradius
+pidfile = {d}/radiusd.pid
+max_request_time = 30
+cleanup_delay = 5
+max_requests = 1024
+hostname_lookups = no
+log {{
+	destination = stdout
+}}
+security {{
+	allow_vulnerable_openssl = yes
+}}
+client local {{
+	ipaddr = 127.0.0.1
+	secret = {SECRET}
+	require_message_authenticator = yes
+}}
+modules {{
+	eap {{
+		default_eap_type = tls
+		timer_expire = 60
+		max_sessions = 64
+		tls-config tls-common {{
+			private_key_file = {key}
+			certificate_file = {cert}
+			ca_file = {ca}
+			fragment_size = 500
+			tls_min_version = "1.2"
+			tls_max_version = "1.3"
+		}}
+		tls {{
+			tls = tls-common
+		}}
+	}}
+}}
+server default {{
+	listen {{
+		type = auth
+		ipaddr = 127.0.0.1
+		port = {port}
+	}}
+	authorize {{
+		eap {{
+			ok = return
+		}}
+	}}
+	authenticate {{
+		eap
+	}}
+	post-auth {{
+		update reply {{
+			Reply-Message := "client-id=0001;identity=%{{User-Name}}"
+		}}
+	}}
+}}
+"#,
+            key = pki.server.1.display(),
+            cert = pki.server.0.display(),
+            ca = pki.ca.display(),
+        );
+        dir.write("radiusd.conf", &conf);
+        let log = dir.0.join("freeradius.log");
+        let child = Command::new(tool("freeradius", "freeradius"))
+            .args(["-X", "-d"])
+            .arg(&dir.0)
+            .stdout(std::fs::File::create(&log).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start freeradius");
+        let fr = FreeRadius { child, port, log };
+        let t0 = Instant::now();
+        while !fr.log().contains("Ready to process requests") {
+            assert!(
+                t0.elapsed() < Duration::from_secs(20),
+                "FreeRADIUS did not start:\n{}",
+                fr.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        fr
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for FreeRadius {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn ue(port: u16, pki: &Pki, cert: &(PathBuf, PathBuf), identity: &str, tls: &str) -> Output {
+    msgin5g()
+        .args([
+            "eap",
+            "ue",
+            "--json",
+            "--radius",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .args([
+            "--secret",
+            SECRET,
+            "--identity",
+            identity,
+            "--tls",
+            tls,
+            "--server-name",
+            SERVER,
+        ])
+        .arg("--ca")
+        .arg(&pki.ca)
+        .arg("--cert")
+        .arg(&cert.0)
+        .arg("--key")
+        .arg(&cert.1)
+        .output()
+        .unwrap()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.lines().last().unwrap_or("{}")).unwrap_or_else(|e| {
+        panic!(
+            "{e}: stdout {text}, stderr {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn ue_and_smf_authenticate_to_freeradius_and_the_msks_match() {
+    let _g = serial();
+    let dir = TempDir::new("freeradius");
+    let pki = pki(&dir);
+    let fr = FreeRadius::start(&dir, &pki);
+    for tls in ["1.3", "1.2"] {
+        let out = ue(fr.port, &pki, &pki.ue, UE, tls);
+        let j = json(&out);
+        assert_eq!(out.status.code(), Some(0), "TLS {tls}: {j}\n{}", fr.log());
+        assert_eq!(j["registered"], true, "{j}");
+        assert_eq!(j["tls"], format!("TLS {tls}"), "{j}");
+        // The UE's MSK (rustls's exporter) is FreeRADIUS's (its MS-MPPE keys).
+        assert_eq!(j["ue_msk"].as_str().map(str::len), Some(128), "{j}");
+        assert_eq!(j["ue_msk"], j["smf_msk"], "{j}");
+        assert_eq!(
+            j["registration"],
+            format!("client-id=0001;identity={UE}"),
+            "{j}"
+        );
+        // FreeRADIUS sent the first flight in several fragments.
+        assert!(j["rounds"].as_u64().unwrap() > 4, "{j}");
+    }
+}
+
+#[test]
+fn freeradius_rejects_a_certificate_from_another_ca() {
+    let _g = serial();
+    let dir = TempDir::new("freeradius-reject");
+    let pki = pki(&dir);
+    let fr = FreeRadius::start(&dir, &pki);
+    let out = ue(fr.port, &pki, &pki.stranger, UE, "1.3");
+    let j = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{j}");
+    assert_eq!(j["registered"], false, "{j}");
+    assert!(j["ue_msk"].is_null() || j["smf_msk"].is_null(), "{j}");
+}
+
+/// `msgin5g eap dn-aaa` on a free port, stopped when dropped.
+struct DnAaa {
+    child: Child,
+    port: u16,
+}
+
+impl DnAaa {
+    fn start(pki: &Pki, tls: &str) -> DnAaa {
+        let port = free_udp_port();
+        let child = msgin5g()
+            .args(["eap", "dn-aaa", "--listen", &format!("127.0.0.1:{port}")])
+            .args([
+                "--secret",
+                SECRET,
+                "--subscriber",
+                UE,
+                "--subscriber",
+                OTHER,
+                "--tls",
+                tls,
+            ])
+            .arg("--ca")
+            .arg(&pki.ca)
+            .arg("--cert")
+            .arg(&pki.server.0)
+            .arg("--key")
+            .arg(&pki.server.1)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        DnAaa { child, port }
+    }
+
+    fn output(mut self) -> String {
+        let _ = self.child.kill();
+        let mut s = String::new();
+        if let Some(mut o) = self.child.stdout.take() {
+            use std::io::Read;
+            let _ = o.read_to_string(&mut s);
+        }
+        let _ = self.child.wait();
+        s
+    }
+}
+
+fn eapol_test(
+    dir: &TempDir,
+    port: u16,
+    pki: &Pki,
+    cert: &(PathBuf, PathBuf),
+    identity: &str,
+    tls: &str,
+) -> String {
+    let phase1 = match tls {
+        "1.3" => "tls_disable_tlsv1_0=1 tls_disable_tlsv1_1=1 tls_disable_tlsv1_2=1 tls_disable_tlsv1_3=0",
+        _ => "tls_disable_tlsv1_0=1 tls_disable_tlsv1_1=1 tls_disable_tlsv1_2=0 tls_disable_tlsv1_3=1",
+    };
+    let conf = dir.write(
+        "eapol_test.conf",
+        &format!(
+            "network={{\n key_mgmt=IEEE8021X\n eap=TLS\n identity=\"{identity}\"\n ca_cert=\"{}\"\n client_cert=\"{}\"\n private_key=\"{}\"\n phase1=\"{phase1}\"\n}}\n",
+            pki.ca.display(),
+            cert.0.display(),
+            cert.1.display()
+        ),
+    );
+    let out = Command::new(tool("eapol_test", "eapoltest"))
+        .arg("-c")
+        .arg(conf)
+        .args([
+            "-a",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-s",
+            SECRET,
+            "-t",
+            "10",
+        ])
+        // Called-Station-Id carries the DNN (TS 29.561).
+        .arg(format!("-N30:s:{DNN}"))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn eapol_test_authenticates_to_our_dn_aaa() {
+    let _g = serial();
+    let dir = TempDir::new("eapol");
+    let pki = pki(&dir);
+    for tls in ["1.3", "1.2"] {
+        let server = DnAaa::start(&pki, "any");
+        let log = eapol_test(&dir, server.port, &pki, &pki.ue, UE, tls);
+        let ours = server.output();
+        let last = log.lines().last().unwrap_or_default().to_string();
+        assert_eq!(last, "SUCCESS", "TLS {tls}:\n{ours}\n{log}");
+        // eapol_test compares its MSK with the MS-MPPE keys of our Access-Accept.
+        assert!(log.contains("MPPE keys OK: 1  mismatch: 0"), "{log}");
+        assert!(
+            log.contains(&format!("SSL: Using TLS version TLSv{tls}")),
+            "{log}"
+        );
+        assert!(ours.contains(&format!("Access-Accept for {UE}")), "{ours}");
+    }
+}
+
+#[test]
+fn our_dn_aaa_rejects_a_wrong_certificate_and_an_identity_it_does_not_name() {
+    let _g = serial();
+    let dir = TempDir::new("eapol-reject");
+    let pki = pki(&dir);
+    // A certificate from a CA the DN-AAA does not trust.
+    let server = DnAaa::start(&pki, "1.3");
+    let log = eapol_test(&dir, server.port, &pki, &pki.stranger, UE, "1.3");
+    let ours = server.output();
+    assert_eq!(log.lines().last(), Some("FAILURE"), "{ours}\n{log}");
+    assert!(
+        ours.contains("Access-Reject: TLS handshake failed"),
+        "{ours}"
+    );
+    // E's valid certificate under U's identity: identity-not-bound is closed.
+    let server = DnAaa::start(&pki, "1.3");
+    let log = eapol_test(&dir, server.port, &pki, &pki.other, UE, "1.3");
+    let ours = server.output();
+    assert_eq!(log.lines().last(), Some("FAILURE"), "{ours}\n{log}");
+    assert!(
+        ours.contains("Access-Reject: EAP identity does not match the client certificate"),
+        "{ours}"
+    );
+}
+
+#[test]
+fn our_ue_and_dn_aaa_complete_on_loopback() {
+    let _g = serial();
+    let dir = TempDir::new("loopback");
+    let pki = pki(&dir);
+    let server = DnAaa::start(&pki, "any");
+    let out = ue(server.port, &pki, &pki.ue, UE, "1.3");
+    let ours = server.output();
+    let j = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{j}\n{ours}");
+    assert_eq!(j["ue_msk"], j["smf_msk"]);
+    assert!(
+        ours.contains(&format!("MSK {}", j["ue_msk"].as_str().unwrap())),
+        "{ours}"
+    );
+}
