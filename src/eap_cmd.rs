@@ -3,8 +3,10 @@
 //! plays the MSGF as DN-AAA for any RADIUS client (our SMF, or eapol_test).
 
 use clap::{Args, Subcommand, ValueEnum};
+use reference::eap::observe::EapInputs;
 use reference::eap::run::{self, DnAaaOptions, DnAaaServer, Endpoint, Handled, UeOptions};
 use reference::eap::tls::Versions;
+use reference::wire::Hex;
 use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -96,6 +98,9 @@ pub struct UeArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+    /// Write the RADIUS exchange as a trace that `msgin5g replay` checks.
+    #[arg(long)]
+    trace_out: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -117,6 +122,9 @@ pub struct DnAaaArgs {
     /// Stop after this many conversations end (accepted or rejected).
     #[arg(long)]
     conversations: Option<usize>,
+    /// Write the RADIUS exchange as a trace that `msgin5g replay` checks (one conversation).
+    #[arg(long, requires = "conversations")]
+    trace_out: Option<PathBuf>,
 }
 
 pub fn run(cmd: &Eap) -> Result<(), String> {
@@ -132,6 +140,24 @@ pub fn run(cmd: &Eap) -> Result<(), String> {
                 timeout: Duration::from_secs(a.timeout),
             };
             let r = run::ue_to_radius(&o, a.radius);
+            if let Some(path) = &a.trace_out {
+                let inputs = EapInputs {
+                    secret: a.secret.clone(),
+                    msk: r.ue_msk.clone().map(Hex),
+                    outcome: if r.registered { "accept" } else { "reject" }.into(),
+                };
+                let source = format!(
+                    "msgin5g eap ue to the RADIUS DN-AAA at {} ({})",
+                    a.radius,
+                    r.tls_version.unwrap_or("no TLS")
+                );
+                let text = r.recording.write(
+                    &source,
+                    [("smf", "reference"), ("dn-aaa", "recorded")],
+                    &inputs,
+                );
+                std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
             let matches = r.ue_msk.is_some() && r.ue_msk == r.smf_msk;
             let hex = |v: &Option<Vec<u8>>| v.as_ref().map(hex::encode);
             let registration = r
@@ -187,11 +213,13 @@ pub fn run(cmd: &Eap) -> Result<(), String> {
             let addr = sock.local_addr().map_err(|e| e.to_string())?;
             println!("DN-AAA listening on {addr} (RADIUS/UDP)");
             let mut ended = 0;
+            let mut last: Option<(bool, Vec<u8>)> = None;
             run::serve_dn_aaa(&mut server, &sock, |from, h| {
                 match h {
                     Handled::Challenge => {}
                     Handled::Accept { identity, msk } => {
                         ended += 1;
+                        last = Some((true, msk.clone()));
                         println!(
                             "{from}: Access-Accept for {identity}, MSK {}",
                             hex::encode(msk)
@@ -199,13 +227,29 @@ pub fn run(cmd: &Eap) -> Result<(), String> {
                     }
                     Handled::Reject { why } => {
                         ended += 1;
+                        last = Some((false, Vec::new()));
                         println!("{from}: Access-Reject: {why}");
                     }
                     Handled::Dropped { why } => println!("{from}: dropped: {why}"),
                 }
                 a.conversations.is_none_or(|n| ended < n)
             })
-            .map_err(|e| format!("{addr}: {e}"))
+            .map_err(|e| format!("{addr}: {e}"))?;
+            if let (Some(path), Some((accept, msk))) = (&a.trace_out, last) {
+                let inputs = EapInputs {
+                    secret: a.secret.clone(),
+                    msk: accept.then_some(Hex(msk)),
+                    outcome: if accept { "accept" } else { "reject" }.into(),
+                };
+                let source = format!("msgin5g eap dn-aaa on {addr}");
+                let text = server.recording.write(
+                    &source,
+                    [("smf", "recorded"), ("dn-aaa", "reference")],
+                    &inputs,
+                );
+                std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+            Ok(())
         }
     }
 }

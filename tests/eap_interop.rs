@@ -254,32 +254,47 @@ impl Drop for FreeRadius {
 }
 
 fn ue(port: u16, pki: &Pki, cert: &(PathBuf, PathBuf), identity: &str, tls: &str) -> Output {
-    msgin5g()
-        .args([
-            "eap",
-            "ue",
-            "--json",
-            "--radius",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .args([
-            "--secret",
-            SECRET,
-            "--identity",
-            identity,
-            "--tls",
-            tls,
-            "--server-name",
-            SERVER,
-        ])
-        .arg("--ca")
-        .arg(&pki.ca)
-        .arg("--cert")
-        .arg(&cert.0)
-        .arg("--key")
-        .arg(&cert.1)
-        .output()
-        .unwrap()
+    ue_cmd(port, pki, cert, identity, tls).output().unwrap()
+}
+
+fn ue_cmd(port: u16, pki: &Pki, cert: &(PathBuf, PathBuf), identity: &str, tls: &str) -> Command {
+    let mut c = msgin5g();
+    c.args([
+        "eap",
+        "ue",
+        "--json",
+        "--radius",
+        &format!("127.0.0.1:{port}"),
+    ])
+    .args([
+        "--secret",
+        SECRET,
+        "--identity",
+        identity,
+        "--tls",
+        tls,
+        "--server-name",
+        SERVER,
+    ])
+    .arg("--ca")
+    .arg(&pki.ca)
+    .arg("--cert")
+    .arg(&cert.0)
+    .arg("--key")
+    .arg(&cert.1);
+    c
+}
+
+/// `msgin5g replay` on a recording: pass, with the MSK checked when it was an accept.
+fn replays(trace: &Path) {
+    let out = msgin5g().arg("replay").arg(trace).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("MS-MPPE keys are the recorded MSK"), "{text}");
 }
 
 fn json(out: &Output) -> serde_json::Value {
@@ -315,6 +330,15 @@ fn ue_and_smf_authenticate_to_freeradius_and_the_msks_match() {
         // FreeRADIUS sent the first flight in several fragments.
         assert!(j["rounds"].as_u64().unwrap() > 4, "{j}");
     }
+    // The exchange, recorded, replays packet by packet.
+    let trace = dir.0.join("freeradius.jsonl");
+    let out = ue_cmd(fr.port, &pki, &pki.ue, UE, "1.3")
+        .arg("--trace-out")
+        .arg(&trace)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    replays(&trace);
 }
 
 #[test]
@@ -334,13 +358,20 @@ fn freeradius_rejects_a_certificate_from_another_ca() {
 struct DnAaa {
     child: Child,
     port: u16,
+    /// Told how many conversations to serve: it ends by itself.
+    ends: bool,
 }
 
 impl DnAaa {
     fn start(pki: &Pki, tls: &str) -> DnAaa {
+        Self::start_with(pki, tls, &[])
+    }
+
+    fn start_with(pki: &Pki, tls: &str, extra: &[&std::ffi::OsStr]) -> DnAaa {
         let port = free_udp_port();
         let child = msgin5g()
             .args(["eap", "dn-aaa", "--listen", &format!("127.0.0.1:{port}")])
+            .args(extra)
             .args([
                 "--secret",
                 SECRET,
@@ -361,10 +392,23 @@ impl DnAaa {
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(300));
-        DnAaa { child, port }
+        DnAaa {
+            child,
+            port,
+            ends: !extra.is_empty(),
+        }
     }
 
     fn output(mut self) -> String {
+        // A server told how many conversations to serve ends by itself (and writes its
+        // trace); any other is stopped.
+        let t0 = Instant::now();
+        while self.ends
+            && self.child.try_wait().ok().flatten().is_none()
+            && t0.elapsed() < Duration::from_secs(5)
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.child.kill();
         let mut s = String::new();
         if let Some(mut o) = self.child.stdout.take() {
@@ -436,6 +480,19 @@ fn eapol_test_authenticates_to_our_dn_aaa() {
         );
         assert!(ours.contains(&format!("Access-Accept for {UE}")), "{ours}");
     }
+    // The exchange with eapol_test, recorded by our DN-AAA, replays packet by packet.
+    let trace = dir.0.join("eapol_test.jsonl");
+    let args = [
+        "--conversations".as_ref(),
+        "1".as_ref(),
+        "--trace-out".as_ref(),
+        trace.as_os_str(),
+    ];
+    let server = DnAaa::start_with(&pki, "1.3", &args);
+    let log = eapol_test(&dir, server.port, &pki, &pki.ue, UE, "1.3");
+    let ours = server.output();
+    assert_eq!(log.lines().last(), Some("SUCCESS"), "{ours}");
+    replays(&trace);
 }
 
 #[test]

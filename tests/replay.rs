@@ -11,7 +11,7 @@ fn msgin5g() -> Command {
 /// The traces of `traces/` and of `traces/akma/`.
 fn traces() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
-    let mut v: Vec<PathBuf> = [dir.clone(), dir.join("akma")]
+    let mut v: Vec<PathBuf> = [dir.clone(), dir.join("akma"), dir.join("eap")]
         .iter()
         .flat_map(|d| std::fs::read_dir(d).unwrap())
         .map(|e| e.unwrap().path())
@@ -302,4 +302,70 @@ fn exported_akma_runs_replay() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert_eq!(text.matches(": pass").count(), files.len(), "{text}");
+}
+
+fn eap_trace(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("traces/eap")
+            .join(name),
+    )
+    .unwrap()
+}
+
+#[test]
+fn eap_recordings_verify_packet_by_packet() {
+    // FreeRADIUS (TLS 1.3, with a HelloRetryRequest and fragments) and eapol_test.
+    for (name, outcome) in [
+        ("freeradius-tls1.3.jsonl", "accept"),
+        ("freeradius-tls1.2.jsonl", "accept"),
+        ("eapol_test-tls1.3.jsonl", "accept"),
+        ("eapol_test-tls1.2.jsonl", "accept"),
+        ("freeradius-reject-unknown-ca.jsonl", "reject"),
+    ] {
+        let (out, text) = replay(&tmp_write(name, &eap_trace(name)));
+        assert!(out.status.success(), "{name}: {text}");
+        assert!(text.contains("verify under the shared secret"), "{text}");
+        assert!(
+            text.contains(&format!("ended in {outcome}, as recorded")),
+            "{text}"
+        );
+        if outcome == "accept" {
+            assert!(text.contains("MS-MPPE keys are the recorded MSK"), "{text}");
+        }
+    }
+    let good = eap_trace("freeradius-tls1.3.jsonl");
+    let bad = |t: &str, want: &str| {
+        let (out, text) = replay(&tmp_write("bad-eap.jsonl", t));
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        assert!(text.contains(want), "{want}: {text}");
+    };
+    // A flipped octet in the third packet's last attribute: its authenticators fail.
+    let flipped = edit_line(&good, 3, |v| {
+        let mut h = v["bytes"].as_str().unwrap().to_string();
+        let last = if h.ends_with('0') { "1" } else { "0" };
+        h.replace_range(h.len() - 1.., last);
+        v["bytes"] = h.into();
+    });
+    bad(&flipped, "does not verify under the shared secret");
+    // Another secret.
+    let first = good
+        .lines()
+        .next()
+        .unwrap()
+        .replace("\"testing123\"", "\"another\"");
+    let other: String = std::iter::once(first)
+        .chain(good.lines().skip(1).map(String::from))
+        .collect::<Vec<_>>()
+        .join("\n");
+    bad(&other, "Message-Authenticator");
+    // Another MSK.
+    let msk = edit_line(&good, 0, |v| v["inputs"]["msk"] = "00".repeat(64).into());
+    bad(&msk, "not the recorded MSK");
+    // A recording cut before the end.
+    let cut: String = good.lines().take(6).collect::<Vec<_>>().join("\n");
+    bad(&cut, "the conversation does not end");
+    // A truncated packet is named by field.
+    let short = edit_line(&good, 2, |v| v["bytes"] = "0b01".into());
+    bad(&short, "RADIUS header");
 }

@@ -83,11 +83,13 @@ pub fn replay(text: &str) -> Result<Report, TraceError> {
         "tls-psk" => {}
         // AKMA traces are the model's runs (`check akma --trace-out`): attacks and honest runs.
         "akma" if exported => return attack::replay(&t),
+        // EAP recordings: RADIUS packets between an SMF and a DN-AAA.
+        "eap" => return crate::eap::observe::observe(&t),
         other => {
             return Err(TraceError {
                 line: 1,
                 message: format!(
-                    "handshake {other:?}: replay knows tls-psk, and akma runs exported by check"
+                    "handshake {other:?}: replay knows tls-psk, eap recordings, and akma runs exported by check"
                 ),
             })
         }

@@ -4,6 +4,7 @@
 //! roles on sockets: the UE and SMF against a RADIUS server, and the DN-AAA as one.
 
 pub mod nas;
+pub mod observe;
 pub mod packet;
 pub mod radius;
 pub mod run;

@@ -74,8 +74,8 @@ pub struct UeOutcome {
     pub rounds: usize,
     /// Why it failed, when it did: the role's check and the codec's or TLS's detail.
     pub error: Option<String>,
-    /// The messages, in order: (from, to, what, hex).
-    pub log: Vec<(String, String, String)>,
+    /// The RADIUS packets on N6, in order.
+    pub recording: super::observe::Recording,
 }
 
 fn reason(r: Reject, b: &Concrete) -> String {
@@ -187,11 +187,6 @@ pub fn run_ue(o: &UeOptions, mut radius: impl FnMut(&Bytes) -> Result<Bytes, Str
             break;
         }
         let Some(nas) = sends(&out).pop() else { break };
-        res.log.push((
-            "UE".into(),
-            "SMF".into(),
-            format!("NAS {} octets", nas.0.len()),
-        ));
         // The SMF's step: a RADIUS request out, its answer back in.
         let (next, out) = match smf.step(&scfg, Some(&nas), &mut sb) {
             Ok(x) => x,
@@ -205,11 +200,7 @@ pub fn run_ue(o: &UeOptions, mut radius: impl FnMut(&Bytes) -> Result<Bytes, Str
             break;
         };
         res.rounds += 1;
-        res.log.push((
-            "SMF".into(),
-            "DN-AAA".into(),
-            format!("Access-Request {} octets", request.0.len()),
-        ));
+        res.recording.push("smf", "dn-aaa", &request.0);
         let answer = match radius(&request) {
             Ok(a) => a,
             Err(e) => {
@@ -217,11 +208,7 @@ pub fn run_ue(o: &UeOptions, mut radius: impl FnMut(&Bytes) -> Result<Bytes, Str
                 break;
             }
         };
-        res.log.push((
-            "DN-AAA".into(),
-            "SMF".into(),
-            format!("RADIUS {} octets", answer.0.len()),
-        ));
+        res.recording.push("dn-aaa", "smf", &answer.0);
         if let Ok(Radius::AccessAccept {
             msk, registration, ..
         }) = sb.open_radius(scfg.secret.as_ref(), &answer)
@@ -309,6 +296,8 @@ pub struct DnAaaServer {
     opts: DnAaaOptions,
     cfg: DnAaaConfig<Bytes>,
     conversations: Vec<Conversation>,
+    /// The RADIUS packets received and sent, in order.
+    pub recording: super::observe::Recording,
 }
 
 impl DnAaaServer {
@@ -318,6 +307,7 @@ impl DnAaaServer {
             cfg: opts.config(),
             opts,
             conversations: Vec::new(),
+            recording: Default::default(),
         })
     }
 
@@ -399,7 +389,11 @@ pub fn serve_dn_aaa(
     loop {
         let (n, from) = sock.recv_from(&mut buf)?;
         let (answer, handled) = server.handle(&buf[..n]);
+        if !matches!(handled, Handled::Dropped { .. }) {
+            server.recording.push("smf", "dn-aaa", &buf[..n]);
+        }
         if let Some(a) = answer {
+            server.recording.push("dn-aaa", "smf", &a);
             sock.send_to(&a, from)?;
         }
         if !report(from, &handled) {
