@@ -130,6 +130,18 @@ pub struct DnAaaArgs {
 pub fn run(cmd: &Eap) -> Result<(), String> {
     match cmd {
         Eap::Ue(a) => {
+            for (name, v) in [
+                ("--identity", &a.identity),
+                ("--dnn", &a.dnn),
+                ("--gpsi", &a.gpsi),
+            ] {
+                if v.is_empty() || v.len() > 253 {
+                    return Err(format!(
+                        "{name}: 1 to 253 octets (one RADIUS attribute), got {}",
+                        v.len()
+                    ));
+                }
+            }
             let o = UeOptions {
                 tls: a.creds.endpoint()?,
                 identity: a.identity.clone(),

@@ -19,7 +19,7 @@ use model::akma::messages::SbiCodec;
 use model::tls_psk::messages::TlsCodec;
 use model::tls_psk::schedule::TrafficKeys;
 
-/// Every decoder of the wire codec and the SBI codec on `data`, results dropped: what the
+/// Every decoder of the wire codec, the SBI codec and the EAP codecs on `data`, results dropped: what the
 /// fuzz target and the proptests run to show that no input makes one panic.
 pub fn decode_all(data: &[u8]) {
     let mut b = Concrete::new(wire::Profile::default());
@@ -38,4 +38,16 @@ pub fn decode_all(data: &[u8]) {
     let _ = b.open_sbi(&v, None, None);
     let _ = b.open_sbi(&v, Some(&Bytes(vec![1; 32])), None);
     let _ = b.expired(&v);
+    // EAP secondary authentication: EAP (as peer and as server), RADIUS, 5GSM.
+    use model::eap::messages::EapCodec;
+    let _ = eap::packet::Packet::decode(data);
+    let _ = eap::radius::Packet::decode(data);
+    let _ = eap::radius::mppe_decrypt(data, b"secret", &[0; 16]);
+    let _ = eap::nas::decode(data);
+    for side in [eap::Side::Peer, eap::Side::Server] {
+        b.eap = eap::State::new(side, Default::default());
+        let _ = b.decode_eap(&v);
+        let _ = b.open_radius(Some(&Bytes(b"secret".to_vec())), &v);
+        let _ = b.open_nas(&Bytes(vec![1; 32]), true, 0, &v);
+    }
 }

@@ -24,7 +24,9 @@ const CAUSE_AUTH_FAILED: u8 = 29;
 const PSI: u8 = 1;
 const PTI: u8 = 1;
 
+/// A TLV IE; its value is at most 255 octets (longer ones are cut, not mis-framed).
 fn tlv(out: &mut Vec<u8>, iei: u8, v: &[u8]) {
+    let v = &v[..v.len().min(255)];
     out.push(iei);
     out.push(v.len() as u8);
     out.extend_from_slice(v);

@@ -64,6 +64,9 @@ impl Packet {
         let mut out = vec![self.code, self.identifier, 0, 0];
         out.extend_from_slice(&self.authenticator);
         for (t, v) in &self.attributes {
+            // An attribute holds at most 253 octets (RFC 2865 section 5); longer values are
+            // the caller's to split (`push_split`) and are cut here rather than mis-framed.
+            let v = &v[..v.len().min(253)];
             out.push(*t);
             out.push(v.len() as u8 + 2);
             out.extend_from_slice(v);
@@ -131,7 +134,7 @@ impl Packet {
 
     /// MD5(Code + Identifier + Length + Request Authenticator + Attributes + Secret), with
     /// the Request Authenticator in the header.
-    fn response_authenticator(&self, secret: &[u8]) -> [u8; 16] {
+    pub fn response_authenticator(&self, secret: &[u8]) -> [u8; 16] {
         let mut h = Md5::new();
         h.update(self.encode());
         h.update(secret);

@@ -38,11 +38,11 @@ impl Endpoint {
         }
     }
 
-    /// Check the PEM inputs up front, so that a bad file is named before any packet.
+    /// Check the inputs up front (PEM, and the key belongs to the certificate), so that a
+    /// bad file is named before any packet.
     pub fn check(&self) -> Result<(), String> {
-        super::tls::certs(&self.cert, "certificate")?;
-        super::tls::key(&self.key, "key")?;
-        super::tls::certs(&self.ca, "trust anchor (CA)")?;
+        super::tls::server_config(&self.creds(), self.versions)?;
+        super::tls::client_config(&self.creds(), self.versions)?;
         Ok(())
     }
 }
