@@ -220,6 +220,7 @@ pub fn run(cmd: &Eap) -> Result<(), String> {
                 secret: a.secret.as_bytes().to_vec(),
                 dnns: a.dnns.clone(),
                 subscribers: a.subscribers.clone(),
+                bind_identity: true,
             })?;
             let sock = UdpSocket::bind(a.listen).map_err(|e| format!("{}: {e}", a.listen))?;
             let addr = sock.local_addr().map_err(|e| e.to_string())?;

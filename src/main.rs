@@ -326,7 +326,8 @@ fn write_attacks(args: &CheckArgs, report: &Report, reveal: RevealPolicy) -> Res
     };
     if !matches!(report.handshake, "tls-psk" | "akma") {
         println!(
-            "--trace-out: {} has no reference implementation; no traces written",
+            "--trace-out: model attacks of {} are not exported as traces (tls-psk and akma \
+             are); no traces written",
             report.handshake
         );
         return Ok(());

@@ -241,6 +241,9 @@ pub struct DnAaaOptions {
     pub dnns: Vec<String>,
     /// NAIs of the subscribers it authorizes; each must present a certificate naming it.
     pub subscribers: Vec<String>,
+    /// Check the EAP identity against the client certificate (the model's
+    /// `identity-not-bound` variant turns this off).
+    pub bind_identity: bool,
 }
 
 impl DnAaaOptions {
@@ -262,7 +265,7 @@ impl DnAaaOptions {
                     cert_name: b(n),
                 })
                 .collect(),
-            bind_identity: true,
+            bind_identity: self.bind_identity,
         }
     }
 }
