@@ -209,6 +209,14 @@ pub fn constant(name: &'static str) -> TermId {
 pub fn tuple(items: &[TermId]) -> TermId {
     intern(Term::Tuple(items.into()))
 }
+/// The `n` fields after the tag of `v`, if `v` is a tuple of the constant `tag` and `n`
+/// fields: how the symbolic codecs take their messages apart.
+pub fn tagged(v: TermId, tag: &'static str, n: usize) -> Option<&'static [TermId]> {
+    match v.get() {
+        Term::Tuple(f) if f.len() == n + 1 && f[0] == constant(tag) => Some(&f[1..]),
+        _ => None,
+    }
+}
 /// Concatenation; nested concatenations are flattened so that it is associative.
 pub fn concat(items: &[TermId]) -> TermId {
     let mut flat = Vec::with_capacity(items.len() + 4);

@@ -177,10 +177,9 @@ impl SbiCodec for Symbolic {
     }
 
     fn sbi_sender(&mut self, env: &TermId) -> Result<TermId, Reject> {
-        match env.get() {
-            Term::Tuple(f) if f.len() == 3 && f[0] == term::constant(ENVELOPE) => Ok(f[1]),
-            _ => Err(Reject("not an SBI envelope")),
-        }
+        term::tagged(*env, ENVELOPE, 2)
+            .map(|f| f[0])
+            .ok_or(Reject("not an SBI envelope"))
     }
 
     fn open_sbi(

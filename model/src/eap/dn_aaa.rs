@@ -101,17 +101,17 @@ impl<V: Clone + Eq> DnAaa<V> {
             (DnAaa::Done, _) => return Err(Reject("the conversation is over")),
             _ => return Err(Reject("State attribute names another conversation")),
         };
-        match (self, eap) {
+        match (self, conv, eap) {
             // RFC 5216 section 2.1.5: fragments are acknowledged, or continued.
-            (state, Eap::TlsMore) if conv.is_some() => {
-                let out = vec![challenge(b, &conv.expect("checked").state, Eap::TlsAck)];
+            (state, Some(conv), Eap::TlsMore) => {
+                let out = vec![challenge(b, &conv.state, Eap::TlsAck)];
                 Ok((state.clone(), out))
             }
-            (state, Eap::TlsNext) if conv.is_some() => {
-                let out = vec![challenge(b, &conv.expect("checked").state, Eap::TlsNext)];
+            (state, Some(conv), Eap::TlsNext) => {
+                let out = vec![challenge(b, &conv.state, Eap::TlsNext)];
                 Ok((state.clone(), out))
             }
-            (DnAaa::Idle, Eap::Identity(nai)) => {
+            (DnAaa::Idle, _, Eap::Identity(nai)) => {
                 if !cfg.dnns.contains(&dnn) {
                     return Err(Reject("DNN not served"));
                 }
@@ -130,14 +130,14 @@ impl<V: Clone + Eq> DnAaa<V> {
                 let out = vec![challenge(b, &conv.state, Eap::TlsStart)];
                 Ok((DnAaa::Started { conv }, out))
             }
-            (DnAaa::Started { .. }, Eap::Tls(hello)) => {
-                let conv = conv.expect("matched a conversation").clone();
+            (DnAaa::Started { conv }, _, Eap::Tls(hello)) => {
+                let conv = conv.clone();
                 let (tls, flight) = b.tls_server_hello(&cfg.tls, &hello)?;
                 let out = vec![challenge(b, &conv.state, Eap::Tls(flight))];
                 Ok((DnAaa::Hello { conv, tls }, out))
             }
-            (DnAaa::Hello { tls, .. }, Eap::Tls(flight)) => {
-                let conv = conv.expect("matched a conversation").clone();
+            (DnAaa::Hello { conv, tls }, _, Eap::Tls(flight)) => {
+                let conv = conv.clone();
                 let done = b.tls_server_finish(&cfg.tls, tls, &flight)?;
                 // The identity claimed in EAP must be the certificate's (RFC 5216 section
                 // 5.2; TS 33.501 clause 11.1.2 leaves the check to the DN-AAA).
@@ -170,7 +170,7 @@ impl<V: Clone + Eq> DnAaa<V> {
                 ))
             }
             // Step 7: EAP Success with the MSK and the registration response.
-            (DnAaa::Committed { conv, msk }, Eap::TlsAck) => {
+            (DnAaa::Committed { conv, msk }, _, Eap::TlsAck) => {
                 let client_id = b.fresh(Fresh::Nonce("client_id"));
                 let registration = b.registration(&conv.nai, &client_id);
                 let reg = b.tuple(&[&conv.nai, &registration]);

@@ -185,14 +185,6 @@ fn none() -> TermId {
     c("none")
 }
 
-/// The fields of a tuple tagged `tag` with `n` fields after it.
-fn fields(v: TermId, n: usize) -> Option<(TermId, &'static [TermId])> {
-    match v.get() {
-        Term::Tuple(f) if f.len() == n + 1 => Some((f[0], &f[1..])),
-        _ => None,
-    }
-}
-
 impl EapCodec for Symbolic {
     fn encode_eap(&mut self, m: &Eap<TermId>) -> TermId {
         match m {
@@ -251,10 +243,7 @@ impl EapCodec for Symbolic {
         count: u8,
         v: &TermId,
     ) -> Result<Nas<TermId>, Reject> {
-        let sealed = match fields(*v, 1) {
-            Some((tag, f)) if tag == c(NAS) => f[0],
-            _ => return Err(Reject("not a NAS message")),
-        };
+        let sealed = term::tagged(*v, NAS, 1).ok_or(Reject("not a NAS message"))?[0];
         let body = self
             .aead_open(key, &nas_nonce(uplink, count), &c("5GSM"), &sealed)
             .ok_or(Reject(
@@ -331,10 +320,8 @@ impl EapCodec for Symbolic {
         secret: Option<&TermId>,
         v: &TermId,
     ) -> Result<Radius<TermId>, Reject> {
-        let (authenticator, body) = match fields(*v, 2) {
-            Some((tag, f)) if tag == c(RADIUS) => (f[0], f[1]),
-            _ => return Err(Reject("not a RADIUS packet")),
-        };
+        let f = term::tagged(*v, RADIUS, 2).ok_or(Reject("not a RADIUS packet"))?;
+        let (authenticator, body) = (f[0], f[1]);
         let body = match secret {
             Some(k) => self
                 .aead_open(k, &c("n6"), &authenticator, &body)

@@ -22,7 +22,7 @@ use crate::backend::Symbolic;
 use crate::harness::{
     AgentInfo, DyModel, Instance, Output, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
 };
-use crate::term::{self, Sort, Term, TermId};
+use crate::term::{self, Sort, TermId};
 use dn_aaa::{DnAaa, DnAaaConfig, Subscriber};
 use messages::{Eap, EapCodec, Nas, Radius};
 use properties::{Agent, Claim, Kind, Property};
@@ -324,11 +324,7 @@ impl Protocol for SecondaryAuth {
             (Config::Smf(c), Role::Smf(Smf::ExpectUe { session, .. }))
                 if know.derivable(c.k_nas) =>
             {
-                let mut flights = Vec::new();
-                tls::attacker_client_flights(know, ca(), &mut flights);
-                let mut ms: Vec<Eap<TermId>> = flights.into_iter().map(Eap::Tls).collect();
-                ms.push(Eap::TlsAck);
-                for eap in eaps(b, &ms) {
+                for eap in eaps(b, &attacker_client_eap(know)) {
                     out.push(b.seal_nas(
                         &c.k_nas,
                         true,
@@ -387,21 +383,15 @@ impl Protocol for SecondaryAuth {
                 out.extend(ms.iter().map(|m| b.seal_radius(c.secret.as_ref(), m)));
             }
             // RADIUS requests on an N6 the attacker can write on: any identity, GPSI and
-            // DNN, under its own authenticator or one it saw.
+            // DNN, under its own Request Authenticator (the response it gets, it can send any
+            // SMF as the answer to that SMF's request, above).
             (Config::DnAaa(c), Role::DnAaa(r)) if held(&c.secret) => {
-                // Under its own Request Authenticator: the response it gets, it can send
-                // any SMF as the answer to that SMF's request (above).
-                let authenticators = [nonce];
                 let (state, ms) = match r {
                     DnAaa::Idle => (None, p.nais.iter().map(|n| Eap::Identity(*n)).collect()),
                     DnAaa::Started { conv }
                     | DnAaa::Hello { conv, .. }
                     | DnAaa::Committed { conv, .. } => {
-                        let mut flights = Vec::new();
-                        tls::attacker_client_flights(know, c.tls.ca, &mut flights);
-                        let mut ms: Vec<Eap<TermId>> = flights.into_iter().map(Eap::Tls).collect();
-                        ms.push(Eap::TlsAck);
-                        (Some(conv.state), ms)
+                        (Some(conv.state), attacker_client_eap(know))
                     }
                     DnAaa::Done => (None, vec![]),
                 };
@@ -416,21 +406,17 @@ impl Protocol for SecondaryAuth {
                         Eap::Identity(nai) => *nai,
                         _ => p.nais[0],
                     };
-                    for &authenticator in &authenticators {
-                        {
-                            for &gpsi in gpsis {
-                                for &dnn in dnns {
-                                    let m = Radius::AccessRequest {
-                                        authenticator,
-                                        user_name,
-                                        gpsi,
-                                        dnn,
-                                        state,
-                                        eap,
-                                    };
-                                    out.push(b.seal_radius(c.secret.as_ref(), &m));
-                                }
-                            }
+                    for &gpsi in gpsis {
+                        for &dnn in dnns {
+                            let m = Radius::AccessRequest {
+                                authenticator: nonce,
+                                user_name,
+                                gpsi,
+                                dnn,
+                                state,
+                                eap,
+                            };
+                            out.push(b.seal_radius(c.secret.as_ref(), &m));
                         }
                     }
                 }
@@ -446,15 +432,21 @@ impl Protocol for SecondaryAuth {
     }
 }
 
+/// The EAP responses the attacker can send a DN-AAA: its own client flights (under the
+/// certificates it holds) and the empty acknowledgement.
+fn attacker_client_eap(know: &Knowledge) -> Vec<Eap<TermId>> {
+    let mut flights = Vec::new();
+    tls::attacker_client_flights(know, ca(), &mut flights);
+    let mut ms: Vec<Eap<TermId>> = flights.into_iter().map(Eap::Tls).collect();
+    ms.push(Eap::TlsAck);
+    ms
+}
+
 /// The fields (after the tag) of every tuple tagged `tag` with `n` fields the attacker knows.
 fn bodies(know: &Knowledge, tag: &'static str, n: usize) -> Vec<&'static [TermId]> {
-    let tag = term::constant(tag);
     know.terms()
         .iter()
-        .filter_map(|t| match t.get() {
-            Term::Tuple(f) if f.len() == n + 1 && f[0] == tag => Some(&f[1..]),
-            _ => None,
-        })
+        .filter_map(|t| term::tagged(*t, tag, n))
         .collect()
 }
 

@@ -119,15 +119,12 @@ fn verify(sig: TermId, pk: TermId, msg: TermId) -> bool {
 }
 
 fn split(v: TermId, tag: &'static str, n: usize) -> Result<&'static [TermId], Reject> {
-    match v.get() {
-        Term::Tuple(f) if f.len() == n + 1 && f[0] == c(tag) => Ok(&f[1..]),
-        _ => Err(Reject(match tag {
-            CH => "not a ClientHello",
-            S1 => "not a server first flight",
-            C1 => "not a client certificate flight",
-            _ => "unexpected TLS flight",
-        })),
-    }
+    term::tagged(v, tag, n).ok_or(Reject(match tag {
+        CH => "not a ClientHello",
+        S1 => "not a server first flight",
+        C1 => "not a client certificate flight",
+        _ => "unexpected TLS flight",
+    }))
 }
 
 /// The ClientHello with nonce `nc` and DH secret `x`; the client's state is (x, ClientHello).
