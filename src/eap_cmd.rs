@@ -3,7 +3,7 @@
 //! plays the MSGF as DN-AAA for any RADIUS client (our SMF, or eapol_test).
 
 use clap::{Args, Subcommand, ValueEnum};
-use reference::eap::observe::EapInputs;
+use reference::eap::observe::{EapInputs, Recording};
 use reference::eap::run::{self, DnAaaOptions, DnAaaServer, Endpoint, Handled, UeOptions};
 use reference::eap::tls::Versions;
 use reference::wire::Hex;
@@ -55,7 +55,7 @@ pub struct Credentials {
 impl Credentials {
     fn endpoint(&self) -> Result<Endpoint, String> {
         let read = |p: &PathBuf| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
-        let ep = Endpoint {
+        Ok(Endpoint {
             cert: read(&self.cert)?,
             key: read(&self.key)?,
             ca: read(&self.ca)?,
@@ -64,9 +64,7 @@ impl Credentials {
                 TlsVersion::V12 => Versions::Tls12,
                 TlsVersion::Any => Versions::Any,
             },
-        };
-        ep.check()?;
-        Ok(ep)
+        })
     }
 }
 
@@ -153,22 +151,13 @@ pub fn run(cmd: &Eap) -> Result<(), String> {
             };
             let r = run::ue_to_radius(&o, a.radius);
             if let Some(path) = &a.trace_out {
-                let inputs = EapInputs {
-                    secret: a.secret.clone(),
-                    msk: r.ue_msk.clone().map(Hex),
-                    outcome: if r.registered { "accept" } else { "reject" }.into(),
-                };
                 let source = format!(
                     "msgin5g eap ue to the RADIUS DN-AAA at {} ({})",
                     a.radius,
                     r.tls_version.unwrap_or("no TLS")
                 );
-                let text = r.recording.write(
-                    &source,
-                    [("smf", "reference"), ("dn-aaa", "recorded")],
-                    &inputs,
-                );
-                std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+                let outcome = (r.registered, r.ue_msk.clone());
+                write_trace(path, &r.recording, &source, "smf", &a.secret, outcome)?;
             }
             let matches = r.ue_msk.is_some() && r.ue_msk == r.smf_msk;
             let hex = |v: &Option<Vec<u8>>| v.as_ref().map(hex::encode);
@@ -249,20 +238,39 @@ pub fn run(cmd: &Eap) -> Result<(), String> {
             })
             .map_err(|e| format!("{addr}: {e}"))?;
             if let (Some(path), Some((accept, msk))) = (&a.trace_out, last) {
-                let inputs = EapInputs {
-                    secret: a.secret.clone(),
-                    msk: accept.then_some(Hex(msk)),
-                    outcome: if accept { "accept" } else { "reject" }.into(),
-                };
                 let source = format!("msgin5g eap dn-aaa on {addr}");
-                let text = server.recording.write(
+                let outcome = (accept, accept.then_some(msk));
+                write_trace(
+                    path,
+                    &server.recording,
                     &source,
-                    [("smf", "recorded"), ("dn-aaa", "reference")],
-                    &inputs,
-                );
-                std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+                    "dn-aaa",
+                    &a.secret,
+                    outcome,
+                )?;
             }
             Ok(())
         }
     }
+}
+
+/// Write a recorded RADIUS exchange at `path` as a trace: `ours` ("smf" or "dn-aaa") is the
+/// reference end; `outcome` is (accepted, the MSK our end derived).
+fn write_trace(
+    path: &PathBuf,
+    recording: &Recording,
+    source: &str,
+    ours: &str,
+    secret: &str,
+    (accept, msk): (bool, Option<Vec<u8>>),
+) -> Result<(), String> {
+    let inputs = EapInputs {
+        secret: secret.into(),
+        msk: msk.map(Hex),
+        outcome: if accept { "accept" } else { "reject" }.into(),
+    };
+    let role = |end: &str| if end == ours { "reference" } else { "recorded" };
+    let roles = [("smf", role("smf")), ("dn-aaa", role("dn-aaa"))];
+    let text = recording.write(source, roles, &inputs);
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -306,17 +306,8 @@ impl EapCodec for Concrete {
                 eap,
             },
             radius::ACCESS_ACCEPT => {
-                let key = |t| -> Result<Vec<u8>, Reject> {
-                    let v = radius::vendor_attr(&p, t)
-                        .ok_or(Reject("Access-Accept without MS-MPPE keys"))?;
-                    radius::mppe_decrypt(v, secret, &ra)
-                        .map_err(|_| Reject("MS-MPPE key malformed"))
-                };
-                let msk = [
-                    key(radius::MS_MPPE_RECV_KEY)?,
-                    key(radius::MS_MPPE_SEND_KEY)?,
-                ]
-                .concat();
+                let msk = radius::msk(&p, secret, &ra)
+                    .map_err(|e| fail(st, e, "Access-Accept's MS-MPPE keys unreadable"))?;
                 Radius::AccessAccept {
                     answers,
                     eap,

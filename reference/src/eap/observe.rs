@@ -180,17 +180,9 @@ pub fn observe(t: &Trace) -> Result<Report, TraceError> {
                     return Ok(rejected(step, n, "EAP code does not match the RADIUS code"));
                 }
                 let msk = if accept {
-                    let ra = answered;
-                    let key = |ty| {
-                        radius::vendor_attr(&p, ty)
-                            .ok_or_else(|| "no MS-MPPE keys".to_string())
-                            .and_then(|v| {
-                                radius::mppe_decrypt(v, secret, &ra).map_err(|e| e.to_string())
-                            })
-                    };
-                    match (key(radius::MS_MPPE_RECV_KEY), key(radius::MS_MPPE_SEND_KEY)) {
-                        (Ok(r), Ok(s)) => Some([r, s].concat()),
-                        (Err(e), _) | (_, Err(e)) => return Ok(rejected(step, n, e)),
+                    match radius::msk(&p, secret, &answered) {
+                        Ok(msk) => Some(msk),
+                        Err(e) => return Ok(rejected(step, n, e.to_string())),
                     }
                 } else {
                     None

@@ -233,6 +233,16 @@ pub fn mppe_decrypt(
     })
 }
 
+/// The MSK in an Access-Accept: MS-MPPE-Recv-Key || MS-MPPE-Send-Key (RFC 5216 section
+/// 2.3), decrypted under the secret and the Request Authenticator it answers.
+pub fn msk(p: &Packet, secret: &[u8], request_auth: &[u8; 16]) -> Result<Vec<u8>, DecodeError> {
+    let key = |t| {
+        let v = vendor_attr(p, t).ok_or_else(|| err("MS-MPPE keys", "missing"))?;
+        mppe_decrypt(v, secret, request_auth)
+    };
+    Ok([key(MS_MPPE_RECV_KEY)?, key(MS_MPPE_SEND_KEY)?].concat())
+}
+
 /// A Microsoft Vendor-Specific attribute value.
 pub fn vendor(t: u8, v: &[u8]) -> Vec<u8> {
     let mut out = MICROSOFT.to_be_bytes().to_vec();

@@ -16,7 +16,9 @@ use model::eap::ue::{Phase, Ue, UeConfig};
 use model::eap::{DN_AAA, MSK, SMF, U};
 use model::harness::{Output, Reject};
 use properties::Event;
+use rustls::ServerConfig;
 use std::net::{SocketAddr, UdpSocket};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What a user gives for one EAP-TLS endpoint.
@@ -36,14 +38,6 @@ impl Endpoint {
             key: Bytes(self.key.clone()),
             ca: Bytes(self.ca.clone()),
         }
-    }
-
-    /// Check the inputs up front (PEM, and the key belongs to the certificate), so that a
-    /// bad file is named before any packet.
-    pub fn check(&self) -> Result<(), String> {
-        super::tls::server_config(&self.creds(), self.versions)?;
-        super::tls::client_config(&self.creds(), self.versions)?;
-        Ok(())
     }
 }
 
@@ -133,7 +127,9 @@ pub fn ue_to_radius(o: &UeOptions, server: SocketAddr) -> UeOutcome {
 /// The UE and SMF, with `radius` answering each Access-Request the SMF sends.
 pub fn run_ue(o: &UeOptions, mut radius: impl FnMut(&Bytes) -> Result<Bytes, String>) -> UeOutcome {
     let mut res = UeOutcome::default();
-    if let Err(e) = o.tls.check() {
+    // The inputs, checked up front (PEM, and the key belongs to the certificate), so that
+    // a bad file is named before any packet.
+    if let Err(e) = super::tls::client_config(&o.tls.creds(), o.tls.versions) {
         res.error = Some(e);
         return res;
     }
@@ -298,16 +294,20 @@ pub enum Handled {
 pub struct DnAaaServer {
     opts: DnAaaOptions,
     cfg: DnAaaConfig<Bytes>,
+    /// The rustls configuration every conversation shares.
+    tls: Arc<ServerConfig>,
     conversations: Vec<Conversation>,
     /// The RADIUS packets received and sent, in order.
     pub recording: super::observe::Recording,
 }
 
 impl DnAaaServer {
+    /// The server; its inputs are checked here, before any packet.
     pub fn new(opts: DnAaaOptions) -> Result<Self, String> {
-        opts.tls.check()?;
+        let tls = super::tls::server_config(&opts.tls.creds(), opts.tls.versions)?;
         Ok(DnAaaServer {
             cfg: opts.config(),
+            tls: Arc::new(tls),
             opts,
             conversations: Vec::new(),
             recording: Default::default(),
@@ -328,9 +328,11 @@ impl DnAaaServer {
         {
             Some(i) => i,
             None => {
+                let mut backend = backend(Side::Server, self.opts.tls.versions);
+                backend.eap.tls.server_config = Some(self.tls.clone());
                 self.conversations.push(Conversation {
                     role: DnAaa::Idle,
-                    backend: backend(Side::Server, self.opts.tls.versions),
+                    backend,
                     state: None,
                 });
                 self.conversations.len() - 1

@@ -44,6 +44,9 @@ impl Versions {
 #[derive(Default)]
 pub struct Tls {
     pub versions: Versions,
+    /// A server's configuration, built once for all its conversations (else per
+    /// connection, from the role's credentials).
+    pub server_config: Option<Arc<ServerConfig>>,
     conn: Option<Connection>,
     /// The TLS error that failed the handshake, if one did.
     pub error: Option<String>,
@@ -255,8 +258,12 @@ impl EapTls for Concrete {
         me: &TlsCreds<Bytes>,
         hello: &Bytes,
     ) -> Result<(Bytes, Bytes), Reject> {
-        let conn = server_config(me, self.eap.tls.versions)
-            .and_then(|c| rustls::ServerConnection::new(Arc::new(c)).map_err(|e| e.to_string()))
+        let config = match &self.eap.tls.server_config {
+            Some(c) => Ok(c.clone()),
+            None => server_config(me, self.eap.tls.versions).map(Arc::new),
+        };
+        let conn = config
+            .and_then(|c| rustls::ServerConnection::new(c).map_err(|e| e.to_string()))
             .map_err(|e| self.reject(e, "TLS server set-up failed"))?;
         self.eap.tls.conn = Some(Connection::Server(conn));
         let flight = self.exchange(&hello.0)?;
