@@ -33,6 +33,10 @@ fn expected_violations() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'st
     };
     let mut shared: BTreeSet<&str> = agreement("server_auth").into_iter().collect();
     shared.extend(agreement("client_auth"));
+    let replayed_token = BTreeSet::from([
+        "registration_injective_agreement",
+        "user_auth_injective_agreement",
+    ]);
     // AKMA: one AF holding the K_AF of another impersonates it to the UE and the UE to it.
     let impersonation = BTreeSet::from([
         "k_af_secrecy",
@@ -115,6 +119,34 @@ fn expected_violations() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'st
             BTreeSet::from([
                 "registration_injective_agreement",
                 "pdu_session_auth_injective_agreement",
+            ]),
+        ),
+        // OIDC token flow (solution #1). A token valid at another server (no audience, or
+        // the ID token) lets M register as the user at S; a code without PKCE is redeemed
+        // by whoever intercepts it; without the tunnel everything is read off the wire.
+        (("oidc", "default"), BTreeSet::new()),
+        (("oidc", "introspection"), BTreeSet::new()),
+        (("oidc", "token-without-audience"), replayed_token.clone()),
+        (("oidc", "id-token-as-access-token"), replayed_token),
+        (
+            ("oidc", "no-pkce"),
+            BTreeSet::from([
+                "auth_code_secrecy",
+                "access_token_secrecy",
+                "user_auth_injective_agreement",
+            ]),
+        ),
+        (
+            ("oidc", "redirect-intercepted"),
+            BTreeSet::from(["auth_code_secrecy"]),
+        ),
+        (
+            ("oidc", "no-tunnel"),
+            BTreeSet::from([
+                "password_secrecy",
+                "auth_code_secrecy",
+                "access_token_secrecy",
+                "user_auth_injective_agreement",
             ]),
         ),
     ])

@@ -1,7 +1,7 @@
 //! Every handshake and its variants, by name: what `msgin5g list` shows and `check` runs.
 
 use crate::harness::{check, DyModel, Report, RevealPolicy, RunOptions};
-use crate::{akma, eap, ns, tls_psk};
+use crate::{akma, eap, ns, oidc, tls_psk};
 use properties::Property;
 
 /// A variant as the CLI lists it.
@@ -68,6 +68,23 @@ pub fn handshakes() -> Vec<HandshakeInfo> {
                     about: v.about,
                     sessions: (eap::SESSIONS, eap::SESSIONS),
                     properties: eap::properties(),
+                    expect_violated: v.expect_violated,
+                })
+                .collect(),
+        },
+        HandshakeInfo {
+            name: "oidc",
+            about: "OpenID Connect token flow via the SEAL identity management server: SIM-C \
+                    gets an access token from SIM-S with the code flow and PKCE, the 5GMSGS \
+                    client registers with it at the MSGin5G server, which validates it \
+                    (key issue #2, solution #1)",
+            variants: oidc::VARIANTS
+                .iter()
+                .map(|v| VariantInfo {
+                    name: v.name,
+                    about: v.about,
+                    sessions: (oidc::SESSIONS, oidc::SESSIONS),
+                    properties: oidc::properties(),
                     expect_violated: v.expect_violated,
                 })
                 .collect(),
@@ -163,6 +180,20 @@ pub fn eap_model(
     ))
 }
 
+/// The OIDC model `run` checks for these arguments (`sessions`: UE sessions for the
+/// honest server, and its registrations).
+pub fn oidc_model(
+    variant: &str,
+    sessions: Option<usize>,
+    reveal: RevealPolicy,
+) -> Option<DyModel<oidc::Oidc>> {
+    Some(oidc::model(
+        oidc::variant(variant)?,
+        sessions.unwrap_or(oidc::SESSIONS),
+        reveal,
+    ))
+}
+
 /// Check one variant of one handshake; `sessions` overrides the variant's default.
 pub fn run(
     handshake: &str,
@@ -186,6 +217,10 @@ pub fn run(
         )),
         "eap" => Ok(check(
             eap_model(variant, sessions, reveal).ok_or_else(unknown_variant)?,
+            opts,
+        )),
+        "oidc" => Ok(check(
+            oidc_model(variant, sessions, reveal).ok_or_else(unknown_variant)?,
             opts,
         )),
         "ns" => {

@@ -9,5 +9,6 @@ pub mod catalog;
 pub mod eap;
 pub mod harness;
 pub mod ns;
+pub mod oidc;
 pub mod term;
 pub mod tls_psk;
