@@ -105,6 +105,8 @@ pub struct Concrete {
     pub calls: Calls,
     /// EAP framing, RADIUS requests in flight and the TLS connection of an EAP role.
     pub eap: crate::eap::State,
+    /// The clock and settings of an OIDC role, and the TLS connection a request came on.
+    pub oidc: crate::oidc::State,
     rng: ring::rand::SystemRandom,
 }
 
@@ -129,6 +131,7 @@ impl Concrete {
             verified: Verified::default(),
             calls: Calls::default(),
             eap: crate::eap::State::default(),
+            oidc: crate::oidc::State::default(),
             rng: ring::rand::SystemRandom::new(),
         }
     }
@@ -255,7 +258,7 @@ impl Backend for Concrete {
                 self.rng
                     .fill(&mut v)
                     .expect("the OS random number generator");
-                v
+                crate::oidc::textual(name, v)
             }
         };
         self.drawn.push((name, value.clone()));

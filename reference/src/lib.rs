@@ -8,6 +8,7 @@ pub mod concrete;
 pub mod eap;
 pub mod endpoint;
 pub mod observer;
+pub mod oidc;
 pub mod replay;
 pub mod runner;
 pub mod sbi;

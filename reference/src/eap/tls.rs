@@ -72,7 +72,7 @@ pub fn version_name(v: ProtocolVersion) -> &'static str {
     }
 }
 
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
@@ -90,7 +90,7 @@ pub fn key(pem: &[u8], what: &str) -> Result<PrivateKeyDer<'static>, String> {
     PrivateKeyDer::from_pem_slice(pem).map_err(|e| format!("{what}: {e}"))
 }
 
-fn roots(pem: &[u8]) -> Result<RootCertStore, String> {
+pub fn roots(pem: &[u8]) -> Result<RootCertStore, String> {
     let mut r = RootCertStore::empty();
     for c in certs(pem, "trust anchor (CA)")? {
         r.add(c).map_err(|e| format!("trust anchor (CA): {e}"))?;

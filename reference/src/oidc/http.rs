@@ -1,0 +1,143 @@
+//! HTTP over TLS for solution #1 (rustls on both ends): the tunnels of steps 1 and 10 and
+//! SIM-S's endpoints. The client is `ureq` (with a cookie jar, for an OpenID provider's login
+//! pages); the server is `hyper` on `tokio-rustls`, serving one handler.
+
+use crate::eap::tls::{certs, key, provider, roots};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes as Body;
+use rustls::{ClientConfig, ServerConfig};
+use std::net::TcpListener;
+use std::sync::Arc;
+
+/// An HTTPS client trusting the CA certificates in `ca_pem`, keeping cookies and not
+/// following redirects (the flow reads them).
+pub fn client(ca_pem: &[u8]) -> Result<ureq::Agent, String> {
+    let config = ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots(ca_pem)?)
+        .with_no_client_auth();
+    Ok(ureq::AgentBuilder::new()
+        .tls_config(Arc::new(config))
+        .redirects(0)
+        .timeout(std::time::Duration::from_secs(10))
+        .build())
+}
+
+/// A server TLS configuration from PEM certificate chain and key (server authentication:
+/// the tunnels of solution #1 authenticate the server; the client authenticates in them).
+pub fn server_config(cert_pem: &[u8], key_pem: &[u8]) -> Result<ServerConfig, String> {
+    let mut c = ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(certs(cert_pem, "certificate")?, key(key_pem, "key")?)
+        .map_err(|e| format!("certificate and key: {e}"))?;
+    c.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(c)
+}
+
+/// A request as a handler sees it.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub body: Vec<u8>,
+    /// Identifies the TLS connection the request came on.
+    pub connection: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Response {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn json(status: u16, v: serde_json::Value) -> Self {
+        Response {
+            status,
+            body: serde_json::to_vec(&v).expect("JSON values serialize"),
+        }
+    }
+}
+
+/// Serve `handler` over TLS on `listener` until it has answered `requests` requests (or
+/// forever). A connection carries one request (`Connection: close`); handlers run one at a
+/// time.
+pub fn serve(
+    listener: TcpListener,
+    tls: ServerConfig,
+    requests: Option<usize>,
+    handler: impl FnMut(Request) -> Response + Send + 'static,
+) -> Result<(), String> {
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+        let handler = Arc::new(tokio::sync::Mutex::new(handler));
+        // Each connection reports, when it is over, how many requests it answered.
+        let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<usize>();
+        let (mut answered, mut connection) = (0usize, 0u64);
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let Ok((tcp, _)) = accepted else { continue };
+                    connection += 1;
+                    let id = connection;
+                    let (acceptor, handler, done) =
+                        (acceptor.clone(), handler.clone(), done_tx.clone());
+                    tokio::spawn(async move {
+                        let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+                        // A failed TLS handshake ends only this connection.
+                        if let Ok(tls) = acceptor.accept(tcp).await {
+                            let c = count.clone();
+                            let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                                let (handler, c) = (handler.clone(), c.clone());
+                                async move {
+                                    let method = req.method().to_string();
+                                    let path = req.uri().to_string();
+                                    let body = req.into_body().collect().await?.to_bytes();
+                                    let r = (handler.lock().await)(Request {
+                                        method,
+                                        path,
+                                        body: body.to_vec(),
+                                        connection: id,
+                                    });
+                                    c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                                    Ok::<_, hyper::Error>(reply(r))
+                                }
+                            });
+                            let io = hyper_util::rt::TokioIo::new(tls);
+                            let _ = hyper::server::conn::http1::Builder::new()
+                                .serve_connection(io, service)
+                                .await;
+                        }
+                        let _ = done.send(count.load(std::sync::atomic::Ordering::SeqCst));
+                    });
+                }
+                Some(n) = done_rx.recv() => {
+                    answered += n;
+                    if requests.is_some_and(|max| answered >= max) {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    })
+}
+
+fn reply(r: Response) -> hyper::Response<Full<Body>> {
+    let mut resp = hyper::Response::new(Full::new(Body::from(r.body)));
+    *resp.status_mut() = hyper::StatusCode::from_u16(r.status)
+        .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    let h = resp.headers_mut();
+    h.insert("content-type", hyper::header::HeaderValue::from_static("application/json"));
+    h.insert("connection", hyper::header::HeaderValue::from_static("close"));
+    resp
+}

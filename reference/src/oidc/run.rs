@@ -1,0 +1,453 @@
+//! Solution #1 on sockets: the user's UE (SIM-C, then the 5GMSGS client) against an OpenID
+//! provider playing SIM-S and an MSGin5G server, and the MSGin5G server itself. The role
+//! machines are `model::oidc`'s, on the concrete backend; this file owns the HTTP and the
+//! clock, and records every message for a trace.
+
+use super::http::{self, Request, Response};
+use crate::concrete::{Bytes, Concrete};
+use crate::wire::Profile as TlsProfile;
+use model::harness::{Output, Reject};
+use model::oidc::client::{Client, ClientConfig};
+use model::oidc::messages::Profile;
+use model::oidc::server::{Server, ServerConfig, Validation};
+use model::oidc::sim_c::{SimC, SimCConfig};
+use model::oidc::{Ue, UeConfig, S, SIM_S, U};
+use properties::Event;
+use serde::Serialize;
+use std::net::TcpListener;
+
+/// One message of a run, as a trace line records it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Recorded {
+    pub from: &'static str,
+    pub to: &'static str,
+    pub msg: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// What the UE is told to do.
+#[derive(Clone, Debug)]
+pub struct UeOptions {
+    /// SIM-S's issuer URL (its discovery document is under it).
+    pub issuer: String,
+    /// PEM trust anchors for SIM-S's and the MSGin5G server's TLS certificates.
+    pub ca_pem: Vec<u8>,
+    pub username: String,
+    pub password: String,
+    pub client_id: String,
+    /// The MSGin5G server's resource indicator (the access token's audience).
+    pub resource: String,
+    /// The MSGin5G server's base URL; `None`: stop after the tokens.
+    pub server: Option<String>,
+    pub profile: Profile<Bytes>,
+    /// Present the ID token instead of the access token (`id-token-as-access-token`).
+    pub present_id_token: bool,
+}
+
+/// What a UE run gives.
+#[derive(Debug)]
+pub struct UeOutcome {
+    pub id_token: String,
+    pub access_token: String,
+    /// SIM-S's JWKS as fetched, and the clock the tokens were checked with.
+    pub jwks: Vec<u8>,
+    pub now: u64,
+    /// The MSGin5G server's answer: accepted with this client ID, or refused with why.
+    pub registration: Option<Result<String, String>>,
+    pub recording: Vec<Recorded>,
+    pub drawn: Vec<(&'static str, Vec<u8>)>,
+    pub events: Vec<Event<Bytes>>,
+}
+
+fn b(s: &str) -> Bytes {
+    Bytes(s.as_bytes().to_vec())
+}
+
+/// Where SIM-S serves (OpenID Connect Discovery 1.0 section 3).
+struct Endpoints {
+    authorization: String,
+    token: String,
+    jwks: String,
+}
+
+fn discover(agent: &ureq::Agent, issuer: &str) -> Result<Endpoints, String> {
+    let url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
+    let doc: serde_json::Value = agent
+        .get(&url)
+        .call()
+        .map_err(|e| format!("{url}: {e}"))?
+        .into_json()
+        .map_err(|e| format!("{url}: {e}"))?;
+    let get = |k: &str| {
+        doc[k]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("{url}: no {k} in the discovery document"))
+    };
+    if get("issuer")? != issuer {
+        return Err(format!("{url}: the issuer is not {issuer}"));
+    }
+    Ok(Endpoints {
+        authorization: get("authorization_endpoint")?,
+        token: get("token_endpoint")?,
+        jwks: get("jwks_uri")?,
+    })
+}
+
+/// The body of a response of any status (ureq reports 4xx and 5xx as errors).
+fn body(r: Result<ureq::Response, ureq::Error>, what: &str) -> Result<(u16, String), String> {
+    let r = match r {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => return Err(format!("{what}: {e}")),
+    };
+    let status = r.status();
+    let text = r.into_string().map_err(|e| format!("{what}: {e}"))?;
+    Ok((status, text))
+}
+
+/// Steps 3-6 in a browser's place: follow the provider's redirects, fill its login page
+/// (username and password) and consent page, until it redirects to the client.
+fn authorize(
+    agent: &ureq::Agent,
+    url: &str,
+    username: &str,
+    password: &str,
+    redirect_uri: &str,
+) -> Result<String, String> {
+    let base = url::Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
+    let mut next = agent.get(url);
+    for _ in 0..10 {
+        let r = match next.call() {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => return Err(format!("authorization: {e}")),
+        };
+        if (300..400).contains(&r.status()) {
+            let loc = r
+                .header("location")
+                .ok_or("authorization: a redirect without Location")?
+                .to_owned();
+            if loc.starts_with(redirect_uri) {
+                return Ok(loc);
+            }
+            let to = base.join(&loc).map_err(|e| format!("{loc}: {e}"))?;
+            next = agent.get(to.as_str());
+            continue;
+        }
+        let status = r.status();
+        let page = r.into_string().map_err(|e| format!("authorization: {e}"))?;
+        let (action, prompt) = form_of(&page).ok_or_else(|| {
+            format!("authorization: HTTP {status} without a form: {}", excerpt(&page))
+        })?;
+        let to = base.join(&action).map_err(|e| format!("{action}: {e}"))?;
+        let mut fields = vec![("prompt", prompt.as_str())];
+        if prompt == "login" {
+            fields.extend([("login", username), ("password", password)]);
+        }
+        next = agent.post(to.as_str());
+        let r = next.clone().send_form(&fields);
+        // The answer to a form is a redirect; go on from it.
+        match r {
+            Ok(r) | Err(ureq::Error::Status(_, r)) if (300..400).contains(&r.status()) => {
+                let loc = r.header("location").unwrap_or_default().to_owned();
+                if loc.starts_with(redirect_uri) {
+                    return Ok(loc);
+                }
+                let to = base.join(&loc).map_err(|e| format!("{loc}: {e}"))?;
+                next = agent.get(to.as_str());
+            }
+            Ok(r) | Err(ureq::Error::Status(_, r)) => {
+                let status = r.status();
+                let text = r.into_string().unwrap_or_default();
+                return Err(format!("authorization: the {prompt} form got HTTP {status}: {}",
+                                   excerpt(&text)));
+            }
+            Err(e) => return Err(format!("authorization: {e}")),
+        }
+    }
+    Err("authorization: too many redirects".into())
+}
+
+/// The action and `prompt` of the first form on a page (the provider's development pages).
+fn form_of(page: &str) -> Option<(String, String)> {
+    let attr = |s: &str, name: &str| -> Option<String> {
+        let at = s.find(&format!("{name}=\""))? + name.len() + 2;
+        Some(s[at..].split('"').next()?.to_owned())
+    };
+    let form = &page[page.find("<form")?..];
+    let action = attr(form, "action")?.replace("&amp;", "&");
+    let prompt_at = form.find("name=\"prompt\"")?;
+    let prompt = attr(&form[prompt_at..], "value")?;
+    Some((action, prompt))
+}
+
+fn excerpt(s: &str) -> String {
+    s.chars().take(200).collect()
+}
+
+fn sends(out: Vec<Output<Bytes>>, events: &mut Vec<Event<Bytes>>) -> Vec<Bytes> {
+    let mut v = Vec::new();
+    for o in out {
+        match o {
+            Output::Send(m) => v.push(m),
+            Output::Claim(e) => events.push(e),
+        }
+    }
+    v
+}
+
+fn one(v: Vec<Bytes>, what: &str) -> Result<Bytes, String> {
+    v.into_iter()
+        .next()
+        .ok_or_else(|| format!("the role sent no {what}"))
+}
+
+fn text(v: &Bytes) -> String {
+    String::from_utf8_lossy(&v.0).into_owned()
+}
+
+/// The UE's configuration for these options (values as the concrete backend reads them).
+pub fn ue_config(o: &UeOptions, jwks: &[u8]) -> UeConfig<Bytes> {
+    // The tunnels are TLS below the role machines: their keys are placeholders.
+    let tunnel = Bytes::default();
+    UeConfig {
+        sim_c: SimCConfig {
+            me: U,
+            sim_s: SIM_S,
+            username: b(&o.username),
+            password: b(&o.password),
+            client_id: b(&o.client_id),
+            resource: b(&o.resource),
+            issuer: b(&o.issuer),
+            issuer_key: Bytes(jwks.to_vec()),
+            sim_s_tunnel: Some(tunnel.clone()),
+            pkce: true,
+            redirect_observable: false,
+        },
+        client: ClientConfig {
+            me: U,
+            server: S,
+            username: b(&o.username),
+            server_name: b(&o.resource),
+            server_tunnel: tunnel,
+            profile: o.profile.clone(),
+            present_id_token: o.present_id_token,
+        },
+    }
+}
+
+/// The UE of solution #1: the code flow with PKCE at `o.issuer` (steps 1-9), then the
+/// registration at `o.server` (steps 10-13).
+pub fn run_ue(o: &UeOptions) -> Result<UeOutcome, String> {
+    let agent = http::client(&o.ca_pem)?;
+    let ep = discover(&agent, &o.issuer)?;
+    let jwks = body(agent.get(&ep.jwks).call(), "JWKS")?.1.into_bytes();
+    let cfg = ue_config(o, &jwks);
+    let mut be = Concrete::new(TlsProfile::default());
+    let now = be.oidc.now;
+    let redirect_uri = be.oidc.redirect_uri.clone();
+    let mut rec = Vec::new();
+    let mut events = Vec::new();
+    let mut record = |from, to, msg, v: &Bytes| {
+        rec.push(Recorded {
+            from,
+            to,
+            msg,
+            bytes: v.0.clone(),
+        })
+    };
+    let step = |ue: &Ue<Bytes>, input: Option<&Bytes>, be: &mut Concrete, ev: &mut Vec<_>| {
+        ue.step(&cfg, input, be)
+            .map(|(ue, out)| (ue, sends(out, ev)))
+            .map_err(|Reject(r)| r.to_string())
+    };
+    // Steps 1-4.
+    let ue = Ue::SimC(SimC::Start);
+    let (ue, out) = step(&ue, None, &mut be, &mut events)?;
+    let request = one(out, "Authentication Request")?;
+    record("sim-c", "sim-s", "AuthRequest", &request);
+    let envelope: serde_json::Value =
+        serde_json::from_slice(&request.0).map_err(|e| e.to_string())?;
+    let url = format!(
+        "{}?{}",
+        ep.authorization,
+        envelope["authorize"].as_str().unwrap_or_default()
+    );
+    // Steps 3-6 at the provider's pages; the redirect carries the code.
+    let redirect = b(&authorize(&agent, &url, &o.username, &o.password, &redirect_uri)?);
+    record("sim-s", "sim-c", "AuthResponse", &redirect);
+    let (ue, out) = step(&ue, Some(&redirect), &mut be, &mut events)
+        .map_err(|e| format!("authentication response: {e}"))?;
+    // Steps 7-8.
+    let token_request = one(out, "Token Request")?;
+    record("sim-c", "sim-s", "TokenRequest", &token_request);
+    let (status, answer) = body(
+        agent
+            .post(&ep.token)
+            .set("content-type", "application/x-www-form-urlencoded")
+            .send_bytes(&token_request.0),
+        "token endpoint",
+    )?;
+    if status != 200 {
+        return Err(format!("token endpoint: HTTP {status}: {answer}"));
+    }
+    let answer = b(&answer);
+    record("sim-s", "sim-c", "TokenResponse", &answer);
+    let tokens: serde_json::Value = serde_json::from_slice(&answer.0).unwrap_or_default();
+    let token = |k: &str| tokens[k].as_str().unwrap_or_default().to_owned();
+    // Steps 8-9: SIM-C checks the ID token and hands over; the client registers.
+    let (ue, out) = step(&ue, Some(&answer), &mut be, &mut events)
+        .map_err(|e| format!("token response: {e}"))?;
+    let registration_request = one(out, "registration request")?;
+    let mut outcome = UeOutcome {
+        id_token: token("id_token"),
+        access_token: token("access_token"),
+        jwks,
+        now,
+        registration: None,
+        recording: Vec::new(),
+        drawn: Vec::new(),
+        events: Vec::new(),
+    };
+    if let Some(server) = &o.server {
+        // Steps 10-13 over TLS to the MSGin5G server.
+        record("client", "server", "Registration", &registration_request);
+        let url = format!("{}/register", server.trim_end_matches('/'));
+        let (status, answer) = body(
+            agent
+                .post(&url)
+                .set("content-type", "application/json")
+                .send_bytes(&registration_request.0),
+            &url,
+        )?;
+        let answer = b(&answer);
+        record("server", "client", "RegistrationResponse", &answer);
+        outcome.registration = Some(match step(&ue, Some(&answer), &mut be, &mut events) {
+            Ok((Ue::Client(Client::Registered), _)) => Ok(text(&o.profile.client_id)),
+            Ok(_) => Err("not registered".into()),
+            Err(e) if status == 200 => Err(e),
+            Err(_) => Err(format!("HTTP {status}: {}", text(&answer))),
+        });
+    }
+    outcome.recording = rec;
+    outcome.drawn = be.drawn;
+    outcome.events = events;
+    Ok(outcome)
+}
+
+/// The MSGin5G server's settings.
+#[derive(Clone, Debug)]
+pub struct ServerOptions {
+    /// Its resource indicator: the audience its access tokens carry.
+    pub name: String,
+    pub issuer: String,
+    /// SIM-S's JWKS (local validation, RFC 9068 section 4).
+    pub jwks: Vec<u8>,
+    /// The users it registers clients for (the `sub` claim).
+    pub users: Vec<String>,
+    pub check_audience: bool,
+    pub accept_id_token: bool,
+    /// The clock; `None`: the system's at each request.
+    pub now: Option<u64>,
+}
+
+pub fn server_config(o: &ServerOptions) -> ServerConfig<Bytes> {
+    ServerConfig {
+        me: S,
+        sim_s: SIM_S,
+        name: b(&o.name),
+        tunnel_key: Bytes::default(),
+        issuer: b(&o.issuer),
+        validation: Validation::Local {
+            issuer_key: Bytes(o.jwks.clone()),
+        },
+        // Each user the server knows is, in the model's terms, the honest user U.
+        users: o.users.iter().map(|u| (b(u), U)).collect(),
+        check_audience: o.check_audience,
+        accept_id_token: o.accept_id_token,
+        max_registrations: u8::MAX,
+    }
+}
+
+/// What the server did with one request.
+#[derive(Clone, Debug, Serialize)]
+pub struct Handled {
+    pub connection: u64,
+    pub request: String,
+    pub status: u16,
+    pub response: String,
+}
+
+/// The MSGin5G server role behind an HTTP handler: POST /register (steps 11-13).
+pub struct MsgServer {
+    cfg: ServerConfig<Bytes>,
+    role: Server<Bytes>,
+    now: Option<u64>,
+    pub handled: Vec<Handled>,
+    pub events: Vec<Event<Bytes>>,
+}
+
+impl MsgServer {
+    pub fn new(o: &ServerOptions) -> Self {
+        MsgServer {
+            cfg: server_config(o),
+            role: Server::default(),
+            now: o.now,
+            handled: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+
+    pub fn handle(&mut self, r: Request) -> Response {
+        let resp = if r.method != "POST" || r.path != "/register" {
+            Response::json(404, serde_json::json!({"error": "not_found",
+                "error_description": "only POST /register is served"}))
+        } else {
+            let mut be = Concrete::new(TlsProfile::default());
+            be.oidc.connection = r.connection.to_be_bytes().to_vec();
+            if let Some(now) = self.now {
+                be.oidc.now = now;
+            }
+            match self.role.step(&self.cfg, Some(&Bytes(r.body.clone())), &mut be) {
+                Ok((role, out)) => {
+                    self.role = role;
+                    let sent = sends(out, &mut self.events);
+                    Response {
+                        status: 200,
+                        body: sent.into_iter().next().unwrap_or_default().0,
+                    }
+                }
+                // RFC 6750 section 3.1: the token is refused, and why.
+                Err(Reject(why)) => Response::json(401, serde_json::json!({
+                    "error": "invalid_token", "error_description": why})),
+            }
+        };
+        self.handled.push(Handled {
+            connection: r.connection,
+            request: String::from_utf8_lossy(&r.body).into_owned(),
+            status: resp.status,
+            response: String::from_utf8_lossy(&resp.body).into_owned(),
+        });
+        resp
+    }
+}
+
+/// Serve the MSGin5G server over TLS on `listener` for `requests` requests (or forever);
+/// `log` sees each request handled.
+pub fn serve_server(
+    listener: TcpListener,
+    tls: rustls::ServerConfig,
+    o: &ServerOptions,
+    requests: Option<usize>,
+    mut log: impl FnMut(&Handled) + Send + 'static,
+) -> Result<(), String> {
+    let mut server = MsgServer::new(o);
+    http::serve(listener, tls, requests, move |r| {
+        let resp = server.handle(r);
+        if let Some(h) = server.handled.last() {
+            log(h);
+        }
+        resp
+    })
+}

@@ -1,0 +1,224 @@
+//! Solution #1 against a live third-party OpenID provider: npm `oidc-provider` plays SIM-S
+//! (configuration in `tests/oidc-provider/provider.mjs`), the reference UE runs the code
+//! flow with PKCE through its development login, and the reference MSGin5G server validates
+//! the access tokens it issued (ES256 JWTs, RFC 9068) against its JWKS. Loopback only; the
+//! provider's npm packages are installed here when missing (`npm ci`).
+
+use model::oidc::messages::Profile;
+use reference::concrete::Bytes;
+use reference::oidc::run::{self, Handled, ServerOptions, UeOptions, UeOutcome};
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+const CLIENT_ID: &str = "5gmsgs-client-1";
+const SERVER_S: &str = "https://msgin5g-server-s.example";
+const SERVER_M: &str = "https://msgin5g-server-m.example";
+const USER: &str = "user-u";
+
+fn provider_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc-provider")
+}
+
+/// `npm ci` once, for every test of this file.
+fn install() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if provider_dir().join("node_modules/oidc-provider").is_dir() {
+            return;
+        }
+        let st = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(provider_dir())
+            .status()
+            .expect("npm (Node.js) is needed for the oidc-provider interop tests");
+        assert!(st.success(), "npm ci failed in {}", provider_dir().display());
+    });
+}
+
+/// A running provider, killed when dropped, with the PEM files of its TLS certificate
+/// (self-signed for 127.0.0.1; the MSGin5G server uses it too).
+struct Provider {
+    child: Child,
+    issuer: String,
+    dir: PathBuf,
+    cert: Vec<u8>,
+    key: Vec<u8>,
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn provider(name: &str) -> Provider {
+    install();
+    let dir = std::env::temp_dir().join(format!("msgin5g-oidc-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let (cert, key) = (ck.cert.pem(), ck.key_pair.serialize_pem());
+    std::fs::write(dir.join("cert.pem"), &cert).unwrap();
+    std::fs::write(dir.join("key.pem"), &key).unwrap();
+    let mut child = Command::new("node")
+        .arg(provider_dir().join("provider.mjs"))
+        .arg(dir.join("cert.pem"))
+        .arg(dir.join("key.pem"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("node");
+    let mut line = String::new();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut line).unwrap();
+    // Keep reading: the provider must not write into a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    let issuer = line
+        .strip_prefix("issuer ")
+        .unwrap_or_else(|| panic!("provider did not start: {line:?}"))
+        .trim()
+        .to_string();
+    Provider {
+        child,
+        issuer,
+        dir,
+        cert: cert.into_bytes(),
+        key: key.into_bytes(),
+    }
+}
+
+fn profile() -> Profile<Bytes> {
+    let b = |s: &str| Bytes(s.as_bytes().to_vec());
+    Profile {
+        ue_id: b("imei-356938035643809"),
+        ports: b("5683"),
+        client_id: b(CLIENT_ID),
+        capabilities: b("store-and-forward"),
+    }
+}
+
+fn ue(p: &Provider, resource: &str, server: Option<String>) -> UeOptions {
+    UeOptions {
+        issuer: p.issuer.clone(),
+        ca_pem: p.cert.clone(),
+        username: USER.into(),
+        password: "any password (development login)".into(),
+        client_id: CLIENT_ID.into(),
+        resource: resource.into(),
+        server,
+        profile: profile(),
+        present_id_token: false,
+    }
+}
+
+/// The MSGin5G server S on loopback for `requests` requests: its URL and what it handled.
+fn server(
+    p: &Provider,
+    jwks: &[u8],
+    now: Option<u64>,
+    requests: usize,
+) -> (String, Arc<Mutex<Vec<Handled>>>, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let tls = reference::oidc::http::server_config(&p.cert, &p.key).unwrap();
+    let o = ServerOptions {
+        name: SERVER_S.into(),
+        issuer: p.issuer.clone(),
+        jwks: jwks.to_vec(),
+        users: vec![USER.into()],
+        check_audience: true,
+        accept_id_token: false,
+        now,
+    };
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let l = log.clone();
+    let t = std::thread::spawn(move || {
+        run::serve_server(listener, tls, &o, Some(requests), move |h| {
+            l.lock().unwrap().push(h.clone())
+        })
+        .unwrap()
+    });
+    (url, log, t)
+}
+
+/// POST a registration body to the server; its status and body.
+fn register(p: &Provider, url: &str, body: &[u8]) -> (u16, String) {
+    let agent = reference::oidc::http::client(&p.cert).unwrap();
+    match agent
+        .post(&format!("{url}/register"))
+        .send_bytes(body)
+    {
+        Ok(r) => (r.status(), r.into_string().unwrap()),
+        Err(ureq::Error::Status(s, r)) => (s, r.into_string().unwrap()),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn tokens_only(p: &Provider, resource: &str) -> UeOutcome {
+    run::run_ue(&ue(p, resource, None)).unwrap()
+}
+
+#[test]
+fn code_flow_with_pkce_then_registration_is_accepted() {
+    let p = provider("accept");
+    let first = tokens_only(&p, SERVER_S);
+    let (url, log, t) = server(&p, &first.jwks, None, 1);
+    let out = run::run_ue(&ue(&p, SERVER_S, Some(url))).unwrap();
+    t.join().unwrap();
+    assert_eq!(out.registration, Some(Ok(CLIENT_ID.to_string())), "{:?}", log.lock());
+    // The provider's access token is an RFC 9068 JWT for S, for this client and user.
+    let (kind, claims) =
+        reference::oidc::jwt::verify(&out.access_token, &out.jwks, out.now).unwrap();
+    assert_eq!(kind, model::oidc::messages::Kind::Access);
+    assert_eq!(claims.sub, USER);
+    assert_eq!(claims.client_id.as_deref(), Some(CLIENT_ID));
+    assert!(matches!(claims.aud, Some(reference::oidc::jwt::Audience::One(ref a)) if a == SERVER_S));
+    let handled = log.lock().unwrap();
+    assert_eq!(handled.len(), 1);
+    assert_eq!(handled[0].status, 200);
+}
+
+#[test]
+fn server_rejects_other_audience_expired_tampered_and_id_tokens() {
+    let p = provider("reject");
+    let for_s = tokens_only(&p, SERVER_S);
+    let for_m = tokens_only(&p, SERVER_M);
+    let body = |token: &str| {
+        serde_json::to_vec(&serde_json::json!({
+            "access_token": token,
+            "profile": {"ue_id": "imei-356938035643809", "ports": "5683",
+                        "client_id": CLIENT_ID, "capabilities": "store-and-forward"},
+        }))
+        .unwrap()
+    };
+    // Flip one character of the payload (the middle part of the JWS).
+    let mut parts: Vec<String> = for_s.access_token.split('.').map(str::to_owned).collect();
+    let flipped = if parts[1].ends_with('A') { 'B' } else { 'A' };
+    parts[1].pop();
+    parts[1].push(flipped);
+    let tampered = parts.join(".");
+    let cases = [
+        (for_m.access_token.as_str(), "access token for another audience"),
+        (tampered.as_str(), "JWT signature does not verify"),
+        (for_s.id_token.as_str(), "an ID token is not an access token"),
+    ];
+    let (url, _, t) = server(&p, &for_s.jwks, None, cases.len());
+    for (token, why) in cases {
+        let (status, answer) = register(&p, &url, &body(token));
+        assert_eq!(status, 401, "{answer}");
+        assert!(answer.contains(why), "{why}: {answer}");
+    }
+    t.join().unwrap();
+    // The same valid token, at a server whose clock is past its exp.
+    let (_, claims) = reference::oidc::jwt::verify(&for_s.access_token, &for_s.jwks, for_s.now)
+        .unwrap();
+    let (url, _, t) = server(&p, &for_s.jwks, Some(claims.exp + 1), 1);
+    let (status, answer) = register(&p, &url, &body(&for_s.access_token));
+    t.join().unwrap();
+    assert_eq!(status, 401);
+    assert!(answer.contains("token expired"), "{answer}");
+}
