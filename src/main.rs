@@ -324,10 +324,10 @@ fn write_attacks(args: &CheckArgs, report: &Report, reveal: RevealPolicy) -> Res
     let Some(out) = &args.trace_out else {
         return Ok(());
     };
-    if !matches!(report.handshake, "tls-psk" | "akma") {
+    if !matches!(report.handshake, "tls-psk" | "akma" | "oidc") {
         println!(
-            "--trace-out: model attacks of {} are not exported as traces (tls-psk and akma \
-             are); no traces written",
+            "--trace-out: model attacks of {} are not exported as traces (tls-psk, akma \
+             and oidc are); no traces written",
             report.handshake
         );
         return Ok(());
@@ -343,6 +343,8 @@ fn write_attacks(args: &CheckArgs, report: &Report, reveal: RevealPolicy) -> Res
                 .and_then(|m| reference::attack::export(&m, r, &source)),
             "akma" => catalog::akma_model(report.variant, sessions, reveal)
                 .and_then(|m| reference::attack::export_akma(&m, r, &source)),
+            "oidc" => catalog::oidc_model(report.variant, sessions, reveal)
+                .and_then(|m| reference::oidc::attack::export(&m, r, &source)),
             _ => None,
         };
         text.ok_or_else(|| "export failed".into())

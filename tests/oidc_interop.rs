@@ -34,7 +34,11 @@ fn install() {
             .current_dir(provider_dir())
             .status()
             .expect("npm (Node.js) is needed for the oidc-provider interop tests");
-        assert!(st.success(), "npm ci failed in {}", provider_dir().display());
+        assert!(
+            st.success(),
+            "npm ci failed in {}",
+            provider_dir().display()
+        );
     });
 }
 
@@ -121,9 +125,16 @@ fn server(
     jwks: &[u8],
     now: Option<u64>,
     requests: usize,
-) -> (String, Arc<Mutex<Vec<Handled>>>, std::thread::JoinHandle<()>) {
+) -> (
+    String,
+    Arc<Mutex<Vec<Handled>>>,
+    std::thread::JoinHandle<()>,
+) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("https://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let url = format!(
+        "https://127.0.0.1:{}",
+        listener.local_addr().unwrap().port()
+    );
     let tls = reference::oidc::http::server_config(&p.cert, &p.key).unwrap();
     let o = ServerOptions {
         name: SERVER_S.into(),
@@ -148,10 +159,7 @@ fn server(
 /// POST a registration body to the server; its status and body.
 fn register(p: &Provider, url: &str, body: &[u8]) -> (u16, String) {
     let agent = reference::oidc::http::client(&p.cert).unwrap();
-    match agent
-        .post(&format!("{url}/register"))
-        .send_bytes(body)
-    {
+    match agent.post(&format!("{url}/register")).send_bytes(body) {
         Ok(r) => (r.status(), r.into_string().unwrap()),
         Err(ureq::Error::Status(s, r)) => (s, r.into_string().unwrap()),
         Err(e) => panic!("{e}"),
@@ -169,14 +177,21 @@ fn code_flow_with_pkce_then_registration_is_accepted() {
     let (url, log, t) = server(&p, &first.jwks, None, 1);
     let out = run::run_ue(&ue(&p, SERVER_S, Some(url))).unwrap();
     t.join().unwrap();
-    assert_eq!(out.registration, Some(Ok(CLIENT_ID.to_string())), "{:?}", log.lock());
+    assert_eq!(
+        out.registration,
+        Some(Ok(CLIENT_ID.to_string())),
+        "{:?}",
+        log.lock()
+    );
     // The provider's access token is an RFC 9068 JWT for S, for this client and user.
     let (kind, claims) =
         reference::oidc::jwt::verify(&out.access_token, &out.jwks, out.now).unwrap();
     assert_eq!(kind, model::oidc::messages::Kind::Access);
     assert_eq!(claims.sub, USER);
     assert_eq!(claims.client_id.as_deref(), Some(CLIENT_ID));
-    assert!(matches!(claims.aud, Some(reference::oidc::jwt::Audience::One(ref a)) if a == SERVER_S));
+    assert!(
+        matches!(claims.aud, Some(reference::oidc::jwt::Audience::One(ref a)) if a == SERVER_S)
+    );
     let handled = log.lock().unwrap();
     assert_eq!(handled.len(), 1);
     assert_eq!(handled[0].status, 200);
@@ -202,9 +217,15 @@ fn server_rejects_other_audience_expired_tampered_and_id_tokens() {
     parts[1].push(flipped);
     let tampered = parts.join(".");
     let cases = [
-        (for_m.access_token.as_str(), "access token for another audience"),
+        (
+            for_m.access_token.as_str(),
+            "access token for another audience",
+        ),
         (tampered.as_str(), "JWT signature does not verify"),
-        (for_s.id_token.as_str(), "an ID token is not an access token"),
+        (
+            for_s.id_token.as_str(),
+            "an ID token is not an access token",
+        ),
     ];
     let (url, _, t) = server(&p, &for_s.jwks, None, cases.len());
     for (token, why) in cases {
@@ -214,8 +235,8 @@ fn server_rejects_other_audience_expired_tampered_and_id_tokens() {
     }
     t.join().unwrap();
     // The same valid token, at a server whose clock is past its exp.
-    let (_, claims) = reference::oidc::jwt::verify(&for_s.access_token, &for_s.jwks, for_s.now)
-        .unwrap();
+    let (_, claims) =
+        reference::oidc::jwt::verify(&for_s.access_token, &for_s.jwks, for_s.now).unwrap();
     let (url, _, t) = server(&p, &for_s.jwks, Some(claims.exp + 1), 1);
     let (status, answer) = register(&p, &url, &body(&for_s.access_token));
     t.join().unwrap();

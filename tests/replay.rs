@@ -8,15 +8,20 @@ fn msgin5g() -> Command {
     Command::new(env!("CARGO_BIN_EXE_msgin5g"))
 }
 
-/// The traces of `traces/` and of `traces/akma/`.
+/// The traces of `traces/` and of its handshake folders.
 fn traces() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
-    let mut v: Vec<PathBuf> = [dir.clone(), dir.join("akma"), dir.join("eap")]
-        .iter()
-        .flat_map(|d| std::fs::read_dir(d).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
+    let mut v: Vec<PathBuf> = [
+        dir.clone(),
+        dir.join("akma"),
+        dir.join("eap"),
+        dir.join("oidc"),
+    ]
+    .iter()
+    .flat_map(|d| std::fs::read_dir(d).unwrap())
+    .map(|e| e.unwrap().path())
+    .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+    .collect();
     v.sort();
     v
 }
@@ -240,28 +245,59 @@ fn exported_attacks_run_on_the_reference() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-/// traces/akma holds the honest AKMA run and one exported attack per violated property of
-/// every variant; each replays on the reference, and a wrong channel key stops it.
-#[test]
-fn akma_traces_cover_every_violation() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces/akma");
-    for v in model::akma::VARIANTS {
-        for p in v.expect_violated {
-            let f = dir.join(format!("akma-{}-{p}.jsonl", v.name));
+/// The variants of `handshake` with the properties each is documented to violate.
+fn variants(handshake: &str) -> Vec<(&'static str, &'static [&'static str])> {
+    model::catalog::handshakes()
+        .into_iter()
+        .find(|h| h.name == handshake)
+        .unwrap()
+        .variants
+        .iter()
+        .map(|v| (v.name, v.expect_violated))
+        .collect()
+}
+
+/// traces/<handshake> holds one exported attack per violated property of every variant and
+/// the honest run of every variant that violates nothing; each replays on the reference.
+fn traces_cover_every_violation(handshake: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("traces")
+        .join(handshake);
+    for (v, violated) in variants(handshake) {
+        for p in violated {
+            let f = dir.join(format!("{handshake}-{v}-{p}.jsonl"));
             let (out, text) = replay(&f);
             assert!(out.status.success(), "{}: {text}", f.display());
             assert!(text.contains(&format!("{p} violated")), "{text}");
         }
+        if violated.is_empty() {
+            let f = dir.join(format!("{handshake}-{v}-executability.jsonl"));
+            let (out, text) = replay(&f);
+            assert!(out.status.success(), "{}: {text}", f.display());
+            assert!(
+                text.contains("honest run completed with real crypto"),
+                "{text}"
+            );
+        }
     }
-    let honest = dir.join("akma-default-executability.jsonl");
-    let (out, text) = replay(&honest);
-    assert!(out.status.success(), "{text}");
-    assert!(
-        text.contains("honest run completed with real crypto"),
-        "{text}"
-    );
-    // The run has the attacker ask, as the dishonest AF E, for E's own K_AF. Sealed under a
-    // key that is not E's channel key, the AAnF refuses the request.
+}
+
+#[test]
+fn akma_traces_cover_every_violation() {
+    traces_cover_every_violation("akma");
+}
+
+#[test]
+fn oidc_traces_cover_every_violation() {
+    traces_cover_every_violation("oidc");
+}
+
+/// The AKMA honest run has the attacker ask, as the dishonest AF E, for E's own K_AF.
+/// Sealed under a key that is not E's channel key, the AAnF refuses the request.
+#[test]
+fn akma_run_with_a_wrong_channel_key_stops() {
+    let honest =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("traces/akma/akma-default-executability.jsonl");
     let trace = std::fs::read_to_string(&honest).unwrap();
     let e_key = r#"{"name":"K_E_AAnF","session":0,"sort":"key"}"#;
     assert!(trace.contains(e_key));
@@ -274,13 +310,12 @@ fn akma_traces_cover_every_violation() {
     assert!(text.contains("does not verify on the channel"), "{text}");
 }
 
-/// Freshly exported AKMA runs replay: every attack, and the honest run of the default.
-#[test]
-fn exported_akma_runs_replay() {
-    let dir = tmp("akma");
+/// Freshly exported runs of `handshake` replay: every attack, and the honest runs.
+fn exported_runs_replay(handshake: &str) {
+    let dir = tmp(handshake);
     std::fs::create_dir_all(&dir).unwrap();
     let out = msgin5g()
-        .args(["check", "akma", "--all-variants", "--trace-out"])
+        .args(["check", handshake, "--all-variants", "--trace-out"])
         .arg(&dir)
         .output()
         .unwrap();
@@ -293,15 +328,25 @@ fn exported_akma_runs_replay() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    let attacks: usize = model::akma::VARIANTS
+    let runs: usize = variants(handshake)
         .iter()
-        .map(|v| v.expect_violated.len())
+        .map(|(_, violated)| violated.len().max(1))
         .sum();
-    assert_eq!(files.len(), attacks + 1, "{files:?}");
+    assert_eq!(files.len(), runs, "{files:?}");
     let out = msgin5g().arg("replay").args(&files).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
-    assert_eq!(text.matches(": pass").count(), files.len(), "{text}");
+    assert_eq!(text.matches(".jsonl: pass").count(), files.len(), "{text}");
+}
+
+#[test]
+fn exported_akma_runs_replay() {
+    exported_runs_replay("akma");
+}
+
+#[test]
+fn exported_oidc_runs_replay() {
+    exported_runs_replay("oidc");
 }
 
 fn eap_trace(name: &str) -> String {

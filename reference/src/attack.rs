@@ -53,6 +53,11 @@ pub enum Expr {
     Aead(Box<Expr>, Box<Expr>, Box<Expr>, Box<Expr>),
     /// g raised to the product of the exponents.
     Exp(Vec<Expr>),
+    /// The public key of a private key; public-key encryption; a signature (solution #1's
+    /// tunnels and tokens).
+    Pk(Box<Expr>),
+    AEnc(Box<Expr>, Box<Expr>),
+    Sign(Box<Expr>, Box<Expr>),
 }
 
 /// What the attacker does at a step.
@@ -142,7 +147,7 @@ fn key(name: &str, session: u16) -> String {
 }
 
 /// The `name#session` of an atom term.
-fn atom_key(t: TermId) -> String {
+pub(crate) fn atom_key(t: TermId) -> String {
     match t.get() {
         Term::Atom { name, session, .. } => key(name, *session),
         _ => format!("{:?}", t),
@@ -182,8 +187,9 @@ pub fn to_expr(t: TermId) -> Expr {
         } => Expr::ExpandLabel(b(secret), b(label), b(context)),
         Term::Aead { key, nonce, ad, pt } => Expr::Aead(b(key), b(nonce), b(ad), b(pt)),
         Term::Exp(e) => Expr::Exp(all(e)),
-        // Public-key terms belong to the NS calibration model, which has no reference.
-        Term::Pk(_) | Term::AEnc { .. } | Term::Sign { .. } => Expr::Tuple(vec![]),
+        Term::Pk(sk) => Expr::Pk(b(sk)),
+        Term::AEnc { pk, msg } => Expr::AEnc(b(pk), b(msg)),
+        Term::Sign { sk, msg } => Expr::Sign(b(sk), b(msg)),
     }
 }
 
@@ -228,7 +234,16 @@ pub fn export(m: &DyModel<TlsPsk>, result: &PropertyResult, source: &str) -> Opt
         .enumerate()
         .map(|(i, inst)| instance_spec(m.lane_name(i), &inst.cfg))
         .collect();
-    export_with(m, result, source, "MSGin5G-1", instances, None)
+    export_with(m, result, source, "MSGin5G-1", instances, None, &random)
+}
+
+/// A random 32-octet value for an atom.
+fn random(_atom: &str) -> Vec<u8> {
+    let mut v = vec![0u8; 32];
+    ring::rand::SystemRandom::new()
+        .fill(&mut v)
+        .expect("the OS random number generator");
+    v
 }
 
 /// Write the counterexample of `result` on the AKMA model `m` as a trace; for
@@ -241,16 +256,27 @@ pub fn export_akma(m: &DyModel<Akma>, result: &PropertyResult, source: &str) -> 
         .iter()
         .filter(|i| i.role == "UE")
         .count();
-    export_with(m, result, source, "Ua*/N33", Vec::new(), Some(sessions))
+    export_with(
+        m,
+        result,
+        source,
+        "Ua*/N33",
+        Vec::new(),
+        Some(sessions),
+        &random,
+    )
 }
 
-fn export_with<P: Protocol>(
+/// The trace of `result` on model `m`; `value` gives each secret atom (by `name#session`)
+/// its value.
+pub(crate) fn export_with<P: Protocol>(
     m: &DyModel<P>,
     result: &PropertyResult,
     source: &str,
     interface: &str,
     instances: Vec<InstanceSpec>,
     sessions: Option<usize>,
+    value: &dyn Fn(&str) -> Vec<u8>,
 ) -> Option<String> {
     let Attack { actions, leaked } = result.attack.as_ref()?;
     use stateright::Model;
@@ -350,12 +376,10 @@ fn export_with<P: Protocol>(
         .initial_knowledge
         .iter()
         .for_each(|t| secret_atoms(*t, &mut atoms));
-    let rng = ring::rand::SystemRandom::new();
     let values = atoms
         .into_iter()
         .map(|k| {
-            let mut v = vec![0u8; 32];
-            rng.fill(&mut v).expect("the OS random number generator");
+            let v = value(&k);
             (k, Hex(v))
         })
         .collect();
@@ -423,6 +447,23 @@ fn instance_spec(lane: String, cfg: &Config) -> InstanceSpec {
 
 // ---- replay ----
 
+/// Turns the attacker's terms into bytes: a forged message, and a derived value.
+pub(crate) trait Forger {
+    fn message(&mut self, t: TermId) -> Result<Bytes, String>;
+    fn value(&mut self, t: TermId) -> Result<Bytes, String>;
+    /// A message an honest role sent (what evaluation may need to reuse as it is).
+    fn observe(&mut self, _sent: &Bytes) {}
+}
+
+impl Forger for Evaluator<'_> {
+    fn message(&mut self, t: TermId) -> Result<Bytes, String> {
+        self.record(t)
+    }
+    fn value(&mut self, t: TermId) -> Result<Bytes, String> {
+        Evaluator::value(self, t)
+    }
+}
+
 /// Evaluates terms to bytes: atoms from the trace's values, the rest with real crypto.
 struct Evaluator<'a> {
     values: &'a BTreeMap<String, Hex>,
@@ -442,7 +483,7 @@ fn sort_of(name: &str) -> Option<Sort> {
 }
 
 /// Intern an expression as a model term (names are leaked: a trace holds few).
-fn intern(e: &Expr) -> Result<TermId, String> {
+pub(crate) fn intern(e: &Expr) -> Result<TermId, String> {
     let all = |es: &[Expr]| es.iter().map(intern).collect::<Result<Vec<_>, _>>();
     Ok(match e {
         Expr::Atom {
@@ -467,6 +508,9 @@ fn intern(e: &Expr) -> Result<TermId, String> {
                 .try_fold(term::dh_public(*first), |acc, x| term::dh_exp(acc, *x))
                 .ok_or("not a DH value")?
         }
+        Expr::Pk(sk) => term::pk(intern(sk)?),
+        Expr::AEnc(pk, m) => term::aenc(intern(pk)?, intern(m)?),
+        Expr::Sign(sk, m) => term::sign(intern(sk)?, intern(m)?),
     })
 }
 
@@ -674,7 +718,7 @@ impl Evaluator<'_> {
     }
 }
 
-fn input_err(message: String) -> TraceError {
+pub(crate) fn input_err(message: String) -> TraceError {
     TraceError { line: 1, message }
 }
 
@@ -739,9 +783,16 @@ fn instance(
 pub fn replay(t: &Trace) -> Result<Report, TraceError> {
     let inputs: AttackInputs = serde_json::from_value(t.header.inputs.clone())
         .map_err(|e| input_err(format!("header inputs: {e}")))?;
+    let mut eval = Evaluator {
+        values: &inputs.values,
+        b: Concrete::new(Profile::default()),
+    };
     if t.header.handshake == "akma" {
         let (eps, lanes) = akma_instances(t, &inputs)?;
-        return run(t, &inputs, eps, lanes, akma::properties());
+        return run(t, &inputs, eps, lanes, akma::properties(), &mut eval);
+    }
+    if t.header.handshake == "oidc" {
+        return crate::oidc::attack::replay(t, &inputs);
     }
     let eps = inputs
         .instances
@@ -750,7 +801,7 @@ pub fn replay(t: &Trace) -> Result<Report, TraceError> {
         .map(|(i, s)| instance(s, i, &inputs.values))
         .collect::<Result<Vec<_>, _>>()?;
     let lanes = inputs.instances.iter().map(|s| s.lane.clone()).collect();
-    run(t, &inputs, eps, lanes, tls_psk::properties(true))
+    run(t, &inputs, eps, lanes, tls_psk::properties(true), &mut eval)
 }
 
 /// The AKMA scenario of the trace's variant, its terms evaluated on the trace's values.
@@ -793,7 +844,10 @@ fn akma_instances(
 }
 
 /// Instance `session`'s fresh values: the atoms `name#session`.
-fn fresh_of(values: &BTreeMap<String, Hex>, session: usize) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn fresh_of(
+    values: &BTreeMap<String, Hex>,
+    session: usize,
+) -> BTreeMap<String, Vec<u8>> {
     let suffix = format!("#{session}");
     values
         .iter()
@@ -801,22 +855,19 @@ fn fresh_of(values: &BTreeMap<String, Hex>, session: usize) -> BTreeMap<String, 
         .collect()
 }
 
-fn run<R: Machine>(
+pub(crate) fn run<R: Machine>(
     t: &Trace,
     inputs: &AttackInputs,
     mut eps: Vec<Endpoint<R>>,
     lanes: Vec<String>,
     props: Vec<Property>,
+    eval: &mut dyn Forger,
 ) -> Result<Report, TraceError> {
     let honest = inputs.property == EXECUTABILITY;
     let property = props.iter().find(|p| p.name == inputs.property);
     if property.is_none() && !honest {
         return Err(input_err(format!("unknown property {:?}", inputs.property)));
     }
-    let mut eval = Evaluator {
-        values: &inputs.values,
-        b: Concrete::new(Profile::default()),
-    };
     let mut pending: Vec<std::collections::VecDeque<Bytes>> = vec![Default::default(); eps.len()];
     let mut sent: BTreeMap<usize, Bytes> = BTreeMap::new();
     let mut knows: Vec<Bytes> = inputs
@@ -860,6 +911,7 @@ fn run<R: Machine>(
                     eps[i].waiting_for()
                 ));
             };
+            eval.observe(&m);
             knows.push(m.clone());
             sent.insert(step, m);
             continue;
@@ -878,7 +930,7 @@ fn run<R: Machine>(
             })?),
             Op::Forge(e) => {
                 let m = intern(&e)
-                    .and_then(|t| eval.record(t))
+                    .and_then(|t| eval.message(t))
                     .map_err(|message| TraceError { line: n, message })?;
                 Some(m)
             }
@@ -912,6 +964,8 @@ fn run<R: Machine>(
         let i = lane(&line.to, n)?;
         let before = eps[i].events.len();
         let waiting = eps[i].waiting_for();
+        // Each delivery comes on a connection of its own (what a concrete tunnel key is).
+        eps[i].b.oidc.connection = (step as u64).to_be_bytes().to_vec();
         match eps[i].step(input.as_ref()) {
             Ok(out) => pending[i].extend(out),
             Err(r) => {

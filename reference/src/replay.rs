@@ -85,11 +85,15 @@ pub fn replay(text: &str) -> Result<Report, TraceError> {
         "akma" if exported => return attack::replay(&t),
         // EAP recordings: RADIUS packets between an SMF and a DN-AAA.
         "eap" => return crate::eap::observe::observe(&t),
+        // OIDC: the model's runs, and recorded flows against an OpenID provider.
+        "oidc" if exported => return attack::replay(&t),
+        "oidc" => return crate::oidc::observe::replay(&t),
         other => {
             return Err(TraceError {
                 line: 1,
                 message: format!(
-                    "handshake {other:?}: replay knows tls-psk, eap recordings, and akma runs exported by check"
+                    "handshake {other:?}: replay knows tls-psk, eap and oidc recordings, and \
+                     akma and oidc runs exported by check"
                 ),
             })
         }

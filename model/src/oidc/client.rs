@@ -23,7 +23,9 @@ pub struct ClientConfig<V> {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Client<V> {
     /// Waits for the registration response (step 13).
-    ExpectResponse { key: V },
+    ExpectResponse {
+        key: V,
+    },
     Registered,
 }
 

@@ -73,11 +73,7 @@ pub enum Msg<V> {
     RegistrationAccept { client_id: V },
     /// Step 12 by introspection: the token, and the caller's name and client credential
     /// (RFC 7662 section 2.1: the endpoint is protected).
-    Introspect {
-        token: V,
-        caller: V,
-        credential: V,
-    },
+    Introspect { token: V, caller: V, credential: V },
     /// The introspection answer: the claims of an active access token, or inactive.
     IntrospectResponse { active: Option<Token<V>> },
 }
@@ -89,6 +85,76 @@ pub struct Profile<V> {
     pub ports: V,
     pub client_id: V,
     pub capabilities: V,
+}
+
+impl<V> Token<V> {
+    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Token<W>, E> {
+        Ok(Token {
+            kind: self.kind,
+            iss: f(&self.iss)?,
+            sub: f(&self.sub)?,
+            aud: self.aud.as_ref().map(&mut *f).transpose()?,
+            client_id: f(&self.client_id)?,
+            jti: f(&self.jti)?,
+        })
+    }
+}
+
+impl<V> Msg<V> {
+    /// The same message with every value mapped.
+    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Msg<W>, E> {
+        Ok(match self {
+            Msg::AuthRequest {
+                client_id,
+                resource,
+                challenge,
+                username,
+                password,
+            } => Msg::AuthRequest {
+                client_id: f(client_id)?,
+                resource: f(resource)?,
+                challenge: challenge.as_ref().map(&mut *f).transpose()?,
+                username: f(username)?,
+                password: f(password)?,
+            },
+            Msg::AuthResponse { code } => Msg::AuthResponse { code: f(code)? },
+            Msg::TokenRequest {
+                code,
+                client_id,
+                verifier,
+            } => Msg::TokenRequest {
+                code: f(code)?,
+                client_id: f(client_id)?,
+                verifier: verifier.as_ref().map(&mut *f).transpose()?,
+            },
+            Msg::TokenResponse {
+                id_token,
+                access_token,
+            } => Msg::TokenResponse {
+                id_token: f(id_token)?,
+                access_token: f(access_token)?,
+            },
+            Msg::Registration { token, profile } => Msg::Registration {
+                token: f(token)?,
+                profile: profile.try_map(f)?,
+            },
+            Msg::RegistrationAccept { client_id } => Msg::RegistrationAccept {
+                client_id: f(client_id)?,
+            },
+            Msg::Introspect {
+                token,
+                caller,
+                credential,
+            } => Msg::Introspect {
+                token: f(token)?,
+                caller: f(caller)?,
+                credential: f(credential)?,
+            },
+            Msg::IntrospectResponse { active } => Msg::IntrospectResponse {
+                active: active.as_ref().map(|t| t.try_map(f)).transpose()?,
+            },
+        })
+    }
 }
 
 /// How a backend encodes these messages, signs tokens and carries the tunnels.
@@ -121,8 +187,7 @@ pub trait OidcCodec: Backend {
         v: &Self::Value,
     ) -> Result<(Self::Value, Self::Value), Reject>;
     fn tunnel_response(&mut self, key: &Self::Value, m: &Self::Value) -> Self::Value;
-    fn tunnel_open(&mut self, key: &Self::Value, v: &Self::Value)
-        -> Result<Self::Value, Reject>;
+    fn tunnel_open(&mut self, key: &Self::Value, v: &Self::Value) -> Result<Self::Value, Reject>;
 }
 
 const AUTH_REQUEST: &str = "OIDC Authentication Request";
@@ -135,8 +200,8 @@ const INTROSPECT: &str = "Token Introspection Request";
 const INTROSPECT_RESPONSE: &str = "Token Introspection Response";
 pub const ACCESS_TOKEN: &str = "access token";
 pub const ID_TOKEN: &str = "ID token";
-const TUNNEL: &str = "tunnel";
-const PLAIN: &str = "plain";
+pub const TUNNEL: &str = "tunnel";
+pub const PLAIN: &str = "plain";
 
 fn c(name: &'static str) -> TermId {
     term::constant(name)

@@ -281,6 +281,19 @@ impl<V: Clone + Eq> Role<V> {
             _ => Status::Wait,
         }
     }
+
+    pub fn waiting_for(&self) -> &'static str {
+        match self {
+            Role::Ue(Ue::SimC(SimC::Start)) => "its start",
+            Role::Ue(Ue::SimC(SimC::ExpectCode { .. })) => "the Authentication Response",
+            Role::Ue(Ue::SimC(SimC::ExpectTokens { .. })) => "the Token Response",
+            Role::Ue(Ue::Client(Client::ExpectResponse { .. })) => "the registration response",
+            Role::Ue(Ue::Client(Client::Registered)) => "nothing (registered)",
+            Role::SimS(_) => "a request",
+            Role::Server(Server { pending: None, .. }) => "a registration request",
+            Role::Server(_) => "the introspection response",
+        }
+    }
 }
 
 impl<V> Config<V> {
@@ -330,14 +343,19 @@ pub fn attacker_nonce() -> TermId {
 
 /// Known terms that satisfy `f`.
 fn known(know: &Knowledge, f: impl Fn(&Term) -> bool) -> Vec<TermId> {
-    know.terms().iter().copied().filter(|t| f(t.get())).collect()
+    know.terms()
+        .iter()
+        .copied()
+        .filter(|t| f(t.get()))
+        .collect()
 }
 
 /// Known nonces of one name prefix (codes, code verifiers).
 fn nonces(know: &Knowledge, prefix: &str) -> Vec<TermId> {
-    known(know, |t| {
-        matches!(t, Term::Atom { sort: Sort::Nonce, name, .. } if name.starts_with(prefix))
-    })
+    known(
+        know,
+        |t| matches!(t, Term::Atom { sort: Sort::Nonce, name, .. } if name.starts_with(prefix)),
+    )
 }
 
 /// Known signed tokens of a kind.
@@ -515,7 +533,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Oidc
     let p = public();
     let key = |name| term::atom(Sort::Key, name, 0);
     let (pw_u, pw_e) = (key("password_U"), key("password_E"));
-    let (sign, sims_tls) = (key("sk_SIM-S_sign"), key("sk_SIM-S_tls"));
+    let (sign, sims_tls) = (key(SIGNING_KEY), key("sk_SIM-S_tls"));
     let (sk_s, sk_m) = (key("sk_S"), key("sk_M"));
     let (cred_s, cred_m) = (key("credential_S"), key("credential_M"));
     let tunnel = v.tunnel.then_some(sims_tls);
@@ -673,5 +691,117 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Oidc
         properties: properties(),
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,
+    }
+}
+
+/// The signing key's atom name: the reference gives it an ES256 key (PKCS#8), not random
+/// bytes, when it evaluates the scenario.
+pub const SIGNING_KEY: &str = "sk_SIM-S_sign";
+
+impl<V> Profile<V> {
+    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Profile<W>, E> {
+        Ok(Profile {
+            ue_id: f(&self.ue_id)?,
+            ports: f(&self.ports)?,
+            client_id: f(&self.client_id)?,
+            capabilities: f(&self.capabilities)?,
+        })
+    }
+}
+
+impl<V> Config<V> {
+    /// The same configuration with every value mapped (the reference evaluates the model's
+    /// scenario this way).
+    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Config<W>, E> {
+        Ok(match self {
+            Config::Ue(c) => {
+                let s = &c.sim_c;
+                let k = &c.client;
+                Config::Ue(UeConfig {
+                    sim_c: SimCConfig {
+                        me: s.me,
+                        sim_s: s.sim_s,
+                        username: f(&s.username)?,
+                        password: f(&s.password)?,
+                        client_id: f(&s.client_id)?,
+                        resource: f(&s.resource)?,
+                        issuer: f(&s.issuer)?,
+                        issuer_key: f(&s.issuer_key)?,
+                        sim_s_tunnel: s.sim_s_tunnel.as_ref().map(&mut *f).transpose()?,
+                        pkce: s.pkce,
+                        redirect_observable: s.redirect_observable,
+                    },
+                    client: ClientConfig {
+                        me: k.me,
+                        server: k.server,
+                        username: f(&k.username)?,
+                        server_name: f(&k.server_name)?,
+                        server_tunnel: f(&k.server_tunnel)?,
+                        profile: k.profile.try_map(f)?,
+                        present_id_token: k.present_id_token,
+                    },
+                })
+            }
+            Config::SimS(c) => Config::SimS(SimSConfig {
+                me: c.me,
+                issuer: f(&c.issuer)?,
+                signing_key: f(&c.signing_key)?,
+                verify_key: f(&c.verify_key)?,
+                tunnel_key: c.tunnel_key.as_ref().map(&mut *f).transpose()?,
+                accounts: c
+                    .accounts
+                    .iter()
+                    .map(|a| {
+                        Ok(Account {
+                            agent: a.agent,
+                            username: f(&a.username)?,
+                            password: f(&a.password)?,
+                        })
+                    })
+                    .collect::<Result<_, E>>()?,
+                client_id: f(&c.client_id)?,
+                resources: c
+                    .resources
+                    .iter()
+                    .map(|r| {
+                        Ok(Resource {
+                            agent: r.agent,
+                            name: f(&r.name)?,
+                            credential: f(&r.credential)?,
+                        })
+                    })
+                    .collect::<Result<_, E>>()?,
+                pkce: c.pkce,
+                audience: c.audience,
+                max_codes: c.max_codes,
+            }),
+            Config::Server(c) => Config::Server(ServerConfig {
+                me: c.me,
+                sim_s: c.sim_s,
+                name: f(&c.name)?,
+                tunnel_key: f(&c.tunnel_key)?,
+                issuer: f(&c.issuer)?,
+                validation: match &c.validation {
+                    Validation::Local { issuer_key } => Validation::Local {
+                        issuer_key: f(issuer_key)?,
+                    },
+                    Validation::Introspection {
+                        sim_s_tunnel,
+                        credential,
+                    } => Validation::Introspection {
+                        sim_s_tunnel: f(sim_s_tunnel)?,
+                        credential: f(credential)?,
+                    },
+                },
+                users: c
+                    .users
+                    .iter()
+                    .map(|(u, a)| Ok((f(u)?, *a)))
+                    .collect::<Result<_, E>>()?,
+                check_audience: c.check_audience,
+                accept_id_token: c.accept_id_token,
+                max_registrations: c.max_registrations,
+            }),
+        })
     }
 }

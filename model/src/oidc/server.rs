@@ -142,8 +142,7 @@ impl<V: Clone + Eq> Server<V> {
             }
             Kind::Access => {}
             // An ID token's audience is the client it was issued to.
-            Kind::Id if cfg.accept_id_token && claims.aud.as_ref() == Some(&profile.client_id) => {
-            }
+            Kind::Id if cfg.accept_id_token && claims.aud.as_ref() == Some(&profile.client_id) => {}
             Kind::Id => return Err(Reject("an ID token is not an access token")),
         }
         if claims.client_id != profile.client_id {

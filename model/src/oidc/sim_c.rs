@@ -34,9 +34,14 @@ pub struct SimCConfig<V> {
 pub enum SimC<V> {
     Start,
     /// Waits for the authorization code (step 6).
-    ExpectCode { key: V, verifier: Option<V> },
+    ExpectCode {
+        key: V,
+        verifier: Option<V>,
+    },
     /// Waits for the Token Response (step 8).
-    ExpectTokens { key: V },
+    ExpectTokens {
+        key: V,
+    },
 }
 
 /// The tokens SIM-C hands the 5GMSGS client (step 9).
@@ -62,9 +67,7 @@ impl<V: Clone + Eq> SimC<V> {
             // Steps 1-4: the tunnel, the Authentication Request and the login.
             (SimC::Start, None) => {
                 let key = b.fresh(Fresh::Nonce("sim_c_tunnel_key"));
-                let verifier = cfg
-                    .pkce
-                    .then(|| b.fresh(Fresh::Nonce("code_verifier")));
+                let verifier = cfg.pkce.then(|| b.fresh(Fresh::Nonce("code_verifier")));
                 let challenge = verifier.as_ref().map(|v| b.challenge(v));
                 let m = b.encode(&Msg::AuthRequest {
                     client_id: cfg.client_id.clone(),

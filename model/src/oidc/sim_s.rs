@@ -161,20 +161,12 @@ impl<V: Clone + Eq> SimS<V> {
                     client_id: client_id.clone(),
                     jti: jti.clone(),
                 };
-                let access = claims(
-                    Kind::Access,
-                    cfg.audience.then(|| resource.name.clone()),
-                );
+                let access = claims(Kind::Access, cfg.audience.then(|| resource.name.clone()));
                 let access_token = b.sign_token(&cfg.signing_key, &access);
                 let id_token =
                     b.sign_token(&cfg.signing_key, &claims(Kind::Id, Some(client_id.clone())));
                 // SIM-S lets the resource server commit on (user, client, server, token).
-                let data = b.tuple(&[
-                    &account.username,
-                    &client_id,
-                    &resource.name,
-                    &access_token,
-                ]);
+                let data = b.tuple(&[&account.username, &client_id, &resource.name, &access_token]);
                 out.push(Output::running(cfg.me, resource.agent, REGISTRATION, data));
                 out.push(Output::Claim(Event::Secret {
                     actor: cfg.me,

@@ -134,10 +134,16 @@ pub fn serve(
 
 fn reply(r: Response) -> hyper::Response<Full<Body>> {
     let mut resp = hyper::Response::new(Full::new(Body::from(r.body)));
-    *resp.status_mut() = hyper::StatusCode::from_u16(r.status)
-        .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    *resp.status_mut() =
+        hyper::StatusCode::from_u16(r.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     let h = resp.headers_mut();
-    h.insert("content-type", hyper::header::HeaderValue::from_static("application/json"));
-    h.insert("connection", hyper::header::HeaderValue::from_static("close"));
+    h.insert(
+        "content-type",
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    h.insert(
+        "connection",
+        hyper::header::HeaderValue::from_static("close"),
+    );
     resp
 }

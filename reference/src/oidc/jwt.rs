@@ -3,11 +3,11 @@
 //! JWS and JWK handling is the `jsonwebtoken` crate's (on ring); what is ours is which
 //! claims a token must carry and how they map onto the model's `Token`.
 
+use crate::concrete::Bytes;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use crate::concrete::Bytes;
 use model::oidc::messages::{Kind, Token};
 use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use serde::{Deserialize, Serialize};

@@ -5,6 +5,7 @@
 //! JSON over HTTP. The tunnels are TLS (rustls) below the role machines (`http`), so here a
 //! tunnel adds nothing to a message. `run` drives the roles on sockets.
 
+pub mod attack;
 pub mod http;
 pub mod jwt;
 pub mod observe;
@@ -178,11 +179,7 @@ impl OidcCodec for Concrete {
     fn tunnel_request(&mut self, _responder: Option<&Bytes>, _key: &Bytes, m: &Bytes) -> Bytes {
         m.clone()
     }
-    fn tunnel_accept(
-        &mut self,
-        _sk: Option<&Bytes>,
-        v: &Bytes,
-    ) -> Result<(Bytes, Bytes), Reject> {
+    fn tunnel_accept(&mut self, _sk: Option<&Bytes>, v: &Bytes) -> Result<(Bytes, Bytes), Reject> {
         Ok((Bytes(self.oidc.connection.clone()), v.clone()))
     }
     fn tunnel_response(&mut self, _key: &Bytes, m: &Bytes) -> Bytes {
@@ -249,8 +246,10 @@ impl Concrete {
             Msg::TokenResponse {
                 id_token,
                 access_token,
-            } => to_json(json!({"access_token": s(access_token)?, "id_token": s(id_token)?,
-                                 "token_type": "Bearer"})),
+            } => to_json(
+                json!({"access_token": s(access_token)?, "id_token": s(id_token)?,
+                                 "token_type": "Bearer"}),
+            ),
             Msg::Registration { token, profile } => to_json(json!({
                 "access_token": s(token)?,
                 "profile": {"ue_id": s(&profile.ue_id)?, "ports": s(&profile.ports)?,
@@ -274,7 +273,7 @@ impl Concrete {
         })
     }
 
-    fn try_sign(&self, sk: &Bytes, t: &Token<Bytes>) -> Result<Bytes, Reject> {
+    pub fn try_sign(&self, sk: &Bytes, t: &Token<Bytes>) -> Result<Bytes, Reject> {
         let key = jwt::SigningKey::from_pkcs8(&sk.0).map_err(|jwt::JwtError(e)| Reject(e))?;
         let s = |v: &Bytes| self.utf8(v);
         let claims = jwt::Claims {
@@ -290,7 +289,9 @@ impl Concrete {
             jti: Some(s(&t.jti)?).filter(|j| !j.is_empty()),
             scope: None,
         };
-        let jws = key.sign(t.kind, &claims).map_err(|jwt::JwtError(e)| Reject(e))?;
+        let jws = key
+            .sign(t.kind, &claims)
+            .map_err(|jwt::JwtError(e)| Reject(e))?;
         Ok(Bytes(jws.into_bytes()))
     }
 }

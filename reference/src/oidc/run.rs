@@ -71,7 +71,10 @@ struct Endpoints {
 }
 
 fn discover(agent: &ureq::Agent, issuer: &str) -> Result<Endpoints, String> {
-    let url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
+    let url = format!(
+        "{}/.well-known/openid-configuration",
+        issuer.trim_end_matches('/')
+    );
     let doc: serde_json::Value = agent
         .get(&url)
         .call()
@@ -138,7 +141,10 @@ fn authorize(
         let status = r.status();
         let page = r.into_string().map_err(|e| format!("authorization: {e}"))?;
         let (action, prompt) = form_of(&page).ok_or_else(|| {
-            format!("authorization: HTTP {status} without a form: {}", excerpt(&page))
+            format!(
+                "authorization: HTTP {status} without a form: {}",
+                excerpt(&page)
+            )
         })?;
         let to = base.join(&action).map_err(|e| format!("{action}: {e}"))?;
         let mut fields = vec![("prompt", prompt.as_str())];
@@ -160,8 +166,10 @@ fn authorize(
             Ok(r) | Err(ureq::Error::Status(_, r)) => {
                 let status = r.status();
                 let text = r.into_string().unwrap_or_default();
-                return Err(format!("authorization: the {prompt} form got HTTP {status}: {}",
-                                   excerpt(&text)));
+                return Err(format!(
+                    "authorization: the {prompt} form got HTTP {status}: {}",
+                    excerpt(&text)
+                ));
             }
             Err(e) => return Err(format!("authorization: {e}")),
         }
@@ -275,7 +283,13 @@ pub fn run_ue(o: &UeOptions) -> Result<UeOutcome, String> {
         envelope["authorize"].as_str().unwrap_or_default()
     );
     // Steps 3-6 at the provider's pages; the redirect carries the code.
-    let redirect = b(&authorize(&agent, &url, &o.username, &o.password, &redirect_uri)?);
+    let redirect = b(&authorize(
+        &agent,
+        &url,
+        &o.username,
+        &o.password,
+        &redirect_uri,
+    )?);
     record("sim-s", "sim-c", "AuthResponse", &redirect);
     let (ue, out) = step(&ue, Some(&redirect), &mut be, &mut events)
         .map_err(|e| format!("authentication response: {e}"))?;
@@ -401,15 +415,21 @@ impl MsgServer {
 
     pub fn handle(&mut self, r: Request) -> Response {
         let resp = if r.method != "POST" || r.path != "/register" {
-            Response::json(404, serde_json::json!({"error": "not_found",
-                "error_description": "only POST /register is served"}))
+            Response::json(
+                404,
+                serde_json::json!({"error": "not_found",
+                "error_description": "only POST /register is served"}),
+            )
         } else {
             let mut be = Concrete::new(TlsProfile::default());
             be.oidc.connection = r.connection.to_be_bytes().to_vec();
             if let Some(now) = self.now {
                 be.oidc.now = now;
             }
-            match self.role.step(&self.cfg, Some(&Bytes(r.body.clone())), &mut be) {
+            match self
+                .role
+                .step(&self.cfg, Some(&Bytes(r.body.clone())), &mut be)
+            {
                 Ok((role, out)) => {
                     self.role = role;
                     let sent = sends(out, &mut self.events);
@@ -419,8 +439,11 @@ impl MsgServer {
                     }
                 }
                 // RFC 6750 section 3.1: the token is refused, and why.
-                Err(Reject(why)) => Response::json(401, serde_json::json!({
-                    "error": "invalid_token", "error_description": why})),
+                Err(Reject(why)) => Response::json(
+                    401,
+                    serde_json::json!({
+                    "error": "invalid_token", "error_description": why}),
+                ),
             }
         };
         self.handled.push(Handled {
