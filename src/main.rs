@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 mod akma_cmd;
 mod eap_cmd;
+mod oidc_cmd;
 mod tls_cmd;
 
 #[derive(Parser)]
@@ -62,6 +63,13 @@ enum Command {
     /// fails (the check is named), 2 on bad usage.
     #[command(subcommand)]
     Eap(eap_cmd::Eap),
+    /// OIDC token flow (solution #1): run the model's SIM-C and 5GMSGS client against an
+    /// OpenID provider as SIM-S (e.g. npm oidc-provider) and an MSGin5G server, or the
+    /// MSGin5G server, which validates access tokens (RFC 9068, ES256) against SIM-S's JWKS.
+    /// Exit 0 on success, 1 when the run fails or registration is refused (the check is
+    /// named), 2 on bad usage.
+    #[command(subcommand)]
+    Oidc(oidc_cmd::Oidc),
 }
 
 #[derive(Args)]
@@ -119,6 +127,13 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Replay { files } => replay(&files),
+        Command::Oidc(cmd) => match oidc_cmd::run(&cmd) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("msgin5g: {e}");
+                ExitCode::from(1)
+            }
+        },
         Command::Eap(cmd) => match eap_cmd::run(&cmd) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

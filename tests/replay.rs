@@ -414,3 +414,54 @@ fn eap_recordings_verify_packet_by_packet() {
     let short = edit_line(&good, 2, |v| v["bytes"] = "0b01".into());
     bad(&short, "RADIUS header");
 }
+
+/// The recorded code flow against oidc-provider replays, and each check bites: a forged ID
+/// token signature, a clock past the access token's expiry, a UE message that is not what
+/// the reference UE sends.
+#[test]
+fn oidc_provider_recording_replays_and_its_checks_bite() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("traces/oidc/oidc-provider-code-flow.jsonl");
+    let (out, text) = replay(&path);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("validated the provider's access token"),
+        "{text}"
+    );
+    let good = std::fs::read_to_string(&path).unwrap();
+    // Step 4 is the provider's Token Response: flip the last character of the ID token.
+    let forged = edit_line(&good, 4, |v| {
+        let bytes = hex::decode(v["bytes"].as_str().unwrap()).unwrap();
+        let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let mut id = json["id_token"].as_str().unwrap().to_string();
+        let last = id.pop().unwrap();
+        id.push(if last == 'A' { 'B' } else { 'A' });
+        json["id_token"] = id.into();
+        v["bytes"] = hex::encode(serde_json::to_vec(&json).unwrap()).into();
+    });
+    let (out, text) = replay(&tmp_write("oidc-forged.jsonl", &forged));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("step 4") && text.contains("does not verify"),
+        "{text}"
+    );
+    // A clock a day later: the ID token (SIM-C) or access token (server) has expired.
+    let late = edit_line(&good, 0, |v| {
+        let now = v["inputs"]["now"].as_u64().unwrap();
+        v["inputs"]["now"] = (now + 86_400).into();
+    });
+    let (out, text) = replay(&tmp_write("oidc-late.jsonl", &late));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("token expired"), "{text}");
+    // Another code verifier: the UE's first message differs from the recording.
+    let other = edit_line(&good, 0, |v| {
+        v["inputs"]["fresh"]["code_verifier"] =
+            hex::encode(b"another-verifier-of-43-characters-xxxxxxxxx").into();
+    });
+    let (out, text) = replay(&tmp_write("oidc-other-verifier.jsonl", &other));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("diverged") || text.contains("DIVERGED"),
+        "{text}"
+    );
+}

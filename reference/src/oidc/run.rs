@@ -78,7 +78,7 @@ fn discover(agent: &ureq::Agent, issuer: &str) -> Result<Endpoints, String> {
     let doc: serde_json::Value = agent
         .get(&url)
         .call()
-        .map_err(|e| format!("{url}: {e}"))?
+        .map_err(|e| e.to_string())?
         .into_json()
         .map_err(|e| format!("{url}: {e}"))?;
     let get = |k: &str| {
@@ -95,6 +95,19 @@ fn discover(agent: &ureq::Agent, issuer: &str) -> Result<Endpoints, String> {
         token: get("token_endpoint")?,
         jwks: get("jwks_uri")?,
     })
+}
+
+/// SIM-S's JWKS, from its discovery document.
+pub fn fetch_jwks(agent: &ureq::Agent, issuer: &str) -> Result<Vec<u8>, String> {
+    jwks_at(agent, &discover(agent, issuer)?.jwks)
+}
+
+fn jwks_at(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>, String> {
+    let (status, jwks) = body(agent.get(url).call(), url)?;
+    if status != 200 {
+        return Err(format!("{url}: HTTP {status}"));
+    }
+    Ok(jwks.into_bytes())
 }
 
 /// The body of a response of any status (ureq reports 4xx and 5xx as errors).
@@ -250,7 +263,7 @@ pub fn ue_config(o: &UeOptions, jwks: &[u8]) -> UeConfig<Bytes> {
 pub fn run_ue(o: &UeOptions) -> Result<UeOutcome, String> {
     let agent = http::client(&o.ca_pem)?;
     let ep = discover(&agent, &o.issuer)?;
-    let jwks = body(agent.get(&ep.jwks).call(), "JWKS")?.1.into_bytes();
+    let jwks = jwks_at(&agent, &ep.jwks)?;
     let cfg = ue_config(o, &jwks);
     let mut be = Concrete::new(TlsProfile::default());
     let now = be.oidc.now;

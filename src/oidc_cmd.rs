@@ -1,0 +1,179 @@
+//! `msgin5g oidc ue|server`: the model's solution #1 roles on real sockets. `ue` plays SIM-C
+//! and the 5GMSGS client against an OpenID provider as SIM-S (e.g. npm `oidc-provider`) and
+//! an MSGin5G server; `server` plays the MSGin5G server, validating access tokens against
+//! SIM-S's JWKS.
+
+use clap::{Args, Subcommand};
+use model::oidc::messages::Profile;
+use reference::concrete::Bytes;
+use reference::oidc::run::{self, ServerOptions, UeOptions};
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+
+#[derive(Subcommand)]
+pub enum Oidc {
+    /// Play the user's UE: SIM-C runs the authorization code flow with PKCE (S256) at SIM-S
+    /// (steps 1-9, through the provider's login and consent pages), checks the ID token,
+    /// then the 5GMSGS client registers at --server with the access token (steps 10-13).
+    /// Prints the tokens' claims and the server's answer.
+    Ue(UeArgs),
+    /// Play the MSGin5G server over HTTPS (POST /register): the access token must be an
+    /// RFC 9068 JWT signed ES256 by a key of SIM-S's JWKS, from --issuer, for this server
+    /// (aud = --name), for the profile's client (client_id), unexpired, for a --user.
+    Server(ServerArgs),
+}
+
+#[derive(Args)]
+pub struct UeArgs {
+    /// SIM-S's issuer URL (https; its discovery document is under it).
+    #[arg(long)]
+    issuer: String,
+    /// PEM trust anchors for SIM-S's and the server's TLS certificates.
+    #[arg(long)]
+    ca: PathBuf,
+    #[arg(long, default_value = "user-u")]
+    username: String,
+    #[arg(long, default_value = "password-u")]
+    password: String,
+    /// The 5GMSGS client's OAuth client_id (also its 5GMSGS client ID in the profile).
+    #[arg(long, default_value = "5gmsgs-client-1")]
+    client_id: String,
+    /// The MSGin5G server's resource indicator (RFC 8707): the access token's audience.
+    #[arg(long, default_value = "https://msgin5g-server-s.example")]
+    resource: String,
+    /// The MSGin5G server's base URL; without it the UE stops after the tokens.
+    #[arg(long)]
+    server: Option<String>,
+    /// Present the ID token instead of the access token (the id-token-as-access-token
+    /// variant; a correct server refuses it).
+    #[arg(long)]
+    present_id_token: bool,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Write the flow as a trace that `msgin5g replay` checks.
+    #[arg(long)]
+    trace_out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ServerArgs {
+    /// Address to serve HTTPS on (host:port; port 0 picks one, printed).
+    #[arg(long)]
+    listen: SocketAddr,
+    /// PEM certificate (chain) and key of the server.
+    #[arg(long)]
+    cert: PathBuf,
+    #[arg(long)]
+    key: PathBuf,
+    /// This server's resource indicator: the audience its tokens must carry.
+    #[arg(long, default_value = "https://msgin5g-server-s.example")]
+    name: String,
+    /// SIM-S's issuer URL: its JWKS is fetched from its discovery document at start.
+    #[arg(long)]
+    issuer: String,
+    /// PEM trust anchors for SIM-S's TLS certificate.
+    #[arg(long)]
+    ca: PathBuf,
+    /// A user (the token's `sub`) this server registers clients for (repeatable).
+    #[arg(long = "user", required = true)]
+    users: Vec<String>,
+    /// Stop after this many requests (accepted or refused).
+    #[arg(long)]
+    requests: Option<usize>,
+}
+
+fn read(p: &PathBuf) -> Result<Vec<u8>, String> {
+    std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))
+}
+
+pub fn run(cmd: &Oidc) -> Result<(), String> {
+    match cmd {
+        Oidc::Ue(a) => ue(a),
+        Oidc::Server(a) => server(a),
+    }
+}
+
+fn ue(a: &UeArgs) -> Result<(), String> {
+    let b = |s: &str| Bytes(s.as_bytes().to_vec());
+    let o = UeOptions {
+        issuer: a.issuer.trim_end_matches('/').into(),
+        ca_pem: read(&a.ca)?,
+        username: a.username.clone(),
+        password: a.password.clone(),
+        client_id: a.client_id.clone(),
+        resource: a.resource.clone(),
+        server: a.server.clone(),
+        profile: Profile {
+            ue_id: b("imei-356938035643809"),
+            ports: b("5683"),
+            client_id: b(&a.client_id),
+            capabilities: b("store-and-forward"),
+        },
+        present_id_token: a.present_id_token,
+    };
+    let out = run::run_ue(&o)?;
+    if let Some(path) = &a.trace_out {
+        let source = format!(
+            "msgin5g oidc ue against {} (OpenID provider as SIM-S)",
+            o.issuer
+        );
+        let text = reference::oidc::observe::write(&o, &out, &source);
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    let claims = |t: &str| {
+        reference::oidc::jwt::verify(t, &out.jwks, out.now)
+            .map(|(_, c)| serde_json::to_value(c).unwrap_or_default())
+            .unwrap_or_else(|e| serde_json::json!({ "error": e.0 }))
+    };
+    let registration = match &out.registration {
+        None => serde_json::Value::Null,
+        Some(Ok(id)) => serde_json::json!({"accepted": id}),
+        Some(Err(why)) => serde_json::json!({"refused": why}),
+    };
+    if a.json {
+        println!(
+            "{}",
+            serde_json::json!({"access_token": out.access_token, "id_token": out.id_token,
+                "access_token_claims": claims(&out.access_token),
+                "id_token_claims": claims(&out.id_token), "registration": registration})
+        );
+    } else {
+        println!("SIM-C: code flow with PKCE at {} completed", o.issuer);
+        println!("  access token claims: {}", claims(&out.access_token));
+        println!("  ID token claims:     {}", claims(&out.id_token));
+        match &out.registration {
+            None => println!("5GMSGS client: no --server, not registered"),
+            Some(Ok(id)) => println!("5GMSGS client: registered as {id}"),
+            Some(Err(why)) => println!("5GMSGS client: registration refused: {why}"),
+        }
+    }
+    match out.registration {
+        Some(Err(why)) => Err(format!("registration refused: {why}")),
+        _ => Ok(()),
+    }
+}
+
+fn server(a: &ServerArgs) -> Result<(), String> {
+    let agent = reference::oidc::http::client(&read(&a.ca)?)?;
+    let jwks = run::fetch_jwks(&agent, a.issuer.trim_end_matches('/'))?;
+    let tls = reference::oidc::http::server_config(&read(&a.cert)?, &read(&a.key)?)?;
+    let listener = TcpListener::bind(a.listen).map_err(|e| format!("{}: {e}", a.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("MSGin5G server {} on https://{addr}", a.name);
+    let o = ServerOptions {
+        name: a.name.clone(),
+        issuer: a.issuer.trim_end_matches('/').into(),
+        jwks,
+        users: a.users.clone(),
+        check_audience: true,
+        accept_id_token: false,
+        now: None,
+    };
+    run::serve_server(listener, tls, &o, a.requests, |h| {
+        println!(
+            "connection {}: HTTP {} {}",
+            h.connection, h.status, h.response
+        );
+    })
+}
