@@ -10,7 +10,7 @@ use reference::oidc::run::{self, Handled, ServerOptions, UeOptions, UeOutcome};
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 const CLIENT_ID: &str = "5gmsgs-client-1";
@@ -95,9 +95,12 @@ fn start_provider() -> Result<Provider, String> {
         Ok(Some(i)) => i.trim().to_string(),
         other => {
             let _ = child.kill();
+            let _ = child.wait();
             return Err(format!("provider did not start: {other:?}"));
         }
     };
+    // Reap it when it exits (with this process).
+    std::thread::spawn(move || child.wait());
     Ok(Provider {
         issuer,
         cert: cert.into_bytes(),
@@ -183,9 +186,9 @@ fn tokens_only(p: &Provider, resource: &str) -> UeOutcome {
 #[test]
 fn code_flow_with_pkce_then_registration_is_accepted() {
     let p = provider();
-    let first = tokens_only(&p, SERVER_S);
-    let (url, log, t) = server(&p, &first.jwks, None, 1);
-    let out = run::run_ue(&ue(&p, SERVER_S, Some(url))).unwrap();
+    let first = tokens_only(p, SERVER_S);
+    let (url, log, t) = server(p, &first.jwks, None, 1);
+    let out = run::run_ue(&ue(p, SERVER_S, Some(url))).unwrap();
     t.join().unwrap();
     assert_eq!(
         out.registration,
@@ -206,7 +209,7 @@ fn code_flow_with_pkce_then_registration_is_accepted() {
     assert_eq!(handled.len(), 1);
     assert_eq!(handled[0].status, 200);
     // The fresh recording replays: the UE's messages again, the provider's tokens checked.
-    let o = ue(&p, SERVER_S, None);
+    let o = ue(p, SERVER_S, None);
     let text = reference::oidc::observe::write(&o, &out, "oidc_interop test");
     let report = reference::replay::replay(&text).unwrap();
     assert_eq!(report.verdict, reference::replay::Verdict::Pass, "{report}");
@@ -215,8 +218,8 @@ fn code_flow_with_pkce_then_registration_is_accepted() {
 #[test]
 fn server_rejects_other_audience_expired_tampered_and_id_tokens() {
     let p = provider();
-    let for_s = tokens_only(&p, SERVER_S);
-    let for_m = tokens_only(&p, SERVER_M);
+    let for_s = tokens_only(p, SERVER_S);
+    let for_m = tokens_only(p, SERVER_M);
     let body = |token: &str| {
         serde_json::to_vec(&serde_json::json!({
             "access_token": token,
@@ -242,9 +245,9 @@ fn server_rejects_other_audience_expired_tampered_and_id_tokens() {
             "an ID token is not an access token",
         ),
     ];
-    let (url, _, t) = server(&p, &for_s.jwks, None, cases.len());
+    let (url, _, t) = server(p, &for_s.jwks, None, cases.len());
     for (token, why) in cases {
-        let (status, answer) = register(&p, &url, &body(token));
+        let (status, answer) = register(p, &url, &body(token));
         assert_eq!(status, 401, "{answer}");
         assert!(answer.contains(why), "{why}: {answer}");
     }
@@ -252,8 +255,8 @@ fn server_rejects_other_audience_expired_tampered_and_id_tokens() {
     // The same valid token, at a server whose clock is past its exp.
     let (_, claims) =
         reference::oidc::jwt::verify(&for_s.access_token, &for_s.jwks, for_s.now).unwrap();
-    let (url, _, t) = server(&p, &for_s.jwks, Some(claims.exp + 1), 1);
-    let (status, answer) = register(&p, &url, &body(&for_s.access_token));
+    let (url, _, t) = server(p, &for_s.jwks, Some(claims.exp + 1), 1);
+    let (status, answer) = register(p, &url, &body(&for_s.access_token));
     t.join().unwrap();
     assert_eq!(status, 401);
     assert!(answer.contains("token expired"), "{answer}");

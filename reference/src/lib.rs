@@ -20,7 +20,7 @@ use model::akma::messages::SbiCodec;
 use model::tls_psk::messages::TlsCodec;
 use model::tls_psk::schedule::TrafficKeys;
 
-/// Every decoder of the wire codec, the SBI codec and the EAP codecs on `data`, results dropped: what the
+/// Every decoder of the wire codec, the SBI, EAP and OIDC codecs on `data`, results dropped: what the
 /// fuzz target and the proptests run to show that no input makes one panic.
 pub fn decode_all(data: &[u8]) {
     let mut b = Concrete::new(wire::Profile::default());
@@ -50,5 +50,10 @@ pub fn decode_all(data: &[u8]) {
         let _ = b.decode_eap(&v);
         let _ = b.open_radius(Some(&Bytes(b"secret".to_vec())), &v);
         let _ = b.open_nas(&Bytes(vec![1; 32]), true, 0, &v);
+    }
+    // OIDC (solution #1): the OAuth/OIDC message codec and the JWT check.
+    let _ = model::oidc::messages::OidcCodec::decode(&mut b, &v);
+    if let Ok(s) = std::str::from_utf8(data) {
+        let _ = oidc::jwt::verify(s, data, 0);
     }
 }
