@@ -1,4 +1,4 @@
-//! Model-check throughput: the TLS-PSK and NS/NSL checks beside a trivial Stateright model
+//! Model-check throughput: the TLS-PSK, OIDC and NS/NSL checks beside a trivial Stateright model
 //! (three counters) run the same way, the engine's ceiling on this machine.
 //!
 //! Before the criterion groups, one pass over every variant at its default bound prints
@@ -74,6 +74,23 @@ fn summary() {
     }
 }
 
+/// Check every variant of `handshake` (with `sessions`, or each variant's default).
+fn every_variant(handshake: &str, sessions: Option<usize>) {
+    let h = catalog::handshakes()
+        .into_iter()
+        .find(|h| h.name == handshake);
+    for v in h.expect("known handshake").variants {
+        catalog::run(
+            handshake,
+            v.name,
+            sessions,
+            RevealPolicy::Final,
+            &one_thread(),
+        )
+        .unwrap();
+    }
+}
+
 fn benches(c: &mut Criterion) {
     summary();
     let mut g = c.benchmark_group("model-check");
@@ -82,25 +99,13 @@ fn benches(c: &mut Criterion) {
         b.iter(ceiling)
     });
     g.bench_function("ns default + lowe", |b| {
-        b.iter(|| {
-            for v in ["default", "lowe"] {
-                catalog::run("ns", v, None, RevealPolicy::Final, &one_thread()).unwrap();
-            }
-        })
+        b.iter(|| every_variant("ns", None))
     });
     g.bench_function("tls-psk every variant, 1 session per role", |b| {
-        b.iter(|| {
-            for v in model::tls_psk::VARIANTS {
-                catalog::run(
-                    "tls-psk",
-                    v.name,
-                    Some(1),
-                    RevealPolicy::Final,
-                    &one_thread(),
-                )
-                .unwrap();
-            }
-        })
+        b.iter(|| every_variant("tls-psk", Some(1)))
+    });
+    g.bench_function("oidc every variant, default bound", |b| {
+        b.iter(|| every_variant("oidc", None))
     });
     g.bench_function("tls-psk default, 2 clients x 2 servers", |b| {
         b.iter(|| {
