@@ -346,3 +346,30 @@ fn akma_derive_prints_the_four_keys() {
         );
     }
 }
+
+/// `oidc` subcommands name what is wrong and exit 1; no panic.
+#[test]
+fn oidc_subcommands_report_bad_input() {
+    let ue = |ca| vec!["oidc", "ue", "--issuer", "https://127.0.0.1:1", "--ca", ca];
+    let mut server = vec!["oidc", "server", "--listen", "127.0.0.1:0", "--user", "u"];
+    server.extend(["--cert", "README.md", "--key", "README.md"]);
+    server.extend([
+        "--issuer",
+        "https://127.0.0.1:1",
+        "--ca",
+        "/nonexistent.pem",
+    ]);
+    for (args, expect) in [
+        (ue("README.md"), "trust anchor (CA): no PEM certificate"),
+        (ue("/nonexistent.pem"), "/nonexistent.pem"),
+        (server, "/nonexistent.pem"),
+    ] {
+        let out = msgin5g(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(expect), "{args:?}: {err}");
+    }
+    // A missing required argument is bad usage.
+    let out = msgin5g(&["oidc", "server", "--listen", "127.0.0.1:0"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -73,6 +73,7 @@ fn start_provider() -> Result<Provider, String> {
         .arg(provider_dir().join("provider.mjs"))
         .arg(dir.join("cert.pem"))
         .arg(dir.join("key.pem"))
+        .arg("--exit-with-stdin")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -1,18 +1,19 @@
 // SIM-S for the msgin5g OIDC interop tests: oidc-provider on loopback over HTTPS.
 //
-//   node provider.mjs <cert.pem> <key.pem>
+//   node provider.mjs <cert.pem> <key.pem> [--exit-with-stdin]
 //
 // Prints one line `issuer <url>` once it listens, then serves until killed. One public
 // client (the 5GMSGS client: PKCE S256 required, private-use redirect URI), resource
 // indicators for the MSGin5G servers with JWT access tokens (RFC 9068) signed ES256, the
 // development login (any login and password), introspection for the servers' credentials.
-// It exits when its stdin ends (the test process that started it is gone).
+// With --exit-with-stdin it exits when its stdin ends (the test process that started it is
+// gone).
 import Provider, { errors } from 'oidc-provider';
 import { createServer } from 'node:https';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-const [certFile, keyFile] = process.argv.slice(2);
+const [certFile, keyFile, flag] = process.argv.slice(2);
 if (!certFile || !keyFile) {
   console.error('usage: node provider.mjs <cert.pem> <key.pem>');
   process.exit(2);
@@ -24,8 +25,10 @@ const RESOURCES = ['https://msgin5g-server-s.example', 'https://msgin5g-server-m
 const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
 const server = createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) });
 
-process.stdin.on('end', () => process.exit(0));
-process.stdin.resume();
+if (flag === '--exit-with-stdin') {
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.resume();
+}
 
 server.listen(0, '127.0.0.1', () => {
   const issuer = `https://127.0.0.1:${server.address().port}`;

@@ -115,7 +115,8 @@ fn body(r: Result<ureq::Response, ureq::Error>, what: &str) -> Result<(u16, Stri
     let r = match r {
         Ok(r) => r,
         Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => return Err(format!("{what}: {e}")),
+        // ureq's message names the URL.
+        Err(e) => return Err(e.to_string()),
     };
     let status = r.status();
     let text = r.into_string().map_err(|e| format!("{what}: {e}"))?;
@@ -132,14 +133,19 @@ fn authorize(
     redirect_uri: &str,
 ) -> Result<String, String> {
     let base = url::Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
-    let mut next = agent.get(url);
-    for _ in 0..10 {
-        let r = match next.call() {
-            Ok(r) => r,
-            Err(ureq::Error::Status(_, r)) => r,
+    let join = |to: &str| {
+        base.join(to)
+            .map_err(|e| format!("authorization: {to}: {e}"))
+    };
+    let mut response = agent.get(url).call();
+    // Each round: a redirect to follow, or a page with a form to fill.
+    for _ in 0..12 {
+        let r = match response {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
             Err(e) => return Err(format!("authorization: {e}")),
         };
-        if (300..400).contains(&r.status()) {
+        let status = r.status();
+        if (300..400).contains(&status) {
             let loc = r
                 .header("location")
                 .ok_or("authorization: a redirect without Location")?
@@ -147,11 +153,9 @@ fn authorize(
             if loc.starts_with(redirect_uri) {
                 return Ok(loc);
             }
-            let to = base.join(&loc).map_err(|e| format!("{loc}: {e}"))?;
-            next = agent.get(to.as_str());
+            response = agent.get(join(&loc)?.as_str()).call();
             continue;
         }
-        let status = r.status();
         let page = r.into_string().map_err(|e| format!("authorization: {e}"))?;
         let (action, prompt) = form_of(&page).ok_or_else(|| {
             format!(
@@ -159,35 +163,28 @@ fn authorize(
                 excerpt(&page)
             )
         })?;
-        let to = base.join(&action).map_err(|e| format!("{action}: {e}"))?;
+        // Steps 3-4: the login page takes the username and password; the consent page
+        // only its prompt.
         let mut fields = vec![("prompt", prompt.as_str())];
         if prompt == "login" {
             fields.extend([("login", username), ("password", password)]);
         }
-        next = agent.post(to.as_str());
-        let r = next.clone().send_form(&fields);
-        // The answer to a form is a redirect; go on from it.
-        match r {
-            Ok(r) | Err(ureq::Error::Status(_, r)) if (300..400).contains(&r.status()) => {
-                let loc = r.header("location").unwrap_or_default().to_owned();
-                if loc.starts_with(redirect_uri) {
-                    return Ok(loc);
-                }
-                let to = base.join(&loc).map_err(|e| format!("{loc}: {e}"))?;
-                next = agent.get(to.as_str());
-            }
-            Ok(r) | Err(ureq::Error::Status(_, r)) => {
-                let status = r.status();
-                let text = r.into_string().unwrap_or_default();
-                return Err(format!(
-                    "authorization: the {prompt} form got HTTP {status}: {}",
-                    excerpt(&text)
-                ));
-            }
-            Err(e) => return Err(format!("authorization: {e}")),
-        }
+        response = agent.post(join(&action)?.as_str()).send_form(&fields);
     }
-    Err("authorization: too many redirects".into())
+    Err("authorization: more than 12 redirects and pages".into())
+}
+
+/// An error redirect (RFC 6749 section 4.1.2.1), with the provider's reason.
+fn refused(redirect: &str) -> Result<(), String> {
+    let query = redirect.split_once('?').map_or("", |(_, q)| q);
+    let q: std::collections::BTreeMap<_, _> = form_urlencoded::parse(query.as_bytes()).collect();
+    match q.get("error") {
+        None => Ok(()),
+        Some(e) => Err(format!(
+            "SIM-S refused the authorization: {e}: {}",
+            q.get("error_description").map_or("", |d| d.as_ref())
+        )),
+    }
 }
 
 /// The action and `prompt` of the first form on a page (the provider's development pages).
@@ -203,8 +200,28 @@ fn form_of(page: &str) -> Option<(String, String)> {
     Some((action, prompt))
 }
 
-fn excerpt(s: &str) -> String {
-    s.chars().take(200).collect()
+/// The text of a page without its markup, cut short: what an error page says.
+fn excerpt(page: &str) -> String {
+    // Style sheets are not text.
+    let mut page = page.to_string();
+    while let (Some(a), Some(b)) = (page.find("<style"), page.find("</style>")) {
+        if b < a {
+            break;
+        }
+        page.replace_range(a..b + "</style>".len(), "");
+    }
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in page.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.join(" ").chars().take(200).collect()
 }
 
 fn sends(out: Vec<Output<Bytes>>, events: &mut Vec<Event<Bytes>>) -> Vec<Bytes> {
@@ -296,13 +313,9 @@ pub fn run_ue(o: &UeOptions) -> Result<UeOutcome, String> {
         envelope["authorize"].as_str().unwrap_or_default()
     );
     // Steps 3-6 at the provider's pages; the redirect carries the code.
-    let redirect = b(&authorize(
-        &agent,
-        &url,
-        &o.username,
-        &o.password,
-        &redirect_uri,
-    )?);
+    let redirect = authorize(&agent, &url, &o.username, &o.password, &redirect_uri)?;
+    refused(&redirect)?;
+    let redirect = b(&redirect);
     record("sim-s", "sim-c", "AuthResponse", &redirect);
     let (ue, out) = step(&ue, Some(&redirect), &mut be, &mut events)
         .map_err(|e| format!("authentication response: {e}"))?;
@@ -486,4 +499,32 @@ pub fn serve_server(
         }
         resp
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_forms_and_error_redirects() {
+        let login = r#"<html><style>p{x:1}</style><form autocomplete="off"
+            action="/interaction/abc/login?x=1&amp;y=2" method="post">
+            <input type="hidden" name="prompt" value="login"/></form></html>"#;
+        assert_eq!(
+            form_of(login),
+            Some(("/interaction/abc/login?x=1&y=2".into(), "login".into()))
+        );
+        assert_eq!(form_of("<p>no form</p>"), None);
+        assert_eq!(excerpt(login), "");
+        assert_eq!(
+            excerpt("<h1>oops</h1><pre>error: invalid_client</pre>"),
+            "oopserror: invalid_client"
+        );
+        assert!(refused("x:/cb?code=abc&iss=y").is_ok());
+        let e = refused("x:/cb?error=access_denied&error_description=no+consent").unwrap_err();
+        assert_eq!(
+            e,
+            "SIM-S refused the authorization: access_denied: no consent"
+        );
+    }
 }
