@@ -140,6 +140,41 @@ fn expected_violations() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'st
             ("oidc", "redirect-intercepted"),
             BTreeSet::from(["auth_code_secrecy"]),
         ),
+        // Gateway and AS registration (key issues #1, #3, #4).
+        (("gateway", "default"), BTreeSet::new()),
+        (("gateway", "capif"), BTreeSet::new()),
+        (
+            ("gateway", "server-auth-only"),
+            BTreeSet::from([
+                "client_ids_secrecy",
+                "registration_injective_agreement",
+                "service_authorization_agreement",
+                "message_injective_agreement",
+            ]),
+        ),
+        (
+            ("gateway", "no-authorization"),
+            BTreeSet::from(["client_ids_secrecy", "service_authorization_agreement"]),
+        ),
+        (
+            ("gateway", "no-transport-protection"),
+            BTreeSet::from([
+                "client_ids_secrecy",
+                "registration_injective_agreement",
+                "server_auth_injective_agreement",
+                "service_authorization_agreement",
+                "message_injective_agreement",
+            ]),
+        ),
+        (
+            ("gateway", "capif-token-without-audience"),
+            BTreeSet::from([
+                "client_ids_secrecy",
+                "registration_injective_agreement",
+                "service_authorization_agreement",
+                "message_injective_agreement",
+            ]),
+        ),
         (
             ("oidc", "no-tunnel"),
             BTreeSet::from([

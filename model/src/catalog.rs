@@ -1,7 +1,7 @@
 //! Every handshake and its variants, by name: what `msgin5g list` shows and `check` runs.
 
 use crate::harness::{check, DyModel, Report, RevealPolicy, RunOptions};
-use crate::{akma, eap, ns, oidc, tls_psk};
+use crate::{akma, eap, gateway, ns, oidc, tls_psk};
 use properties::Property;
 
 /// A variant as the CLI lists it.
@@ -85,6 +85,22 @@ pub fn handshakes() -> Vec<HandshakeInfo> {
                     about: v.about,
                     sessions: (oidc::SESSIONS, oidc::SESSIONS),
                     properties: oidc::properties(),
+                    expect_violated: v.expect_violated,
+                })
+                .collect(),
+        },
+        HandshakeInfo {
+            name: "gateway",
+            about: "Registration of the legacy 3GPP and non-3GPP message gateways and of an \
+                    application server (with CAPIF) at the MSGin5G server, and MSGin5G \
+                    message exchange, over TLS (key issues #1, #3 and #4)",
+            variants: gateway::VARIANTS
+                .iter()
+                .map(|v| VariantInfo {
+                    name: v.name,
+                    about: v.about,
+                    sessions: (gateway::SESSIONS, gateway::SESSIONS),
+                    properties: gateway::properties(),
                     expect_violated: v.expect_violated,
                 })
                 .collect(),
@@ -223,6 +239,10 @@ pub fn run(
             oidc_model(variant, sessions, reveal).ok_or_else(unknown_variant)?,
             opts,
         )),
+        "gateway" => {
+            let v = gateway::variant(variant).ok_or_else(unknown_variant)?;
+            Ok(check(gateway::model(v, reveal), opts))
+        }
         "ns" => {
             let v = ns::variant(variant).ok_or_else(unknown_variant)?;
             Ok(check(ns::model(v, sessions.unwrap_or(1)), opts))

@@ -7,6 +7,7 @@ pub mod attacker;
 pub mod backend;
 pub mod catalog;
 pub mod eap;
+pub mod gateway;
 pub mod harness;
 pub mod ns;
 pub mod oidc;

@@ -217,6 +217,21 @@ pub fn tagged(v: TermId, tag: &'static str, n: usize) -> Option<&'static [TermId
         _ => None,
     }
 }
+/// An optional field of a symbolic message: the value, or the constant `none`.
+pub fn optional(v: Option<TermId>) -> TermId {
+    v.unwrap_or_else(|| constant("none"))
+}
+/// The value of an optional field (`None` for the constant `none`).
+pub fn present(v: TermId) -> Option<TermId> {
+    (v != constant("none")).then_some(v)
+}
+/// The tag of `v` among `names` (tag, number of fields): a message's name, for charts.
+pub fn tag_name(v: TermId, names: &[(&'static str, usize)]) -> Option<String> {
+    names
+        .iter()
+        .find(|(n, k)| tagged(v, n, *k).is_some())
+        .map(|(n, _)| n.to_string())
+}
 /// Concatenation; nested concatenations are flattened so that it is associative.
 pub fn concat(items: &[TermId]) -> TermId {
     let mut flat = Vec::with_capacity(items.len() + 4);

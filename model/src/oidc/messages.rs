@@ -208,11 +208,7 @@ fn c(name: &'static str) -> TermId {
 }
 
 fn opt(v: &Option<TermId>) -> TermId {
-    v.unwrap_or_else(|| c("none"))
-}
-
-fn unopt(v: TermId) -> Option<TermId> {
-    (v != c("none")).then_some(v)
+    term::optional(*v)
 }
 
 fn token_fields(t: &Token<TermId>) -> TermId {
@@ -237,7 +233,7 @@ pub fn token_claims(payload: TermId) -> Option<Token<TermId>> {
         kind,
         iss: f[0],
         sub: f[1],
-        aud: unopt(f[2]),
+        aud: term::present(f[2]),
         client_id: f[3],
         jti: f[4],
     })
@@ -298,7 +294,7 @@ impl OidcCodec for Symbolic {
             return Ok(Msg::AuthRequest {
                 client_id: f[0],
                 resource: f[1],
-                challenge: unopt(f[2]),
+                challenge: term::present(f[2]),
                 username: f[3],
                 password: f[4],
             });
@@ -310,7 +306,7 @@ impl OidcCodec for Symbolic {
             return Ok(Msg::TokenRequest {
                 code: f[0],
                 client_id: f[1],
-                verifier: unopt(f[2]),
+                verifier: term::present(f[2]),
             });
         }
         if let Some(f) = term::tagged(v, TOKEN_RESPONSE, 2) {
@@ -341,7 +337,7 @@ impl OidcCodec for Symbolic {
             });
         }
         if let Some(f) = term::tagged(v, INTROSPECT_RESPONSE, 1) {
-            let active = unopt(f[0]).map(token_claims);
+            let active = term::present(f[0]).map(token_claims);
             return match active {
                 Some(None) => Err(Reject("introspection claims malformed")),
                 Some(Some(t)) => Ok(Msg::IntrospectResponse { active: Some(t) }),
@@ -415,12 +411,7 @@ pub fn describe(v: TermId) -> Option<String> {
         (INTROSPECT, 3),
         (INTROSPECT_RESPONSE, 1),
     ];
-    let plain = |v: TermId| {
-        names
-            .iter()
-            .find(|(n, k)| term::tagged(v, n, *k).is_some())
-            .map(|(n, _)| n.to_string())
-    };
+    let plain = |v: TermId| term::tag_name(v, &names);
     match v.get() {
         Term::AEnc { msg, .. } => {
             let f = term::tagged(*msg, TUNNEL, 2)?;

@@ -1,0 +1,571 @@
+//! Gateway and application-server registration with the MSGin5G server (key issues #3 and
+//! #4, `seeds/000` clauses 5.3-5.4 as updated by `seeds/001`) over protected transport (key
+//! issue #1, clause 5.1): the legacy 3GPP message gateway on MSGin5G-2, the non-3GPP message
+//! gateway on MSGin5G-4 and an application server on MSGin5G-3 (with CAPIF, TS 23.222 and
+//! TS 33.122) register, learn the client IDs and service IDs of the service they front, and
+//! exchange MSGin5G messages with the server.
+//!
+//! Roles: the registrants (`client`: both gateways and the AS), the CAPIF core function
+//! (`ccf`), the MSGin5G server's side of a connection (`server`). Messages and transport:
+//! `messages`.
+
+pub mod ccf;
+pub mod client;
+pub mod messages;
+pub mod server;
+
+use crate::attacker::Knowledge;
+use crate::backend::Symbolic;
+use crate::harness::{
+    AgentInfo, DyModel, Instance, Output, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
+};
+use crate::term::{self, Sort, Term, TermId};
+use ccf::{Ccf, CcfConfig};
+use client::{Client, ClientConfig};
+use messages::{GatewayCodec, Msg};
+use properties::{Agent, Claim, Kind, Property};
+use server::{PolicyEntry, Server, ServerConfig};
+
+/// The client IDs and service IDs a registration discloses (the server and the service's
+/// owner may know them).
+pub const CLIENT_IDS: Claim = 0;
+/// The server commits with the registrant on (identity, kind, service).
+pub const REGISTRATION: Claim = 1;
+/// The registrant commits with the server on (identity, service, client IDs).
+pub const SERVER_AUTH: Claim = 2;
+/// The server commits with the service's owner on (service, registrant identity): the
+/// registrant is the one the policy authorizes for the service.
+pub const AUTHORIZATION: Claim = 3;
+/// Receiver commits with sender on (message id, originator, recipient, payload).
+pub const MESSAGE: Claim = 4;
+
+pub const CLAIMS: &[&str] = &[
+    "client_ids",
+    "registration",
+    "server_auth",
+    "authorization",
+    "message",
+];
+
+/// Which registrants a variant's scenario has: the gateways (key issue #4) or the
+/// application server with CAPIF (key issue #3). Both at once is beyond this checker's
+/// reach within minutes (their interleavings multiply: over 3 M states).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// The legacy 3GPP gateway (MSGin5G-2) and the non-3GPP gateway (MSGin5G-4), and E.
+    Gateways,
+    /// The AS (MSGin5G-3) with the CAPIF core function, using S and M.
+    Capif,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Variant {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub scope: Scope,
+    pub client_certificates: bool,
+    pub authorize: bool,
+    pub tls: bool,
+    pub capif_audience: bool,
+    pub expect_violated: &'static [&'static str],
+}
+
+/// What a registrant impersonated at S gives the attacker: the service's client IDs, the
+/// registration and authorization in its name, messages in its name.
+const IMPERSONATED: &[&str] = &[
+    "client_ids_secrecy",
+    "registration_injective_agreement",
+    "service_authorization_agreement",
+    "message_injective_agreement",
+];
+
+const DEFAULT: Variant = Variant {
+    name: "default",
+    about: "",
+    scope: Scope::Gateways,
+    client_certificates: true,
+    authorize: true,
+    tls: true,
+    capif_audience: true,
+    expect_violated: &[],
+};
+
+pub const VARIANTS: &[Variant] = &[
+    Variant {
+        about: "Key issues #1 and #4 as required, for the legacy 3GPP and the non-3GPP \
+                message gateways (and E, a malicious gateway with a certificate of its own): \
+                TLS 1.3 on MSGin5G-2/-4 with the server's certificate and the gateway's \
+                (mutual TLS); the server's policy maps each authenticated identity to the \
+                kind and service it may register. Expected: every property holds within \
+                the bound.",
+        ..DEFAULT
+    },
+    Variant {
+        name: "capif",
+        about: "Key issues #1 and #3 as required, for an application server on MSGin5G-3: \
+                it gets a CAPIF access token for this server from the CAPIF core function \
+                over mutual TLS on CAPIF-1e (TS 33.122 clause 6.5.2) and presents it over \
+                TLS with the server's certificate; it also uses M, a malicious MSGin5G \
+                server. Expected: every property holds within the bound.",
+        scope: Scope::Capif,
+        ..DEFAULT
+    },
+    Variant {
+        name: "server-auth-only",
+        about: "TLS with the server's certificate only (key issue #4: the server does not \
+                verify the gateway): a malicious gateway registers as the legacy gateway \
+                and learns its client IDs and service IDs, and sends messages in its name. \
+                Expected: client ID secrecy, registration, authorization and message \
+                agreement violated.",
+        client_certificates: false,
+        expect_violated: IMPERSONATED,
+        ..DEFAULT
+    },
+    Variant {
+        name: "no-authorization",
+        about: "The gateway is authenticated but the policy is not enforced (key issue #4's \
+                authorization requirement): E, a gateway with a certificate of its own, \
+                registers for the legacy gateway's service and learns its client IDs. \
+                Expected: client ID secrecy and the authorization agreement violated.",
+        authorize: false,
+        expect_violated: &["client_ids_secrecy", "service_authorization_agreement"],
+        ..DEFAULT
+    },
+    Variant {
+        name: "no-transport-protection",
+        about: "No TLS on the interfaces (key issue #1: no confidentiality, integrity or \
+                replay protection): registrations and responses are read, forged and \
+                replayed. Expected: every property violated.",
+        tls: false,
+        expect_violated: &[
+            "client_ids_secrecy",
+            "registration_injective_agreement",
+            "server_auth_injective_agreement",
+            "service_authorization_agreement",
+            "message_injective_agreement",
+        ],
+        ..DEFAULT
+    },
+    Variant {
+        name: "capif-token-without-audience",
+        about: "The CAPIF access token names no API exposing function and the server does \
+                not check one (TS 33.122 clause 6.5.2.3 leaves the token's content to \
+                OAuth 2.0): the AS also uses M, a malicious MSGin5G server, which replays \
+                the AS's token to the honest server and registers as the AS, though the AS \
+                never registered there. Expected: client ID secrecy, registration, \
+                authorization and message agreement violated.",
+        scope: Scope::Capif,
+        capif_audience: false,
+        expect_violated: IMPERSONATED,
+        ..DEFAULT
+    },
+];
+
+pub fn variant(name: &str) -> Option<&'static Variant> {
+    VARIANTS.iter().find(|v| v.name == name)
+}
+
+pub fn properties() -> Vec<Property> {
+    let p = |name, kind, claim| Property { name, kind, claim };
+    vec![
+        p("client_ids_secrecy", Kind::Secrecy, CLIENT_IDS),
+        p(
+            "registration_injective_agreement",
+            Kind::InjectiveAgreement,
+            REGISTRATION,
+        ),
+        p(
+            "server_auth_injective_agreement",
+            Kind::InjectiveAgreement,
+            SERVER_AUTH,
+        ),
+        p(
+            "service_authorization_agreement",
+            Kind::NonInjectiveAgreement,
+            AUTHORIZATION,
+        ),
+        p(
+            "message_injective_agreement",
+            Kind::InjectiveAgreement,
+            MESSAGE,
+        ),
+    ]
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Role<V = TermId> {
+    Client(Client<V>),
+    Ccf(Ccf),
+    Server(Server<V>),
+}
+
+#[derive(Clone, Debug)]
+pub enum Config<V = TermId> {
+    Client(ClientConfig<V>),
+    Ccf(CcfConfig<V>),
+    Server(ServerConfig<V>),
+}
+
+impl<V: Clone + Eq> Role<V> {
+    pub fn step<B: GatewayCodec<Value = V>>(
+        &self,
+        cfg: &Config<V>,
+        input: Option<&V>,
+        b: &mut B,
+    ) -> Stepped<Role<V>, V> {
+        match (cfg, self) {
+            (Config::Client(c), Role::Client(r)) => {
+                r.step(c, input, b).map(|(r, o)| (Role::Client(r), o))
+            }
+            (Config::Ccf(c), Role::Ccf(r)) => r.step(c, input, b).map(|(r, o)| (Role::Ccf(r), o)),
+            (Config::Server(c), Role::Server(r)) => {
+                r.step(c, input, b).map(|(r, o)| (Role::Server(r), o))
+            }
+            _ => Err(Reject("role and configuration differ")),
+        }
+    }
+
+    pub fn status(&self) -> Status {
+        match self {
+            Role::Client(Client::Start) => Status::Initiate,
+            Role::Client(Client::Done) => Status::Done,
+            Role::Ccf(_) | Role::Server(_) => Status::Serve,
+            _ => Status::Wait,
+        }
+    }
+}
+
+impl<V> Config<V> {
+    pub fn initial(&self) -> Role<V> {
+        match self {
+            Config::Client(_) => Role::Client(Client::Start),
+            Config::Ccf(_) => Role::Ccf(Ccf { issued: 0 }),
+            Config::Server(_) => Role::Server(Server {
+                connections: Vec::new(),
+            }),
+        }
+    }
+}
+
+/// The agents of the scenario.
+pub const LEGACY: Agent = 0;
+pub const NON_3GPP: Agent = 1;
+pub const AS: Agent = 2;
+pub const CCF: Agent = 3;
+pub const S: Agent = 4;
+pub const E: Agent = 5;
+pub const M: Agent = 6;
+
+/// The scenario's public names: identities (legacy, non-3GPP, AS, E), kinds, services,
+/// servers (S, M).
+pub struct Public {
+    pub identities: [TermId; 4],
+    pub kinds: [TermId; 4],
+    pub services: [TermId; 4],
+    pub servers: [TermId; 2],
+    pub recipient: TermId,
+}
+
+pub fn public() -> Public {
+    let c = term::constant;
+    Public {
+        identities: [
+            c("legacy-gw.example"),
+            c("non3gpp-gw.example"),
+            c("as.example"),
+            c("rogue-gw.example"),
+        ],
+        kinds: [
+            c("legacy"),
+            c("non-3gpp"),
+            c("application-server"),
+            c("non-3gpp"),
+        ],
+        services: [c("svc-sms"), c("svc-mqtt"), c("svc-app"), c("svc-rogue")],
+        servers: [c("msgin5g-s.example"), c("msgin5g-m.example")],
+        recipient: c("5gmsgs-client-42"),
+    }
+}
+
+pub fn attacker_nonce() -> TermId {
+    term::atom(Sort::Nonce, "attacker", 0)
+}
+
+/// Known signed CAPIF tokens.
+fn tokens(know: &Knowledge) -> Vec<TermId> {
+    know.terms()
+        .iter()
+        .copied()
+        .filter(|t| matches!(t.get(), Term::Sign { msg, .. } if term::tagged(*msg, "CAPIF access token", 3).is_some()))
+        .collect()
+}
+
+pub struct Gateway;
+
+impl Protocol for Gateway {
+    type Role = Role;
+    type Config = Config;
+
+    fn status(role: &Role) -> Status {
+        role.status()
+    }
+
+    fn step(
+        cfg: &Config,
+        role: &Role,
+        input: Option<TermId>,
+        b: &mut Symbolic,
+    ) -> Result<(Role, Vec<Output<TermId>>), Reject> {
+        role.step(cfg, input.as_ref(), b)
+    }
+
+    fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
+        let p = public();
+        let n = attacker_nonce();
+        let held = |k: &TermId| know.derivable(*k);
+        // A first flight from the attacker: with E's certificate, or none.
+        let e_key = term::atom(Sort::Key, "sk_E", 0);
+        let connect =
+            |b: &mut Symbolic, out: &mut Vec<TermId>, to: Option<TermId>, m: &Msg<TermId>| {
+                let m = b.encode(m);
+                out.push(b.connect(to.as_ref(), None, &n, &m));
+                if held(&e_key) {
+                    out.push(b.connect(to.as_ref(), Some((&p.identities[3], &e_key)), &n, &m));
+                }
+            };
+        match (cfg, role) {
+            // Registrations in any name, for any (kind, service) of the policy, with any
+            // CAPIF token it holds.
+            (Config::Server(c), Role::Server(s)) => {
+                // MSGin5G messages on connections whose key it holds.
+                for conn in s.connections.iter().filter(|c| !c.done && held(&c.key)) {
+                    let m = b.encode(&Msg::Message {
+                        id: n,
+                        originator: conn.identity,
+                        recipient: p.recipient,
+                        payload: n,
+                    });
+                    out.push(b.seal(&conn.key, true, 1, &m));
+                }
+                let to = c.tls.then(|| term::pk(c.tls_key));
+                let mut toks: Vec<Option<TermId>> = vec![None];
+                toks.extend(tokens(know).into_iter().map(Some));
+                for identity in p.identities {
+                    for (kind, service) in p.kinds.iter().zip(&p.services) {
+                        // E registering for its own service gains the attacker nothing it
+                        // lacks (E's client IDs, messages with E) and is left out.
+                        if identity == p.identities[3] && *service == p.services[3] {
+                            continue;
+                        }
+                        for token in &toks {
+                            let m = Msg::Register {
+                                identity,
+                                kind: *kind,
+                                service: *service,
+                                token: *token,
+                            };
+                            connect(b, out, to, &m);
+                        }
+                    }
+                }
+            }
+            (Config::Ccf(c), Role::Ccf(_)) => {
+                let to = c.tls.then(|| term::pk(c.tls_key));
+                for identity in p.identities {
+                    for server in p.servers {
+                        connect(b, out, to, &Msg::TokenRequest { identity, server });
+                    }
+                }
+            }
+            // Records under a connection key it holds (its own, or one read in the clear).
+            (Config::Client(c), Role::Client(r)) => {
+                let (key, up, seq, ms) = match r {
+                    Client::ExpectToken { key } => (
+                        key,
+                        false,
+                        0,
+                        tokens(know)
+                            .into_iter()
+                            .map(|token| Msg::TokenResponse { token })
+                            .collect(),
+                    ),
+                    Client::ExpectAccept { key } => (
+                        key,
+                        false,
+                        0,
+                        vec![Msg::Accept {
+                            identity: c.identity,
+                            client_ids: n,
+                        }],
+                    ),
+                    Client::ExpectMessage { key } => (
+                        key,
+                        false,
+                        1,
+                        vec![Msg::Message {
+                            id: n,
+                            originator: c.server_name,
+                            recipient: c.identity,
+                            payload: n,
+                        }],
+                    ),
+                    _ => return,
+                };
+                if held(key) {
+                    for m in ms {
+                        let m = b.encode(&m);
+                        out.push(b.seal(key, up, seq, &m));
+                    }
+                }
+            }
+            _ => {}
+        }
+        out.sort();
+        out.dedup();
+    }
+
+    fn describe(msg: TermId) -> String {
+        messages::describe(msg).unwrap_or_else(|| format!("{}", term::Shown(msg, 2)))
+    }
+}
+
+/// Connections per honest registrant when the user gives none.
+pub const SESSIONS: usize = 1;
+
+fn instance(agent: Agent, role: &'static str, cfg: Config) -> Instance<Gateway> {
+    Instance {
+        agent,
+        role,
+        init: cfg.initial(),
+        cfg,
+    }
+}
+
+/// The model of a variant. Gateways: the legacy and the non-3GPP gateway each register with
+/// S once. Capif: the AS registers with S and with M, a malicious MSGin5G server, each with
+/// a token from the CAPIF core function. In both, E is a malicious gateway with a
+/// certificate and a policy entry of its own (its own service), and S takes one connection
+/// per honest registrant of its own and one more.
+pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Gateway> {
+    let p = public();
+    let key = |name| term::atom(Sort::Key, name, 0);
+    let sks = [
+        key("sk_LEGACY"),
+        key("sk_NON3GPP"),
+        key("sk_AS"),
+        key("sk_E"),
+    ];
+    let (sk_s, sk_m) = (key("sk_S"), key("sk_M"));
+    let (ccf_tls, ccf_sign) = (key("sk_CCF_tls"), key("sk_CCF_sign"));
+    let ids = [
+        key("client_ids_sms"),
+        key("client_ids_mqtt"),
+        key("client_ids_app"),
+        key("client_ids_rogue"),
+    ];
+    let agent = |name, honest, long_term| AgentInfo {
+        name,
+        honest,
+        long_term,
+    };
+    let agents = vec![
+        agent("LegacyGW", true, vec![sks[0]]),
+        agent("Non3gppGW", true, vec![sks[1]]),
+        agent("AS", true, vec![sks[2]]),
+        agent("CCF", true, vec![ccf_tls, ccf_sign]),
+        agent("S", true, vec![sk_s]),
+        agent("E", false, vec![sks[3]]),
+        agent("M", false, vec![sk_m]),
+    ];
+    let owners = [LEGACY, NON_3GPP, AS, E];
+    let client = |i: usize, (server, name, server_key): (Agent, TermId, TermId)| {
+        Config::Client(ClientConfig {
+            me: owners[i],
+            server,
+            identity: p.identities[i],
+            kind: p.kinds[i],
+            service: p.services[i],
+            server_name: name,
+            server_key,
+            credential: (v.client_certificates || i == AS as usize).then_some(sks[i]),
+            tls: v.tls,
+            capif: (i == AS as usize).then(|| (CCF, term::pk(ccf_tls))),
+            recipient: p.recipient,
+        })
+    };
+    let (to_s, to_m) = (
+        (S, p.servers[0], term::pk(sk_s)),
+        (M, p.servers[1], term::pk(sk_m)),
+    );
+    let mut instances = match v.scope {
+        Scope::Gateways => vec![
+            instance(LEGACY, "legacy gateway", client(0, to_s)),
+            instance(NON_3GPP, "non-3GPP gateway", client(1, to_s)),
+        ],
+        Scope::Capif => vec![
+            instance(AS, "AS", client(2, to_s)),
+            instance(AS, "AS", client(2, to_m)),
+        ],
+    };
+    instances.push(instance(
+        CCF,
+        "CAPIF core function",
+        Config::Ccf(CcfConfig {
+            me: CCF,
+            tls_key: ccf_tls,
+            signing_key: ccf_sign,
+            invokers: vec![(p.identities[2], term::pk(sks[2]), p.services[2])],
+            audience: v.capif_audience,
+            tls: v.tls,
+            max_tokens: 2,
+        }),
+    ));
+    let server = ServerConfig {
+        me: S,
+        name: p.servers[0],
+        tls_key: sk_s,
+        certs: [0, 1, 3]
+            .iter()
+            .map(|&i| (p.identities[i], term::pk(sks[i])))
+            .collect(),
+        policy: (0..4)
+            .map(|i| PolicyEntry {
+                identity: p.identities[i],
+                agent: owners[i],
+                kind: p.kinds[i],
+                service: p.services[i],
+            })
+            .collect(),
+        client_ids: p.services.iter().copied().zip(ids).collect(),
+        require_client_certificate: v.client_certificates,
+        authorize: v.authorize,
+        tls: v.tls,
+        capif_key: term::pk(ccf_sign),
+        check_audience: v.capif_audience,
+        // One per honest registrant of its own, and one more.
+        max_connections: match v.scope {
+            Scope::Gateways => 3,
+            Scope::Capif => 2,
+        },
+    };
+    instances.push(instance(S, "MSGin5G server", Config::Server(server)));
+    let mut initial_knowledge = vec![attacker_nonce(), term::pk(sk_s), term::pk(sk_m)];
+    initial_knowledge.extend([term::pk(ccf_tls), term::pk(ccf_sign), p.recipient]);
+    initial_knowledge.extend(sks.iter().map(|k| term::pk(*k)));
+    initial_knowledge.extend(p.identities.iter().chain(&p.kinds).chain(&p.services));
+    initial_knowledge.extend(p.servers);
+    DyModel {
+        handshake: "gateway",
+        variant: v.name,
+        scenario: Scenario {
+            agents,
+            instances,
+            initial_knowledge,
+            revealable: vec![LEGACY, S],
+            reveal,
+        },
+        properties: properties(),
+        expect_violated: v.expect_violated.to_vec(),
+        claims: CLAIMS,
+    }
+}

@@ -1,0 +1,204 @@
+//! The MSGin5G server, for its connections from gateways and application servers: on each,
+//! authenticate the registrant (its client certificate, or its CAPIF token), authorize it
+//! by the policy, disclose the service's client IDs, then exchange MSGin5G messages. One
+//! instance serves every connection, so a replayed first flight is refused (TLS's server
+//! randomness, in the model: a connection key it has seen).
+
+use super::client::message_data;
+use super::messages::{Accepted, GatewayCodec, Msg};
+use super::{AUTHORIZATION, CLIENT_IDS, MESSAGE, REGISTRATION, SERVER_AUTH};
+use crate::backend::Fresh;
+use crate::harness::{Output, Reject, Stepped};
+use properties::{Agent, Agents, Event};
+
+/// Fresh-value names per connection (the reference draws them at random).
+const MESSAGE_ID: [&str; 4] = [
+    "message_id_0",
+    "message_id_1",
+    "message_id_2",
+    "message_id_3",
+];
+const PAYLOAD: [&str; 4] = ["payload_0", "payload_1", "payload_2", "payload_3"];
+
+/// One entry of the authorization policy: an authenticated identity, the agent it is, the
+/// kind of registrant it may register as and the service it may front.
+#[derive(Clone, Debug)]
+pub struct PolicyEntry<V> {
+    pub identity: V,
+    pub agent: Agent,
+    pub kind: V,
+    pub service: V,
+}
+
+#[derive(Clone, Debug)]
+pub struct ServerConfig<V> {
+    pub me: Agent,
+    pub name: V,
+    pub tls_key: V,
+    /// Client certificates it trusts: name, public key.
+    pub certs: Vec<(V, V)>,
+    pub policy: Vec<PolicyEntry<V>>,
+    /// The client IDs and service IDs of each service: what a registration discloses.
+    pub client_ids: Vec<(V, V)>,
+    /// Require a client certificate of a gateway (`false`: `server-auth-only`).
+    pub require_client_certificate: bool,
+    /// Enforce the policy's kind and service (`false`: `no-authorization`).
+    pub authorize: bool,
+    pub tls: bool,
+    /// The CAPIF core function's token key, and whether the token's audience is checked.
+    pub capif_key: V,
+    pub check_audience: bool,
+    /// The most connections it takes (the model's bound).
+    pub max_connections: usize,
+}
+
+/// One connection.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Connection<V> {
+    pub key: V,
+    pub registrant: Agent,
+    pub identity: V,
+    /// The MSGin5G messages have been exchanged.
+    pub done: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Server<V> {
+    pub connections: Vec<Connection<V>>,
+}
+
+impl<V: Clone + Eq> Server<V> {
+    pub fn step<B: GatewayCodec<Value = V>>(
+        &self,
+        cfg: &ServerConfig<V>,
+        input: Option<&V>,
+        b: &mut B,
+    ) -> Stepped<Server<V>, V> {
+        let v = input.ok_or(Reject("the server only answers"))?;
+        // A record on an open connection, or a new connection.
+        let open = self.connections.iter().enumerate().find_map(|(i, c)| {
+            let m = b.open(&c.key, true, 1, v).ok()?;
+            (!c.done).then_some((i, m))
+        });
+        let Some((i, m)) = open else {
+            return self.register(cfg, v, b);
+        };
+        // The registrant's message (from it only), and the server's message to it.
+        let c = &self.connections[i];
+        let msg = b.decode(&m)?;
+        let Msg::Message { originator, .. } = &msg else {
+            return Err(Reject("expected an MSGin5G message"));
+        };
+        if *originator != c.identity {
+            return Err(Reject("MSGin5G message from another originator"));
+        }
+        let data = message_data(b, &msg);
+        let mut out = vec![Output::commit(cfg.me, c.registrant, MESSAGE, data)];
+        let reply = Msg::Message {
+            id: b.fresh(Fresh::Nonce(MESSAGE_ID[i % MESSAGE_ID.len()])),
+            originator: cfg.name.clone(),
+            recipient: c.identity.clone(),
+            payload: b.fresh(Fresh::Nonce(PAYLOAD[i % PAYLOAD.len()])),
+        };
+        let data = message_data(b, &reply);
+        out.push(Output::running(cfg.me, c.registrant, MESSAGE, data));
+        let m = b.encode(&reply);
+        out.push(Output::Send(b.seal(&c.key, false, 1, &m)));
+        let mut next = self.clone();
+        next.connections[i].done = true;
+        Ok((next, out))
+    }
+
+    /// Authenticate, authorize, disclose.
+    fn register<B: GatewayCodec<Value = V>>(
+        &self,
+        cfg: &ServerConfig<V>,
+        v: &V,
+        b: &mut B,
+    ) -> Stepped<Server<V>, V> {
+        if self.connections.len() >= cfg.max_connections {
+            return Err(Reject("no more connections in this bound"));
+        }
+        let Accepted {
+            key,
+            client: name,
+            message: m,
+        } = b.accept(cfg.tls.then_some(&cfg.tls_key), &cfg.certs, v)?;
+        if self.connections.iter().any(|c| c.key == key) {
+            return Err(Reject("replayed first flight"));
+        }
+        let Msg::Register {
+            identity,
+            kind,
+            service,
+            token,
+        } = b.decode(&m)?
+        else {
+            return Err(Reject("expected a registration request"));
+        };
+        // Who the registrant is: its CAPIF token's subject (an AS), its certificate's name
+        // (a gateway), or, without either, who it claims to be.
+        match token {
+            Some(t) => {
+                let t = b.verify_token(&cfg.capif_key, &t)?;
+                if cfg.check_audience && t.aud.as_ref() != Some(&cfg.name) {
+                    return Err(Reject("CAPIF token for another server"));
+                }
+                if t.subject != identity || t.service != service {
+                    return Err(Reject("CAPIF token for another invoker or service"));
+                }
+            }
+            None if cfg.require_client_certificate && name.as_ref() != Some(&identity) => {
+                return Err(Reject("gateway not authenticated by a client certificate"));
+            }
+            None => {}
+        }
+        let entry = cfg
+            .policy
+            .iter()
+            .find(|e| e.identity == identity)
+            .ok_or(Reject("identity not in the policy"))?;
+        let owner = cfg
+            .policy
+            .iter()
+            .find(|e| e.service == service)
+            .ok_or(Reject("unknown service"))?;
+        if cfg.authorize && (entry.kind != kind || entry.service != service) {
+            return Err(Reject("policy does not authorize this kind or service"));
+        }
+        let client_ids = cfg
+            .client_ids
+            .iter()
+            .find(|(s, _)| *s == service)
+            .map(|(_, ids)| ids.clone())
+            .ok_or(Reject("unknown service"))?;
+        let reg = b.tuple(&[&identity, &kind, &service]);
+        let auth = b.tuple(&[&service, &identity]);
+        let disclosed = b.tuple(&[&identity, &service, &client_ids]);
+        let accept = b.encode(&Msg::Accept {
+            identity: identity.clone(),
+            client_ids: client_ids.clone(),
+        });
+        let out = vec![
+            Output::commit(cfg.me, entry.agent, REGISTRATION, reg),
+            // The service's owner must have registered this registrant for it.
+            Output::commit(cfg.me, owner.agent, AUTHORIZATION, auth),
+            Output::running(cfg.me, entry.agent, SERVER_AUTH, disclosed),
+            Output::Claim(Event::Secret {
+                actor: cfg.me,
+                partners: Agents::of(&[cfg.me, owner.agent]),
+                claim: CLIENT_IDS,
+                value: client_ids,
+            }),
+            Output::Send(b.seal(&key, false, 0, &accept)),
+        ];
+        let mut next = self.clone();
+        next.connections.push(Connection {
+            key,
+            registrant: entry.agent,
+            identity,
+            done: false,
+        });
+        Ok((next, out))
+    }
+}
