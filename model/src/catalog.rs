@@ -22,6 +22,30 @@ pub struct HandshakeInfo {
     pub variants: Vec<VariantInfo>,
 }
 
+/// The variants of a handshake whose properties are the same for all of them, with the
+/// same default sessions for every role; `f` gives a variant's name, description and
+/// expected violations.
+fn listed<V>(
+    variants: &[V],
+    sessions: usize,
+    properties: fn() -> Vec<Property>,
+    f: fn(&V) -> (&'static str, &'static str, &'static [&'static str]),
+) -> Vec<VariantInfo> {
+    variants
+        .iter()
+        .map(|v| {
+            let (name, about, expect_violated) = f(v);
+            VariantInfo {
+                name,
+                about,
+                sessions: (sessions, sessions),
+                properties: properties(),
+                expect_violated,
+            }
+        })
+        .collect()
+}
+
 pub fn handshakes() -> Vec<HandshakeInfo> {
     vec![
         HandshakeInfo {
@@ -44,16 +68,9 @@ pub fn handshakes() -> Vec<HandshakeInfo> {
             about: "AKMA (TS 33.535) between the MSGin5G client's UE and the MSGin5G server as \
                     AF, with Ua* = TLS 1.3 with K_AF as the external PSK and A-KID as its \
                     identity (key issue #2, solution #4; the mandatory basis per seeds/004)",
-            variants: akma::VARIANTS
-                .iter()
-                .map(|v| VariantInfo {
-                    name: v.name,
-                    about: v.about,
-                    sessions: (akma::SESSIONS, akma::SESSIONS),
-                    properties: akma::properties(),
-                    expect_violated: v.expect_violated,
-                })
-                .collect(),
+            variants: listed(akma::VARIANTS, akma::SESSIONS, akma::properties, |v| {
+                (v.name, v.about, v.expect_violated)
+            }),
         },
         HandshakeInfo {
             name: "eap",
@@ -61,16 +78,9 @@ pub fn handshakes() -> Vec<HandshakeInfo> {
                     5GMSGS client's UE and the MSGF as DN-AAA, through the SMF: EAP-TLS \
                     (RFC 9190), RADIUS on N6, the registration response with EAP Success \
                     (key issue #2, solution #2)",
-            variants: eap::VARIANTS
-                .iter()
-                .map(|v| VariantInfo {
-                    name: v.name,
-                    about: v.about,
-                    sessions: (eap::SESSIONS, eap::SESSIONS),
-                    properties: eap::properties(),
-                    expect_violated: v.expect_violated,
-                })
-                .collect(),
+            variants: listed(eap::VARIANTS, eap::SESSIONS, eap::properties, |v| {
+                (v.name, v.about, v.expect_violated)
+            }),
         },
         HandshakeInfo {
             name: "oidc",
@@ -78,47 +88,29 @@ pub fn handshakes() -> Vec<HandshakeInfo> {
                     gets an access token from SIM-S with the code flow and PKCE, the 5GMSGS \
                     client registers with it at the MSGin5G server, which validates it \
                     (key issue #2, solution #1)",
-            variants: oidc::VARIANTS
-                .iter()
-                .map(|v| VariantInfo {
-                    name: v.name,
-                    about: v.about,
-                    sessions: (oidc::SESSIONS, oidc::SESSIONS),
-                    properties: oidc::properties(),
-                    expect_violated: v.expect_violated,
-                })
-                .collect(),
+            variants: listed(oidc::VARIANTS, oidc::SESSIONS, oidc::properties, |v| {
+                (v.name, v.about, v.expect_violated)
+            }),
         },
         HandshakeInfo {
             name: "gateway",
             about: "Registration of the legacy 3GPP and non-3GPP message gateways and of an \
                     application server (with CAPIF) at the MSGin5G server, and MSGin5G \
                     message exchange, over TLS (key issues #1, #3 and #4)",
-            variants: gateway::VARIANTS
-                .iter()
-                .map(|v| VariantInfo {
-                    name: v.name,
-                    about: v.about,
-                    sessions: (gateway::SESSIONS, gateway::SESSIONS),
-                    properties: gateway::properties(),
-                    expect_violated: v.expect_violated,
-                })
-                .collect(),
+            variants: listed(
+                gateway::VARIANTS,
+                gateway::SESSIONS,
+                gateway::properties,
+                |v| (v.name, v.about, v.expect_violated),
+            ),
         },
         HandshakeInfo {
             name: "ns",
             about: "Needham-Schroeder public key and NSL: calibration of the checker \
                     (Lowe 1996)",
-            variants: ns::VARIANTS
-                .iter()
-                .map(|v| VariantInfo {
-                    name: v.name,
-                    about: v.about,
-                    sessions: (1, 1),
-                    properties: ns::properties(),
-                    expect_violated: v.expect_violated,
-                })
-                .collect(),
+            variants: listed(ns::VARIANTS, 1, ns::properties, |v| {
+                (v.name, v.about, v.expect_violated)
+            }),
         },
     ]
 }
