@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 mod akma_cmd;
 mod eap_cmd;
+mod gateway_cmd;
 mod oidc_cmd;
 mod tls_cmd;
 
@@ -70,6 +71,12 @@ enum Command {
     /// named), 2 on bad usage.
     #[command(subcommand)]
     Oidc(oidc_cmd::Oidc),
+    /// Gateway registration (key issues #1 and #4): run the model's MSGin5G server on
+    /// mutually authenticated TLS 1.3 under an authorization policy, or a legacy 3GPP or
+    /// non-3GPP message gateway that registers with it. Exit 0 on success, 1 when the run
+    /// fails or the registration is refused (the reason is named), 2 on bad usage.
+    #[command(subcommand)]
+    Gateway(gateway_cmd::Gateway),
 }
 
 #[derive(Args)]
@@ -127,6 +134,13 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Replay { files } => replay(&files),
+        Command::Gateway(cmd) => match gateway_cmd::run(&cmd) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("msgin5g: {e}");
+                ExitCode::from(1)
+            }
+        },
         Command::Oidc(cmd) => match oidc_cmd::run(&cmd) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

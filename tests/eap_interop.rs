@@ -5,10 +5,10 @@
 //! directory, bound to loopback. `.ci/run` installs the Debian packages `freeradius` and
 //! `eapoltest`.
 
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-    KeyUsagePurpose, SanType,
-};
+mod common;
+
+use common::{ca, issue, msgin5g, tool, TempDir};
+use rcgen::SanType;
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -27,48 +27,11 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn msgin5g() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_msgin5g"))
-}
-
 fn free_udp_port() -> u16 {
     UdpSocket::bind("127.0.0.1:0")
         .and_then(|s| s.local_addr())
         .expect("a free UDP port")
         .port()
-}
-
-fn tool(name: &str, package: &str) -> PathBuf {
-    for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin"] {
-        let p = Path::new(dir).join(name);
-        if p.exists() {
-            return p;
-        }
-    }
-    panic!("{name} not found: install the Debian package {package} (.ci/run does)");
-}
-
-/// A temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!("msgin5g-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-    fn write(&self, name: &str, data: &str) -> PathBuf {
-        let p = self.0.join(name);
-        std::fs::write(&p, data).unwrap();
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// A CA and the certificates it issued, as PEM files.
@@ -80,39 +43,6 @@ struct Pki {
     stranger: (PathBuf, PathBuf),
     /// A certificate for E's identity from the trusted CA.
     other: (PathBuf, PathBuf),
-}
-
-fn ca(name: &str) -> (rcgen::Certificate, KeyPair) {
-    let key = KeyPair::generate().unwrap();
-    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    p.distinguished_name.push(DnType::CommonName, name);
-    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    (p.self_signed(&key).unwrap(), key)
-}
-
-fn issue(
-    dir: &TempDir,
-    name: &str,
-    san: SanType,
-    server: bool,
-    by: &(rcgen::Certificate, KeyPair),
-) -> (PathBuf, PathBuf) {
-    let key = KeyPair::generate().unwrap();
-    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-    p.distinguished_name.push(DnType::CommonName, name);
-    p.subject_alt_names = vec![san];
-    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    p.extended_key_usages = vec![if server {
-        ExtendedKeyUsagePurpose::ServerAuth
-    } else {
-        ExtendedKeyUsagePurpose::ClientAuth
-    }];
-    let cert = p.signed_by(&key, &by.0, &by.1).unwrap();
-    (
-        dir.write(&format!("{name}.pem"), &cert.pem()),
-        dir.write(&format!("{name}.key"), &key.serialize_pem()),
-    )
 }
 
 fn pki(dir: &TempDir) -> Pki {

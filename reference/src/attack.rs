@@ -965,7 +965,7 @@ pub(crate) fn run<R: Machine>(
         let before = eps[i].events.len();
         let waiting = eps[i].waiting_for();
         // Each delivery comes on a connection of its own (what a concrete tunnel key is).
-        eps[i].b.oidc.connection = (step as u64).to_be_bytes().to_vec();
+        eps[i].b.transport.connection = (step as u64).to_be_bytes().to_vec();
         match eps[i].step(input.as_ref()) {
             Ok(out) => pending[i].extend(out),
             Err(r) => {

@@ -80,6 +80,16 @@ pub struct Calls {
     pub aead: usize,
 }
 
+/// TLS below the role machines (solution #1's tunnels, gateway registration): a symbolic
+/// tunnel or connection key is, on the concrete backend, the connection a message came on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Transport {
+    /// Identifies the connection.
+    pub connection: Vec<u8>,
+    /// The name in the client certificate TLS verified on it (mutual TLS), if any.
+    pub peer: Option<Bytes>,
+}
+
 /// The concrete backend for one role instance (one connection).
 pub struct Concrete {
     /// Preset fresh values by name (`client_random`, `server_dh`, the application payloads
@@ -105,8 +115,10 @@ pub struct Concrete {
     pub calls: Calls,
     /// EAP framing, RADIUS requests in flight and the TLS connection of an EAP role.
     pub eap: crate::eap::State,
-    /// The clock and settings of an OIDC role, and the TLS connection a request came on.
+    /// The clock and settings of an OIDC role.
     pub oidc: crate::oidc::State,
+    /// The TLS connection the message being handled came on (OIDC, gateway registration).
+    pub transport: Transport,
     rng: ring::rand::SystemRandom,
 }
 
@@ -132,6 +144,7 @@ impl Concrete {
             calls: Calls::default(),
             eap: crate::eap::State::default(),
             oidc: crate::oidc::State::default(),
+            transport: Transport::default(),
             rng: ring::rand::SystemRandom::new(),
         }
     }

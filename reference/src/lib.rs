@@ -7,6 +7,7 @@ pub mod attack;
 pub mod concrete;
 pub mod eap;
 pub mod endpoint;
+pub mod gateway;
 pub mod observer;
 pub mod oidc;
 pub mod replay;

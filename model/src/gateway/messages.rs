@@ -54,6 +54,61 @@ pub struct CapifToken<V> {
     pub service: V,
 }
 
+impl<V> Msg<V> {
+    /// The same message with every value mapped (the reference evaluates attack terms).
+    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Msg<W>, E> {
+        Ok(match self {
+            Msg::Register {
+                identity,
+                kind,
+                service,
+                token,
+            } => Msg::Register {
+                identity: f(identity)?,
+                kind: f(kind)?,
+                service: f(service)?,
+                token: token.as_ref().map(&mut *f).transpose()?,
+            },
+            Msg::Accept {
+                identity,
+                client_ids,
+            } => Msg::Accept {
+                identity: f(identity)?,
+                client_ids: f(client_ids)?,
+            },
+            Msg::Message {
+                id,
+                originator,
+                recipient,
+                payload,
+            } => Msg::Message {
+                id: f(id)?,
+                originator: f(originator)?,
+                recipient: f(recipient)?,
+                payload: f(payload)?,
+            },
+            Msg::TokenRequest { identity, server } => Msg::TokenRequest {
+                identity: f(identity)?,
+                server: f(server)?,
+            },
+            Msg::TokenResponse { token } => Msg::TokenResponse { token: f(token)? },
+        })
+    }
+}
+
+impl<V> CapifToken<V> {
+    pub fn try_map<W, E>(
+        &self,
+        f: &mut impl FnMut(&V) -> Result<W, E>,
+    ) -> Result<CapifToken<W>, E> {
+        Ok(CapifToken {
+            subject: f(&self.subject)?,
+            aud: self.aud.as_ref().map(&mut *f).transpose()?,
+            service: f(&self.service)?,
+        })
+    }
+}
+
 /// A first flight as the server reads it.
 pub struct Accepted<V> {
     pub key: V,
@@ -199,12 +254,7 @@ impl GatewayCodec for Symbolic {
     fn verify_token(&mut self, pk: &TermId, v: &TermId) -> Result<CapifToken<TermId>, Reject> {
         match v.get() {
             Term::Sign { sk, msg } if term::pk(*sk) == *pk => {
-                let f = term::tagged(*msg, CAPIF_TOKEN, 3).ok_or(Reject("not a CAPIF token"))?;
-                Ok(CapifToken {
-                    subject: f[0],
-                    aud: term::present(f[1]),
-                    service: f[2],
-                })
+                token_claims(*msg).ok_or(Reject("not a CAPIF token"))
             }
             _ => Err(Reject("CAPIF token signature does not verify")),
         }
@@ -279,6 +329,16 @@ impl GatewayCodec for Symbolic {
         self.aead_open(key, &n, &ad, v)
             .ok_or(Reject("record does not open (key, direction or sequence)"))
     }
+}
+
+/// The claims of a signed CAPIF token's content term.
+pub fn token_claims(msg: TermId) -> Option<CapifToken<TermId>> {
+    let f = term::tagged(msg, CAPIF_TOKEN, 3)?;
+    Some(CapifToken {
+        subject: f[0],
+        aud: term::present(f[1]),
+        service: f[2],
+    })
 }
 
 /// A short name of a wire message, for charts.

@@ -233,9 +233,91 @@ impl<V: Clone + Eq> Role<V> {
             _ => Status::Wait,
         }
     }
+
+    /// What the role waits for, for a person reading a refusal.
+    pub fn waiting_for(&self) -> &'static str {
+        match self {
+            Role::Client(Client::Start) => "its start",
+            Role::Client(Client::ExpectToken { .. }) => "the CAPIF token response",
+            Role::Client(Client::ExpectAccept { .. }) => "the registration response",
+            Role::Client(Client::ExpectMessage { .. }) => "the server's MSGin5G message",
+            Role::Client(Client::Done) => "nothing (done)",
+            Role::Ccf(_) => "a CAPIF token request",
+            Role::Server(_) => "a registration request or an MSGin5G message",
+        }
+    }
 }
 
 impl<V> Config<V> {
+    /// The same configuration with every value mapped (the reference evaluates the model's
+    /// scenario this way).
+    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Config<W>, E> {
+        Ok(match self {
+            Config::Client(c) => Config::Client(ClientConfig {
+                me: c.me,
+                server: c.server,
+                identity: f(&c.identity)?,
+                kind: f(&c.kind)?,
+                service: f(&c.service)?,
+                server_name: f(&c.server_name)?,
+                server_key: f(&c.server_key)?,
+                credential: c.credential.as_ref().map(&mut *f).transpose()?,
+                tls: c.tls,
+                capif: match &c.capif {
+                    Some((a, k)) => Some((*a, f(k)?)),
+                    None => None,
+                },
+                recipient: f(&c.recipient)?,
+            }),
+            Config::Ccf(c) => Config::Ccf(CcfConfig {
+                me: c.me,
+                tls_key: f(&c.tls_key)?,
+                signing_key: f(&c.signing_key)?,
+                invokers: c
+                    .invokers
+                    .iter()
+                    .map(|(n, k, s)| Ok((f(n)?, f(k)?, f(s)?)))
+                    .collect::<Result<_, E>>()?,
+                audience: c.audience,
+                tls: c.tls,
+                max_tokens: c.max_tokens,
+            }),
+            Config::Server(c) => Config::Server(ServerConfig {
+                me: c.me,
+                name: f(&c.name)?,
+                tls_key: f(&c.tls_key)?,
+                certs: c
+                    .certs
+                    .iter()
+                    .map(|(n, k)| Ok((f(n)?, f(k)?)))
+                    .collect::<Result<_, E>>()?,
+                policy: c
+                    .policy
+                    .iter()
+                    .map(|e| {
+                        Ok(PolicyEntry {
+                            identity: f(&e.identity)?,
+                            agent: e.agent,
+                            kind: f(&e.kind)?,
+                            service: f(&e.service)?,
+                        })
+                    })
+                    .collect::<Result<_, E>>()?,
+                client_ids: c
+                    .client_ids
+                    .iter()
+                    .map(|(s, i)| Ok((f(s)?, f(i)?)))
+                    .collect::<Result<_, E>>()?,
+                require_client_certificate: c.require_client_certificate,
+                authorize: c.authorize,
+                tls: c.tls,
+                capif_key: f(&c.capif_key)?,
+                check_audience: c.check_audience,
+                max_connections: c.max_connections,
+            }),
+        })
+    }
+
     pub fn initial(&self) -> Role<V> {
         match self {
             Config::Client(_) => Role::Client(Client::Start),

@@ -29,8 +29,6 @@ pub struct State {
     /// 7.1: the redirect the OS hands to whichever application claims it).
     pub redirect_uri: String,
     pub scope: String,
-    /// The TLS connection the request being handled came on: what a concrete tunnel key is.
-    pub connection: Vec<u8>,
 }
 
 impl Default for State {
@@ -40,7 +38,6 @@ impl Default for State {
             ttl: 300,
             redirect_uri: REDIRECT_URI.into(),
             scope: "openid msgin5g".into(),
-            connection: Vec::new(),
         }
     }
 }
@@ -56,9 +53,11 @@ pub fn now() -> u64 {
 }
 
 /// Fresh values that travel as text are drawn as base64url: the PKCE code verifier (43
-/// unreserved characters, RFC 7636 section 4.1), codes and token identifiers.
+/// unreserved characters, RFC 7636 section 4.1), codes and token identifiers, and the
+/// MSGin5G message ids and payloads of gateway registration (JSON strings).
 pub fn textual(name: &str, random: Vec<u8>) -> Vec<u8> {
-    if ["code", "jti"].iter().any(|p| name.starts_with(p)) {
+    let text = ["code", "jti", "message_id", "payload"];
+    if text.iter().any(|p| name.starts_with(p)) {
         B64.encode(random).into_bytes()
     } else {
         random
@@ -180,7 +179,7 @@ impl OidcCodec for Concrete {
         m.clone()
     }
     fn tunnel_accept(&mut self, _sk: Option<&Bytes>, v: &Bytes) -> Result<(Bytes, Bytes), Reject> {
-        Ok((Bytes(self.oidc.connection.clone()), v.clone()))
+        Ok((Bytes(self.transport.connection.clone()), v.clone()))
     }
     fn tunnel_response(&mut self, _key: &Bytes, m: &Bytes) -> Bytes {
         m.clone()

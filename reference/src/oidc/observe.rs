@@ -220,7 +220,7 @@ pub fn replay(t: &Trace) -> Result<Report, TraceError> {
             "server" => {
                 let mut b = Concrete::new(TlsProfile::default());
                 b.oidc.now = inputs.now;
-                b.oidc.connection = vec![1];
+                b.transport.connection = vec![1];
                 match server.step(&server_cfg, Some(&bytes), &mut b) {
                     Ok((s, out)) => {
                         server = s;

@@ -448,7 +448,7 @@ impl MsgServer {
             )
         } else {
             let mut be = Concrete::new(TlsProfile::default());
-            be.oidc.connection = r.connection.to_be_bytes().to_vec();
+            be.transport.connection = r.connection.to_be_bytes().to_vec();
             if let Some(now) = self.now {
                 be.oidc.now = now;
             }

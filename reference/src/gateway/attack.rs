@@ -1,0 +1,1 @@
+//! Model attacks on gateway registration, replayed on the reference (below).

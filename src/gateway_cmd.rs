@@ -1,0 +1,171 @@
+//! `msgin5g gateway server|register`: the model's registration roles (key issues #1 and #4)
+//! on real sockets. `server` plays the MSGin5G server on mutually authenticated TLS 1.3
+//! under an authorization policy; `register` plays a legacy 3GPP or non-3GPP message
+//! gateway that registers, sends one MSGin5G message and receives one.
+
+use clap::{Args, Subcommand, ValueEnum};
+use model::eap::tls::TlsCreds;
+use reference::concrete::Bytes;
+use reference::gateway::policy::Policy;
+use reference::gateway::run::{self, RegisterOptions};
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Subcommand)]
+pub enum Gateway {
+    /// Play the MSGin5G server for MSGin5G-2/-4: TLS 1.3 that requires a client certificate
+    /// chaining to --ca (without one, the handshake ends with the certificate_required
+    /// alert); each connection carries JSON lines: a registration ({"register": {"identity",
+    /// "kind", "service"}}), answered with the service's client IDs and service IDs when
+    /// --policy authorizes the certificate's name for that kind and service, else with
+    /// {"error": reason}; then MSGin5G messages ({"message": {"id", "originator",
+    /// "recipient", "payload"}}), each answered with one from the server. Logs one line
+    /// per event.
+    Server(ServerArgs),
+    /// Play a message gateway: connect with its certificate, register as --kind for
+    /// --service, send one MSGin5G message and receive the server's. Prints the disclosed
+    /// IDs and both messages.
+    Register(RegisterArgs),
+}
+
+#[derive(Args)]
+pub struct ServerArgs {
+    /// Address to listen on (host:port; port 0 picks one, printed).
+    #[arg(long)]
+    listen: SocketAddr,
+    /// PEM trust anchor(s) for client certificates.
+    #[arg(long)]
+    ca: PathBuf,
+    /// PEM certificate (chain) and key of the server.
+    #[arg(long)]
+    cert: PathBuf,
+    #[arg(long)]
+    key: PathBuf,
+    /// The authorization policy (JSON; see reference/gateway-policy.json).
+    #[arg(long)]
+    policy: PathBuf,
+    /// Exit after this many connections have ended.
+    #[arg(long)]
+    connections: Option<u64>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Kind {
+    /// The legacy 3GPP message gateway (MSGin5G-2).
+    Legacy,
+    /// The non-3GPP message gateway (MSGin5G-4).
+    #[value(name = "non-3gpp")]
+    Non3gpp,
+}
+
+#[derive(Args)]
+pub struct RegisterArgs {
+    /// The server's address (host:port).
+    #[arg(long)]
+    connect: String,
+    /// The name the server's certificate must carry (default: the host of --connect).
+    #[arg(long)]
+    server_name: Option<String>,
+    /// PEM trust anchor(s) for the server's certificate.
+    #[arg(long)]
+    ca: PathBuf,
+    /// PEM client certificate and key of the gateway.
+    #[arg(long)]
+    cert: PathBuf,
+    #[arg(long)]
+    key: PathBuf,
+    #[arg(long, value_enum)]
+    kind: Kind,
+    /// The service the gateway fronts.
+    #[arg(long)]
+    service: String,
+    /// The identity to register (default: the name in --cert; another one is refused).
+    #[arg(long)]
+    identity: Option<String>,
+    /// The recipient of the MSGin5G message it sends.
+    #[arg(long, default_value = "5gmsgs-client-1")]
+    recipient: String,
+    /// The message's payload (default: random).
+    #[arg(long)]
+    payload: Option<String>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn read(p: &PathBuf) -> Result<Bytes, String> {
+    std::fs::read(p)
+        .map(Bytes)
+        .map_err(|e| format!("{}: {e}", p.display()))
+}
+
+fn creds(ca: &PathBuf, cert: &PathBuf, key: &PathBuf) -> Result<TlsCreds<Bytes>, String> {
+    Ok(TlsCreds {
+        ca: read(ca)?,
+        cert: read(cert)?,
+        key: read(key)?,
+    })
+}
+
+pub fn run(cmd: &Gateway) -> Result<(), String> {
+    match cmd {
+        Gateway::Server(a) => server(a),
+        Gateway::Register(a) => register(a),
+    }
+}
+
+fn server(a: &ServerArgs) -> Result<(), String> {
+    let text =
+        std::fs::read_to_string(&a.policy).map_err(|e| format!("{}: {e}", a.policy.display()))?;
+    let policy = Policy::parse(&text).map_err(|e| format!("{}: {e}", a.policy.display()))?;
+    let pems = creds(&a.ca, &a.cert, &a.key)?;
+    let listener = TcpListener::bind(a.listen).map_err(|e| format!("{}: {e}", a.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    println!(
+        "MSGin5G server {} on {addr} (mutual TLS 1.3; {} registrants in the policy)",
+        policy.server,
+        policy.registrants.len()
+    );
+    let report = Arc::new(|e: run::Event| {
+        let peer = e.peer.as_deref().unwrap_or("no certificate");
+        println!("connection {} ({peer}): {}", e.connection, e.what);
+    });
+    run::serve(listener, &pems, &policy, a.connections, report)
+}
+
+fn register(a: &RegisterArgs) -> Result<(), String> {
+    let host = a.connect.rsplit_once(':').map_or(&*a.connect, |(h, _)| h);
+    let o = RegisterOptions {
+        connect: a.connect.clone(),
+        server_name: a
+            .server_name
+            .clone()
+            .unwrap_or_else(|| host.trim_matches(['[', ']']).to_string()),
+        pems: creds(&a.ca, &a.cert, &a.key)?,
+        kind: match a.kind {
+            Kind::Legacy => "legacy",
+            Kind::Non3gpp => "non-3gpp",
+        }
+        .into(),
+        service: a.service.clone(),
+        identity: a.identity.clone(),
+        recipient: a.recipient.clone(),
+        payload: a.payload.clone(),
+    };
+    let r = run::register(&o)?;
+    if a.json {
+        let parse = |s: &str| serde_json::from_str(s).unwrap_or(serde_json::Value::Null);
+        println!(
+            "{}",
+            serde_json::json!({"identity": r.identity, "ids": parse(&r.ids),
+                               "sent": parse(&r.sent), "received": parse(&r.received)})
+        );
+    } else {
+        println!("registered {} as {} for {}", r.identity, o.kind, o.service);
+        println!("  disclosed: {}", r.ids);
+        println!("  sent:      {}", r.sent);
+        println!("  received:  {}", r.received);
+    }
+    Ok(())
+}

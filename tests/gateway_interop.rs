@@ -1,0 +1,317 @@
+//! Gateway registration (key issues #1 and #4) on real sockets: `msgin5g gateway server`
+//! under the example policy (`reference/gateway-policy.json`), with `openssl s_client` as a
+//! third-party gateway (a registration typed on the TLS stream) and `msgin5g gateway
+//! register`. Each test makes its own CA and certificates (rcgen).
+
+mod common;
+
+use common::{ca, issue, msgin5g, tool, TempDir};
+use rcgen::SanType;
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Output, Stdio};
+use std::time::Duration;
+
+const POLICY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/reference/gateway-policy.json");
+const LEGACY: &str = "legacy-gw.example";
+/// In the policy, for its own service only.
+const ROGUE: &str = "rogue-gw.example";
+/// Not in the policy.
+const UNKNOWN: &str = "unknown-gw.example";
+
+struct Pki {
+    dir: TempDir,
+    ca: PathBuf,
+    server: (PathBuf, PathBuf),
+}
+
+impl Pki {
+    fn new(tag: &str) -> Pki {
+        let dir = TempDir::new(tag);
+        let trusted = ca("msgin5g test CA");
+        let dns = |s: &str| SanType::DnsName(s.try_into().unwrap());
+        for name in [LEGACY, ROGUE, UNKNOWN] {
+            issue(&dir, name, dns(name), false, &trusted);
+        }
+        Pki {
+            ca: dir.write("ca.pem", &trusted.0.pem()),
+            server: issue(&dir, "localhost", dns("localhost"), true, &trusted),
+            dir,
+        }
+    }
+
+    /// A gateway's certificate and key.
+    fn gateway(&self, name: &str) -> (PathBuf, PathBuf) {
+        let d = &self.dir.0;
+        (d.join(format!("{name}.pem")), d.join(format!("{name}.key")))
+    }
+}
+
+/// `msgin5g gateway server` on a port it picks, for `connections` connections.
+struct Server {
+    child: Child,
+    addr: String,
+    out: BufReader<std::process::ChildStdout>,
+}
+
+impl Server {
+    fn start(pki: &Pki, connections: u32) -> Server {
+        let mut child = msgin5g()
+            .args([
+                "gateway",
+                "server",
+                "--listen",
+                "127.0.0.1:0",
+                "--policy",
+                POLICY,
+            ])
+            .arg("--ca")
+            .arg(&pki.ca)
+            .arg("--cert")
+            .arg(&pki.server.0)
+            .arg("--key")
+            .arg(&pki.server.1)
+            .args(["--connections", &connections.to_string()])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        out.read_line(&mut first).unwrap();
+        let addr = first
+            .split_whitespace()
+            .find(|w| w.starts_with("127.0.0.1:"))
+            .unwrap_or_else(|| panic!("no address in {first:?}"))
+            .to_string();
+        Server { child, addr, out }
+    }
+
+    /// Its log, once it has served its connections.
+    fn log(mut self) -> String {
+        let mut s = String::new();
+        let t0 = std::time::Instant::now();
+        while self.child.try_wait().ok().flatten().is_none() && t0.elapsed().as_secs() < 10 {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        use std::io::Read;
+        let _ = self.out.read_to_string(&mut s);
+        s
+    }
+}
+
+/// `openssl s_client` with `cert` (or none) sends `line` and reports what it got.
+fn s_client(server: &Server, cert: Option<&(PathBuf, PathBuf)>, pki: &Pki, line: &str) -> Output {
+    let mut cmd = std::process::Command::new(tool("openssl", "openssl"));
+    cmd.args([
+        "s_client",
+        "-connect",
+        &server.addr,
+        "-servername",
+        "localhost",
+    ])
+    .args(["-tls1_3", "-quiet", "-verify_return_error"])
+    .arg("-CAfile")
+    .arg(&pki.ca);
+    if let Some((c, k)) = cert {
+        cmd.arg("-cert").arg(c).arg("-key").arg(k);
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
+    // Keep stdin open until the server has answered and closed (s_client would otherwise
+    // close first): the server closes after a refusal; else stop it after a moment.
+    let t0 = std::time::Instant::now();
+    while child.try_wait().ok().flatten().is_none() && t0.elapsed() < Duration::from_secs(3) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(stdin);
+    let _ = child.kill();
+    child.wait_with_output().unwrap()
+}
+
+fn registration(identity: &str, kind: &str, service: &str) -> String {
+    serde_json::json!({"register": {"identity": identity, "kind": kind, "service": service}})
+        .to_string()
+}
+
+fn text(o: &[u8]) -> String {
+    String::from_utf8_lossy(o).into_owned()
+}
+
+#[test]
+fn openssl_gateway_with_a_certificate_registers_and_learns_its_client_ids() {
+    let pki = Pki::new("gw-openssl-ok");
+    let server = Server::start(&pki, 1);
+    let out = s_client(
+        &server,
+        Some(&pki.gateway(LEGACY)),
+        &pki,
+        &registration(LEGACY, "legacy", "svc-sms"),
+    );
+    let stdout = text(&out.stdout);
+    let answer: serde_json::Value = stdout
+        .lines()
+        .find_map(|l| serde_json::from_str(l).ok())
+        .unwrap_or_else(|| panic!("no JSON answer: {stdout}\n{}", text(&out.stderr)));
+    assert_eq!(answer["accepted"]["identity"], LEGACY);
+    assert_eq!(
+        answer["accepted"]["ids"]["client_ids"],
+        serde_json::json!(["5gmsgs-client-1", "5gmsgs-client-2"])
+    );
+    let log = server.log();
+    assert!(log.contains(&format!("({LEGACY}): sent accepted")), "{log}");
+}
+
+#[test]
+fn openssl_without_a_certificate_gets_the_certificate_required_alert() {
+    let pki = Pki::new("gw-openssl-nocert");
+    let server = Server::start(&pki, 1);
+    let out = s_client(
+        &server,
+        None,
+        &pki,
+        &registration(LEGACY, "legacy", "svc-sms"),
+    );
+    let stderr = text(&out.stderr);
+    // OpenSSL names alert 116 (RFC 8446 section 6.2).
+    assert!(
+        stderr.contains("alert certificate required") && stderr.contains("alert number 116"),
+        "{stderr}"
+    );
+    assert!(!text(&out.stdout).contains("accepted"));
+    let log = server.log();
+    assert!(
+        log.contains("(no certificate): TLS handshake failed"),
+        "{log}"
+    );
+}
+
+#[test]
+fn openssl_with_a_certificate_the_policy_does_not_authorize_is_refused_with_a_reason() {
+    let pki = Pki::new("gw-openssl-unauthorized");
+    let server = Server::start(&pki, 3);
+    let refused = |cert: &str, reg: &str| {
+        let out = s_client(&server, Some(&pki.gateway(cert)), &pki, reg);
+        let stdout = text(&out.stdout);
+        stdout
+            .lines()
+            .find_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .and_then(|v| v["error"].as_str().map(str::to_string))
+            .unwrap_or_else(|| panic!("no refusal: {stdout}\n{}", text(&out.stderr)))
+    };
+    // E, authenticated, registers for the legacy gateway's service (no-authorization).
+    assert_eq!(
+        refused(ROGUE, &registration(ROGUE, "legacy", "svc-sms")),
+        "policy does not authorize this kind or service"
+    );
+    // E claims to be the legacy gateway (server-auth-only's attack).
+    assert_eq!(
+        refused(ROGUE, &registration(LEGACY, "legacy", "svc-sms")),
+        "gateway not authenticated by a client certificate"
+    );
+    // A certificate from the trusted CA for a name the policy does not know.
+    assert_eq!(
+        refused(UNKNOWN, &registration(UNKNOWN, "legacy", "svc-sms")),
+        "client certificate of an unknown name"
+    );
+    let log = server.log();
+    assert_eq!(log.matches("refused register").count(), 3, "{log}");
+}
+
+fn register(server: &Server, pki: &Pki, cert: &str, kind: &str, service: &str) -> Output {
+    let (c, k) = pki.gateway(cert);
+    msgin5g()
+        .args(["gateway", "register", "--connect"])
+        .arg(server.addr.replace("127.0.0.1", "localhost"))
+        .args([
+            "--kind",
+            kind,
+            "--service",
+            service,
+            "--payload",
+            "hello",
+            "--json",
+        ])
+        .arg("--ca")
+        .arg(&pki.ca)
+        .arg("--cert")
+        .arg(c)
+        .arg("--key")
+        .arg(k)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn our_gateway_registers_and_exchanges_messages_and_a_refusal_exits_1() {
+    let pki = Pki::new("gw-register");
+    let server = Server::start(&pki, 2);
+    let out = register(&server, &pki, LEGACY, "legacy", "svc-sms");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["identity"], LEGACY);
+    assert_eq!(v["ids"]["service_ids"][0], "msgin5g-sms-interworking");
+    assert_eq!(v["sent"]["message"]["payload"], "hello");
+    assert_eq!(v["sent"]["message"]["originator"], LEGACY);
+    assert_eq!(v["received"]["message"]["recipient"], LEGACY);
+    assert_eq!(v["received"]["message"]["originator"], "msgin5g-s.example");
+    let out = register(&server, &pki, ROGUE, "legacy", "svc-sms");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains(
+            "the server refused the registration: policy does not authorize this kind or service"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    let log = server.log();
+    assert!(log.contains(&format!("({LEGACY}): sent message")), "{log}");
+}
+
+#[test]
+fn bad_policy_and_bad_usage_are_named() {
+    let dir = TempDir::new("gw-bad-policy");
+    let policy = dir.write(
+        "policy.json",
+        r#"{"server": "s", "registrants": [{"identity": "a", "kind": "legacy", "service": "x"}],
+            "services": {}}"#,
+    );
+    let out = msgin5g()
+        .args(["gateway", "server", "--listen", "127.0.0.1:0"])
+        .args([
+            "--ca",
+            "/nonexistent",
+            "--cert",
+            "/nonexistent",
+            "--key",
+            "/nonexistent",
+        ])
+        .arg("--policy")
+        .arg(&policy)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("registrants[0].service: \"x\" is not in services"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = msgin5g()
+        .args([
+            "gateway",
+            "register",
+            "--connect",
+            "localhost:1",
+            "--kind",
+            "gateway",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
