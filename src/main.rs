@@ -110,7 +110,7 @@ struct CheckArgs {
     #[arg(long)]
     json: bool,
     /// Write a counterexample as a trace that `msgin5g replay` runs on the reference roles
-    /// with real crypto (tls-psk, akma). A FILE gets the attack on --property (default: the
+    /// with real crypto (tls-psk, akma, oidc, gateway). A FILE gets the attack on --property (default: the
     /// first violated property; `--property executability` gives the honest run); an existing
     /// directory gets every attack found and the honest run, one file each.
     #[arg(long, value_name = "FILE|DIR")]
@@ -353,10 +353,10 @@ fn write_attacks(args: &CheckArgs, report: &Report, reveal: RevealPolicy) -> Res
     let Some(out) = &args.trace_out else {
         return Ok(());
     };
-    if !matches!(report.handshake, "tls-psk" | "akma" | "oidc") {
+    if !matches!(report.handshake, "tls-psk" | "akma" | "oidc" | "gateway") {
         println!(
-            "--trace-out: model attacks of {} are not exported as traces (tls-psk, akma \
-             and oidc are); no traces written",
+            "--trace-out: model attacks of {} are not exported as traces (tls-psk, akma, \
+             oidc and gateway are); no traces written",
             report.handshake
         );
         return Ok(());
@@ -374,6 +374,9 @@ fn write_attacks(args: &CheckArgs, report: &Report, reveal: RevealPolicy) -> Res
                 .and_then(|m| reference::attack::export_akma(&m, r, &source)),
             "oidc" => catalog::oidc_model(report.variant, sessions, reveal)
                 .and_then(|m| reference::oidc::attack::export(&m, r, &source)),
+            "gateway" => model::gateway::variant(report.variant)
+                .map(|v| model::gateway::model(v, reveal))
+                .and_then(|m| reference::gateway::attack::export(&m, r, &source)),
             _ => None,
         };
         text.ok_or_else(|| "export failed".into())

@@ -16,6 +16,7 @@ fn traces() -> Vec<PathBuf> {
         dir.join("akma"),
         dir.join("eap"),
         dir.join("oidc"),
+        dir.join("gateway"),
     ]
     .iter()
     .flat_map(|d| std::fs::read_dir(d).unwrap())
@@ -292,6 +293,54 @@ fn oidc_traces_cover_every_violation() {
     traces_cover_every_violation("oidc");
 }
 
+#[test]
+fn gateway_traces_cover_every_violation() {
+    traces_cover_every_violation("gateway");
+}
+
+/// The gateway attacks need their variant's weakness: on the variant that has it fixed,
+/// the reference role that the attack deceives refuses, naming the check.
+#[test]
+fn gateway_attacks_stop_where_the_weakness_is_fixed() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces/gateway");
+    for (attack, fixed, refusal) in [
+        (
+            "server-auth-only-client_ids_secrecy",
+            "default",
+            "gateway not authenticated by a client certificate",
+        ),
+        (
+            "no-authorization-client_ids_secrecy",
+            "default",
+            "policy does not authorize this kind or service",
+        ),
+        (
+            "no-transport-protection-registration_injective_agreement",
+            "default",
+            "not authenticated",
+        ),
+        (
+            "capif-token-without-audience-registration_injective_agreement",
+            "capif",
+            "CAPIF token for another server",
+        ),
+    ] {
+        let trace = std::fs::read_to_string(dir.join(format!("gateway-{attack}.jsonl"))).unwrap();
+        let mut header: serde_json::Value =
+            serde_json::from_str(trace.lines().next().unwrap()).unwrap();
+        header["variant"] = fixed.into();
+        let rest: Vec<&str> = trace.lines().skip(1).collect();
+        let moved = format!("{header}\n{}", rest.join("\n"));
+        let (out, text) = replay(&tmp_write(
+            &format!("gateway-{attack}-on-{fixed}.jsonl"),
+            &moved,
+        ));
+        assert_eq!(out.status.code(), Some(1), "{attack}: {text}");
+        assert!(text.contains("the attack does not run"), "{attack}: {text}");
+        assert!(text.contains(refusal), "{attack}: {text}");
+    }
+}
+
 /// The AKMA honest run has the attacker ask, as the dishonest AF E, for E's own K_AF.
 /// Sealed under a key that is not E's channel key, the AAnF refuses the request.
 #[test]
@@ -347,6 +396,11 @@ fn exported_akma_runs_replay() {
 #[test]
 fn exported_oidc_runs_replay() {
     exported_runs_replay("oidc");
+}
+
+#[test]
+fn exported_gateway_runs_replay() {
+    exported_runs_replay("gateway");
 }
 
 fn eap_trace(name: &str) -> String {

@@ -10,11 +10,14 @@
 //! encoded by the wire codec and records sealed.
 
 use crate::akma::AkmaEndpoint;
-use crate::concrete::{Bytes, Concrete};
+use crate::concrete::{Bytes, Concrete, Transport};
 use crate::endpoint::{Endpoint, Machine};
+use crate::oidc::jwt::SigningKey;
 use crate::replay::{Report, Verdict};
 use crate::trace::{self, Header, Line, Trace, TraceError};
 use crate::wire::{Hex, Profile};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
 use model::akma::keys::{self, AkmaBackend, Fc};
 use model::akma::messages::SbiCodec;
 use model::akma::{self, Akma};
@@ -246,6 +249,45 @@ fn random(_atom: &str) -> Vec<u8> {
     v
 }
 
+/// A value for atom `name#session` of a model whose messages are text (OIDC, gateway
+/// registration): the token signing key `es256` is an ES256 key (PKCS#8); every other
+/// value base64url of 32 random octets.
+pub(crate) fn text_value(atom: &str, es256: &str) -> Vec<u8> {
+    if atom.strip_prefix(es256).is_some_and(|r| r.starts_with('#')) {
+        return SigningKey::generate(&ring::rand::SystemRandom::new()).pkcs8;
+    }
+    B64.encode(random(atom)).into_bytes()
+}
+
+/// The value of a leaf term of such a model: a constant is its name, another atom the
+/// trace's value, the public key of an ES256 key its JWKS (of another key: empty, as TLS
+/// holds those). `None`: not a leaf.
+pub(crate) fn text_leaf(
+    values: &BTreeMap<String, Hex>,
+    t: TermId,
+) -> Option<Result<Bytes, String>> {
+    let atom = |t: TermId| {
+        values
+            .get(&atom_key(t))
+            .map(|h| Bytes(h.0.clone()))
+            .ok_or_else(|| format!("inputs.values has no {}", atom_key(t)))
+    };
+    Some(match t.get() {
+        Term::Atom {
+            sort: Sort::Const | Sort::Agent,
+            name,
+            ..
+        } => Ok(Bytes(name.as_bytes().to_vec())),
+        Term::Atom { .. } => atom(t),
+        Term::Pk(sk) => atom(*sk).map(|sk| {
+            SigningKey::from_pkcs8(&sk.0)
+                .map(|k| Bytes(k.jwks()))
+                .unwrap_or_default()
+        }),
+        _ => return None,
+    })
+}
+
 /// Write the counterexample of `result` on the AKMA model `m` as a trace; for
 /// executability, the honest run. Replay rebuilds the scenario from the variant and the
 /// number of UE sessions.
@@ -453,6 +495,19 @@ pub(crate) trait Forger {
     fn value(&mut self, t: TermId) -> Result<Bytes, String>;
     /// A message an honest role sent (what evaluation may need to reuse as it is).
     fn observe(&mut self, _sent: &Bytes) {}
+    /// The connection a delivery at `step` comes on: that of the `forged` term, or the one
+    /// a replayed message was sent on. By default each delivery comes on one of its own.
+    fn transport(
+        &mut self,
+        step: usize,
+        _forged: Option<TermId>,
+        _replayed: Option<&Transport>,
+    ) -> Transport {
+        Transport {
+            connection: (step as u64).to_be_bytes().to_vec(),
+            peer: None,
+        }
+    }
 }
 
 impl Forger for Evaluator<'_> {
@@ -794,6 +849,9 @@ pub fn replay(t: &Trace) -> Result<Report, TraceError> {
     if t.header.handshake == "oidc" {
         return crate::oidc::attack::replay(t, &inputs);
     }
+    if t.header.handshake == "gateway" {
+        return crate::gateway::attack::replay(t, &inputs);
+    }
     let eps = inputs
         .instances
         .iter()
@@ -868,8 +926,10 @@ pub(crate) fn run<R: Machine>(
     if property.is_none() && !honest {
         return Err(input_err(format!("unknown property {:?}", inputs.property)));
     }
-    let mut pending: Vec<std::collections::VecDeque<Bytes>> = vec![Default::default(); eps.len()];
-    let mut sent: BTreeMap<usize, Bytes> = BTreeMap::new();
+    // What each role sent and has not yet been read, with the connection it went on.
+    let mut pending: Vec<std::collections::VecDeque<(Bytes, Transport)>> =
+        vec![Default::default(); eps.len()];
+    let mut sent: BTreeMap<usize, (Bytes, Transport)> = BTreeMap::new();
     let mut knows: Vec<Bytes> = inputs
         .attacker
         .iter()
@@ -904,7 +964,7 @@ pub(crate) fn run<R: Machine>(
         };
         if line.from != "attacker" {
             let i = lane(&line.from, n)?;
-            let Some(m) = pending[i].pop_front() else {
+            let Some((m, on)) = pending[i].pop_front() else {
                 return rejected(format!(
                     "{} sends nothing (it waits for {})",
                     line.from,
@@ -913,7 +973,7 @@ pub(crate) fn run<R: Machine>(
             };
             eval.observe(&m);
             knows.push(m.clone());
-            sent.insert(step, m);
+            sent.insert(step, (m, on));
             continue;
         }
         let op: Op = line
@@ -922,17 +982,21 @@ pub(crate) fn run<R: Machine>(
             .ok_or("an attacker step without op".to_string())
             .and_then(|v| serde_json::from_value(v).map_err(|e| e.to_string()))
             .map_err(|message| TraceError { line: n, message })?;
-        let input = match op {
-            Op::Start => None,
-            Op::Replay(j) => Some(sent.get(&j).cloned().ok_or_else(|| TraceError {
-                line: n,
-                message: format!("replay of step {j}, which sent nothing"),
-            })?),
+        let (input, on) = match op {
+            Op::Start => (None, eval.transport(step, None, None)),
+            Op::Replay(j) => {
+                let (m, on) = sent.get(&j).ok_or_else(|| TraceError {
+                    line: n,
+                    message: format!("replay of step {j}, which sent nothing"),
+                })?;
+                (Some(m.clone()), eval.transport(step, None, Some(on)))
+            }
             Op::Forge(e) => {
-                let m = intern(&e)
-                    .and_then(|t| eval.message(t))
+                let t = intern(&e).map_err(|message| TraceError { line: n, message })?;
+                let m = eval
+                    .message(t)
                     .map_err(|message| TraceError { line: n, message })?;
-                Some(m)
+                (Some(m), eval.transport(step, Some(t), None))
             }
             Op::Reveal(name) => {
                 let a = inputs
@@ -964,10 +1028,12 @@ pub(crate) fn run<R: Machine>(
         let i = lane(&line.to, n)?;
         let before = eps[i].events.len();
         let waiting = eps[i].waiting_for();
-        // Each delivery comes on a connection of its own (what a concrete tunnel key is).
-        eps[i].b.transport.connection = (step as u64).to_be_bytes().to_vec();
+        eps[i].b.transport = on;
         match eps[i].step(input.as_ref()) {
-            Ok(out) => pending[i].extend(out),
+            Ok(out) => {
+                let on = &eps[i].b.transport;
+                pending[i].extend(out.into_iter().map(|m| (m, on.clone())));
+            }
             Err(r) => {
                 return rejected(format!(
                     "{} (waiting for {waiting}) rejected it: {}; the attack does not run",

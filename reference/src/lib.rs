@@ -52,6 +52,18 @@ pub fn decode_all(data: &[u8]) {
         let _ = b.open_radius(Some(&Bytes(b"secret".to_vec())), &v);
         let _ = b.open_nas(&Bytes(vec![1; 32]), true, 0, &v);
     }
+    // Gateway registration: the JSON line codec (as server, on a connection), the policy.
+    let _ = <Concrete as model::gateway::messages::GatewayCodec>::decode(&mut b, &v);
+    let _ = <Concrete as model::gateway::messages::GatewayCodec>::open(
+        &mut b,
+        &Bytes(Vec::new()),
+        true,
+        1,
+        &v,
+    );
+    if let Ok(s) = std::str::from_utf8(data) {
+        let _ = gateway::policy::Policy::parse(s);
+    }
     // OIDC (solution #1): the OAuth/OIDC message codec and the JWT check.
     let _ = model::oidc::messages::OidcCodec::decode(&mut b, &v);
     if let Ok(s) = std::str::from_utf8(data) {

@@ -88,12 +88,14 @@ pub fn replay(text: &str) -> Result<Report, TraceError> {
         // OIDC: the model's runs, and recorded flows against an OpenID provider.
         "oidc" if exported => return attack::replay(&t),
         "oidc" => return crate::oidc::observe::replay(&t),
+        // Gateway registration: the model's runs.
+        "gateway" if exported => return attack::replay(&t),
         other => {
             return Err(TraceError {
                 line: 1,
                 message: format!(
                     "handshake {other:?}: replay knows tls-psk, eap and oidc recordings, and \
-                     akma and oidc runs exported by check"
+                     akma, oidc and gateway runs exported by check"
                 ),
             })
         }

@@ -555,7 +555,8 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Gateway> {
         agent("Non3gppGW", true, vec![sks[1]]),
         agent("AS", true, vec![sks[2]]),
         agent("CCF", true, vec![ccf_tls, ccf_sign]),
-        agent("S", true, vec![sk_s]),
+        // S keeps the client IDs and service IDs it discloses.
+        agent("S", true, [&[sk_s][..], &ids].concat()),
         agent("E", false, vec![sks[3]]),
         agent("M", false, vec![sk_m]),
     ];

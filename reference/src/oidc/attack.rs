@@ -4,8 +4,7 @@
 //! messages and ES256 JWTs. The tunnels are TLS below the roles, so a tunnel term evaluates
 //! to the message inside it.
 
-use super::jwt::SigningKey;
-use crate::attack::{self, atom_key, fresh_of, input_err, AttackInputs, Forger};
+use crate::attack::{self, fresh_of, input_err, text_leaf, AttackInputs, Forger};
 use crate::concrete::{Bytes, Concrete};
 use crate::endpoint::{Endpoint, Machine};
 use crate::replay::Report;
@@ -17,8 +16,7 @@ use model::backend::Symbolic;
 use model::harness::{DyModel, Output, PropertyResult, Reject, RevealPolicy, Status};
 use model::oidc::messages::{self, Msg, OidcCodec, Token};
 use model::oidc::{self, Config, Oidc, Role, S};
-use model::term::{self, Sort, Term, TermId};
-use ring::rand::SecureRandom;
+use model::term::{self, Term, TermId};
 use std::collections::BTreeMap;
 
 impl Machine for Role<Bytes> {
@@ -48,21 +46,10 @@ fn sessions(m: &DyModel<Oidc>) -> usize {
         .count()
 }
 
-/// A value for atom `name#session`: SIM-S's signing key is an ES256 key (PKCS#8); every
-/// other value travels as text (base64url of 32 random octets).
-fn value(atom: &str) -> Vec<u8> {
-    let rng = ring::rand::SystemRandom::new();
-    if atom.starts_with(&format!("{}#", oidc::SIGNING_KEY)) {
-        return SigningKey::generate(&rng).pkcs8;
-    }
-    let mut v = vec![0u8; 32];
-    rng.fill(&mut v).expect("the OS random number generator");
-    B64.encode(v).into_bytes()
-}
-
 /// Write the counterexample of `result` (or the honest run) on the OIDC model as a trace.
 pub fn export(m: &DyModel<Oidc>, result: &PropertyResult, source: &str) -> Option<String> {
     let n = sessions(m);
+    let value = |a: &str| attack::text_value(a, oidc::SIGNING_KEY);
     attack::export_with(m, result, source, "MSGin5G-1", Vec::new(), Some(n), &value)
 }
 
@@ -77,24 +64,11 @@ struct Eval<'a> {
 
 impl Eval<'_> {
     fn eval(&mut self, t: TermId) -> Result<Bytes, String> {
+        // A tunnel's key is TLS's business.
+        if let Some(v) = text_leaf(self.values, t) {
+            return v;
+        }
         match t.get() {
-            Term::Atom {
-                sort: Sort::Const | Sort::Agent,
-                name,
-                ..
-            } => Ok(Bytes(name.as_bytes().to_vec())),
-            Term::Atom { .. } => self
-                .values
-                .get(&atom_key(t))
-                .map(|h| Bytes(h.0.clone()))
-                .ok_or_else(|| format!("inputs.values has no {}", atom_key(t))),
-            // The JWKS of a signing key; a tunnel's key is TLS's business.
-            Term::Pk(sk) => {
-                let sk = self.eval(*sk)?;
-                Ok(SigningKey::from_pkcs8(&sk.0)
-                    .map(|k| Bytes(k.jwks()))
-                    .unwrap_or_default())
-            }
             Term::Sign { sk, msg } => {
                 let claims = messages::token_claims(*msg).ok_or("a signature on no token")?;
                 let claims = claims.try_map(&mut |v| self.eval(*v))?;
