@@ -2,11 +2,16 @@
 //! in memory, with one application record each way) per mode, and the primitives it must
 //! run. Before the criterion groups, one pass prints the handshake's primitive calls, its
 //! floor (calls x the unit cost of each primitive) and the ratio handshake / floor.
+//! Gateway registration: one registration and one MSGin5G message each way between the
+//! gateway and server roles in memory (JSON codec and role machines; TLS is rustls's).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use model::backend::Backend;
+use model::gateway::{self, client::Client, client::ClientConfig};
+use model::harness::Output;
 use reference::concrete::{hkdf_expand_label, Bytes, Calls, Concrete};
 use reference::endpoint::{run_pair, Endpoint, Party};
+use reference::gateway::policy::Policy;
 use reference::trace::TlsPskInputs;
 use reference::wire::{Hex, Profile};
 use std::hint::black_box;
@@ -120,8 +125,60 @@ fn report() {
     }
 }
 
+/// A legacy gateway registers with the server of the example policy and exchanges one
+/// message each way; the server's state is new each time.
+fn registration(policy: &Policy) -> usize {
+    let t = |s: &str| Bytes(s.as_bytes().to_vec());
+    let server_cfg = gateway::Config::Server(policy.server_config());
+    let client_cfg = gateway::Config::Client(ClientConfig {
+        me: 0,
+        server: 1,
+        identity: t("legacy-gw.example"),
+        kind: t("legacy"),
+        service: t("svc-sms"),
+        server_name: t("msgin5g-s.example"),
+        server_key: Bytes::default(),
+        credential: Some(Bytes::default()),
+        tls: true,
+        capif: None,
+        recipient: t("5gmsgs-client-1"),
+    });
+    let (mut cb, mut sb) = (
+        Concrete::new(Profile::default()),
+        Concrete::new(Profile::default()),
+    );
+    let (mut client, mut server) = (client_cfg.initial(), server_cfg.initial());
+    let (mut input, mut steps) = (None, 0);
+    while !matches!(client, gateway::Role::Client(Client::Done)) {
+        let (next, out) = client.step(&client_cfg, input.as_ref(), &mut cb).unwrap();
+        client = next;
+        // The server's side of the connection: its id and the certificate's name.
+        sb.transport = cb.transport.clone();
+        for m in out.into_iter().filter_map(|o| match o {
+            Output::Send(m) => Some(m),
+            _ => None,
+        }) {
+            let (next, out) = server.step(&server_cfg, Some(&m), &mut sb).unwrap();
+            server = next;
+            input = out.into_iter().find_map(|o| match o {
+                Output::Send(m) => Some(m),
+                _ => None,
+            });
+        }
+        steps += 1;
+    }
+    steps
+}
+
 fn bench(c: &mut Criterion) {
     report();
+    let policy = Policy::parse(include_str!("../reference/gateway-policy.json")).unwrap();
+    assert_eq!(registration(&policy), 3, "register, message, done");
+    let mut gw = c.benchmark_group("gateway");
+    gw.bench_function("registration + one message each way (in memory)", |b| {
+        b.iter(|| registration(&policy))
+    });
+    gw.finish();
     let mut g = c.benchmark_group("reference_handshake");
     for mode in ["psk_dhe_ke", "psk_ke"] {
         let i = inputs(mode);

@@ -34,20 +34,43 @@ pub struct ServerArgs {
     /// Address to listen on (host:port; port 0 picks one, printed).
     #[arg(long)]
     listen: SocketAddr,
-    /// PEM trust anchor(s) for client certificates.
-    #[arg(long)]
-    ca: PathBuf,
-    /// PEM certificate (chain) and key of the server.
-    #[arg(long)]
-    cert: PathBuf,
-    #[arg(long)]
-    key: PathBuf,
+    #[command(flatten)]
+    tls: TlsArgs,
     /// The authorization policy (JSON; see reference/gateway-policy.json).
     #[arg(long)]
     policy: PathBuf,
     /// Exit after this many connections have ended.
     #[arg(long)]
     connections: Option<u64>,
+}
+
+/// Mutual TLS: each side has a certificate and trusts the other's CA.
+#[derive(Args)]
+pub struct TlsArgs {
+    /// PEM trust anchor(s) for the peer's certificate.
+    #[arg(long)]
+    ca: PathBuf,
+    /// PEM certificate (chain) of this side.
+    #[arg(long)]
+    cert: PathBuf,
+    /// PEM private key of this side.
+    #[arg(long)]
+    key: PathBuf,
+}
+
+impl TlsArgs {
+    fn read(&self) -> Result<TlsCreds<Bytes>, String> {
+        let read = |p: &PathBuf| {
+            std::fs::read(p)
+                .map(Bytes)
+                .map_err(|e| format!("{}: {e}", p.display()))
+        };
+        Ok(TlsCreds {
+            ca: read(&self.ca)?,
+            cert: read(&self.cert)?,
+            key: read(&self.key)?,
+        })
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -67,14 +90,8 @@ pub struct RegisterArgs {
     /// The name the server's certificate must carry (default: the host of --connect).
     #[arg(long)]
     server_name: Option<String>,
-    /// PEM trust anchor(s) for the server's certificate.
-    #[arg(long)]
-    ca: PathBuf,
-    /// PEM client certificate and key of the gateway.
-    #[arg(long)]
-    cert: PathBuf,
-    #[arg(long)]
-    key: PathBuf,
+    #[command(flatten)]
+    tls: TlsArgs,
     #[arg(long, value_enum)]
     kind: Kind,
     /// The service the gateway fronts.
@@ -94,20 +111,6 @@ pub struct RegisterArgs {
     json: bool,
 }
 
-fn read(p: &PathBuf) -> Result<Bytes, String> {
-    std::fs::read(p)
-        .map(Bytes)
-        .map_err(|e| format!("{}: {e}", p.display()))
-}
-
-fn creds(ca: &PathBuf, cert: &PathBuf, key: &PathBuf) -> Result<TlsCreds<Bytes>, String> {
-    Ok(TlsCreds {
-        ca: read(ca)?,
-        cert: read(cert)?,
-        key: read(key)?,
-    })
-}
-
 pub fn run(cmd: &Gateway) -> Result<(), String> {
     match cmd {
         Gateway::Server(a) => server(a),
@@ -119,7 +122,7 @@ fn server(a: &ServerArgs) -> Result<(), String> {
     let text =
         std::fs::read_to_string(&a.policy).map_err(|e| format!("{}: {e}", a.policy.display()))?;
     let policy = Policy::parse(&text).map_err(|e| format!("{}: {e}", a.policy.display()))?;
-    let pems = creds(&a.ca, &a.cert, &a.key)?;
+    let pems = a.tls.read()?;
     let listener = TcpListener::bind(a.listen).map_err(|e| format!("{}: {e}", a.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!(
@@ -142,7 +145,7 @@ fn register(a: &RegisterArgs) -> Result<(), String> {
             .server_name
             .clone()
             .unwrap_or_else(|| host.trim_matches(['[', ']']).to_string()),
-        pems: creds(&a.ca, &a.cert, &a.key)?,
+        pems: a.tls.read()?,
         kind: match a.kind {
             Kind::Legacy => "legacy",
             Kind::Non3gpp => "non-3gpp",

@@ -882,6 +882,27 @@ fn akma_instances(
         values: &inputs.values,
         b: Concrete::new(Profile::default()),
     };
+    let (eps, lanes) = model_endpoints(
+        &m,
+        &inputs.values,
+        |cfg| {
+            let cfg = eval.akma_config(cfg)?;
+            Ok((cfg.initial(), cfg))
+        },
+        |b| b.prefer_mode = Some(PskMode::PskDheKe),
+    )?;
+    Ok((eps, lanes))
+}
+
+/// The endpoints of model `m`'s instances and their lane names: `build` evaluates an
+/// instance's configuration into its initial role and configuration; each backend draws
+/// its fresh values from the trace's (`prepare` sets it up further).
+pub(crate) fn model_endpoints<P: Protocol, R: Machine>(
+    m: &DyModel<P>,
+    values: &BTreeMap<String, Hex>,
+    mut build: impl FnMut(&P::Config) -> Result<(R, R::Config), String>,
+    prepare: impl Fn(&mut Concrete),
+) -> Result<(Vec<Endpoint<R>>, Vec<String>), TraceError> {
     let lanes = (0..m.scenario.instances.len())
         .map(|i| m.lane_name(i))
         .collect();
@@ -891,10 +912,9 @@ fn akma_instances(
         .iter()
         .enumerate()
         .map(|(i, inst)| {
-            let cfg = eval.akma_config(&inst.cfg).map_err(input_err)?;
-            let role = cfg.initial();
-            let mut b = Concrete::replaying(Profile::default(), fresh_of(&inputs.values, i));
-            b.prefer_mode = Some(PskMode::PskDheKe);
+            let (role, cfg) = build(&inst.cfg).map_err(input_err)?;
+            let mut b = Concrete::replaying(Profile::default(), fresh_of(values, i));
+            prepare(&mut b);
             Ok(Endpoint::from_parts(role, cfg, b))
         })
         .collect::<Result<_, TraceError>>()?;

@@ -52,41 +52,36 @@ pub trait Machine: Sized {
     fn waiting_for(&self) -> &'static str;
 }
 
-impl Machine for Role<Bytes> {
-    type Config = Config<Bytes>;
-    fn step(
-        &self,
-        cfg: &Config<Bytes>,
-        input: Option<&Bytes>,
-        b: &mut Concrete,
-    ) -> Result<(Self, Vec<Output<Bytes>>), Reject> {
-        Role::step(self, cfg, input, b)
-    }
-    fn status(&self) -> Status {
-        Role::status(self)
-    }
-    fn waiting_for(&self) -> &'static str {
-        Role::waiting_for(self)
-    }
+/// `Machine` for a model's role enum, whose inherent `step`, `status` and `waiting_for`
+/// have the trait's shape.
+macro_rules! role_machine {
+    ($role:ty, $config:ty) => {
+        impl $crate::endpoint::Machine for $role {
+            type Config = $config;
+            fn step(
+                &self,
+                cfg: &$config,
+                input: Option<&$crate::concrete::Bytes>,
+                b: &mut $crate::concrete::Concrete,
+            ) -> Result<
+                (Self, Vec<model::harness::Output<$crate::concrete::Bytes>>),
+                model::harness::Reject,
+            > {
+                <$role>::step(self, cfg, input, b)
+            }
+            fn status(&self) -> model::harness::Status {
+                <$role>::status(self)
+            }
+            fn waiting_for(&self) -> &'static str {
+                <$role>::waiting_for(self)
+            }
+        }
+    };
 }
+pub(crate) use role_machine;
 
-impl Machine for akma::Role<Bytes> {
-    type Config = akma::Config<Bytes>;
-    fn step(
-        &self,
-        cfg: &akma::Config<Bytes>,
-        input: Option<&Bytes>,
-        b: &mut Concrete,
-    ) -> Result<(Self, Vec<Output<Bytes>>), Reject> {
-        akma::Role::step(self, cfg, input, b)
-    }
-    fn status(&self) -> Status {
-        akma::Role::status(self)
-    }
-    fn waiting_for(&self) -> &'static str {
-        akma::Role::waiting_for(self)
-    }
-}
+role_machine!(Role<Bytes>, Config<Bytes>);
+role_machine!(akma::Role<Bytes>, akma::Config<Bytes>);
 
 pub struct Endpoint<R: Machine = Role<Bytes>> {
     pub role: R,

@@ -13,6 +13,7 @@ pub mod oidc;
 pub mod replay;
 pub mod runner;
 pub mod sbi;
+mod text_attack;
 pub mod trace;
 pub mod wire;
 

@@ -11,34 +11,17 @@ pub mod policy;
 pub mod run;
 
 use crate::concrete::{Bytes, Concrete};
-use crate::endpoint::Machine;
 use crate::oidc::jwt::{self, Audience, Claims, JwtError, SigningKey};
 use model::gateway::messages::{Accepted, CapifToken, GatewayCodec, Msg};
 use model::gateway::{Config, Role};
-use model::harness::{Output, Reject, Status};
+use model::harness::Reject;
 use model::oidc::messages::Kind;
 use serde_json::{json, Map, Value};
 
 /// The issuer of CAPIF access tokens.
 pub const CAPIF_ISSUER: &str = "capif-core-function";
 
-impl Machine for Role<Bytes> {
-    type Config = Config<Bytes>;
-    fn step(
-        &self,
-        cfg: &Config<Bytes>,
-        input: Option<&Bytes>,
-        b: &mut Concrete,
-    ) -> Result<(Self, Vec<Output<Bytes>>), Reject> {
-        Role::step(self, cfg, input, b)
-    }
-    fn status(&self) -> Status {
-        Role::status(self)
-    }
-    fn waiting_for(&self) -> &'static str {
-        Role::waiting_for(self)
-    }
-}
+crate::endpoint::role_machine!(Role<Bytes>, Config<Bytes>);
 
 fn text(v: &Bytes) -> Result<String, Reject> {
     String::from_utf8(v.0.clone()).map_err(|_| Reject("a value that is not UTF-8"))
