@@ -175,6 +175,79 @@ fn expected_violations() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'st
                 "message_injective_agreement",
             ]),
         ),
+        // Rel-13 MTC (seeds/003): group messages, exposure interfaces, monitoring.
+        (("group", "default"), BTreeSet::new()),
+        (("group", "app-layer"), BTreeSet::new()),
+        (("group", "t4"), BTreeSet::new()),
+        (
+            ("group", "symmetric-only"),
+            BTreeSet::from([
+                "group_message_injective_agreement",
+                "sender_authorized_agreement",
+            ]),
+        ),
+        (
+            ("group", "no-replay-protection"),
+            BTreeSet::from(["group_message_injective_agreement"]),
+        ),
+        (
+            ("group", "integrity-only"),
+            BTreeSet::from(["payload_secrecy"]),
+        ),
+        (
+            ("group", "local-group-id-exposed"),
+            BTreeSet::from(["local_group_id_secrecy"]),
+        ),
+        (
+            ("group", "unauthorized-scs"),
+            BTreeSet::from(["sender_authorized_agreement"]),
+        ),
+        (
+            ("group", "no-group-indication"),
+            BTreeSet::from(["sender_authorized_agreement"]),
+        ),
+        (("group", "per-ue-keys"), BTreeSet::new()),
+        (
+            ("group", "group-key"),
+            BTreeSet::from(["member_auth_injective_agreement"]),
+        ),
+        (("aese", "default"), BTreeSet::new()),
+        (("aese", "a4"), BTreeSet::new()),
+        (
+            ("aese", "no-mutual-auth"),
+            BTreeSet::from([
+                "request_injective_agreement",
+                "response_injective_agreement",
+                "ue_data_secrecy",
+            ]),
+        ),
+        (
+            ("aese", "authz-per-service-only"),
+            BTreeSet::from(["ue_data_secrecy"]),
+        ),
+        (("aese", "imsi-exposed"), BTreeSet::from(["imsi_privacy"])),
+        (("aese", "autho4api"), BTreeSet::new()),
+        (
+            ("aese", "token-not-bound-to-owner"),
+            BTreeSet::from(["resource_access_agreement", "resource_data_secrecy"]),
+        ),
+        (
+            ("aese", "token-not-bound-to-app"),
+            BTreeSet::from(["resource_access_agreement", "resource_data_secrecy"]),
+        ),
+        (("monte", "default"), BTreeSet::new()),
+        (
+            ("monte", "unauthorized-requester"),
+            BTreeSet::from(["location_secrecy"]),
+        ),
+        (
+            ("monte", "identity-in-report"),
+            BTreeSet::from(["imsi_privacy"]),
+        ),
+        (
+            ("monte", "unprotected-t8"),
+            BTreeSet::from(["report_injective_agreement", "location_secrecy"]),
+        ),
         (
             ("oidc", "no-tunnel"),
             BTreeSet::from([

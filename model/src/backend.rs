@@ -60,6 +60,32 @@ pub trait Backend {
     fn dh_shared(&mut self, secret: &Self::Value, public: &Self::Value) -> Option<Self::Value>;
 }
 
+/// Seal `m` on an interface (`iface`: T8, Tsp, S6m, T4, NAS, A1, ...) under the security
+/// association's `key` (TLS, NDS/IP, NAS: modelled as AEAD with the interface as associated
+/// data). Replays are the receiving role's to refuse (TLS sequence numbers, NAS COUNT: it
+/// remembers message ids).
+pub fn seal_channel<B: Backend>(
+    b: &mut B,
+    key: &B::Value,
+    iface: &'static str,
+    m: &B::Value,
+) -> B::Value {
+    let (n, ad) = (b.zeros(12), b.constant(iface, iface.as_bytes()));
+    b.aead_seal(key, &n, &ad, m)
+}
+
+pub fn open_channel<B: Backend>(
+    b: &mut B,
+    key: &B::Value,
+    iface: &'static str,
+    v: &B::Value,
+) -> Result<B::Value, crate::harness::Reject> {
+    let (n, ad) = (b.zeros(12), b.constant(iface, iface.as_bytes()));
+    b.aead_open(key, &n, &ad, v).ok_or(crate::harness::Reject(
+        "does not open under the interface's key",
+    ))
+}
+
 /// Public-key encryption, used by the Needham-Schroeder calibration model only.
 pub trait PkeBackend: Backend {
     fn public_key(&mut self, private: &Self::Value) -> Self::Value;

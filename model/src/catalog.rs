@@ -1,7 +1,7 @@
 //! Every handshake and its variants, by name: what `msgin5g list` shows and `check` runs.
 
 use crate::harness::{check, DyModel, Report, RevealPolicy, RunOptions};
-use crate::{akma, eap, gateway, ns, oidc, tls_psk};
+use crate::{aese, akma, eap, gateway, group, monte, ns, oidc, tls_psk};
 use properties::Property;
 
 /// A variant as the CLI lists it.
@@ -103,6 +103,48 @@ pub fn handshakes() -> Vec<HandshakeInfo> {
                 gateway::properties,
                 |v| (v.name, v.about, v.expect_violated),
             ),
+        },
+        HandshakeInfo {
+            name: "group",
+            about: "Rel-13 MTC group message protection (seeds/003 clause 4.1): an SCS's \
+                    group message to the UEs of an MTC group via the SCEF (Gkey and \
+                    signature), end to end, or via MTC-IWF, HSS and SMS-SC over T4; \
+                    members' own messages",
+            variants: group::VARIANTS
+                .iter()
+                .map(|v| VariantInfo {
+                    name: v.name,
+                    about: v.about,
+                    sessions: (group::SESSIONS, group::SESSIONS),
+                    properties: group::properties(v.scope),
+                    expect_violated: v.expect_violated,
+                })
+                .collect(),
+        },
+        HandshakeInfo {
+            name: "aese",
+            about: "Rel-13 service capability exposure (seeds/003 clause 6.1): the SCEF (A1) \
+                    or an application (A4) asks a 3GPP network entity for a UE's data; OMA \
+                    Autho4API tokens at the SCEF (Annex A.2)",
+            variants: aese::VARIANTS
+                .iter()
+                .map(|v| VariantInfo {
+                    name: v.name,
+                    about: v.about,
+                    sessions: (aese::SESSIONS, aese::SESSIONS),
+                    properties: aese::properties(v.scope),
+                    expect_violated: v.expect_violated,
+                })
+                .collect(),
+        },
+        HandshakeInfo {
+            name: "monte",
+            about: "Rel-13 monitoring (seeds/003 clause 5): a third party's location \
+                    reporting through the SCEF, the MME detecting a move out of the \
+                    authorized area, reports without the IMSI",
+            variants: listed(monte::VARIANTS, monte::SESSIONS, monte::properties, |v| {
+                (v.name, v.about, v.expect_violated)
+            }),
         },
         HandshakeInfo {
             name: "ns",
@@ -234,6 +276,18 @@ pub fn run(
         "gateway" => {
             let v = gateway::variant(variant).ok_or_else(unknown_variant)?;
             Ok(check(gateway::model(v, reveal), opts))
+        }
+        "group" => {
+            let v = group::variant(variant).ok_or_else(unknown_variant)?;
+            Ok(check(group::model(v, reveal), opts))
+        }
+        "aese" => {
+            let v = aese::variant(variant).ok_or_else(unknown_variant)?;
+            Ok(check(aese::model(v, reveal), opts))
+        }
+        "monte" => {
+            let v = monte::variant(variant).ok_or_else(unknown_variant)?;
+            Ok(check(monte::model(v, reveal), opts))
         }
         "ns" => {
             let v = ns::variant(variant).ok_or_else(unknown_variant)?;

@@ -1,0 +1,571 @@
+//! Service capability exposure (`seeds/003` clause 6.1, Rel-13 AESE): the SCEF (A1) or an
+//! application directly (A4) asks a 3GPP network entity for network data about a UE; the
+//! requirements of clause 6.1.4: mutual authentication, authorization per service per UE,
+//! integrity, confidentiality and replay protection, and the IMSI never leaving the 3GPP
+//! domain. Annex A.2: OMA Autho4API at the SCEF, tokens issued by its authorization server
+//! for a resource owner and a client application, checked by its access control server.
+//!
+//! Roles and messages: `roles`, `messages`.
+
+pub mod messages;
+pub mod roles;
+
+use crate::attacker::Knowledge;
+use crate::backend::{seal_channel, Symbolic};
+use crate::harness::{
+    AgentInfo, DyModel, Instance, Output, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
+};
+use crate::term::{self, Sort, Term, TermId};
+use messages::{AeseCodec, Msg};
+use properties::{Agent, Agents, Claim, Kind, Property};
+use roles::{
+    Client, ClientConfig, Ne, NeConfig, Owner, OwnerConfig, Requester, RequesterConfig, Resource,
+    Scef, ScefConfig, Subscriber,
+};
+
+/// The network entity commits with the requester on (requester, service, UE, id).
+pub const REQUEST: Claim = 0;
+/// The requester commits with the network entity on (id, UE, data).
+pub const RESPONSE: Claim = 1;
+/// A UE's network data: the network entity and the requesters authorized for the UE.
+pub const DATA: Claim = 2;
+/// A UE's IMSI: the 3GPP domain only.
+pub const IMSI: Claim = 3;
+/// The SCEF commits with the resource owner on (owner, client, scope).
+pub const ACCESS: Claim = 4;
+/// An owner's resource: the owner, the SCEF, the clients the owner authorized.
+pub const RESOURCE: Claim = 5;
+
+pub const CLAIMS: &[&str] = &["request", "response", "data", "imsi", "access", "resource"];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// A1 (the SCEF as requester) or A4 (an application as requester).
+    Exposure,
+    /// Autho4API (Annex A.2).
+    Autho4Api,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Variant {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub scope: Scope,
+    /// The requester is an application on A4 (else the SCEF on A1).
+    pub a4: bool,
+    pub mutual_auth: bool,
+    pub per_ue: bool,
+    pub expose_imsi: bool,
+    pub bind_owner: bool,
+    pub bind_client: bool,
+    pub expect_violated: &'static [&'static str],
+}
+
+const DEFAULT: Variant = Variant {
+    name: "default",
+    about: "",
+    scope: Scope::Exposure,
+    a4: false,
+    mutual_auth: true,
+    per_ue: true,
+    expose_imsi: false,
+    bind_owner: true,
+    bind_client: true,
+    expect_violated: &[],
+};
+
+pub const VARIANTS: &[Variant] = &[
+    Variant {
+        about: "A1 as clause 6.1.5.1 secures it (TLS, NDS/IP or IPsec between SCEF and \
+                network entity: mutual authentication, integrity, confidentiality, replay \
+                protection), authorization per service per UE, no IMSI in responses. E is \
+                another SCEF, authorized for its own UE. Expected: every property holds \
+                within the bound.",
+        ..DEFAULT
+    },
+    Variant {
+        name: "a4",
+        about: "A4 (clause 6.1.5.2): an application in the trust domain asks the network \
+                entity directly, with the same requirements and protection. Expected: every \
+                property holds within the bound.",
+        a4: true,
+        ..DEFAULT
+    },
+    Variant {
+        name: "no-mutual-auth",
+        about: "A1 over an insecure link without a security association (the threats of \
+                clause 6.1.3.1): requests and responses are forged and read. Expected: \
+                request and response agreement and UE data secrecy violated.",
+        mutual_auth: false,
+        expect_violated: &[
+            "request_injective_agreement",
+            "response_injective_agreement",
+            "ue_data_secrecy",
+        ],
+        ..DEFAULT
+    },
+    Variant {
+        name: "authz-per-service-only",
+        about: "The network entity authorizes per service, not per service per UE (clause \
+                6.1.4.1 and its Editor's Note): E, authorized for its own UE, gets UE1's \
+                data. Expected: UE data secrecy violated.",
+        per_ue: false,
+        expect_violated: &["ue_data_secrecy"],
+        ..DEFAULT
+    },
+    Variant {
+        name: "imsi-exposed",
+        about: "Responses carry the IMSI (clause 6.1.4.1: the IMSI/IMPI shall not be sent \
+                outside the 3GPP domain): E, a third-party SCEF, learns its UE's IMSI. \
+                Expected: IMSI privacy violated.",
+        expose_imsi: true,
+        expect_violated: &["imsi_privacy"],
+        ..DEFAULT
+    },
+    Variant {
+        name: "autho4api",
+        about: "Annex A.2: the resource owner U authorizes client A at the SCEF's \
+                authorization server; the token (signed, naming owner, client and scope) \
+                reaches A through U's user agent in the clear; the access control server \
+                checks the token, that A presents it and that U owns the resource. M is a \
+                dishonest subscriber, E a dishonest client. Expected: every property holds \
+                within the bound.",
+        scope: Scope::Autho4Api,
+        ..DEFAULT
+    },
+    Variant {
+        name: "token-not-bound-to-owner",
+        about: "Autho4API where the access control server does not check the token's owner: \
+                E, holding a token M gave it, reads U's resource. Expected: resource access \
+                agreement and resource secrecy violated.",
+        scope: Scope::Autho4Api,
+        bind_owner: false,
+        expect_violated: &["resource_access_agreement", "resource_data_secrecy"],
+        ..DEFAULT
+    },
+    Variant {
+        name: "token-not-bound-to-app",
+        about: "Autho4API where the access control server does not check who presents the \
+                token (a bearer token): E replays A's token, seen on its way through U's user \
+                agent, and reads U's resource. Expected: resource access agreement and \
+                resource secrecy violated.",
+        scope: Scope::Autho4Api,
+        bind_client: false,
+        expect_violated: &["resource_access_agreement", "resource_data_secrecy"],
+        ..DEFAULT
+    },
+];
+
+pub fn variant(name: &str) -> Option<&'static Variant> {
+    VARIANTS.iter().find(|v| v.name == name)
+}
+
+/// The properties of a scope's claims.
+pub fn properties(scope: Scope) -> Vec<Property> {
+    let p = |name, kind, claim| Property { name, kind, claim };
+    match scope {
+        Scope::Exposure => vec![
+            p(
+                "request_injective_agreement",
+                Kind::InjectiveAgreement,
+                REQUEST,
+            ),
+            p(
+                "response_injective_agreement",
+                Kind::InjectiveAgreement,
+                RESPONSE,
+            ),
+            p("ue_data_secrecy", Kind::Secrecy, DATA),
+            p("imsi_privacy", Kind::Secrecy, IMSI),
+        ],
+        Scope::Autho4Api => vec![
+            p(
+                "resource_access_agreement",
+                Kind::NonInjectiveAgreement,
+                ACCESS,
+            ),
+            p("resource_data_secrecy", Kind::Secrecy, RESOURCE),
+        ],
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Role<V = TermId> {
+    Requester(Requester<V>),
+    Ne(Ne<V>),
+    Owner(Owner),
+    Client(Client),
+    Scef(Scef),
+}
+
+#[derive(Clone, Debug)]
+pub enum Config<V = TermId> {
+    Requester(RequesterConfig<V>),
+    Ne(NeConfig<V>),
+    Owner(OwnerConfig<V>),
+    Client(ClientConfig<V>),
+    Scef(ScefConfig<V>),
+}
+
+impl<V: Clone + Eq> Role<V> {
+    pub fn step<B: AeseCodec<Value = V>>(
+        &self,
+        cfg: &Config<V>,
+        input: Option<&V>,
+        b: &mut B,
+    ) -> Stepped<Role<V>, V> {
+        fn wrap<R, V>(s: Stepped<R, V>, f: fn(R) -> Role<V>) -> Stepped<Role<V>, V> {
+            s.map(|(r, o)| (f(r), o))
+        }
+        match (cfg, self) {
+            (Config::Requester(c), Role::Requester(r)) => {
+                wrap(r.step(c, input, b), Role::Requester)
+            }
+            (Config::Ne(c), Role::Ne(r)) => wrap(r.step(c, input, b), Role::Ne),
+            (Config::Owner(c), Role::Owner(r)) => wrap(r.step(c, input, b), Role::Owner),
+            (Config::Client(c), Role::Client(r)) => wrap(r.step(c, input, b), Role::Client),
+            (Config::Scef(c), Role::Scef(r)) => wrap(r.step(c, input, b), Role::Scef),
+            _ => Err(Reject("role and configuration differ")),
+        }
+    }
+
+    pub fn status(&self) -> Status {
+        match self {
+            Role::Requester(Requester::Start) | Role::Owner(Owner::Start) => Status::Initiate,
+            Role::Requester(Requester::Done) | Role::Owner(Owner::Done) => Status::Done,
+            Role::Client(Client::Done) => Status::Done,
+            Role::Requester(_) | Role::Client(_) => Status::Wait,
+            Role::Ne(_) | Role::Scef(_) => Status::Serve,
+        }
+    }
+}
+
+impl<V> Config<V> {
+    pub fn initial(&self) -> Role<V> {
+        match self {
+            Config::Requester(_) => Role::Requester(Requester::Start),
+            Config::Ne(_) => Role::Ne(Ne { seen: Vec::new() }),
+            Config::Owner(_) => Role::Owner(Owner::Start),
+            Config::Client(_) => Role::Client(Client::ExpectToken),
+            Config::Scef(_) => Role::Scef(Scef(0)),
+        }
+    }
+}
+
+/// The agents: exposure scope.
+pub const REQUESTER: Agent = 0;
+pub const NE: Agent = 1;
+pub const E: Agent = 2;
+/// Autho4API scope.
+pub const OWNER_U: Agent = 0;
+pub const OWNER_M: Agent = 1;
+pub const CLIENT_A: Agent = 2;
+pub const CLIENT_E: Agent = 3;
+pub const SCEF: Agent = 4;
+
+/// The scenario's public names.
+pub struct Public {
+    pub requester: TermId,
+    pub e: TermId,
+    pub service: TermId,
+    pub ues: [TermId; 2],
+    pub owners: [TermId; 2],
+    pub clients: [TermId; 2],
+}
+
+pub fn public() -> Public {
+    let c = term::constant;
+    Public {
+        requester: c("scef.partner.example"),
+        e: c("scef-e.example"),
+        service: c("location"),
+        ues: [c("ue1@ext.example"), c("ue-e@ext.example")],
+        owners: [c("subscriber-u"), c("subscriber-m")],
+        clients: [c("app-a"), c("app-e")],
+    }
+}
+
+pub fn attacker_nonce() -> TermId {
+    term::atom(Sort::Nonce, "attacker", 0)
+}
+
+/// Known Autho4API tokens.
+fn tokens(know: &Knowledge) -> Vec<TermId> {
+    know.terms()
+        .iter()
+        .copied()
+        .filter(|t| matches!(t.get(), Term::Sign { msg, .. } if term::tagged(*msg, "Autho4API token", 3).is_some()))
+        .collect()
+}
+
+pub struct Exposure;
+
+impl Protocol for Exposure {
+    type Role = Role;
+    type Config = Config;
+
+    fn status(role: &Role) -> Status {
+        role.status()
+    }
+
+    fn step(
+        cfg: &Config,
+        role: &Role,
+        input: Option<TermId>,
+        b: &mut Symbolic,
+    ) -> Result<(Role, Vec<Output<TermId>>), Reject> {
+        role.step(cfg, input.as_ref(), b)
+    }
+
+    fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
+        let p = public();
+        let n = attacker_nonce();
+        let held = |k: &TermId| know.derivable(*k);
+        // On a channel whose key it holds, or in the clear where there is none.
+        let send =
+            |b: &mut Symbolic, out: &mut Vec<TermId>, key: Option<&TermId>, m: &Msg<TermId>| {
+                let m = b.encode(m);
+                match key {
+                    Some(k) if held(k) => out.push(seal_channel(b, k, "A1/A4", &m)),
+                    Some(_) => {}
+                    None => out.push(m),
+                }
+            };
+        match (cfg, role) {
+            (Config::Ne(c), _) => {
+                for (identity, _, k) in &c.requesters {
+                    for ue in p.ues {
+                        let m = Msg::Request {
+                            requester: *identity,
+                            service: p.service,
+                            ue,
+                            id: n,
+                        };
+                        send(b, out, c.authenticate.then_some(k), &m);
+                    }
+                }
+            }
+            (Config::Requester(c), Role::Requester(Requester::ExpectResponse { id })) => {
+                let m = Msg::Response {
+                    id: *id,
+                    ue: c.ue,
+                    data: n,
+                    imsi: None,
+                };
+                send(b, out, c.key.as_ref(), &m);
+            }
+            (Config::Client(c), Role::Client(Client::ExpectToken)) => {
+                for token in tokens(know) {
+                    let m = b.encode(&Msg::Redirect {
+                        client: c.identity,
+                        token,
+                    });
+                    out.push(m);
+                }
+            }
+            (Config::Scef(c), _) => {
+                for (owner, k) in &c.owners {
+                    for client in p.clients {
+                        let m = Msg::Grant {
+                            owner: *owner,
+                            client,
+                            scope: p.service,
+                        };
+                        send(b, out, Some(k), &m);
+                    }
+                }
+                for (client, k) in &c.clients {
+                    for owner in p.owners {
+                        for token in tokens(know) {
+                            let m = Msg::ApiRequest {
+                                client: *client,
+                                owner,
+                                scope: p.service,
+                                token,
+                            };
+                            send(b, out, Some(k), &m);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        out.sort();
+        out.dedup();
+    }
+
+    fn describe(msg: TermId) -> String {
+        messages::describe(msg).unwrap_or_else(|| format!("{}", term::Shown(msg, 2)))
+    }
+}
+
+/// Requests per honest requester.
+pub const SESSIONS: usize = 1;
+
+fn instance(agent: Agent, role: &'static str, cfg: Config) -> Instance<Exposure> {
+    Instance {
+        agent,
+        role,
+        init: cfg.initial(),
+        cfg,
+    }
+}
+
+/// The model of a variant. Exposure: the requester (SCEF or application) asks once about
+/// UE1; E, a dishonest requester with an association of its own, is authorized for UE-E.
+/// Autho4API: U authorizes A once and A reads U's resource; M and E are dishonest.
+pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Exposure> {
+    let p = public();
+    let key = |name| term::atom(Sort::Key, name, 0);
+    let agent = |name, honest, long_term| AgentInfo {
+        name,
+        honest,
+        long_term,
+    };
+    let (agents, instances, mut initial_knowledge, revealable) = match v.scope {
+        Scope::Exposure => {
+            let (k_r, k_e) = (key("K_A1_requester"), key("K_A1_E"));
+            let imsi = [key("imsi_ue1"), key("imsi_ue_e")];
+            let data = [key("location_ue1"), key("location_ue_e")];
+            let name = if v.a4 { "Application" } else { "SCEF" };
+            let agents = vec![
+                agent(name, true, vec![k_r]),
+                agent("NE", true, vec![imsi[0], imsi[1], data[0], data[1]]),
+                agent("E", false, vec![k_e]),
+            ];
+            let instances = vec![
+                instance(
+                    REQUESTER,
+                    name,
+                    Config::Requester(RequesterConfig {
+                        me: REQUESTER,
+                        ne: NE,
+                        identity: p.requester,
+                        service: p.service,
+                        ue: p.ues[0],
+                        key: v.mutual_auth.then_some(k_r),
+                    }),
+                ),
+                instance(
+                    NE,
+                    "network entity",
+                    Config::Ne(NeConfig {
+                        me: NE,
+                        requesters: vec![(p.requester, REQUESTER, k_r), (p.e, E, k_e)],
+                        authenticate: v.mutual_auth,
+                        subscribers: (0..2)
+                            .map(|i| Subscriber {
+                                external: p.ues[i],
+                                imsi: imsi[i],
+                                data: data[i],
+                            })
+                            .collect(),
+                        policy: vec![
+                            (p.requester, p.service, p.ues[0]),
+                            (p.e, p.service, p.ues[1]),
+                        ],
+                        per_ue: v.per_ue,
+                        expose_imsi: v.expose_imsi,
+                        max_requests: 2,
+                    }),
+                ),
+            ];
+            let know = vec![
+                attacker_nonce(),
+                p.requester,
+                p.e,
+                p.service,
+                p.ues[0],
+                p.ues[1],
+            ];
+            (agents, instances, know, vec![REQUESTER])
+        }
+        Scope::Autho4Api => {
+            let (k_u, k_m, k_a, k_e) = (
+                key("K_owner_U"),
+                key("K_owner_M"),
+                key("K_A2_A"),
+                key("K_A2_E"),
+            );
+            let sk = key("sk_SCEF_AS");
+            let data = [key("resource_U"), key("resource_M")];
+            let agents = vec![
+                agent("U", true, vec![k_u]),
+                agent("M", false, vec![k_m]),
+                agent("A", true, vec![k_a]),
+                agent("E", false, vec![k_e]),
+                agent("SCEF", true, vec![sk, data[0], data[1]]),
+            ];
+            let instances = vec![
+                instance(
+                    OWNER_U,
+                    "resource owner",
+                    Config::Owner(OwnerConfig {
+                        me: OWNER_U,
+                        scef: SCEF,
+                        identity: p.owners[0],
+                        client: p.clients[0],
+                        scope: p.service,
+                        key: k_u,
+                    }),
+                ),
+                instance(
+                    CLIENT_A,
+                    "client",
+                    Config::Client(ClientConfig {
+                        me: CLIENT_A,
+                        identity: p.clients[0],
+                        owner: p.owners[0],
+                        scope: p.service,
+                        key: k_a,
+                    }),
+                ),
+                instance(
+                    SCEF,
+                    "SCEF",
+                    Config::Scef(ScefConfig {
+                        me: SCEF,
+                        owners: vec![(p.owners[0], k_u), (p.owners[1], k_m)],
+                        clients: vec![(p.clients[0], k_a), (p.clients[1], k_e)],
+                        signing_key: sk,
+                        resources: vec![
+                            Resource {
+                                owner: p.owners[0],
+                                agent: OWNER_U,
+                                readers: Agents::of(&[OWNER_U, SCEF, CLIENT_A]),
+                                data: data[0],
+                            },
+                            Resource {
+                                owner: p.owners[1],
+                                agent: OWNER_M,
+                                readers: Agents::of(&[OWNER_M, SCEF, CLIENT_E]),
+                                data: data[1],
+                            },
+                        ],
+                        bind_client: v.bind_client,
+                        bind_owner: v.bind_owner,
+                        max_requests: 4,
+                    }),
+                ),
+            ];
+            let mut know = vec![attacker_nonce(), p.service, term::pk(sk)];
+            know.extend(p.owners.iter().chain(&p.clients));
+            (agents, instances, know, vec![OWNER_U])
+        }
+    };
+    initial_knowledge.sort();
+    DyModel {
+        handshake: "aese",
+        variant: v.name,
+        scenario: Scenario {
+            agents,
+            instances,
+            initial_knowledge,
+            revealable,
+            reveal,
+        },
+        properties: properties(v.scope),
+        expect_violated: v.expect_violated.to_vec(),
+        claims: CLAIMS,
+    }
+}

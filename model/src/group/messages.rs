@@ -1,0 +1,289 @@
+//! The messages of group message delivery (`seeds/003` clause 4.1) and their protection.
+//!
+//! Interfaces: T8/Tsp between the SCS and the SCEF or MTC-IWF (TLS, as TS 33.187 secures
+//! Tsp: modelled as AEAD under the pair's key), S6m and T4 inside the operator's network
+//! (NDS/IP, TS 33.210: AEAD under a core key), NAS between the network and a UE (AEAD under
+//! the UE's NAS key), and the group message itself (solution 2: AEAD under Gkey and the
+//! SCEF's signature; solution 1: the same made by the SCS).
+
+use crate::backend::{Backend, Symbolic};
+use crate::harness::Reject;
+use crate::term::{self, Term, TermId};
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Msg<V> {
+    /// T8 (to the SCEF) or Tsp (to the MTC-IWF): the SCS's message for External Group ID
+    /// `group`; `indication` says it is a group message (clause 4.1.3: "the network should
+    /// be able to distinguish group message from other messages").
+    GroupRequest {
+        sender: V,
+        group: V,
+        indication: V,
+        id: V,
+        payload: V,
+    },
+    /// The delivery report to the SCS; `local` is the Local Group ID when it leaks.
+    Report { group: V, local: Option<V> },
+    /// Solution 2 step 4: the group security credentials to a UE in NAS signalling.
+    Credentials {
+        group: V,
+        gkey: V,
+        verify_key: V,
+        kid: V,
+    },
+    /// Solution 2 step 7 (solution 1: made by the SCS): key index, algorithm id, group,
+    /// sender and message id in the clear, the payload in `body` (AEAD under Gkey, or the
+    /// payload and a MAC when only integrity is on), the signature over all of it.
+    Protected {
+        kid: V,
+        alg: V,
+        group: V,
+        sender: V,
+        id: V,
+        body: V,
+        sig: Option<V>,
+    },
+    /// S6m (solution 6): the MTC-IWF asks the HSS to resolve the External Group ID and
+    /// whether the sender may send a group message to it.
+    Resolve { sender: V, group: V },
+    /// The HSS's answer: the Local Group ID, the members (the IMSIs, as their NAS peers),
+    /// and the sender's authorization (`GROUP_AUTHORIZED` or not).
+    Resolved {
+        sender: V,
+        group: V,
+        local: V,
+        authorized: V,
+    },
+    /// T4 (MTC-IWF to SMS-SC) and SMS in NAS (to the UE): a trigger to one member with the
+    /// Trigger Indication, the External Group ID and the payload.
+    Trigger {
+        ue: V,
+        indication: V,
+        group: V,
+        sender: V,
+        id: V,
+        payload: V,
+    },
+    /// A member's own message to the network (the Editor's Notes of clause 4.1.1).
+    Uplink { ue: V, id: V, payload: V },
+}
+
+/// How a backend encodes these messages and signs group messages.
+pub trait GroupCodec: Backend {
+    fn encode(&mut self, m: &Msg<Self::Value>) -> Self::Value;
+    fn decode(&mut self, v: &Self::Value) -> Result<Msg<Self::Value>, Reject>;
+    fn sign(&mut self, sk: &Self::Value, m: &Self::Value) -> Self::Value;
+    fn verify(&mut self, pk: &Self::Value, m: &Self::Value, sig: &Self::Value) -> bool;
+    /// The verification key of a signing key.
+    fn verify_key(&mut self, sk: &Self::Value) -> Self::Value;
+    /// The AEAD nonce of a group message, from its message id (unique per message).
+    fn body_nonce(&mut self, id: &Self::Value) -> Self::Value;
+}
+
+pub use crate::backend::{open_channel as open, seal_channel as seal};
+
+const GROUP_REQUEST: &str = "group message request";
+const REPORT: &str = "delivery report";
+const CREDENTIALS: &str = "group security credentials";
+const PROTECTED: &str = "protected group message";
+const RESOLVE: &str = "S6m group resolution request";
+const RESOLVED: &str = "S6m group resolution answer";
+const TRIGGER: &str = "group trigger";
+const UPLINK: &str = "uplink message";
+/// The Trigger Indication / request type of a group message.
+pub const GROUP: &str = "group";
+/// A request that does not say what it is (`no-group-indication`).
+pub const UNSPECIFIED: &str = "unspecified";
+pub const GROUP_AUTHORIZED: &str = "authorized";
+pub const NOT_AUTHORIZED: &str = "not authorized";
+
+fn c(name: &'static str) -> TermId {
+    term::constant(name)
+}
+
+impl GroupCodec for Symbolic {
+    fn encode(&mut self, m: &Msg<TermId>) -> TermId {
+        let t = term::tuple;
+        match m {
+            Msg::GroupRequest {
+                sender,
+                group,
+                indication,
+                id,
+                payload,
+            } => t(&[
+                c(GROUP_REQUEST),
+                *sender,
+                *group,
+                *indication,
+                *id,
+                *payload,
+            ]),
+            Msg::Report { group, local } => t(&[c(REPORT), *group, term::optional(*local)]),
+            Msg::Credentials {
+                group,
+                gkey,
+                verify_key,
+                kid,
+            } => t(&[c(CREDENTIALS), *group, *gkey, *verify_key, *kid]),
+            Msg::Protected {
+                kid,
+                alg,
+                group,
+                sender,
+                id,
+                body,
+                sig,
+            } => t(&[
+                c(PROTECTED),
+                *kid,
+                *alg,
+                *group,
+                *sender,
+                *id,
+                *body,
+                term::optional(*sig),
+            ]),
+            Msg::Resolve { sender, group } => t(&[c(RESOLVE), *sender, *group]),
+            Msg::Resolved {
+                sender,
+                group,
+                local,
+                authorized,
+            } => t(&[c(RESOLVED), *sender, *group, *local, *authorized]),
+            Msg::Trigger {
+                ue,
+                indication,
+                group,
+                sender,
+                id,
+                payload,
+            } => t(&[c(TRIGGER), *ue, *indication, *group, *sender, *id, *payload]),
+            Msg::Uplink { ue, id, payload } => t(&[c(UPLINK), *ue, *id, *payload]),
+        }
+    }
+
+    fn decode(&mut self, v: &TermId) -> Result<Msg<TermId>, Reject> {
+        let v = *v;
+        if let Some(f) = term::tagged(v, GROUP_REQUEST, 5) {
+            return Ok(Msg::GroupRequest {
+                sender: f[0],
+                group: f[1],
+                indication: f[2],
+                id: f[3],
+                payload: f[4],
+            });
+        }
+        if let Some(f) = term::tagged(v, REPORT, 2) {
+            return Ok(Msg::Report {
+                group: f[0],
+                local: term::present(f[1]),
+            });
+        }
+        if let Some(f) = term::tagged(v, CREDENTIALS, 4) {
+            return Ok(Msg::Credentials {
+                group: f[0],
+                gkey: f[1],
+                verify_key: f[2],
+                kid: f[3],
+            });
+        }
+        if let Some(f) = term::tagged(v, PROTECTED, 7) {
+            return Ok(Msg::Protected {
+                kid: f[0],
+                alg: f[1],
+                group: f[2],
+                sender: f[3],
+                id: f[4],
+                body: f[5],
+                sig: term::present(f[6]),
+            });
+        }
+        if let Some(f) = term::tagged(v, RESOLVE, 2) {
+            return Ok(Msg::Resolve {
+                sender: f[0],
+                group: f[1],
+            });
+        }
+        if let Some(f) = term::tagged(v, RESOLVED, 4) {
+            return Ok(Msg::Resolved {
+                sender: f[0],
+                group: f[1],
+                local: f[2],
+                authorized: f[3],
+            });
+        }
+        if let Some(f) = term::tagged(v, TRIGGER, 6) {
+            return Ok(Msg::Trigger {
+                ue: f[0],
+                indication: f[1],
+                group: f[2],
+                sender: f[3],
+                id: f[4],
+                payload: f[5],
+            });
+        }
+        if let Some(f) = term::tagged(v, UPLINK, 3) {
+            return Ok(Msg::Uplink {
+                ue: f[0],
+                id: f[1],
+                payload: f[2],
+            });
+        }
+        Err(Reject("not a group messaging message"))
+    }
+
+    fn sign(&mut self, sk: &TermId, m: &TermId) -> TermId {
+        term::sign(*sk, *m)
+    }
+
+    fn verify(&mut self, pk: &TermId, m: &TermId, sig: &TermId) -> bool {
+        matches!(sig.get(), Term::Sign { sk, msg } if term::pk(*sk) == *pk && msg == m)
+    }
+
+    fn verify_key(&mut self, sk: &TermId) -> TermId {
+        term::pk(*sk)
+    }
+
+    fn body_nonce(&mut self, id: &TermId) -> TermId {
+        term::tuple(&[c("group message nonce"), *id])
+    }
+}
+
+/// What a group message's protection covers besides its payload (solution 2 step 7: the
+/// key index and algorithm id travel with it).
+pub fn header<B: Backend>(
+    b: &mut B,
+    kid: &B::Value,
+    alg: &B::Value,
+    group: &B::Value,
+    sender: &B::Value,
+    id: &B::Value,
+) -> B::Value {
+    b.tuple(&[kid, alg, group, sender, id])
+}
+
+/// A short name of a wire message, for charts.
+pub fn describe(v: TermId) -> Option<String> {
+    let names = [
+        (GROUP_REQUEST, 5),
+        (REPORT, 2),
+        (CREDENTIALS, 4),
+        (PROTECTED, 7),
+        (RESOLVE, 2),
+        (RESOLVED, 4),
+        (TRIGGER, 6),
+        (UPLINK, 3),
+    ];
+    match v.get() {
+        Term::Aead { pt, ad, .. } => {
+            let inner = term::tag_name(*pt, &names)?;
+            let via = match ad.get() {
+                Term::Atom { name, .. } => name,
+                _ => "AEAD",
+            };
+            Some(format!("{via}{{{inner}}}"))
+        }
+        _ => term::tag_name(v, &names),
+    }
+}

@@ -1,0 +1,351 @@
+//! Monitoring enhancements (`seeds/003` clause 5, Rel-13 MONTE): a third party asks the
+//! SCEF for a UE's location reporting; the MME detects the UE's movement out of its
+//! authorized area (clause 5.1.4.1, solution 1) and the SCEF reports it. The threats of
+//! clause 5.2.2: an unauthorized third party, or one not authorized for that UE, gets
+//! locations; the IMSI leaks in a report.
+//!
+//! Roles and messages: `roles`, `messages`.
+
+pub mod messages;
+pub mod roles;
+
+use crate::attacker::Knowledge;
+use crate::backend::{seal_channel, Symbolic};
+use crate::harness::{
+    AgentInfo, DyModel, Instance, Output, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
+};
+use crate::term::{self, Sort, TermId};
+use messages::{MonteCodec, Msg, OUT_OF_AREA};
+use properties::{Agent, Agents, Claim, Kind, Property};
+use roles::{Mme, MmeConfig, Monitored, Scef, ScefConfig, ThirdParty, ThirdPartyConfig};
+
+/// The third party commits with the SCEF on (UE, location, alert).
+pub const REPORT: Claim = 0;
+/// A UE's location: the network and the third parties authorized for the UE.
+pub const LOCATION: Claim = 1;
+/// A UE's IMSI: the network only.
+pub const IMSI: Claim = 2;
+
+pub const CLAIMS: &[&str] = &["report", "location", "imsi"];
+
+#[derive(Clone, Copy, Debug)]
+pub struct Variant {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub tls: bool,
+    pub authorize: bool,
+    pub imsi_in_report: bool,
+    pub expect_violated: &'static [&'static str],
+}
+
+const DEFAULT: Variant = Variant {
+    name: "default",
+    about: "",
+    tls: true,
+    authorize: true,
+    imsi_in_report: false,
+    expect_violated: &[],
+};
+
+pub const VARIANTS: &[Variant] = &[
+    Variant {
+        about: "T8 over TLS, the SCEF checks the third party may monitor that UE, the MME \
+                detects the move out of the authorized area and the report names the UE by \
+                its external identifier only. E is a third party authorized for its own UE. \
+                Expected: every property holds within the bound.",
+        ..DEFAULT
+    },
+    Variant {
+        name: "unauthorized-requester",
+        about: "The SCEF does not check the third party may monitor the UE (clause 5.2.2's \
+                first two threats; clause 5.1.3: monitoring only where allowed): E gets \
+                UE1's location. Expected: location secrecy violated.",
+        authorize: false,
+        expect_violated: &["location_secrecy"],
+        ..DEFAULT
+    },
+    Variant {
+        name: "identity-in-report",
+        about: "Reports carry the IMSI (clause 5.2.2: UE identities such as the IMSI could \
+                leak to third parties, even authorized ones): E learns its UE's IMSI. \
+                Expected: IMSI privacy violated.",
+        imsi_in_report: true,
+        expect_violated: &["imsi_privacy"],
+        ..DEFAULT
+    },
+    Variant {
+        name: "unprotected-t8",
+        about: "T8 in the clear: reports are read and forged, requests made in any third \
+                party's name. Expected: report agreement and location secrecy violated.",
+        tls: false,
+        expect_violated: &["report_injective_agreement", "location_secrecy"],
+        ..DEFAULT
+    },
+];
+
+pub fn variant(name: &str) -> Option<&'static Variant> {
+    VARIANTS.iter().find(|v| v.name == name)
+}
+
+pub fn properties() -> Vec<Property> {
+    let p = |name, kind, claim| Property { name, kind, claim };
+    vec![
+        p(
+            "report_injective_agreement",
+            Kind::InjectiveAgreement,
+            REPORT,
+        ),
+        p("location_secrecy", Kind::Secrecy, LOCATION),
+        p("imsi_privacy", Kind::Secrecy, IMSI),
+    ]
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    ThirdParty(ThirdParty),
+    Scef(Scef),
+    Mme(Mme),
+}
+
+#[derive(Clone, Debug)]
+pub enum Config<V = TermId> {
+    ThirdParty(ThirdPartyConfig<V>),
+    Scef(ScefConfig<V>),
+    Mme(MmeConfig<V>),
+}
+
+impl Role {
+    pub fn step<V: Clone + Eq, B: MonteCodec<Value = V>>(
+        &self,
+        cfg: &Config<V>,
+        input: Option<&V>,
+        b: &mut B,
+    ) -> Stepped<Role, V> {
+        match (cfg, self) {
+            (Config::ThirdParty(c), Role::ThirdParty(r)) => {
+                r.step(c, input, b).map(|(r, o)| (Role::ThirdParty(r), o))
+            }
+            (Config::Scef(c), Role::Scef(r)) => {
+                r.step(c, input, b).map(|(r, o)| (Role::Scef(r), o))
+            }
+            (Config::Mme(c), Role::Mme(r)) => r.step(c, input, b).map(|(r, o)| (Role::Mme(r), o)),
+            _ => Err(Reject("role and configuration differ")),
+        }
+    }
+
+    pub fn status(&self) -> Status {
+        match self {
+            Role::ThirdParty(ThirdParty::Start) => Status::Initiate,
+            Role::ThirdParty(ThirdParty::Done) => Status::Done,
+            Role::ThirdParty(_) => Status::Wait,
+            Role::Scef(_) | Role::Mme(_) => Status::Serve,
+        }
+    }
+}
+
+impl<V> Config<V> {
+    pub fn initial(&self) -> Role {
+        match self {
+            Config::ThirdParty(_) => Role::ThirdParty(ThirdParty::Start),
+            Config::Scef(_) => Role::Scef(Scef {
+                armed: Vec::new(),
+                reported: 0,
+            }),
+            Config::Mme(_) => Role::Mme(Mme(0)),
+        }
+    }
+}
+
+pub const THIRD_PARTY: Agent = 0;
+pub const SCEF: Agent = 1;
+pub const MME: Agent = 2;
+pub const E: Agent = 3;
+
+pub struct Public {
+    pub third_parties: [TermId; 2],
+    pub ues: [TermId; 2],
+    pub event: TermId,
+    pub areas: [TermId; 2],
+}
+
+pub fn public() -> Public {
+    let c = term::constant;
+    Public {
+        third_parties: [c("fleet-tracker.example"), c("snoop-e.example")],
+        ues: [c("meter-1@ext.example"), c("tracker-e@ext.example")],
+        event: c("location reporting"),
+        areas: [c("TA-1001"), c("TA-2002")],
+    }
+}
+
+pub fn attacker_nonce() -> TermId {
+    term::atom(Sort::Nonce, "attacker", 0)
+}
+
+pub struct Monitoring;
+
+impl Protocol for Monitoring {
+    type Role = Role;
+    type Config = Config;
+
+    fn status(role: &Role) -> Status {
+        role.status()
+    }
+
+    fn step(
+        cfg: &Config,
+        role: &Role,
+        input: Option<TermId>,
+        b: &mut Symbolic,
+    ) -> Result<(Role, Vec<Output<TermId>>), Reject> {
+        role.step(cfg, input.as_ref(), b)
+    }
+
+    fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
+        let p = public();
+        let n = attacker_nonce();
+        let held = |k: &TermId| know.derivable(*k);
+        match (cfg, role) {
+            // Requests in the name of a third party whose key it holds, or of any in the
+            // clear, for either UE.
+            (Config::Scef(c), _) => {
+                for (identity, _, k) in &c.requesters {
+                    for ue in p.ues {
+                        let m = b.encode(&Msg::Request {
+                            requester: *identity,
+                            ue,
+                            event: p.event,
+                        });
+                        match c.tls {
+                            true if held(k) => out.push(seal_channel(b, k, "T8", &m)),
+                            true => {}
+                            false => out.push(m),
+                        }
+                    }
+                }
+            }
+            (Config::ThirdParty(c), Role::ThirdParty(ThirdParty::ExpectReport)) => {
+                let m = b.encode(&Msg::Report {
+                    ue: c.ue,
+                    location: n,
+                    alert: term::constant(OUT_OF_AREA),
+                    imsi: None,
+                });
+                match &c.key {
+                    Some(k) if held(k) => out.push(seal_channel(b, k, "T8", &m)),
+                    Some(_) => {}
+                    None => out.push(m),
+                }
+            }
+            // The MME and the SCEF's events are on the core network.
+            _ => {}
+        }
+        out.sort();
+        out.dedup();
+    }
+
+    fn describe(msg: TermId) -> String {
+        messages::describe(msg).unwrap_or_else(|| format!("{}", term::Shown(msg, 2)))
+    }
+}
+
+/// Monitoring requests per honest third party.
+pub const SESSIONS: usize = 1;
+
+fn instance(agent: Agent, role: &'static str, cfg: Config) -> Instance<Monitoring> {
+    Instance {
+        agent,
+        role,
+        init: cfg.initial(),
+        cfg,
+    }
+}
+
+/// The model of a variant: the third party asks once for UE1's location reporting; E, a
+/// dishonest third party with a T8 association of its own, is authorized for UE-E.
+pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Monitoring> {
+    let p = public();
+    let key = |name| term::atom(Sort::Key, name, 0);
+    let (k_t, k_e, k_core) = (key("K_T8_third_party"), key("K_T8_E"), key("K_core"));
+    let imsi = [key("imsi_meter_1"), key("imsi_tracker_e")];
+    let agent = |name, honest, long_term| AgentInfo {
+        name,
+        honest,
+        long_term,
+    };
+    let agents = vec![
+        agent("T", true, vec![k_t]),
+        agent("SCEF", true, vec![k_core, imsi[0], imsi[1]]),
+        agent("MME", true, vec![k_core]),
+        agent("E", false, vec![k_e]),
+    ];
+    let authorized = [Agents::of(&[THIRD_PARTY]), Agents::of(&[E])];
+    let network = Agents::of(&[SCEF, MME]);
+    let instances = vec![
+        instance(
+            THIRD_PARTY,
+            "third party",
+            Config::ThirdParty(ThirdPartyConfig {
+                me: THIRD_PARTY,
+                scef: SCEF,
+                identity: p.third_parties[0],
+                ue: p.ues[0],
+                event: p.event,
+                key: v.tls.then_some(k_t),
+            }),
+        ),
+        instance(
+            SCEF,
+            "SCEF",
+            Config::Scef(ScefConfig {
+                me: SCEF,
+                mme: MME,
+                requesters: vec![
+                    (p.third_parties[0], THIRD_PARTY, k_t),
+                    (p.third_parties[1], E, k_e),
+                ],
+                tls: v.tls,
+                ues: (0..2)
+                    .map(|i| Monitored {
+                        external: p.ues[i],
+                        imsi: imsi[i],
+                        area: p.areas[i],
+                        authorized: authorized[i],
+                    })
+                    .collect(),
+                authorize: v.authorize,
+                imsi_in_report: v.imsi_in_report,
+                core_key: k_core,
+                max_requests: 2,
+            }),
+        ),
+        instance(
+            MME,
+            "MME",
+            Config::Mme(MmeConfig {
+                me: MME,
+                core_key: k_core,
+                ues: (0..2)
+                    .map(|i| (imsi[i], Agents(network.0 | authorized[i].0)))
+                    .collect(),
+                max_events: 2,
+            }),
+        ),
+    ];
+    let mut initial_knowledge = vec![attacker_nonce(), p.event];
+    initial_knowledge.extend(p.third_parties.iter().chain(&p.ues).chain(&p.areas));
+    DyModel {
+        handshake: "monte",
+        variant: v.name,
+        scenario: Scenario {
+            agents,
+            instances,
+            initial_knowledge,
+            revealable: vec![THIRD_PARTY],
+            reveal,
+        },
+        properties: properties(),
+        expect_violated: v.expect_violated.to_vec(),
+        claims: CLAIMS,
+    }
+}

@@ -1,0 +1,277 @@
+//! The roles of location reporting: the third party (SCS/AS) that asks for it, the SCEF
+//! that authorizes it, keeps the IMSI inside and reports, and the MME that detects the
+//! UE's movement out of its authorized area (clause 5.1.4.1, solution 1).
+
+use super::messages::{MonteCodec, Msg, OUT_OF_AREA};
+use super::{IMSI, LOCATION, REPORT};
+use crate::backend::{open_channel, seal_channel, Fresh};
+use crate::harness::{Output, Reject, Stepped};
+use properties::{Agent, Agents, Event};
+
+/// On T8 over TLS (`Some(key)`), or in the clear.
+fn send<V, B: MonteCodec<Value = V>>(b: &mut B, key: &Option<V>, m: &Msg<V>) -> V {
+    let m = b.encode(m);
+    match key {
+        Some(k) => seal_channel(b, k, "T8", &m),
+        None => m,
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ThirdPartyConfig<V> {
+    pub me: Agent,
+    pub scef: Agent,
+    pub identity: V,
+    pub ue: V,
+    pub event: V,
+    pub key: Option<V>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ThirdParty {
+    Start,
+    ExpectReport,
+    Done,
+}
+
+impl ThirdParty {
+    pub fn step<V: Clone + Eq, B: MonteCodec<Value = V>>(
+        &self,
+        cfg: &ThirdPartyConfig<V>,
+        input: Option<&V>,
+        b: &mut B,
+    ) -> Stepped<ThirdParty, V> {
+        match (self, input) {
+            (ThirdParty::Start, None) => {
+                let m = Msg::Request {
+                    requester: cfg.identity.clone(),
+                    ue: cfg.ue.clone(),
+                    event: cfg.event.clone(),
+                };
+                Ok((
+                    ThirdParty::ExpectReport,
+                    vec![Output::Send(send(b, &cfg.key, &m))],
+                ))
+            }
+            (ThirdParty::ExpectReport, Some(v)) => {
+                let m = match &cfg.key {
+                    Some(k) => open_channel(b, k, "T8", v)?,
+                    None => v.clone(),
+                };
+                let Msg::Report {
+                    ue,
+                    location,
+                    alert,
+                    ..
+                } = b.decode(&m)?
+                else {
+                    return Err(Reject("expected the monitoring report"));
+                };
+                if ue != cfg.ue {
+                    return Err(Reject("report on another UE"));
+                }
+                let data = b.tuple(&[&ue, &location, &alert]);
+                Ok((
+                    ThirdParty::Done,
+                    vec![Output::commit(cfg.me, cfg.scef, REPORT, data)],
+                ))
+            }
+            (_, None) => Err(Reject("the third party has started")),
+            (_, Some(_)) => Err(Reject("the third party expects nothing")),
+        }
+    }
+}
+
+/// A monitored UE: external identifier, IMSI, authorized area, and the third parties that
+/// may monitor it (their agents).
+#[derive(Clone, Debug)]
+pub struct Monitored<V> {
+    pub external: V,
+    pub imsi: V,
+    pub area: V,
+    pub authorized: Agents,
+}
+
+#[derive(Clone, Debug)]
+pub struct ScefConfig<V> {
+    pub me: Agent,
+    pub mme: Agent,
+    /// Third parties: identity, agent, T8 key.
+    pub requesters: Vec<(V, Agent, V)>,
+    /// T8 is TLS (`false`: `unprotected-t8`, the requester is who it claims to be).
+    pub tls: bool,
+    pub ues: Vec<Monitored<V>>,
+    /// Check the requester may monitor the UE (`false`: `unauthorized-requester`).
+    pub authorize: bool,
+    /// Reports carry the IMSI (`identity-in-report`).
+    pub imsi_in_report: bool,
+    pub core_key: V,
+    pub max_requests: usize,
+}
+
+/// The monitoring requests it has armed: the requester (index) and the UE (index).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Scef {
+    pub armed: Vec<(usize, usize)>,
+    pub reported: usize,
+}
+
+impl Scef {
+    pub fn step<V: Clone + Eq, B: MonteCodec<Value = V>>(
+        &self,
+        cfg: &ScefConfig<V>,
+        input: Option<&V>,
+        b: &mut B,
+    ) -> Stepped<Scef, V> {
+        let v = input.ok_or(Reject("the SCEF only answers"))?;
+        // The MME's event, on the core network.
+        if let Ok(m) = open_channel(b, &cfg.core_key, "core", v) {
+            let Msg::Event {
+                imsi,
+                location,
+                alert,
+            } = b.decode(&m)?
+            else {
+                return Err(Reject("expected a monitoring event"));
+            };
+            let (r, u) = *self
+                .armed
+                .get(self.reported)
+                .ok_or(Reject("an event nothing was armed for"))?;
+            let ue = &cfg.ues[u];
+            if imsi != ue.imsi {
+                return Err(Reject("event for another UE"));
+            }
+            let (_, agent, key) = &cfg.requesters[r];
+            let data = b.tuple(&[&ue.external, &location, &alert]);
+            let m = Msg::Report {
+                ue: ue.external.clone(),
+                location,
+                alert,
+                imsi: cfg.imsi_in_report.then_some(imsi),
+            };
+            let out = vec![
+                Output::running(cfg.me, *agent, REPORT, data),
+                Output::Send(send(b, &cfg.tls.then(|| key.clone()), &m)),
+            ];
+            let next = Scef {
+                armed: self.armed.clone(),
+                reported: self.reported + 1,
+            };
+            return Ok((next, out));
+        }
+        if self.armed.len() >= cfg.max_requests {
+            return Err(Reject("no more requests in this bound"));
+        }
+        // A third party's request: whose T8 key opens it, or who it claims to be.
+        let (m, by_key) = if cfg.tls {
+            cfg.requesters
+                .iter()
+                .enumerate()
+                .find_map(|(i, (_, _, k))| Some((open_channel(b, k, "T8", v).ok()?, Some(i))))
+                .ok_or(Reject("not from a third party it has an association with"))?
+        } else {
+            (v.clone(), None)
+        };
+        let Msg::Request { requester, ue, .. } = b.decode(&m)? else {
+            return Err(Reject("expected a monitoring request"));
+        };
+        let r = cfg
+            .requesters
+            .iter()
+            .position(|(i, _, _)| *i == requester)
+            .ok_or(Reject("unknown third party"))?;
+        if by_key.is_some_and(|i| i != r) {
+            return Err(Reject("request in another third party's name"));
+        }
+        let u = cfg
+            .ues
+            .iter()
+            .position(|m| m.external == ue)
+            .ok_or(Reject("unknown UE"))?;
+        // Clause 5.1.3: monitoring only for UEs the third party is authorized for.
+        if cfg.authorize && !cfg.ues[u].authorized.contains(cfg.requesters[r].1) {
+            return Err(Reject("third party not authorized to monitor this UE"));
+        }
+        // The HSS maps the external identifier to the IMSI, which stays inside.
+        let m = b.encode(&Msg::Configure {
+            imsi: cfg.ues[u].imsi.clone(),
+            area: cfg.ues[u].area.clone(),
+        });
+        let out = vec![
+            Output::Claim(Event::Secret {
+                actor: cfg.me,
+                partners: Agents::of(&[cfg.me, cfg.mme]),
+                claim: IMSI,
+                value: cfg.ues[u].imsi.clone(),
+            }),
+            Output::Send(seal_channel(b, &cfg.core_key, "core", &m)),
+        ];
+        let mut armed = self.armed.clone();
+        armed.push((r, u));
+        Ok((
+            Scef {
+                armed,
+                reported: self.reported,
+            },
+            out,
+        ))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct MmeConfig<V> {
+    pub me: Agent,
+    pub core_key: V,
+    /// IMSI and who may know its location: the network and the authorized third parties.
+    pub ues: Vec<(V, Agents)>,
+    pub max_events: u8,
+}
+
+/// Events reported.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Mme(pub u8);
+
+/// Fresh-value names per event (the reference would read the UE's cell).
+const LOCATIONS: [&str; 3] = ["location_0", "location_1", "location_2"];
+
+impl Mme {
+    pub fn step<V: Clone + Eq, B: MonteCodec<Value = V>>(
+        &self,
+        cfg: &MmeConfig<V>,
+        input: Option<&V>,
+        b: &mut B,
+    ) -> Stepped<Mme, V> {
+        let v = input.ok_or(Reject("the MME only answers"))?;
+        if self.0 >= cfg.max_events {
+            return Err(Reject("no more events in this bound"));
+        }
+        let m = open_channel(b, &cfg.core_key, "core", v)?;
+        let Msg::Configure { imsi, .. } = b.decode(&m)? else {
+            return Err(Reject("expected a monitoring configuration"));
+        };
+        let (_, readers) = cfg
+            .ues
+            .iter()
+            .find(|(i, _)| *i == imsi)
+            .ok_or(Reject("unknown IMSI"))?;
+        // The UE moves; the MME compares its new location with the authorized area.
+        let location = b.fresh(Fresh::Nonce(LOCATIONS[self.0 as usize % LOCATIONS.len()]));
+        let alert = b.constant(OUT_OF_AREA, OUT_OF_AREA.as_bytes());
+        let e = b.encode(&Msg::Event {
+            imsi,
+            location: location.clone(),
+            alert,
+        });
+        let out = vec![
+            Output::Claim(Event::Secret {
+                actor: cfg.me,
+                partners: *readers,
+                claim: LOCATION,
+                value: location,
+            }),
+            Output::Send(seal_channel(b, &cfg.core_key, "core", &e)),
+        ];
+        Ok((Mme(self.0 + 1), out))
+    }
+}
