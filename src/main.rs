@@ -110,7 +110,7 @@ struct CheckArgs {
     #[arg(long)]
     json: bool,
     /// Write a counterexample as a trace that `msgin5g replay` runs on the reference roles
-    /// with real crypto (tls-psk, akma, oidc, gateway). A FILE gets the attack on --property (default: the
+    /// with real crypto (tls-psk, akma, oidc, gateway, group). A FILE gets the attack on --property (default: the
     /// first violated property; `--property executability` gives the honest run); an existing
     /// directory gets every attack found and the honest run, one file each.
     #[arg(long, value_name = "FILE|DIR")]
@@ -353,10 +353,13 @@ fn write_attacks(args: &CheckArgs, report: &Report, reveal: RevealPolicy) -> Res
     let Some(out) = &args.trace_out else {
         return Ok(());
     };
-    if !matches!(report.handshake, "tls-psk" | "akma" | "oidc" | "gateway") {
+    if !matches!(
+        report.handshake,
+        "tls-psk" | "akma" | "oidc" | "gateway" | "group"
+    ) {
         println!(
             "--trace-out: model attacks of {} are not exported as traces (tls-psk, akma, \
-             oidc and gateway are); no traces written",
+             oidc, gateway and group are); no traces written",
             report.handshake
         );
         return Ok(());
@@ -377,6 +380,9 @@ fn write_attacks(args: &CheckArgs, report: &Report, reveal: RevealPolicy) -> Res
             "gateway" => model::gateway::variant(report.variant)
                 .map(|v| model::gateway::model(v, reveal))
                 .and_then(|m| reference::gateway::attack::export(&m, r, &source)),
+            "group" => model::group::variant(report.variant)
+                .map(|v| model::group::model(v, reveal))
+                .and_then(|m| reference::group::attack::export(&m, r, &source)),
             _ => None,
         };
         text.ok_or_else(|| "export failed".into())

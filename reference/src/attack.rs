@@ -241,7 +241,7 @@ pub fn export(m: &DyModel<TlsPsk>, result: &PropertyResult, source: &str) -> Opt
 }
 
 /// A random 32-octet value for an atom.
-fn random(_atom: &str) -> Vec<u8> {
+pub(crate) fn random(_atom: &str) -> Vec<u8> {
     let mut v = vec![0u8; 32];
     ring::rand::SystemRandom::new()
         .fill(&mut v)
@@ -851,6 +851,9 @@ pub fn replay(t: &Trace) -> Result<Report, TraceError> {
     }
     if t.header.handshake == "gateway" {
         return crate::gateway::attack::replay(t, &inputs);
+    }
+    if t.header.handshake == "group" {
+        return crate::group::attack::replay(t, &inputs);
     }
     let eps = inputs
         .instances

@@ -8,6 +8,7 @@ pub mod concrete;
 pub mod eap;
 pub mod endpoint;
 pub mod gateway;
+pub mod group;
 pub mod observer;
 pub mod oidc;
 pub mod replay;
@@ -65,6 +66,14 @@ pub fn decode_all(data: &[u8]) {
     if let Ok(s) = std::str::from_utf8(data) {
         let _ = gateway::policy::Policy::parse(s);
     }
+    // Group messaging: the JSON codec, an interface's sealed message.
+    let _ = group::decode(&v);
+    let _ = <Concrete as model::group::messages::GroupCodec>::open_on(
+        &mut b,
+        &Bytes(vec![1; 32]),
+        "NAS",
+        &v,
+    );
     // OIDC (solution #1): the OAuth/OIDC message codec and the JWT check.
     let _ = model::oidc::messages::OidcCodec::decode(&mut b, &v);
     if let Ok(s) = std::str::from_utf8(data) {

@@ -90,12 +90,14 @@ pub fn replay(text: &str) -> Result<Report, TraceError> {
         "oidc" => return crate::oidc::observe::replay(&t),
         // Gateway registration: the model's runs.
         "gateway" if exported => return attack::replay(&t),
+        // Group messaging: the model's runs.
+        "group" if exported => return attack::replay(&t),
         other => {
             return Err(TraceError {
                 line: 1,
                 message: format!(
                     "handshake {other:?}: replay knows tls-psk, eap and oidc recordings, and \
-                     akma, oidc and gateway runs exported by check"
+                     akma, oidc, gateway and group runs exported by check"
                 ),
             })
         }

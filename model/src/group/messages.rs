@@ -68,6 +68,94 @@ pub enum Msg<V> {
     Uplink { ue: V, id: V, payload: V },
 }
 
+impl<V> Msg<V> {
+    /// The same message with every value mapped (the reference evaluates attack terms).
+    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Msg<W>, E> {
+        Ok(match self {
+            Msg::GroupRequest {
+                sender,
+                group,
+                indication,
+                id,
+                payload,
+            } => Msg::GroupRequest {
+                sender: f(sender)?,
+                group: f(group)?,
+                indication: f(indication)?,
+                id: f(id)?,
+                payload: f(payload)?,
+            },
+            Msg::Report { group, local } => Msg::Report {
+                group: f(group)?,
+                local: local.as_ref().map(&mut *f).transpose()?,
+            },
+            Msg::Credentials {
+                group,
+                gkey,
+                verify_key,
+                kid,
+            } => Msg::Credentials {
+                group: f(group)?,
+                gkey: f(gkey)?,
+                verify_key: f(verify_key)?,
+                kid: f(kid)?,
+            },
+            Msg::Protected {
+                kid,
+                alg,
+                group,
+                sender,
+                id,
+                body,
+                sig,
+            } => Msg::Protected {
+                kid: f(kid)?,
+                alg: f(alg)?,
+                group: f(group)?,
+                sender: f(sender)?,
+                id: f(id)?,
+                body: f(body)?,
+                sig: sig.as_ref().map(&mut *f).transpose()?,
+            },
+            Msg::Resolve { sender, group } => Msg::Resolve {
+                sender: f(sender)?,
+                group: f(group)?,
+            },
+            Msg::Resolved {
+                sender,
+                group,
+                local,
+                authorized,
+            } => Msg::Resolved {
+                sender: f(sender)?,
+                group: f(group)?,
+                local: f(local)?,
+                authorized: f(authorized)?,
+            },
+            Msg::Trigger {
+                ue,
+                indication,
+                group,
+                sender,
+                id,
+                payload,
+            } => Msg::Trigger {
+                ue: f(ue)?,
+                indication: f(indication)?,
+                group: f(group)?,
+                sender: f(sender)?,
+                id: f(id)?,
+                payload: f(payload)?,
+            },
+            Msg::Uplink { ue, id, payload } => Msg::Uplink {
+                ue: f(ue)?,
+                id: f(id)?,
+                payload: f(payload)?,
+            },
+        })
+    }
+}
+
 /// How a backend encodes these messages and signs group messages.
 pub trait GroupCodec: Backend {
     fn encode(&mut self, m: &Msg<Self::Value>) -> Self::Value;
@@ -78,9 +166,30 @@ pub trait GroupCodec: Backend {
     fn verify_key(&mut self, sk: &Self::Value) -> Self::Value;
     /// The AEAD nonce of a group message, from its message id (unique per message).
     fn body_nonce(&mut self, id: &Self::Value) -> Self::Value;
+    /// AEAD of a group message body; `open_body` is `None` when it does not open.
+    fn seal_body(
+        &mut self,
+        key: &Self::Value,
+        nonce: &Self::Value,
+        ad: &Self::Value,
+        pt: &Self::Value,
+    ) -> Self::Value;
+    fn open_body(
+        &mut self,
+        key: &Self::Value,
+        nonce: &Self::Value,
+        ad: &Self::Value,
+        ct: &Self::Value,
+    ) -> Option<Self::Value>;
+    /// `m` on an interface (T8, Tsp, S6m, T4, NAS) under its security association's key.
+    fn seal_on(&mut self, key: &Self::Value, iface: &'static str, m: &Self::Value) -> Self::Value;
+    fn open_on(
+        &mut self,
+        key: &Self::Value,
+        iface: &'static str,
+        v: &Self::Value,
+    ) -> Result<Self::Value, Reject>;
 }
-
-pub use crate::backend::{open_channel as open, seal_channel as seal};
 
 const GROUP_REQUEST: &str = "group message request";
 const REPORT: &str = "delivery report";
@@ -247,6 +356,28 @@ impl GroupCodec for Symbolic {
 
     fn body_nonce(&mut self, id: &TermId) -> TermId {
         term::tuple(&[c("group message nonce"), *id])
+    }
+
+    fn seal_body(&mut self, key: &TermId, nonce: &TermId, ad: &TermId, pt: &TermId) -> TermId {
+        self.aead_seal(key, nonce, ad, pt)
+    }
+
+    fn open_body(
+        &mut self,
+        key: &TermId,
+        nonce: &TermId,
+        ad: &TermId,
+        ct: &TermId,
+    ) -> Option<TermId> {
+        self.aead_open(key, nonce, ad, ct)
+    }
+
+    fn seal_on(&mut self, key: &TermId, iface: &'static str, m: &TermId) -> TermId {
+        crate::backend::seal_channel(self, key, iface, m)
+    }
+
+    fn open_on(&mut self, key: &TermId, iface: &'static str, v: &TermId) -> Result<TermId, Reject> {
+        crate::backend::open_channel(self, key, iface, v)
     }
 }
 

@@ -19,7 +19,7 @@ use crate::harness::{
     AgentInfo, DyModel, Instance, Output, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
 };
 use crate::term::{self, Sort, Term, TermId};
-use messages::{seal, GroupCodec, Msg, GROUP, UNSPECIFIED};
+use messages::{GroupCodec, Msg, GROUP, UNSPECIFIED};
 use network::{
     Authorization, Group, Hss, HssConfig, Iwf, IwfConfig, Mme, MmeConfig, Scef, ScefConfig, Sender,
     SmsSc, SmsScConfig,
@@ -318,6 +318,155 @@ impl<V: Clone + Eq> Role<V> {
     }
 }
 
+impl<V> Config<V> {
+    /// The same configuration with every value mapped (the reference evaluates the model's
+    /// scenario this way).
+    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Config<W>, E> {
+        Ok(match self {
+            Config::Scs(c) => Config::Scs(ScsConfig {
+                me: c.me,
+                identity: f(&c.identity)?,
+                group: f(&c.group)?,
+                members: c.members.clone(),
+                key: f(&c.key)?,
+                iface: c.iface,
+                app: c.app.as_ref().map(|k| keys(k, f)).transpose()?,
+                readers: c.readers,
+                confidential: c.confidential,
+            }),
+            Config::Ue(c) => Config::Ue(UeConfig {
+                me: c.me,
+                identity: f(&c.identity)?,
+                nas_key: f(&c.nas_key)?,
+                group: f(&c.group)?,
+                alg: f(&c.alg)?,
+                credentials: match &c.credentials {
+                    Some(cr) => Some(Credentials {
+                        key: f(&cr.key)?,
+                        verify_key: f(&cr.verify_key)?,
+                        kid: f(&cr.kid)?,
+                    }),
+                    None => None,
+                },
+                delivery: c.delivery,
+                owner: c.owner,
+                senders: c
+                    .senders
+                    .iter()
+                    .map(|(s, a)| Ok((f(s)?, *a)))
+                    .collect::<Result<_, E>>()?,
+                require_signature: c.require_signature,
+                encrypted: c.encrypted,
+                replay_protection: c.replay_protection,
+                uplink: match &c.uplink {
+                    Some((a, k)) => Some((*a, f(k)?)),
+                    None => None,
+                },
+                max_messages: c.max_messages,
+            }),
+            Config::Scef(c) => Config::Scef(ScefConfig {
+                me: c.me,
+                senders: senders(&c.senders, f)?,
+                policy: pairs(&c.policy, f)?,
+                groups: c
+                    .groups
+                    .iter()
+                    .map(|(g, k)| Ok((group(g, f)?, keys(k, f)?)))
+                    .collect::<Result<_, E>>()?,
+                network: c.network,
+                encrypt: c.encrypt,
+                sign: c.sign,
+                forward: c.forward,
+                expose_local: c.expose_local,
+                max_requests: c.max_requests,
+            }),
+            Config::Mme(c) => Config::Mme(MmeConfig {
+                me: c.me,
+                members: c
+                    .members
+                    .iter()
+                    .map(|(a, i, k)| Ok((*a, f(i)?, f(k)?)))
+                    .collect::<Result<_, E>>()?,
+                credentials: match &c.credentials {
+                    Some((g, k, v, i)) => Some((f(g)?, f(k)?, f(v)?, f(i)?)),
+                    None => None,
+                },
+                group_key: c.group_key.as_ref().map(&mut *f).transpose()?,
+                max_uplinks: c.max_uplinks,
+            }),
+            Config::Iwf(c) => Config::Iwf(IwfConfig {
+                me: c.me,
+                senders: senders(&c.senders, f)?,
+                core_key: f(&c.core_key)?,
+                groups: c
+                    .groups
+                    .iter()
+                    .map(|g| group(g, f))
+                    .collect::<Result<_, E>>()?,
+                authorization: c.authorization,
+                trigger_policy: pairs(&c.trigger_policy, f)?,
+                network: c.network,
+                max_requests: c.max_requests,
+            }),
+            Config::Hss(c) => Config::Hss(HssConfig {
+                me: c.me,
+                core_key: f(&c.core_key)?,
+                groups: c
+                    .groups
+                    .iter()
+                    .map(|g| group(g, f))
+                    .collect::<Result<_, E>>()?,
+                policy: pairs(&c.policy, f)?,
+                max_requests: c.max_requests,
+            }),
+            Config::SmsSc(c) => Config::SmsSc(SmsScConfig {
+                me: c.me,
+                core_key: f(&c.core_key)?,
+                members: pairs(&c.members, f)?,
+                max_triggers: c.max_triggers,
+            }),
+        })
+    }
+}
+
+fn keys<V, W, E>(
+    k: &AppLayer<V>,
+    f: &mut impl FnMut(&V) -> Result<W, E>,
+) -> Result<AppLayer<W>, E> {
+    Ok(AppLayer {
+        key: f(&k.key)?,
+        signing_key: f(&k.signing_key)?,
+        kid: f(&k.kid)?,
+        alg: f(&k.alg)?,
+    })
+}
+
+fn pairs<V, W, E>(v: &[(V, V)], f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Vec<(W, W)>, E> {
+    v.iter().map(|(a, b)| Ok((f(a)?, f(b)?))).collect()
+}
+
+fn senders<V, W, E>(
+    v: &[Sender<V>],
+    f: &mut impl FnMut(&V) -> Result<W, E>,
+) -> Result<Vec<Sender<W>>, E> {
+    v.iter()
+        .map(|s| {
+            Ok(Sender {
+                identity: f(&s.identity)?,
+                key: f(&s.key)?,
+            })
+        })
+        .collect()
+}
+
+fn group<V, W, E>(g: &Group<V>, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Group<W>, E> {
+    Ok(Group {
+        external: f(&g.external)?,
+        local: f(&g.local)?,
+        members: g.members.iter().map(&mut *f).collect::<Result<_, E>>()?,
+    })
+}
+
 impl<V: Clone + Eq> Config<V> {
     pub fn initial(&self) -> Role<V> {
         match self {
@@ -413,7 +562,7 @@ impl Protocol for GroupMessaging {
                                 id: n,
                                 payload: n,
                             });
-                            out.push(seal(b, &s.key, iface, &m));
+                            out.push(b.seal_on(&s.key, iface, &m));
                         }
                     }
                 }
@@ -430,31 +579,40 @@ impl Protocol for GroupMessaging {
                     verify_key: n,
                     kid: p.kid,
                 });
-                out.push(seal(b, &c.nas_key, "NAS", &m));
+                out.push(b.seal_on(&c.nas_key, "NAS", &m));
             }
             (Config::Ue(c), Role::Ue(Ue::Listening { creds, .. })) => match c.delivery {
                 // Group messages in either SCS's name under a key it holds, signed with
                 // any signing key it holds, or unsigned.
                 Delivery::Broadcast => {
                     let Some(cr) = creds else { return };
+                    // Signed (where the UE requires it) with the signing key it holds.
                     let signing = match cr.verify_key.get() {
-                        Term::Pk(sk) if held(sk) => *sk,
-                        _ => n,
+                        Term::Pk(sk) if held(sk) => Some(*sk),
+                        _ => None,
                     };
-                    if !held(&cr.key) && c.encrypted {
+                    if (!held(&cr.key) && c.encrypted) || (c.require_signature && signing.is_none())
+                    {
                         return;
                     }
                     let k = AppLayer {
                         key: cr.key,
-                        signing_key: signing,
+                        signing_key: signing.unwrap_or(n),
                         kid: cr.kid,
                         alg: c.alg,
                     };
                     for sender in [p.scs, p.e] {
-                        for sign in [false, true] {
-                            let m = protect(b, &k, &c.group, &sender, &n, &n, c.encrypted, sign);
-                            out.push(b.encode(&m));
-                        }
+                        let m = protect(
+                            b,
+                            &k,
+                            &c.group,
+                            &sender,
+                            &n,
+                            &n,
+                            c.encrypted,
+                            c.require_signature,
+                        );
+                        out.push(b.encode(&m));
                     }
                 }
                 Delivery::Trigger if held(&c.nas_key) => {
@@ -467,7 +625,7 @@ impl Protocol for GroupMessaging {
                             id: n,
                             payload: n,
                         });
-                        out.push(seal(b, &c.nas_key, "NAS", &m));
+                        out.push(b.seal_on(&c.nas_key, "NAS", &m));
                     }
                 }
                 Delivery::Trigger => {}
@@ -485,7 +643,7 @@ impl Protocol for GroupMessaging {
                             id: n,
                             payload: n,
                         });
-                        out.push(seal(b, k, "NAS", &m));
+                        out.push(b.seal_on(k, "NAS", &m));
                     }
                 }
             }
@@ -494,7 +652,7 @@ impl Protocol for GroupMessaging {
                     group: c.group,
                     local: None,
                 });
-                out.push(seal(b, &c.key, c.iface, &m));
+                out.push(b.seal_on(&c.key, c.iface, &m));
             }
             // The HSS, the SMS-SC and the MTC-IWF's S6m answer are under the core key.
             _ => {}
@@ -550,7 +708,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
         agent("SCS", true, vec![k_scs, sk_scs]),
         agent("UE1", true, vec![nas[0]]),
         agent("UE2", !v.compromised_member, ue2_keys),
-        agent(deliverer, true, vec![sk_scef, k_core, local, e_local]),
+        agent(deliverer, true, vec![sk_scef, gkey, k_core, local, e_local]),
         agent("MME", true, vec![]),
         agent("HSS", true, vec![]),
         agent("SMS-SC", true, vec![]),

@@ -3,7 +3,7 @@
 //! MTC-IWF with the HSS and the SMS-SC (solution 6: T4 delivery), all in the operator's
 //! network, which they keep the Local Group ID inside of.
 
-use super::messages::{open, seal, GroupCodec, Msg, GROUP, GROUP_AUTHORIZED, NOT_AUTHORIZED};
+use super::messages::{GroupCodec, Msg, GROUP, GROUP_AUTHORIZED, NOT_AUTHORIZED};
 use super::scs::{protect, AppLayer};
 use super::{LOCAL_GROUP_ID, MEMBER_AUTH};
 use crate::harness::{Output, Reject, Stepped};
@@ -34,7 +34,7 @@ fn request<V: Clone + Eq, B: GroupCodec<Value = V>>(
     let (i, m) = senders
         .iter()
         .enumerate()
-        .find_map(|(i, s)| Some((i, open(b, &s.key, iface, v).ok()?)))
+        .find_map(|(i, s)| Some((i, b.open_on(&s.key, iface, v).ok()?)))
         .ok_or(Reject("not from an SCS it has a security association with"))?;
     let m = b.decode(&m)?;
     match &m {
@@ -124,7 +124,7 @@ impl<V: Clone + Eq> Scef<V> {
             group,
             local: cfg.expose_local.then(|| g.local.clone()),
         });
-        out.push(Output::Send(seal(b, &cfg.senders[i].key, "T8", &report)));
+        out.push(Output::Send(b.seal_on(&cfg.senders[i].key, "T8", &report)));
         let mut seen = self.seen.clone();
         seen.push(id);
         Ok((Scef { seen }, out))
@@ -175,7 +175,7 @@ impl<V: Clone + Eq> Mme<V> {
                 let out = cfg
                     .members
                     .iter()
-                    .map(|(_, _, k)| Output::Send(seal(b, k, "NAS", &m)))
+                    .map(|(_, _, k)| Output::Send(b.seal_on(k, "NAS", &m)))
                     .collect();
                 Ok((Mme::Serving { seen: Vec::new() }, out))
             }
@@ -189,9 +189,9 @@ impl<V: Clone + Eq> Mme<V> {
                     None => cfg
                         .members
                         .iter()
-                        .find_map(|(_, id, k)| Some((open(b, k, "NAS", v).ok()?, Some(id))))
+                        .find_map(|(_, id, k)| Some((b.open_on(k, "NAS", v).ok()?, Some(id))))
                         .ok_or(Reject("not under a member's NAS key"))?,
-                    Some(k) => (open(b, k, "NAS", v)?, None),
+                    Some(k) => (b.open_on(k, "NAS", v)?, None),
                 };
                 let Msg::Uplink { ue, id, payload } = b.decode(&m)? else {
                     return Err(Reject("expected an uplink message"));
@@ -299,7 +299,7 @@ impl<V: Clone + Eq> Iwf<V> {
                 sender: identity,
                 group: group.clone(),
             });
-            let out = vec![Output::Send(seal(b, &cfg.core_key, "S6m", &q))];
+            let out = vec![Output::Send(b.seal_on(&cfg.core_key, "S6m", &q))];
             let mut seen = self.seen.clone();
             seen.push(id.clone());
             let pending = Some(Pending {
@@ -310,7 +310,7 @@ impl<V: Clone + Eq> Iwf<V> {
             });
             return Ok((Iwf { seen, pending }, out));
         };
-        let m = open(b, &cfg.core_key, "S6m", v)?;
+        let m = b.open_on(&cfg.core_key, "S6m", v)?;
         let identity = &cfg.senders[p.sender].identity;
         let Msg::Resolved {
             sender,
@@ -330,7 +330,9 @@ impl<V: Clone + Eq> Iwf<V> {
             .find(|g| g.external == group && g.local == local)
             .ok_or(Reject("unknown group"))?;
         let ok = match cfg.authorization {
-            Authorization::Group => authorized == b.constant(GROUP_AUTHORIZED, b"1"),
+            Authorization::Group => {
+                authorized == b.constant(GROUP_AUTHORIZED, GROUP_AUTHORIZED.as_bytes())
+            }
             Authorization::DeviceTrigger => g
                 .members
                 .iter()
@@ -357,15 +359,11 @@ impl<V: Clone + Eq> Iwf<V> {
                 id: p.id.clone(),
                 payload: p.payload.clone(),
             });
-            out.push(Output::Send(seal(b, &cfg.core_key, "T4", &t)));
+            out.push(Output::Send(b.seal_on(&cfg.core_key, "T4", &t)));
         }
         let report = b.encode(&Msg::Report { group, local: None });
-        out.push(Output::Send(seal(
-            b,
-            &cfg.senders[p.sender].key,
-            "Tsp",
-            &report,
-        )));
+        let key = &cfg.senders[p.sender].key;
+        out.push(Output::Send(b.seal_on(key, "Tsp", &report)));
         Ok((
             Iwf {
                 seen: self.seen.clone(),
@@ -401,7 +399,7 @@ impl Hss {
         if self.0 >= cfg.max_requests {
             return Err(Reject("no more requests in this bound"));
         }
-        let m = open(b, &cfg.core_key, "S6m", v)?;
+        let m = b.open_on(&cfg.core_key, "S6m", v)?;
         let Msg::Resolve { sender, group } = b.decode(&m)? else {
             return Err(Reject("expected a group resolution request"));
         };
@@ -411,9 +409,9 @@ impl Hss {
             .find(|g| g.external == group)
             .ok_or(Reject("unknown group"))?;
         let authorized = if cfg.policy.contains(&(sender.clone(), group.clone())) {
-            b.constant(GROUP_AUTHORIZED, b"1")
+            b.constant(GROUP_AUTHORIZED, GROUP_AUTHORIZED.as_bytes())
         } else {
-            b.constant(NOT_AUTHORIZED, b"0")
+            b.constant(NOT_AUTHORIZED, NOT_AUTHORIZED.as_bytes())
         };
         let a = b.encode(&Msg::Resolved {
             sender,
@@ -423,7 +421,7 @@ impl Hss {
         });
         Ok((
             Hss(self.0 + 1),
-            vec![Output::Send(seal(b, &cfg.core_key, "S6m", &a))],
+            vec![Output::Send(b.seal_on(&cfg.core_key, "S6m", &a))],
         ))
     }
 }
@@ -452,7 +450,7 @@ impl SmsSc {
         if self.0 >= cfg.max_triggers {
             return Err(Reject("no more triggers in this bound"));
         }
-        let m = open(b, &cfg.core_key, "T4", v)?;
+        let m = b.open_on(&cfg.core_key, "T4", v)?;
         let Msg::Trigger { ue, .. } = b.decode(&m)? else {
             return Err(Reject("expected a trigger"));
         };
@@ -461,6 +459,9 @@ impl SmsSc {
             .iter()
             .find(|(i, _)| *i == ue)
             .ok_or(Reject("trigger for an unknown UE"))?;
-        Ok((SmsSc(self.0 + 1), vec![Output::Send(seal(b, k, "NAS", &m))]))
+        Ok((
+            SmsSc(self.0 + 1),
+            vec![Output::Send(b.seal_on(k, "NAS", &m))],
+        ))
     }
 }

@@ -2,7 +2,7 @@
 //! 2) or the MTC-IWF (Tsp, solution 6), protected end to end itself in solution 1, and
 //! takes the delivery report.
 
-use super::messages::{header, open, seal, GroupCodec, Msg, GROUP};
+use super::messages::{header, GroupCodec, Msg, GROUP};
 use super::{GROUP_MESSAGE, PAYLOAD, SENDER_AUTHORIZED};
 use crate::backend::Fresh;
 use crate::harness::{Output, Reject, Stepped};
@@ -85,11 +85,11 @@ impl Scs {
                     id,
                     payload: carried,
                 });
-                out.push(Output::Send(seal(b, &cfg.key, cfg.iface, &m)));
+                out.push(Output::Send(b.seal_on(&cfg.key, cfg.iface, &m)));
                 Ok((Scs::ExpectReport, out))
             }
             (Scs::ExpectReport, Some(v)) => {
-                let m = open(b, &cfg.key, cfg.iface, v)?;
+                let m = b.open_on(&cfg.key, cfg.iface, v)?;
                 match b.decode(&m)? {
                     Msg::Report { group, .. } if group == cfg.group => Ok((Scs::Done, Vec::new())),
                     _ => Err(Reject("expected the delivery report")),
@@ -118,7 +118,7 @@ pub fn protect<V: Clone, B: GroupCodec<Value = V>>(
     let h = header(b, &k.kid, &k.alg, group, sender, id);
     let body = if encrypt {
         let n = b.body_nonce(id);
-        b.aead_seal(&k.key, &n, &h, payload)
+        b.seal_body(&k.key, &n, &h, payload)
     } else {
         payload.clone()
     };

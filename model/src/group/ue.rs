@@ -3,7 +3,7 @@
 //! key index, algorithm id, signature, Gkey, message id against replays) or as SMS triggers
 //! in NAS (solutions 5 and 6). In the uplink scope it sends one message of its own.
 
-use super::messages::{header, open, seal, GroupCodec, Msg, GROUP};
+use super::messages::{header, GroupCodec, Msg, GROUP};
 use super::{GROUP_MESSAGE, MEMBER_AUTH, SENDER_AUTHORIZED};
 use crate::backend::Fresh;
 use crate::harness::{Output, Reject, Stepped};
@@ -96,13 +96,13 @@ impl<V: Clone + Eq> Ue<V> {
                 });
                 let out = vec![
                     Output::running(cfg.me, *to, MEMBER_AUTH, data),
-                    Output::Send(seal(b, key, "NAS", &m)),
+                    Output::Send(b.seal_on(key, "NAS", &m)),
                 ];
                 Ok((Ue::Done, out))
             }
             // Solution 2 step 4: the credentials, under its NAS security context.
             (Ue::ExpectCredentials, Some(v)) => {
-                let m = open(b, &cfg.nas_key, "NAS", v)?;
+                let m = b.open_on(&cfg.nas_key, "NAS", v)?;
                 let Msg::Credentials {
                     group,
                     gkey,
@@ -196,7 +196,7 @@ impl<V: Clone + Eq> Ue<V> {
         }
         let payload = if cfg.encrypted {
             let n = b.body_nonce(&id);
-            b.aead_open(&c.key, &n, &h, &body)
+            b.open_body(&c.key, &n, &h, &body)
                 .ok_or(Reject("group message does not open under the group key"))?
         } else {
             body
@@ -211,7 +211,7 @@ impl<V: Clone + Eq> Ue<V> {
         v: &V,
         b: &mut B,
     ) -> Result<(V, V, V), Reject> {
-        let m = open(b, &cfg.nas_key, "NAS", v)?;
+        let m = b.open_on(&cfg.nas_key, "NAS", v)?;
         let Msg::Trigger {
             ue,
             indication,
