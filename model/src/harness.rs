@@ -95,6 +95,43 @@ pub trait Protocol: Sized + Send + Sync + 'static {
     fn describe(msg: TermId) -> String;
 }
 
+/// The `Protocol` items of a handshake whose `Role` and `Config` enums step and report
+/// their status themselves (`Role::step(cfg, input, b)`, `Role::status()`).
+macro_rules! delegate_to_roles {
+    () => {
+        type Role = Role;
+        type Config = Config;
+
+        fn status(role: &Role) -> $crate::harness::Status {
+            role.status()
+        }
+
+        fn step(
+            cfg: &Config,
+            role: &Role,
+            input: Option<$crate::term::TermId>,
+            b: &mut $crate::backend::Symbolic,
+        ) -> Result<
+            (Role, Vec<$crate::harness::Output<$crate::term::TermId>>),
+            $crate::harness::Reject,
+        > {
+            role.step(cfg, input.as_ref(), b)
+        }
+    };
+}
+pub(crate) use delegate_to_roles;
+
+/// A configuration that knows the state its role starts in.
+pub trait Initial {
+    type Role;
+    fn initial(&self) -> Self::Role;
+}
+
+/// The attacker's own value (nonce, payload, identifier) in every scenario.
+pub fn attacker_nonce() -> TermId {
+    crate::term::atom(crate::term::Sort::Nonce, "attacker", 0)
+}
+
 /// An agent of a scenario.
 #[derive(Clone, Debug)]
 pub struct AgentInfo {
@@ -112,6 +149,21 @@ pub struct Instance<P: Protocol> {
     pub role: &'static str,
     pub cfg: P::Config,
     pub init: P::Role,
+}
+
+impl<P: Protocol> Instance<P>
+where
+    P::Config: Initial<Role = P::Role>,
+{
+    /// An instance of `agent` in role `role` with configuration `cfg`, in its initial state.
+    pub fn new(agent: Agent, role: &'static str, cfg: P::Config) -> Self {
+        Instance {
+            agent,
+            role,
+            init: cfg.initial(),
+            cfg,
+        }
+    }
 }
 
 /// A bounded scenario: who runs which sessions, what the attacker knows and may do.

@@ -22,6 +22,7 @@ use model::akma::keys::{self, AkmaBackend, Fc};
 use model::akma::messages::SbiCodec;
 use model::akma::{self, Akma};
 use model::backend::{Backend, Symbolic};
+use model::harness::Initial;
 use model::harness::{
     Action, Attack, DyModel, PropertyResult, Protocol, RevealPolicy, Status, EXECUTABILITY,
 };

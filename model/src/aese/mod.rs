@@ -12,8 +12,9 @@ pub mod roles;
 
 use crate::attacker::Knowledge;
 use crate::backend::{seal_channel, Symbolic};
+use crate::harness::{attacker_nonce, Initial};
 use crate::harness::{
-    AgentInfo, DyModel, Instance, Output, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
+    AgentInfo, DyModel, Instance, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
 };
 use crate::term::{self, Sort, Term, TermId};
 use messages::{AeseCodec, Msg};
@@ -240,8 +241,10 @@ impl<V: Clone + Eq> Role<V> {
     }
 }
 
-impl<V> Config<V> {
-    pub fn initial(&self) -> Role<V> {
+impl<V> Initial for Config<V> {
+    type Role = Role<V>;
+
+    fn initial(&self) -> Role<V> {
         match self {
             Config::Requester(_) => Role::Requester(Requester::Start),
             Config::Ne(_) => Role::Ne(Ne { seen: Vec::new() }),
@@ -285,10 +288,6 @@ pub fn public() -> Public {
     }
 }
 
-pub fn attacker_nonce() -> TermId {
-    term::atom(Sort::Nonce, "attacker", 0)
-}
-
 /// Known Autho4API tokens.
 fn tokens(know: &Knowledge) -> Vec<TermId> {
     know.terms()
@@ -301,21 +300,7 @@ fn tokens(know: &Knowledge) -> Vec<TermId> {
 pub struct Exposure;
 
 impl Protocol for Exposure {
-    type Role = Role;
-    type Config = Config;
-
-    fn status(role: &Role) -> Status {
-        role.status()
-    }
-
-    fn step(
-        cfg: &Config,
-        role: &Role,
-        input: Option<TermId>,
-        b: &mut Symbolic,
-    ) -> Result<(Role, Vec<Output<TermId>>), Reject> {
-        role.step(cfg, input.as_ref(), b)
-    }
+    crate::harness::delegate_to_roles!();
 
     fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
         let p = public();
@@ -390,8 +375,6 @@ impl Protocol for Exposure {
             }
             _ => {}
         }
-        out.sort();
-        out.dedup();
     }
 
     fn describe(msg: TermId) -> String {
@@ -401,15 +384,6 @@ impl Protocol for Exposure {
 
 /// Requests per honest requester.
 pub const SESSIONS: usize = 1;
-
-fn instance(agent: Agent, role: &'static str, cfg: Config) -> Instance<Exposure> {
-    Instance {
-        agent,
-        role,
-        init: cfg.initial(),
-        cfg,
-    }
-}
 
 /// The model of a variant. Exposure: the requester (SCEF or application) asks once about
 /// UE1; E, a dishonest requester with an association of its own, is authorized for UE-E.
@@ -434,7 +408,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Exposure> {
                 agent("E", false, vec![k_e]),
             ];
             let instances = vec![
-                instance(
+                Instance::new(
                     REQUESTER,
                     name,
                     Config::Requester(RequesterConfig {
@@ -446,7 +420,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Exposure> {
                         key: v.mutual_auth.then_some(k_r),
                     }),
                 ),
-                instance(
+                Instance::new(
                     NE,
                     "network entity",
                     Config::Ne(NeConfig {
@@ -497,7 +471,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Exposure> {
                 agent("SCEF", true, vec![sk, data[0], data[1]]),
             ];
             let instances = vec![
-                instance(
+                Instance::new(
                     OWNER_U,
                     "resource owner",
                     Config::Owner(OwnerConfig {
@@ -509,7 +483,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Exposure> {
                         key: k_u,
                     }),
                 ),
-                instance(
+                Instance::new(
                     CLIENT_A,
                     "client",
                     Config::Client(ClientConfig {
@@ -520,7 +494,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Exposure> {
                         key: k_a,
                     }),
                 ),
-                instance(
+                Instance::new(
                     SCEF,
                     "SCEF",
                     Config::Scef(ScefConfig {

@@ -15,6 +15,7 @@ pub mod ue;
 
 use crate::attacker::Knowledge;
 use crate::backend::Symbolic;
+use crate::harness::Initial;
 use crate::harness::{
     AgentInfo, DyModel, Instance, Output, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
 };
@@ -295,21 +296,7 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Role<V> {
 pub struct Akma;
 
 impl Protocol for Akma {
-    type Role = Role;
-    type Config = Config;
-
-    fn status(role: &Role) -> Status {
-        role.status()
-    }
-
-    fn step(
-        cfg: &Config,
-        role: &Role,
-        input: Option<TermId>,
-        b: &mut Symbolic,
-    ) -> Result<(Role, Vec<Output<TermId>>), Reject> {
-        role.step(cfg, input.as_ref(), b)
-    }
+    crate::harness::delegate_to_roles!();
 
     fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
         let tls = |c: tls_psk::Config, r: tls_psk::Role, b: &mut Symbolic, out: &mut Vec<_>| {
@@ -405,8 +392,6 @@ impl Protocol for Akma {
             }
             _ => {}
         }
-        out.sort();
-        out.dedup();
     }
 
     fn describe(msg: TermId) -> String {
@@ -423,16 +408,6 @@ pub const S: Agent = 1;
 pub const E: Agent = 2;
 pub const AUSF: Agent = 3;
 pub const AANF: Agent = 4;
-
-/// An instance of `agent` with configuration `cfg`, in its initial state.
-fn instance(agent: Agent, role: &'static str, cfg: Config) -> Instance<Akma> {
-    Instance {
-        agent,
-        role,
-        init: cfg.initial(),
-        cfg,
-    }
-}
 
 /// The model of a variant: UE U reaches the MSGin5G server S (an AF inside the operator's
 /// domain) over Ua*; E is a dishonest AF outside it, authorized for its own AF_ID; the AUSF
@@ -475,7 +450,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Akma
     let (afid_s, afid_e) = (c("afid_S"), c("afid_E"));
     let mut instances = Vec::new();
     for _ in 0..sessions {
-        instances.push(instance(
+        instances.push(Instance::new(
             U,
             "UE",
             Config::Ue(UeConfig {
@@ -495,7 +470,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Akma
         ));
     }
     for _ in 0..sessions {
-        instances.push(instance(
+        instances.push(Instance::new(
             S,
             "AF",
             Config::Af(AfConfig {
@@ -510,7 +485,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Akma
             }),
         ));
     }
-    instances.push(instance(
+    instances.push(Instance::new(
         AUSF,
         "AUSF",
         Config::Ausf(AusfConfig {
@@ -525,7 +500,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Akma
             hni,
         }),
     ));
-    instances.push(instance(
+    instances.push(Instance::new(
         AANF,
         "AAnF",
         Config::Aanf(AanfConfig {
@@ -581,9 +556,11 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Akma
     }
 }
 
-impl<V> Config<V> {
+impl<V> Initial for Config<V> {
+    type Role = Role<V>;
+
     /// The state a role of this configuration starts in.
-    pub fn initial(&self) -> Role<V> {
+    fn initial(&self) -> Role<V> {
         match self {
             Config::Ue(_) => Role::Ue(Ue::Start),
             Config::Ausf(_) => Role::Ausf(Ausf::Start),
@@ -591,7 +568,9 @@ impl<V> Config<V> {
             Config::Af(_) => Role::Af(Af::ExpectClientHello),
         }
     }
+}
 
+impl<V> Config<V> {
     /// The same configuration with every value mapped (the reference evaluates a model
     /// scenario's terms to bytes with it).
     pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Config<W>, E> {

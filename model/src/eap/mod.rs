@@ -19,8 +19,9 @@ pub mod ue;
 
 use crate::attacker::Knowledge;
 use crate::backend::Symbolic;
+use crate::harness::Initial;
 use crate::harness::{
-    AgentInfo, DyModel, Instance, Output, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
+    AgentInfo, DyModel, Instance, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
 };
 use crate::term::{self, Sort, TermId};
 use dn_aaa::{DnAaa, DnAaaConfig, Subscriber};
@@ -221,9 +222,11 @@ impl<V: Clone + Eq> Role<V> {
     }
 }
 
-impl<V> Config<V> {
+impl<V> Initial for Config<V> {
+    type Role = Role<V>;
+
     /// The state a role of this configuration starts in.
-    pub fn initial(&self) -> Role<V> {
+    fn initial(&self) -> Role<V> {
         match self {
             Config::Ue(_) => Role::Ue(Ue::new()),
             Config::Smf(_) => Role::Smf(Smf::Idle),
@@ -256,21 +259,7 @@ pub fn public() -> Public {
 pub struct SecondaryAuth;
 
 impl Protocol for SecondaryAuth {
-    type Role = Role;
-    type Config = Config;
-
-    fn status(role: &Role) -> Status {
-        role.status()
-    }
-
-    fn step(
-        cfg: &Config,
-        role: &Role,
-        input: Option<TermId>,
-        b: &mut Symbolic,
-    ) -> Result<(Role, Vec<Output<TermId>>), Reject> {
-        role.step(cfg, input.as_ref(), b)
-    }
+    crate::harness::delegate_to_roles!();
 
     fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
         let p = public();
@@ -423,8 +412,6 @@ impl Protocol for SecondaryAuth {
             }
             _ => {}
         }
-        out.sort();
-        out.dedup();
     }
 
     fn describe(msg: TermId) -> String {
@@ -463,15 +450,6 @@ pub const DN_AAA: Agent = 3;
 /// The CA's public key: the trust anchor of every certificate in the scenario.
 pub fn ca() -> TermId {
     term::pk(term::atom(Sort::Key, "sk_CA", 0))
-}
-
-fn instance(agent: Agent, role: &'static str, cfg: Config) -> Instance<SecondaryAuth> {
-    Instance {
-        agent,
-        role,
-        init: cfg.initial(),
-        cfg,
-    }
 }
 
 /// The model of a variant: UE U asks for a PDU session to the MSGin5G DN through the SMF
@@ -527,7 +505,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Seco
     };
     let mut instances = Vec::new();
     for _ in 0..sessions {
-        instances.push(instance(
+        instances.push(Instance::new(
             U,
             "UE",
             Config::Ue(UeConfig {
@@ -542,15 +520,15 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Seco
                 success_unbound: v.success_unbound,
             }),
         ));
-        instances.push(instance(SMF, "SMF", smf(k_nas_u, p.gpsis[0])));
+        instances.push(Instance::new(SMF, "SMF", smf(k_nas_u, p.gpsis[0])));
     }
     // E's own PDU session. On an unprotected N6 the attacker speaks RADIUS to the DN-AAA
     // itself, which covers all that E's SMF session could send it: the session is left out.
     if v.n6_protected {
-        instances.push(instance(SMF, "SMF", smf(k_nas_e, p.gpsis[1])));
+        instances.push(Instance::new(SMF, "SMF", smf(k_nas_e, p.gpsis[1])));
     }
     for _ in 0..sessions {
-        instances.push(instance(
+        instances.push(Instance::new(
             DN_AAA,
             "DN-AAA",
             Config::DnAaa(DnAaaConfig {

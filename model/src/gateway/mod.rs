@@ -16,8 +16,9 @@ pub mod server;
 
 use crate::attacker::Knowledge;
 use crate::backend::Symbolic;
+use crate::harness::{attacker_nonce, Initial};
 use crate::harness::{
-    AgentInfo, DyModel, Instance, Output, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
+    AgentInfo, DyModel, Instance, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
 };
 use crate::term::{self, Sort, Term, TermId};
 use ccf::{Ccf, CcfConfig};
@@ -317,8 +318,12 @@ impl<V> Config<V> {
             }),
         })
     }
+}
 
-    pub fn initial(&self) -> Role<V> {
+impl<V> Initial for Config<V> {
+    type Role = Role<V>;
+
+    fn initial(&self) -> Role<V> {
         match self {
             Config::Client(_) => Role::Client(Client::Start),
             Config::Ccf(_) => Role::Ccf(Ccf { issued: 0 }),
@@ -369,10 +374,6 @@ pub fn public() -> Public {
     }
 }
 
-pub fn attacker_nonce() -> TermId {
-    term::atom(Sort::Nonce, "attacker", 0)
-}
-
 /// Known signed CAPIF tokens.
 fn tokens(know: &Knowledge) -> Vec<TermId> {
     know.terms()
@@ -385,21 +386,7 @@ fn tokens(know: &Knowledge) -> Vec<TermId> {
 pub struct Gateway;
 
 impl Protocol for Gateway {
-    type Role = Role;
-    type Config = Config;
-
-    fn status(role: &Role) -> Status {
-        role.status()
-    }
-
-    fn step(
-        cfg: &Config,
-        role: &Role,
-        input: Option<TermId>,
-        b: &mut Symbolic,
-    ) -> Result<(Role, Vec<Output<TermId>>), Reject> {
-        role.step(cfg, input.as_ref(), b)
-    }
+    crate::harness::delegate_to_roles!();
 
     fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
         let p = public();
@@ -502,8 +489,6 @@ impl Protocol for Gateway {
             }
             _ => {}
         }
-        out.sort();
-        out.dedup();
     }
 
     fn describe(msg: TermId) -> String {
@@ -513,15 +498,6 @@ impl Protocol for Gateway {
 
 /// Connections per honest registrant when the user gives none.
 pub const SESSIONS: usize = 1;
-
-fn instance(agent: Agent, role: &'static str, cfg: Config) -> Instance<Gateway> {
-    Instance {
-        agent,
-        role,
-        init: cfg.initial(),
-        cfg,
-    }
-}
 
 /// The model of a variant. Gateways: the legacy and the non-3GPP gateway each register with
 /// S once. Capif: the AS registers with S and with M, a malicious MSGin5G server, each with
@@ -582,15 +558,15 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Gateway> {
     );
     let mut instances = match v.scope {
         Scope::Gateways => vec![
-            instance(LEGACY, "legacy gateway", client(0, to_s)),
-            instance(NON_3GPP, "non-3GPP gateway", client(1, to_s)),
+            Instance::new(LEGACY, "legacy gateway", client(0, to_s)),
+            Instance::new(NON_3GPP, "non-3GPP gateway", client(1, to_s)),
         ],
         Scope::Capif => vec![
-            instance(AS, "AS", client(2, to_s)),
-            instance(AS, "AS", client(2, to_m)),
+            Instance::new(AS, "AS", client(2, to_s)),
+            Instance::new(AS, "AS", client(2, to_m)),
         ],
     };
-    instances.push(instance(
+    instances.push(Instance::new(
         CCF,
         "CAPIF core function",
         Config::Ccf(CcfConfig {
@@ -631,7 +607,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Gateway> {
             Scope::Capif => 2,
         },
     };
-    instances.push(instance(S, "MSGin5G server", Config::Server(server)));
+    instances.push(Instance::new(S, "MSGin5G server", Config::Server(server)));
     let mut initial_knowledge = vec![attacker_nonce(), term::pk(sk_s), term::pk(sk_m)];
     initial_knowledge.extend([term::pk(ccf_tls), term::pk(ccf_sign), p.recipient]);
     initial_knowledge.extend(sks.iter().map(|k| term::pk(*k)));

@@ -15,8 +15,9 @@ pub mod ue;
 
 use crate::attacker::Knowledge;
 use crate::backend::Symbolic;
+use crate::harness::{attacker_nonce, Initial};
 use crate::harness::{
-    AgentInfo, DyModel, Instance, Output, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
+    AgentInfo, DyModel, Instance, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
 };
 use crate::term::{self, Sort, Term, TermId};
 use messages::{GroupCodec, Msg, GROUP, UNSPECIFIED};
@@ -467,8 +468,10 @@ fn group<V, W, E>(g: &Group<V>, f: &mut impl FnMut(&V) -> Result<W, E>) -> Resul
     })
 }
 
-impl<V: Clone + Eq> Config<V> {
-    pub fn initial(&self) -> Role<V> {
+impl<V: Clone + Eq> Initial for Config<V> {
+    type Role = Role<V>;
+
+    fn initial(&self) -> Role<V> {
         match self {
             Config::Scs(_) => Role::Scs(Scs::Start),
             Config::Ue(c) => Role::Ue(Ue::initial(c)),
@@ -521,28 +524,10 @@ pub fn public() -> Public {
     }
 }
 
-pub fn attacker_nonce() -> TermId {
-    term::atom(Sort::Nonce, "attacker", 0)
-}
-
 pub struct GroupMessaging;
 
 impl Protocol for GroupMessaging {
-    type Role = Role;
-    type Config = Config;
-
-    fn status(role: &Role) -> Status {
-        role.status()
-    }
-
-    fn step(
-        cfg: &Config,
-        role: &Role,
-        input: Option<TermId>,
-        b: &mut Symbolic,
-    ) -> Result<(Role, Vec<Output<TermId>>), Reject> {
-        role.step(cfg, input.as_ref(), b)
-    }
+    crate::harness::delegate_to_roles!();
 
     fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
         let p = public();
@@ -657,8 +642,6 @@ impl Protocol for GroupMessaging {
             // The HSS, the SMS-SC and the MTC-IWF's S6m answer are under the core key.
             _ => {}
         }
-        out.sort();
-        out.dedup();
     }
 
     fn describe(msg: TermId) -> String {
@@ -668,15 +651,6 @@ impl Protocol for GroupMessaging {
 
 /// Group messages each member accepts at most (a second is a replay or a forgery).
 pub const SESSIONS: usize = 1;
-
-fn instance(agent: Agent, role: &'static str, cfg: Config) -> Instance<GroupMessaging> {
-    Instance {
-        agent,
-        role,
-        init: cfg.initial(),
-        cfg,
-    }
-}
 
 /// The model of a variant: the SCS sends one group message to its group of UE1 and UE2
 /// (UE2 compromised where the variant says); E is a dishonest SCS with a security
@@ -776,7 +750,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
     match v.scope {
         Scope::Broadcast | Scope::T4 => {
             let t4 = v.scope == Scope::T4;
-            instances.push(instance(
+            instances.push(Instance::new(
                 SCS,
                 "SCS",
                 Config::Scs(ScsConfig {
@@ -798,11 +772,11 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
                     (false, false) => (Delivery::Broadcast, None),
                 };
                 let name = ["UE1", "UE2"][i];
-                instances.push(instance(*m, name, ue(i, delivery, creds, None)));
+                instances.push(Instance::new(*m, name, ue(i, delivery, creds, None)));
             }
             if t4 {
                 instances.extend([
-                    instance(
+                    Instance::new(
                         DELIVERER,
                         "MTC-IWF",
                         Config::Iwf(IwfConfig {
@@ -820,7 +794,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
                             max_requests: 2,
                         }),
                     ),
-                    instance(
+                    Instance::new(
                         HSS,
                         "HSS",
                         Config::Hss(HssConfig {
@@ -831,7 +805,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
                             max_requests: 2,
                         }),
                     ),
-                    instance(
+                    Instance::new(
                         SMS_SC,
                         "SMS-SC",
                         Config::SmsSc(SmsScConfig {
@@ -843,7 +817,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
                     ),
                 ]);
             } else {
-                instances.push(instance(
+                instances.push(Instance::new(
                     DELIVERER,
                     "SCEF",
                     Config::Scef(ScefConfig {
@@ -860,7 +834,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
                     }),
                 ));
                 if !v.app_layer {
-                    instances.push(instance(
+                    instances.push(Instance::new(
                         MME,
                         "MME",
                         Config::Mme(MmeConfig {
@@ -876,12 +850,12 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
         }
         Scope::Uplink => {
             let up = if v.uplink_group_key { gkey } else { nas[0] };
-            instances.push(instance(
+            instances.push(Instance::new(
                 UE1,
                 "UE1",
                 ue(0, Delivery::Broadcast, None, Some((MME, up))),
             ));
-            instances.push(instance(
+            instances.push(Instance::new(
                 MME,
                 "MME",
                 Config::Mme(MmeConfig {

@@ -11,8 +11,9 @@ pub mod roles;
 
 use crate::attacker::Knowledge;
 use crate::backend::{seal_channel, Symbolic};
+use crate::harness::{attacker_nonce, Initial};
 use crate::harness::{
-    AgentInfo, DyModel, Instance, Output, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
+    AgentInfo, DyModel, Instance, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
 };
 use crate::term::{self, Sort, TermId};
 use messages::{MonteCodec, Msg, OUT_OF_AREA};
@@ -143,8 +144,10 @@ impl Role {
     }
 }
 
-impl<V> Config<V> {
-    pub fn initial(&self) -> Role {
+impl<V> Initial for Config<V> {
+    type Role = Role;
+
+    fn initial(&self) -> Role {
         match self {
             Config::ThirdParty(_) => Role::ThirdParty(ThirdParty::Start),
             Config::Scef(_) => Role::Scef(Scef {
@@ -178,28 +181,10 @@ pub fn public() -> Public {
     }
 }
 
-pub fn attacker_nonce() -> TermId {
-    term::atom(Sort::Nonce, "attacker", 0)
-}
-
 pub struct Monitoring;
 
 impl Protocol for Monitoring {
-    type Role = Role;
-    type Config = Config;
-
-    fn status(role: &Role) -> Status {
-        role.status()
-    }
-
-    fn step(
-        cfg: &Config,
-        role: &Role,
-        input: Option<TermId>,
-        b: &mut Symbolic,
-    ) -> Result<(Role, Vec<Output<TermId>>), Reject> {
-        role.step(cfg, input.as_ref(), b)
-    }
+    crate::harness::delegate_to_roles!();
 
     fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
         let p = public();
@@ -240,8 +225,6 @@ impl Protocol for Monitoring {
             // The MME and the SCEF's events are on the core network.
             _ => {}
         }
-        out.sort();
-        out.dedup();
     }
 
     fn describe(msg: TermId) -> String {
@@ -251,15 +234,6 @@ impl Protocol for Monitoring {
 
 /// Monitoring requests per honest third party.
 pub const SESSIONS: usize = 1;
-
-fn instance(agent: Agent, role: &'static str, cfg: Config) -> Instance<Monitoring> {
-    Instance {
-        agent,
-        role,
-        init: cfg.initial(),
-        cfg,
-    }
-}
 
 /// The model of a variant: the third party asks once for UE1's location reporting; E, a
 /// dishonest third party with a T8 association of its own, is authorized for UE-E.
@@ -282,7 +256,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Monitoring> {
     let authorized = [Agents::of(&[THIRD_PARTY]), Agents::of(&[E])];
     let network = Agents::of(&[SCEF, MME]);
     let instances = vec![
-        instance(
+        Instance::new(
             THIRD_PARTY,
             "third party",
             Config::ThirdParty(ThirdPartyConfig {
@@ -294,7 +268,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Monitoring> {
                 key: v.tls.then_some(k_t),
             }),
         ),
-        instance(
+        Instance::new(
             SCEF,
             "SCEF",
             Config::Scef(ScefConfig {
@@ -319,7 +293,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Monitoring> {
                 max_requests: 2,
             }),
         ),
-        instance(
+        Instance::new(
             MME,
             "MME",
             Config::Mme(MmeConfig {

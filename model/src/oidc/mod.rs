@@ -23,8 +23,9 @@ pub mod sim_s;
 
 use crate::attacker::Knowledge;
 use crate::backend::Symbolic;
+use crate::harness::{attacker_nonce, Initial};
 use crate::harness::{
-    AgentInfo, DyModel, Instance, Output, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
+    AgentInfo, DyModel, Instance, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
 };
 use crate::term::{self, Sort, Term, TermId};
 use client::{Client, ClientConfig};
@@ -296,9 +297,11 @@ impl<V: Clone + Eq> Role<V> {
     }
 }
 
-impl<V> Config<V> {
+impl<V> Initial for Config<V> {
+    type Role = Role<V>;
+
     /// The state a role of this configuration starts in.
-    pub fn initial(&self) -> Role<V> {
+    fn initial(&self) -> Role<V> {
         match self {
             Config::Ue(_) => Role::Ue(Ue::SimC(SimC::Start)),
             Config::SimS(_) => Role::SimS(SimS {
@@ -337,10 +340,6 @@ pub fn public() -> Public {
 }
 
 /// The attacker's own fresh value (its tunnel keys and code verifiers).
-pub fn attacker_nonce() -> TermId {
-    term::atom(Sort::Nonce, "attacker", 0)
-}
-
 /// Known terms that satisfy `f`.
 fn known(know: &Knowledge, f: impl Fn(&Term) -> bool) -> Vec<TermId> {
     know.terms()
@@ -370,21 +369,7 @@ fn tokens(know: &Knowledge, kind: Kind) -> Vec<TermId> {
 pub struct Oidc;
 
 impl Protocol for Oidc {
-    type Role = Role;
-    type Config = Config;
-
-    fn status(role: &Role) -> Status {
-        role.status()
-    }
-
-    fn step(
-        cfg: &Config,
-        role: &Role,
-        input: Option<TermId>,
-        b: &mut Symbolic,
-    ) -> Result<(Role, Vec<Output<TermId>>), Reject> {
-        role.step(cfg, input.as_ref(), b)
-    }
+    crate::harness::delegate_to_roles!();
 
     fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
         let p = public();
@@ -497,8 +482,6 @@ impl Protocol for Oidc {
             }
             _ => {}
         }
-        out.sort();
-        out.dedup();
     }
 
     fn describe(msg: TermId) -> String {
@@ -515,15 +498,6 @@ pub const E: Agent = 1;
 pub const SIM_S: Agent = 2;
 pub const S: Agent = 3;
 pub const M: Agent = 4;
-
-fn instance(agent: Agent, role: &'static str, cfg: Config) -> Instance<Oidc> {
-    Instance {
-        agent,
-        role,
-        init: cfg.initial(),
-        cfg,
-    }
-}
 
 /// The model of a variant: user U's UE runs the flow `sessions` times for the honest
 /// MSGin5G server S and once for M, a malicious MSGin5G server; E is a dishonest user with
@@ -592,16 +566,16 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Oidc
     };
     let mut instances = Vec::new();
     for _ in 0..sessions {
-        instances.push(instance(U, "UE", ue(S, p.servers[0], sk_s)));
+        instances.push(Instance::new(U, "UE", ue(S, p.servers[0], sk_s)));
     }
     // The user's session with M. Without the SIM-S tunnel it is left out: the attacker
     // reads the password from the user's first request and gets the user's tokens for M
     // itself, which covers all that session could give it (and it has no claim M does not
     // excuse).
     if v.tunnel {
-        instances.push(instance(U, "UE", ue(M, p.servers[1], sk_m)));
+        instances.push(Instance::new(U, "UE", ue(M, p.servers[1], sk_m)));
     }
-    instances.push(instance(
+    instances.push(Instance::new(
         SIM_S,
         "SIM-S",
         Config::SimS(SimSConfig {
@@ -640,7 +614,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Oidc
             max_codes: sessions + 1,
         }),
     ));
-    instances.push(instance(
+    instances.push(Instance::new(
         S,
         "MSGin5G server",
         Config::Server(ServerConfig {

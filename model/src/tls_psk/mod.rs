@@ -383,8 +383,6 @@ impl Protocol for TlsPsk {
             }
             _ => {}
         }
-        out.sort();
-        out.dedup();
     }
 
     fn describe(msg: TermId) -> String {

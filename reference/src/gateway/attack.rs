@@ -17,6 +17,7 @@ use base64::Engine;
 use model::backend::Symbolic;
 use model::gateway::messages::{self, CapifToken, GatewayCodec, Msg};
 use model::gateway::{self, Gateway};
+use model::harness::Initial;
 use model::harness::{DyModel, PropertyResult, Reject, RevealPolicy};
 use model::term::{self, Term, TermId};
 

@@ -13,6 +13,7 @@ use model::eap::tls::TlsCreds;
 use model::gateway::client::{Client, ClientConfig};
 use model::gateway::messages::{GatewayCodec, Msg};
 use model::gateway::{Config, Role};
+use model::harness::Initial;
 use model::harness::{Output, Reject};
 use rustls::pki_types::ServerName;
 use rustls::{ClientConnection, ServerConnection, StreamOwned};

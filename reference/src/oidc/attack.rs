@@ -12,6 +12,7 @@ use crate::trace::{Trace, TraceError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use model::backend::Symbolic;
+use model::harness::Initial;
 use model::harness::{DyModel, PropertyResult, Reject, RevealPolicy};
 use model::oidc::messages::{self, Msg, OidcCodec, Token};
 use model::oidc::{self, Config, Oidc, Role, S};
