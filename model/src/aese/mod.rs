@@ -136,7 +136,7 @@ pub const VARIANTS: &[Variant] = &[
     },
     Variant {
         name: "token-not-bound-to-owner",
-        about: "Autho4API where the access control server does not check the token's owner: \
+        about: "Autho4API (Annex A.2) where the access control server does not check the token's owner: \
                 E, holding a token M gave it, reads U's resource. Expected: resource access \
                 agreement and resource secrecy violated.",
         scope: Scope::Autho4Api,
@@ -146,7 +146,7 @@ pub const VARIANTS: &[Variant] = &[
     },
     Variant {
         name: "token-not-bound-to-app",
-        about: "Autho4API where the access control server does not check who presents the \
+        about: "Autho4API (Annex A.2) where the access control server does not check who presents the \
                 token (a bearer token): E replays A's token, seen on its way through U's user \
                 agent, and reads U's resource. Expected: resource access agreement and \
                 resource secrecy violated.",

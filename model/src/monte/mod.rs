@@ -50,8 +50,9 @@ const DEFAULT: Variant = Variant {
 
 pub const VARIANTS: &[Variant] = &[
     Variant {
-        about: "T8 over TLS, the SCEF checks the third party may monitor that UE, the MME \
-                detects the move out of the authorized area and the report names the UE by \
+        about: "T8 over TLS, the SCEF checks the third party may monitor that UE (clause \
+                5.1.3), the MME detects the move out of the authorized area (solution 1, \
+                clause 5.1.4.1) and the report names the UE by \
                 its external identifier only. E is a third party authorized for its own UE. \
                 Expected: every property holds within the bound.",
         ..DEFAULT
@@ -76,8 +77,8 @@ pub const VARIANTS: &[Variant] = &[
     },
     Variant {
         name: "unprotected-t8",
-        about: "T8 in the clear: reports are read and forged, requests made in any third \
-                party's name. Expected: report agreement and location secrecy violated.",
+        about: "T8 in the clear (clause 5.2.2's threats without T8 security): reports are \
+                read and forged, requests made in any third party's name. Expected: report agreement and location secrecy violated.",
         tls: false,
         expect_violated: &["report_injective_agreement", "location_secrecy"],
         ..DEFAULT
