@@ -121,6 +121,11 @@ macro_rules! delegate_to_roles {
 }
 pub(crate) use delegate_to_roles;
 
+/// One role's step, lifted into the protocol's role enum by `f` (`Role::Scs`, ...).
+pub fn lift<R, S, V>(s: Stepped<R, V>, f: fn(R) -> S) -> Stepped<S, V> {
+    s.map(|(r, o)| (f(r), o))
+}
+
 /// A configuration that knows the state its role starts in.
 pub trait Initial {
     type Role;

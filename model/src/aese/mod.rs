@@ -12,7 +12,7 @@ pub mod roles;
 
 use crate::attacker::Knowledge;
 use crate::backend::{seal_channel, Symbolic};
-use crate::harness::{attacker_nonce, Initial};
+use crate::harness::{attacker_nonce, lift, Initial};
 use crate::harness::{
     AgentInfo, DyModel, Instance, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
 };
@@ -215,17 +215,14 @@ impl<V: Clone + Eq> Role<V> {
         input: Option<&V>,
         b: &mut B,
     ) -> Stepped<Role<V>, V> {
-        fn wrap<R, V>(s: Stepped<R, V>, f: fn(R) -> Role<V>) -> Stepped<Role<V>, V> {
-            s.map(|(r, o)| (f(r), o))
-        }
         match (cfg, self) {
             (Config::Requester(c), Role::Requester(r)) => {
-                wrap(r.step(c, input, b), Role::Requester)
+                lift(r.step(c, input, b), Role::Requester)
             }
-            (Config::Ne(c), Role::Ne(r)) => wrap(r.step(c, input, b), Role::Ne),
-            (Config::Owner(c), Role::Owner(r)) => wrap(r.step(c, input, b), Role::Owner),
-            (Config::Client(c), Role::Client(r)) => wrap(r.step(c, input, b), Role::Client),
-            (Config::Scef(c), Role::Scef(r)) => wrap(r.step(c, input, b), Role::Scef),
+            (Config::Ne(c), Role::Ne(r)) => lift(r.step(c, input, b), Role::Ne),
+            (Config::Owner(c), Role::Owner(r)) => lift(r.step(c, input, b), Role::Owner),
+            (Config::Client(c), Role::Client(r)) => lift(r.step(c, input, b), Role::Client),
+            (Config::Scef(c), Role::Scef(r)) => lift(r.step(c, input, b), Role::Scef),
             _ => Err(Reject("role and configuration differ")),
         }
     }

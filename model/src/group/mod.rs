@@ -15,7 +15,7 @@ pub mod ue;
 
 use crate::attacker::Knowledge;
 use crate::backend::Symbolic;
-use crate::harness::{attacker_nonce, Initial};
+use crate::harness::{attacker_nonce, lift, Initial};
 use crate::harness::{
     AgentInfo, DyModel, Instance, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
 };
@@ -274,17 +274,14 @@ impl<V: Clone + Eq> Role<V> {
         input: Option<&V>,
         b: &mut B,
     ) -> Stepped<Role<V>, V> {
-        fn wrap<R, V>(s: Stepped<R, V>, f: fn(R) -> Role<V>) -> Stepped<Role<V>, V> {
-            s.map(|(r, o)| (f(r), o))
-        }
         match (cfg, self) {
-            (Config::Scs(c), Role::Scs(r)) => wrap(r.step(c, input, b), Role::Scs),
-            (Config::Ue(c), Role::Ue(r)) => wrap(r.step(c, input, b), Role::Ue),
-            (Config::Scef(c), Role::Scef(r)) => wrap(r.step(c, input, b), Role::Scef),
-            (Config::Mme(c), Role::Mme(r)) => wrap(r.step(c, input, b), Role::Mme),
-            (Config::Iwf(c), Role::Iwf(r)) => wrap(r.step(c, input, b), Role::Iwf),
-            (Config::Hss(c), Role::Hss(r)) => wrap(r.step(c, input, b), Role::Hss),
-            (Config::SmsSc(c), Role::SmsSc(r)) => wrap(r.step(c, input, b), Role::SmsSc),
+            (Config::Scs(c), Role::Scs(r)) => lift(r.step(c, input, b), Role::Scs),
+            (Config::Ue(c), Role::Ue(r)) => lift(r.step(c, input, b), Role::Ue),
+            (Config::Scef(c), Role::Scef(r)) => lift(r.step(c, input, b), Role::Scef),
+            (Config::Mme(c), Role::Mme(r)) => lift(r.step(c, input, b), Role::Mme),
+            (Config::Iwf(c), Role::Iwf(r)) => lift(r.step(c, input, b), Role::Iwf),
+            (Config::Hss(c), Role::Hss(r)) => lift(r.step(c, input, b), Role::Hss),
+            (Config::SmsSc(c), Role::SmsSc(r)) => lift(r.step(c, input, b), Role::SmsSc),
             _ => Err(Reject("role and configuration differ")),
         }
     }

@@ -11,7 +11,7 @@ pub mod roles;
 
 use crate::attacker::Knowledge;
 use crate::backend::{seal_channel, Symbolic};
-use crate::harness::{attacker_nonce, Initial};
+use crate::harness::{attacker_nonce, lift, Initial};
 use crate::harness::{
     AgentInfo, DyModel, Instance, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
 };
@@ -125,12 +125,10 @@ impl Role {
     ) -> Stepped<Role, V> {
         match (cfg, self) {
             (Config::ThirdParty(c), Role::ThirdParty(r)) => {
-                r.step(c, input, b).map(|(r, o)| (Role::ThirdParty(r), o))
+                lift(r.step(c, input, b), Role::ThirdParty)
             }
-            (Config::Scef(c), Role::Scef(r)) => {
-                r.step(c, input, b).map(|(r, o)| (Role::Scef(r), o))
-            }
-            (Config::Mme(c), Role::Mme(r)) => r.step(c, input, b).map(|(r, o)| (Role::Mme(r), o)),
+            (Config::Scef(c), Role::Scef(r)) => lift(r.step(c, input, b), Role::Scef),
+            (Config::Mme(c), Role::Mme(r)) => lift(r.step(c, input, b), Role::Mme),
             _ => Err(Reject("role and configuration differ")),
         }
     }
