@@ -86,6 +86,31 @@ pub fn open_channel<B: Backend>(
     ))
 }
 
+/// `m` on `iface` under the association's key, or in the clear where there is none.
+pub fn seal_or_clear<B: Backend>(
+    b: &mut B,
+    key: Option<&B::Value>,
+    iface: &'static str,
+    m: &B::Value,
+) -> B::Value {
+    match key {
+        Some(k) => seal_channel(b, k, iface, m),
+        None => m.clone(),
+    }
+}
+
+pub fn open_or_clear<B: Backend>(
+    b: &mut B,
+    key: Option<&B::Value>,
+    iface: &'static str,
+    v: &B::Value,
+) -> Result<B::Value, crate::harness::Reject> {
+    match key {
+        Some(k) => open_channel(b, k, iface, v),
+        None => Ok(v.clone()),
+    }
+}
+
 /// Public-key encryption, used by the Needham-Schroeder calibration model only.
 pub trait PkeBackend: Backend {
     fn public_key(&mut self, private: &Self::Value) -> Self::Value;

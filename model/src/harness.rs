@@ -137,6 +137,11 @@ pub fn attacker_nonce() -> TermId {
     crate::term::atom(crate::term::Sort::Nonce, "attacker", 0)
 }
 
+/// A message's chart name: the handshake's own, else the term shown two levels deep.
+pub fn describe_or_shown(own: Option<String>, msg: TermId) -> String {
+    own.unwrap_or_else(|| format!("{}", crate::term::Shown(msg, 2)))
+}
+
 /// An agent of a scenario.
 #[derive(Clone, Debug)]
 pub struct AgentInfo {
@@ -145,6 +150,16 @@ pub struct AgentInfo {
     pub honest: bool,
     /// What the attacker learns when the agent is compromised.
     pub long_term: Vec<TermId>,
+}
+
+impl AgentInfo {
+    pub fn new(name: &'static str, honest: bool, long_term: Vec<TermId>) -> Self {
+        AgentInfo {
+            name,
+            honest,
+            long_term,
+        }
+    }
 }
 
 /// One role instance (a session) of a scenario.

@@ -375,7 +375,7 @@ impl Protocol for Exposure {
     }
 
     fn describe(msg: TermId) -> String {
-        messages::describe(msg).unwrap_or_else(|| format!("{}", term::Shown(msg, 2)))
+        crate::harness::describe_or_shown(messages::describe(msg), msg)
     }
 }
 
@@ -388,11 +388,7 @@ pub const SESSIONS: usize = 1;
 pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Exposure> {
     let p = public();
     let key = |name| term::atom(Sort::Key, name, 0);
-    let agent = |name, honest, long_term| AgentInfo {
-        name,
-        honest,
-        long_term,
-    };
+    let agent = AgentInfo::new;
     let (agents, instances, mut initial_knowledge, revealable) = match v.scope {
         Scope::Exposure => {
             let (k_r, k_e) = (key("K_A1_requester"), key("K_A1_E"));

@@ -4,17 +4,14 @@
 
 use super::messages::{AeseCodec, Msg, Token};
 use super::{ACCESS, DATA, IMSI, REQUEST, RESOURCE, RESPONSE};
-use crate::backend::{open_channel, seal_channel, Fresh};
+use crate::backend::{open_channel, open_or_clear, seal_or_clear, Fresh};
 use crate::harness::{Output, Reject, Stepped};
 use properties::{Agent, Agents, Event};
 
 /// A1 or A4 over a security association (`Some(key)`), or in the clear.
-fn send<V, B: AeseCodec<Value = V>>(b: &mut B, key: &Option<V>, m: &Msg<V>) -> V {
+fn send<V: Clone, B: AeseCodec<Value = V>>(b: &mut B, key: &Option<V>, m: &Msg<V>) -> V {
     let m = b.encode(m);
-    match key {
-        Some(k) => seal_channel(b, k, "A1/A4", &m),
-        None => m,
-    }
+    seal_or_clear(b, key.as_ref(), "A1/A4", &m)
 }
 
 fn receive<V: Clone, B: AeseCodec<Value = V>>(
@@ -22,10 +19,7 @@ fn receive<V: Clone, B: AeseCodec<Value = V>>(
     key: &Option<V>,
     v: &V,
 ) -> Result<Msg<V>, Reject> {
-    let m = match key {
-        Some(k) => open_channel(b, k, "A1/A4", v)?,
-        None => v.clone(),
-    };
+    let m = open_or_clear(b, key.as_ref(), "A1/A4", v)?;
     b.decode(&m)
 }
 

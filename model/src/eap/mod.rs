@@ -415,7 +415,7 @@ impl Protocol for SecondaryAuth {
     }
 
     fn describe(msg: TermId) -> String {
-        messages::describe(msg).unwrap_or_else(|| format!("{}", term::Shown(msg, 2)))
+        crate::harness::describe_or_shown(messages::describe(msg), msg)
     }
 }
 

@@ -492,7 +492,7 @@ impl Protocol for Gateway {
     }
 
     fn describe(msg: TermId) -> String {
-        messages::describe(msg).unwrap_or_else(|| format!("{}", term::Shown(msg, 2)))
+        crate::harness::describe_or_shown(messages::describe(msg), msg)
     }
 }
 
@@ -521,11 +521,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Gateway> {
         key("client_ids_app"),
         key("client_ids_rogue"),
     ];
-    let agent = |name, honest, long_term| AgentInfo {
-        name,
-        honest,
-        long_term,
-    };
+    let agent = AgentInfo::new;
     let agents = vec![
         agent("LegacyGW", true, vec![sks[0]]),
         agent("Non3gppGW", true, vec![sks[1]]),

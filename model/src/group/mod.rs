@@ -642,7 +642,7 @@ impl Protocol for GroupMessaging {
     }
 
     fn describe(msg: TermId) -> String {
-        messages::describe(msg).unwrap_or_else(|| format!("{}", term::Shown(msg, 2)))
+        crate::harness::describe_or_shown(messages::describe(msg), msg)
     }
 }
 
@@ -660,11 +660,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
     let (k_scs, k_e, k_core) = (key("K_Tsp_SCS"), key("K_Tsp_E"), key("K_core"));
     let (gkey, sk_scef, k_app, sk_scs) = (key("Gkey"), key("sk_SCEF"), key("K_app"), key("sk_SCS"));
     let (local, e_local) = (key("local_group_id_42"), key("local_group_id_7"));
-    let agent = |name, honest, long_term| AgentInfo {
-        name,
-        honest,
-        long_term,
-    };
+    let agent = AgentInfo::new;
     let deliverer = if v.scope == Scope::T4 {
         "MTC-IWF"
     } else {

@@ -227,7 +227,7 @@ impl Protocol for Monitoring {
     }
 
     fn describe(msg: TermId) -> String {
-        messages::describe(msg).unwrap_or_else(|| format!("{}", term::Shown(msg, 2)))
+        crate::harness::describe_or_shown(messages::describe(msg), msg)
     }
 }
 
@@ -241,11 +241,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Monitoring> {
     let key = |name| term::atom(Sort::Key, name, 0);
     let (k_t, k_e, k_core) = (key("K_T8_third_party"), key("K_T8_E"), key("K_core"));
     let imsi = [key("imsi_meter_1"), key("imsi_tracker_e")];
-    let agent = |name, honest, long_term| AgentInfo {
-        name,
-        honest,
-        long_term,
-    };
+    let agent = AgentInfo::new;
     let agents = vec![
         agent("T", true, vec![k_t]),
         agent("SCEF", true, vec![k_core, imsi[0], imsi[1]]),

@@ -4,17 +4,14 @@
 
 use super::messages::{MonteCodec, Msg, OUT_OF_AREA};
 use super::{IMSI, LOCATION, REPORT};
-use crate::backend::{open_channel, seal_channel, Fresh};
+use crate::backend::{open_channel, open_or_clear, seal_channel, seal_or_clear, Fresh};
 use crate::harness::{Output, Reject, Stepped};
 use properties::{Agent, Agents, Event};
 
 /// On T8 over TLS (`Some(key)`), or in the clear.
-fn send<V, B: MonteCodec<Value = V>>(b: &mut B, key: &Option<V>, m: &Msg<V>) -> V {
+fn send<V: Clone, B: MonteCodec<Value = V>>(b: &mut B, key: &Option<V>, m: &Msg<V>) -> V {
     let m = b.encode(m);
-    match key {
-        Some(k) => seal_channel(b, k, "T8", &m),
-        None => m,
-    }
+    seal_or_clear(b, key.as_ref(), "T8", &m)
 }
 
 #[derive(Clone, Debug)]
@@ -54,10 +51,7 @@ impl ThirdParty {
                 ))
             }
             (ThirdParty::ExpectReport, Some(v)) => {
-                let m = match &cfg.key {
-                    Some(k) => open_channel(b, k, "T8", v)?,
-                    None => v.clone(),
-                };
+                let m = open_or_clear(b, cfg.key.as_ref(), "T8", v)?;
                 let Msg::Report {
                     ue,
                     location,
