@@ -46,11 +46,7 @@ fn ceiling() -> (usize, f64) {
 }
 
 fn one_thread() -> RunOptions {
-    RunOptions {
-        threads: 1,
-        max_states: None,
-        dfs: true,
-    }
+    RunOptions::default()
 }
 
 fn summary() {

@@ -8,7 +8,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use model::backend::Backend;
 use model::gateway::{self, client::Client, client::ClientConfig};
-use model::harness::{Initial, Output};
+use model::role::{Initial, Output};
 use reference::concrete::{hkdf_expand_label, Bytes, Calls, Concrete};
 use reference::endpoint::{run_pair, Endpoint, Party};
 use reference::gateway::policy::Policy;

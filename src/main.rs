@@ -254,6 +254,7 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
         threads: args.threads as usize,
         max_states: args.max_states.map(|n| n as usize),
         dfs: !args.bfs,
+        ..RunOptions::default()
     };
     // Validate every name before running anything.
     let mut jobs = Vec::new();

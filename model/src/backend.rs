@@ -79,9 +79,9 @@ pub fn open_channel<B: Backend>(
     key: &B::Value,
     iface: &'static str,
     v: &B::Value,
-) -> Result<B::Value, crate::harness::Reject> {
+) -> Result<B::Value, crate::role::Reject> {
     let (n, ad) = (b.zeros(12), b.constant(iface, iface.as_bytes()));
-    b.aead_open(key, &n, &ad, v).ok_or(crate::harness::Reject(
+    b.aead_open(key, &n, &ad, v).ok_or(crate::role::Reject(
         "does not open under the interface's key",
     ))
 }
@@ -104,7 +104,7 @@ pub fn open_or_clear<B: Backend>(
     key: Option<&B::Value>,
     iface: &'static str,
     v: &B::Value,
-) -> Result<B::Value, crate::harness::Reject> {
+) -> Result<B::Value, crate::role::Reject> {
     match key {
         Some(k) => open_channel(b, k, iface, v),
         None => Ok(v.clone()),

@@ -2,6 +2,9 @@
 //! handshake (generic over the crypto backend) and one Stateright model per handshake.
 //! See DESIGN.md for the pattern.
 
+// `#[derive(Terms)]` names the trait by its path in this crate, `::model::term::Terms`.
+extern crate self as model;
+
 pub mod aese;
 pub mod akma;
 pub mod attacker;
@@ -14,5 +17,6 @@ pub mod harness;
 pub mod monte;
 pub mod ns;
 pub mod oidc;
+pub mod role;
 pub mod term;
 pub mod tls_psk;

@@ -105,7 +105,17 @@ struct Table {
 const SEGMENT_BASE: usize = 1024;
 const SEGMENTS: usize = 22;
 
-type Segment = Box<[OnceLock<&'static Term>]>;
+/// A term with what symmetry reduction asks of it, computed once when it is interned.
+struct Entry {
+    term: Term,
+    /// A hash of the term with every fresh value's session left out: equal for terms that
+    /// differ only in which sessions' fresh values they hold.
+    shape: u64,
+    /// The sessions whose fresh values occur in the term, one bit each (63: 63 and above).
+    sessions: u64,
+}
+
+type Segment = Box<[OnceLock<&'static Entry>]>;
 
 static TABLE: LazyLock<RwLock<Table>> = LazyLock::new(|| {
     RwLock::new(Table {
@@ -148,10 +158,15 @@ fn intern(term: Term) -> TermId {
                     let id = TermId(t.len);
                     let (k, off) = slot(id.0 as usize);
                     assert!(k < SEGMENTS, "term table overflow");
-                    let leaked: &'static Term = Box::leak(Box::new(term));
+                    let entry: &'static Entry = Box::leak(Box::new(Entry {
+                        shape: shape_of(&term),
+                        sessions: sessions_of(&term),
+                        term,
+                    }));
+                    let leaked = &entry.term;
                     let segment = TERMS[k]
                         .get_or_init(|| (0..SEGMENT_BASE << k).map(|_| OnceLock::new()).collect());
-                    segment[off].set(leaked).expect("slot set once");
+                    assert!(segment[off].set(entry).is_ok(), "slot set once");
                     t.ids.insert(leaked, id);
                     t.len += 1;
                     (leaked, id)
@@ -164,13 +179,29 @@ fn intern(term: Term) -> TermId {
 }
 
 impl TermId {
-    /// The term this id names.
-    pub fn get(self) -> &'static Term {
+    fn entry(self) -> &'static Entry {
         let (k, off) = slot(self.0 as usize);
         TERMS[k]
             .get()
             .and_then(|seg| seg[off].get())
             .expect("ids are only made by interning")
+    }
+
+    /// The term this id names.
+    pub fn get(self) -> &'static Term {
+        &self.entry().term
+    }
+
+    /// A hash of the term's shape: the same for terms that differ only in which sessions'
+    /// fresh values they hold.
+    pub fn shape(self) -> u64 {
+        self.entry().shape
+    }
+
+    /// The sessions whose fresh values occur in the term, one bit each (bit 63 stands for
+    /// session 63 and above).
+    pub fn sessions(self) -> u64 {
+        self.entry().sessions
     }
 
     pub fn index(self) -> u32 {
@@ -184,6 +215,228 @@ impl TermId {
             _ => None,
         }
     }
+}
+
+impl Term {
+    /// Is this a fresh value of a session, and of which? Fresh values are the nonces and DH
+    /// secrets a role draws ([`crate::backend::Fresh`]), named after the instance that drew
+    /// them; the only other nonces and DH secrets are the attacker's own, whose names begin
+    /// with `attacker`.
+    pub fn fresh_session(&self) -> Option<u16> {
+        match self {
+            Term::Atom {
+                sort: Sort::Nonce | Sort::DhSecret,
+                name,
+                session,
+            } if !name.starts_with("attacker") => Some(*session),
+            _ => None,
+        }
+    }
+
+    /// Calls `f` on each direct sub-term, in field order.
+    fn each_child(&self, f: &mut impl FnMut(TermId)) {
+        match self {
+            Term::Atom { .. } => {}
+            Term::Tuple(items) | Term::Concat(items) | Term::Exp(items) => {
+                items.iter().for_each(|i| f(*i))
+            }
+            Term::Hash(m) | Term::Pk(m) => f(*m),
+            Term::Hmac { key: a, msg: b }
+            | Term::Extract { salt: a, ikm: b }
+            | Term::AEnc { pk: a, msg: b }
+            | Term::Sign { sk: a, msg: b } => {
+                f(*a);
+                f(*b)
+            }
+            Term::ExpandLabel {
+                secret,
+                label,
+                context,
+            } => [*secret, *label, *context].into_iter().for_each(f),
+            Term::Aead { key, nonce, ad, pt } => [*key, *nonce, *ad, *pt].into_iter().for_each(f),
+        }
+    }
+}
+
+fn shape_of(t: &Term) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    match t {
+        Term::Atom {
+            sort,
+            name,
+            session,
+        } => {
+            (sort, name).hash(&mut h);
+            if t.fresh_session().is_none() {
+                session.hash(&mut h);
+            }
+        }
+        _ => {
+            std::mem::discriminant(t).hash(&mut h);
+            t.each_child(&mut |c| h.write_u64(c.shape()));
+        }
+    }
+    h.finish()
+}
+
+fn sessions_of(t: &Term) -> u64 {
+    if let Some(s) = t.fresh_session() {
+        return 1 << s.min(63);
+    }
+    let mut sessions = 0;
+    t.each_child(&mut |c| sessions |= c.sessions());
+    sessions
+}
+
+/// `t` with the fresh values of session `s` renamed to session `to[s]` (for `s` below
+/// `to.len()`); `moved` has a bit for each session that changes. `memo` remembers renamed
+/// sub-terms across calls with the same renaming.
+pub fn rename_sessions(
+    t: TermId,
+    to: &[u16],
+    moved: u64,
+    memo: &mut FxHashMap<TermId, TermId>,
+) -> TermId {
+    if t.sessions() & moved == 0 {
+        return t;
+    }
+    if let Some(r) = memo.get(&t) {
+        return *r;
+    }
+    let term = t.get();
+    let mut go = |x: TermId| rename_sessions(x, to, moved, memo);
+    let r = match term {
+        Term::Atom {
+            sort,
+            name,
+            session,
+        } => atom(
+            *sort,
+            name,
+            to.get(*session as usize).copied().unwrap_or(*session),
+        ),
+        Term::Tuple(items) => tuple(&items.iter().map(|i| go(*i)).collect::<Vec<_>>()),
+        Term::Concat(items) => concat(&items.iter().map(|i| go(*i)).collect::<Vec<_>>()),
+        Term::Exp(exps) => {
+            let exps: Vec<TermId> = exps.iter().map(|x| go(*x)).collect();
+            exps[1..].iter().fold(dh_public(exps[0]), |acc, x| {
+                dh_exp(acc, *x).expect("g^x is a DH value")
+            })
+        }
+        Term::Hash(m) => hash(go(*m)),
+        Term::Pk(m) => pk(go(*m)),
+        Term::Hmac { key, msg } => hmac(go(*key), go(*msg)),
+        Term::Extract { salt, ikm } => extract(go(*salt), go(*ikm)),
+        Term::AEnc { pk, msg } => aenc(go(*pk), go(*msg)),
+        Term::Sign { sk, msg } => sign(go(*sk), go(*msg)),
+        Term::ExpandLabel {
+            secret,
+            label,
+            context,
+        } => expand_label(go(*secret), go(*label), go(*context)),
+        Term::Aead { key, nonce, ad, pt } => aead(go(*key), go(*nonce), go(*ad), go(*pt)),
+    };
+    memo.insert(t, r);
+    r
+}
+
+/// Values that hold terms: role states and what they are made of (`#[derive(Terms)]`).
+/// Symmetry reduction renames the fresh values of interchangeable sessions in them, and
+/// orders the sessions by the shapes of their states.
+pub trait Terms {
+    /// The same value with every term mapped by `f`.
+    fn map_terms(&self, f: &mut dyn FnMut(TermId) -> TermId) -> Self;
+    /// Hash the value with every term by its [`TermId::shape`].
+    fn hash_shape(&self, h: &mut dyn std::hash::Hasher);
+}
+
+pub use terms_derive::Terms;
+
+impl Terms for TermId {
+    fn map_terms(&self, f: &mut dyn FnMut(TermId) -> TermId) -> Self {
+        f(*self)
+    }
+    fn hash_shape(&self, h: &mut dyn std::hash::Hasher) {
+        h.write_u64(self.shape())
+    }
+}
+
+/// Types that hold no terms.
+macro_rules! no_terms {
+    ($($t:ty),*) => {$(
+        impl Terms for $t {
+            fn map_terms(&self, _: &mut dyn FnMut(TermId) -> TermId) -> Self {
+                self.clone()
+            }
+            fn hash_shape(&self, mut h: &mut dyn std::hash::Hasher) {
+                std::hash::Hash::hash(self, &mut h)
+            }
+        }
+    )*};
+}
+no_terms!(
+    bool,
+    u8,
+    u16,
+    u32,
+    u64,
+    usize,
+    &'static str,
+    properties::Agents
+);
+
+impl<T: Terms> Terms for Option<T> {
+    fn map_terms(&self, f: &mut dyn FnMut(TermId) -> TermId) -> Self {
+        self.as_ref().map(|x| x.map_terms(f))
+    }
+    fn hash_shape(&self, h: &mut dyn std::hash::Hasher) {
+        h.write_u8(self.is_some() as u8);
+        if let Some(x) = self {
+            x.hash_shape(h)
+        }
+    }
+}
+
+impl<T: Terms> Terms for Vec<T> {
+    fn map_terms(&self, f: &mut dyn FnMut(TermId) -> TermId) -> Self {
+        self.iter().map(|x| x.map_terms(f)).collect()
+    }
+    fn hash_shape(&self, h: &mut dyn std::hash::Hasher) {
+        h.write_usize(self.len());
+        self.iter().for_each(|x| x.hash_shape(h))
+    }
+}
+
+impl<T: Terms + Ord> Terms for std::collections::BTreeSet<T> {
+    fn map_terms(&self, f: &mut dyn FnMut(TermId) -> TermId) -> Self {
+        self.iter().map(|x| x.map_terms(f)).collect()
+    }
+    fn hash_shape(&self, h: &mut dyn std::hash::Hasher) {
+        // In an order that does not depend on the sessions.
+        let mut shapes: Vec<u64> = self.iter().map(shape_hash).collect();
+        shapes.sort_unstable();
+        h.write_usize(shapes.len());
+        shapes.into_iter().for_each(|s| h.write_u64(s))
+    }
+}
+
+impl<A: Terms, B: Terms> Terms for (A, B) {
+    fn map_terms(&self, f: &mut dyn FnMut(TermId) -> TermId) -> Self {
+        (self.0.map_terms(f), self.1.map_terms(f))
+    }
+    fn hash_shape(&self, h: &mut dyn std::hash::Hasher) {
+        self.0.hash_shape(h);
+        self.1.hash_shape(h)
+    }
+}
+
+/// The shape hash of a value.
+pub fn shape_hash<T: Terms>(x: &T) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    x.hash_shape(&mut h);
+    h.finish()
 }
 
 // ---- constructors (the only way to build terms: they normalise) ----

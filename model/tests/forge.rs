@@ -4,7 +4,8 @@
 //! attacker silently lost a power (a "holds" could then be wrong).
 
 use model::backend::Symbolic;
-use model::harness::{DyModel, Protocol, RevealPolicy, Status};
+use model::harness::{DyModel, Protocol, RevealPolicy};
+use model::role::Status;
 use model::{akma, ns, tls_psk};
 use stateright::Model;
 use std::collections::{HashSet, VecDeque};

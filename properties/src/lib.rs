@@ -32,10 +32,14 @@ impl Agents {
     pub fn contains(self, a: Agent) -> bool {
         self.0 & (1 << a) != 0
     }
+    /// Is some agent of the set one for which `f` holds?
+    pub fn any(self, f: impl Fn(Agent) -> bool) -> bool {
+        (0..64).any(|a| self.contains(a) && f(a))
+    }
 }
 
 /// A claim event.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Event<V> {
     /// `actor` runs the protocol with `peer` and is about to let `peer` commit on `data`.
     Running {
@@ -121,96 +125,325 @@ impl Property {
         events: &[Event<V>],
         knows: &mut dyn FnMut(&V) -> bool,
     ) -> Option<usize> {
-        events
-            .iter()
-            .enumerate()
-            .position(|(i, e)| self.violated_at(events, i, e, knows))
+        events.iter().enumerate().position(|(i, e)| match e {
+            Event::Secret {
+                partners,
+                claim,
+                value,
+                ..
+            } if *claim == self.claim && self.kind.is_secrecy() => {
+                let excused_at_claim = partners.any(|a| revealed_before(events, i, a));
+                let excused_now = partners.any(|a| revealed_before(events, events.len(), a));
+                self.secret_violated(excused_at_claim, excused_now, &mut || knows(value))
+            }
+            Event::Commit { .. } => {
+                self.commit_violated(e, events[..i].iter(), &|a| revealed_before(events, i, a))
+            }
+            _ => false,
+        })
     }
 
-    fn violated_at<V: Eq>(
+    /// Does a `Secret` claim of this property's claim witness a violation? `excused_at_claim`:
+    /// a partner was compromised before the claim; `excused_now`: one was compromised by
+    /// now; `known`: whether the attacker knows the value now.
+    fn secret_violated(
         &self,
-        events: &[Event<V>],
-        i: usize,
-        e: &Event<V>,
-        knows: &mut dyn FnMut(&V) -> bool,
+        excused_at_claim: bool,
+        excused_now: bool,
+        known: &mut dyn FnMut() -> bool,
     ) -> bool {
-        match (self.kind, e) {
-            (
-                Kind::Secrecy | Kind::ForwardSecrecy,
+        // Secrecy: compromise of a partner at any time excuses; forward secrecy: only
+        // compromise before the claim does.
+        let excused = match self.kind {
+            Kind::Secrecy => excused_now,
+            Kind::ForwardSecrecy => excused_at_claim,
+            _ => return false,
+        };
+        !excused && known()
+    }
+
+    /// Does `commit` witness a violation of this agreement property, given the events
+    /// before it (`prior`: every Running and every earlier Commit it may be counted
+    /// against) and who was compromised before it?
+    fn commit_violated<'a, V: Eq + 'a>(
+        &self,
+        commit: &Event<V>,
+        prior: impl Iterator<Item = &'a Event<V>> + Clone,
+        compromised: &dyn Fn(Agent) -> bool,
+    ) -> bool {
+        let Event::Commit {
+            actor,
+            peer,
+            claim,
+            data,
+        } = commit
+        else {
+            return false;
+        };
+        if *claim != self.claim || self.kind.is_secrecy() {
+            return false;
+        }
+        if compromised(*actor) || compromised(*peer) {
+            return false;
+        }
+        let runs = |weak: bool, exact: bool| {
+            prior
+                .clone()
+                .filter(|r| match r {
+                    Event::Running {
+                        actor: ra,
+                        peer: rp,
+                        claim: rc,
+                        data: rd,
+                    } => {
+                        ra == peer
+                            && rc == claim
+                            && (!weak || rp == actor)
+                            && (!exact || rd == data)
+                    }
+                    _ => false,
+                })
+                .count()
+        };
+        match self.kind {
+            Kind::Aliveness => runs(false, false) == 0,
+            Kind::WeakAgreement => runs(true, false) == 0,
+            Kind::NonInjectiveAgreement => runs(true, true) == 0,
+            Kind::InjectiveAgreement => {
+                // Each of the commits up to and including this one needs its own run.
+                let commits = 1 + prior.clone().filter(|c| *c == commit).count();
+                runs(true, true) < commits
+            }
+            Kind::Secrecy | Kind::ForwardSecrecy => unreachable!("guarded above"),
+        }
+    }
+
+    /// Is `e` a claim this property speaks about? A property none of whose claims is ever
+    /// made holds vacuously.
+    pub fn speaks_about<V>(&self, e: &Event<V>) -> bool {
+        match e {
+            Event::Secret { claim, .. } => self.kind.is_secrecy() && *claim == self.claim,
+            Event::Commit { claim, .. } => !self.kind.is_secrecy() && *claim == self.claim,
+            _ => false,
+        }
+    }
+
+    /// Does the log contain a claim this property speaks about?
+    pub fn reached<V>(&self, events: &[Event<V>]) -> bool {
+        events.iter().any(|e| self.speaks_about(e))
+    }
+}
+
+/// How a search keeps the claim log.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Log {
+    /// Every event in the order it happened; properties judged on the whole log, as
+    /// [`Property::violation`] does. Two runs that differ only in the order of independent
+    /// claims are different logs.
+    Ordered,
+    /// Only what later judgements need, as a sorted multiset: every property is judged
+    /// when its claim is made (a Commit against the Runnings before it, a Secret again each
+    /// time the attacker's knowledge grows), as Tamarin judges trace formulas on prefixes.
+    #[default]
+    Canonical,
+}
+
+/// The facts a search keeps of a run: its claims ([`Log`]), who is compromised, and which
+/// properties are violated and reached so far (both sticky: a property is violated on a
+/// run when it is violated on some prefix of it). Bit `i` stands for property `i` of the
+/// list every method is given; at most 64 properties.
+///
+/// In the canonical log a `Commit` is judged once, when it is made: the Runnings that can
+/// match it are all before it, and compromise after it excuses nothing. A `Secret` whose
+/// partner was compromised before the claim is excused for good and not kept. A `Reveal`
+/// is kept only as the set of compromised agents.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Facts<V> {
+    log: Log,
+    events: Vec<Event<V>>,
+    revealed: Agents,
+    violated: u64,
+    reached: u64,
+}
+
+impl<V: Clone + Ord> Facts<V> {
+    pub fn new(log: Log) -> Self {
+        Facts {
+            log,
+            events: Vec::new(),
+            revealed: Agents::default(),
+            violated: 0,
+            reached: 0,
+        }
+    }
+
+    /// Record claim `e`. The canonical log judges agreement here; everything else is
+    /// judged by [`Facts::judge`], which the caller runs after the claims of a step.
+    pub fn record(&mut self, props: &[Property], e: Event<V>) {
+        for (i, p) in props.iter().enumerate() {
+            if p.speaks_about(&e) {
+                self.reached |= 1 << i;
+            }
+        }
+        if let Event::Reveal { agent } = e {
+            self.revealed.0 |= 1 << agent;
+        }
+        if self.log == Log::Ordered {
+            self.events.push(e);
+            return;
+        }
+        let revealed = self.revealed;
+        let keep = match &e {
+            Event::Reveal { .. } => false,
+            Event::Running { .. } => true,
+            Event::Commit { claim, .. } => {
+                for (k, p) in props.iter().enumerate() {
+                    if !self.violated(k)
+                        && p.commit_violated(&e, self.events.iter(), &|a| revealed.contains(a))
+                    {
+                        self.violated |= 1 << k;
+                    }
+                }
+                // Kept only to count against a later identical commit.
+                props.iter().enumerate().any(|(k, p)| {
+                    p.kind == Kind::InjectiveAgreement && p.claim == *claim && !self.violated(k)
+                })
+            }
+            Event::Secret { partners, .. } => !partners.any(|a| revealed.contains(a)),
+        };
+        if keep {
+            let at = self.events.partition_point(|x| *x <= e);
+            self.events.insert(at, e);
+        }
+    }
+
+    /// Judge the properties whose inputs changed: after new claims (`claimed`) every one,
+    /// after the attacker learned something (`learned`) the secrecy ones. `knows` tells
+    /// whether the attacker knows a value now. The ordered log judges each property on the
+    /// whole log ([`Property::violation`]); the canonical one has judged agreement in
+    /// [`Facts::record`] and judges the secrets it kept.
+    pub fn judge(
+        &mut self,
+        props: &[Property],
+        claimed: bool,
+        learned: bool,
+        knows: &mut dyn FnMut(&V) -> bool,
+    ) {
+        for (k, p) in props.iter().enumerate() {
+            let stale = match self.log {
+                Log::Ordered => claimed || (learned && p.kind.is_secrecy()),
+                Log::Canonical => (claimed || learned) && p.kind.is_secrecy(),
+            };
+            if stale && !self.violated(k) && self.witness(p, knows) {
+                self.violated |= 1 << k;
+            }
+        }
+    }
+
+    fn witness(&self, p: &Property, knows: &mut dyn FnMut(&V) -> bool) -> bool {
+        match self.log {
+            Log::Ordered => p.violation(&self.events, knows).is_some(),
+            Log::Canonical => self.secret_witness(p, knows).is_some(),
+        }
+    }
+
+    /// A secret of `p`'s claim that the attacker knows without excuse, if there is one.
+    pub fn secret_witness(&self, p: &Property, knows: &mut dyn FnMut(&V) -> bool) -> Option<V> {
+        let value = |e: &Event<V>| match e {
+            Event::Secret { value, .. } => Some(value.clone()),
+            _ => None,
+        };
+        match self.log {
+            Log::Ordered => p
+                .violation(&self.events, knows)
+                .and_then(|i| value(&self.events[i])),
+            Log::Canonical => self.events.iter().find_map(|e| match e {
                 Event::Secret {
                     partners,
                     claim,
                     value,
                     ..
-                },
-            ) if *claim == self.claim => {
-                // Secrecy: compromise of a partner at any time excuses; forward secrecy:
-                // only compromise before the claim does.
-                let horizon = if self.kind == Kind::Secrecy {
-                    events.len()
-                } else {
-                    i
-                };
-                let excused = (0..64)
-                    .filter(|a| partners.contains(*a))
-                    .any(|a| revealed_before(events, horizon, a));
-                !excused && knows(value)
-            }
-            (
-                _,
-                Event::Commit {
-                    actor,
-                    peer,
-                    claim,
-                    data,
-                },
-            ) if *claim == self.claim && !self.kind.is_secrecy() => {
-                if revealed_before(events, i, *actor) || revealed_before(events, i, *peer) {
-                    return false;
+                } if *claim == p.claim => {
+                    // Kept secrets were not excused when claimed.
+                    let excused_now = partners.any(|a| self.revealed.contains(a));
+                    p.secret_violated(false, excused_now, &mut || knows(value))
+                        .then(|| value.clone())
                 }
-                let runs = |weak: bool, exact: bool| {
-                    events[..i]
-                        .iter()
-                        .filter(|r| match r {
-                            Event::Running {
-                                actor: ra,
-                                peer: rp,
-                                claim: rc,
-                                data: rd,
-                            } => {
-                                ra == peer
-                                    && rc == claim
-                                    && (!weak || rp == actor)
-                                    && (!exact || rd == data)
-                            }
-                            _ => false,
-                        })
-                        .count()
-                };
-                match self.kind {
-                    Kind::Aliveness => runs(false, false) == 0,
-                    Kind::WeakAgreement => runs(true, false) == 0,
-                    Kind::NonInjectiveAgreement => runs(true, true) == 0,
-                    Kind::InjectiveAgreement => {
-                        // Each of the commits up to and including this one needs its own run.
-                        let commits = events[..=i].iter().filter(|c| *c == e).count();
-                        runs(true, true) < commits
-                    }
-                    Kind::Secrecy | Kind::ForwardSecrecy => unreachable!("guarded above"),
-                }
-            }
-            _ => false,
+                _ => None,
+            }),
         }
     }
 
-    /// Does the log contain a claim this property speaks about? A property that is never
-    /// reached holds vacuously.
-    pub fn reached<V>(&self, events: &[Event<V>]) -> bool {
-        events.iter().any(|e| match e {
-            Event::Secret { claim, .. } => self.kind.is_secrecy() && *claim == self.claim,
-            Event::Commit { claim, .. } => !self.kind.is_secrecy() && *claim == self.claim,
-            _ => false,
-        })
+    pub fn violated(&self, property: usize) -> bool {
+        self.violated & (1 << property) != 0
+    }
+
+    pub fn reached(&self, property: usize) -> bool {
+        self.reached & (1 << property) != 0
+    }
+
+    pub fn revealed(&self, agent: Agent) -> bool {
+        self.revealed.contains(agent)
+    }
+
+    /// The events kept, for renaming their values (symmetry) and for tests.
+    pub fn events(&self) -> &[Event<V>] {
+        &self.events
+    }
+
+    /// The same facts with every value mapped by `f` (a renaming: it must be injective),
+    /// in canonical order again.
+    pub fn map_values(&self, f: &mut impl FnMut(&V) -> V) -> Self {
+        let mut events: Vec<Event<V>> = self.events.iter().map(|e| e.map(&mut *f)).collect();
+        if self.log == Log::Canonical {
+            events.sort();
+        }
+        Facts {
+            events,
+            ..self.clone()
+        }
+    }
+}
+
+impl<V> Event<V> {
+    /// The same event with its value mapped by `f`.
+    pub fn map<W>(&self, f: &mut impl FnMut(&V) -> W) -> Event<W> {
+        match self {
+            Event::Running {
+                actor,
+                peer,
+                claim,
+                data,
+            } => Event::Running {
+                actor: *actor,
+                peer: *peer,
+                claim: *claim,
+                data: f(data),
+            },
+            Event::Commit {
+                actor,
+                peer,
+                claim,
+                data,
+            } => Event::Commit {
+                actor: *actor,
+                peer: *peer,
+                claim: *claim,
+                data: f(data),
+            },
+            Event::Secret {
+                actor,
+                partners,
+                claim,
+                value,
+            } => Event::Secret {
+                actor: *actor,
+                partners: *partners,
+                claim: *claim,
+                value: f(value),
+            },
+            Event::Reveal { agent } => Event::Reveal { agent: *agent },
+        }
     }
 }
 
@@ -306,9 +539,121 @@ mod tests {
     }
 
     #[test]
+    fn canonical_facts_count_replayed_commits() {
+        let props = [prop(Kind::InjectiveAgreement)];
+        let mut facts = Facts::new(Log::Canonical);
+        facts.record(&props, running(B, A, 1));
+        facts.record(&props, commit(A, B, 1));
+        assert!(!facts.violated(0));
+        facts.record(&props, commit(A, B, 1));
+        assert!(facts.violated(0), "the second commit has no run of its own");
+    }
+
+    #[test]
     fn reached_only_by_the_property_own_claims() {
         assert!(!prop(Kind::Secrecy).reached(&[commit(A, B, 1)]));
         assert!(prop(Kind::Aliveness).reached(&[commit(A, B, 1)]));
         assert!(prop(Kind::Secrecy).reached(&[secret(1)]));
+    }
+
+    use proptest::prelude::*;
+
+    /// Events over two agents, two claims and two values: few enough that logs repeat
+    /// claims (the injective cases) and match Runnings to Commits.
+    fn any_event() -> impl Strategy<Value = Event<u32>> {
+        let (agent, claim, value) = (0u8..2, 0u8..2, 0u32..2);
+        prop_oneof![
+            (agent.clone(), agent.clone(), claim.clone(), value.clone()).prop_map(
+                |(actor, peer, claim, data)| Event::Running {
+                    actor,
+                    peer,
+                    claim,
+                    data
+                }
+            ),
+            (agent.clone(), agent.clone(), claim.clone(), value.clone()).prop_map(
+                |(actor, peer, claim, data)| Event::Commit {
+                    actor,
+                    peer,
+                    claim,
+                    data
+                }
+            ),
+            (agent.clone(), 0u64..4, claim, value).prop_map(|(actor, partners, claim, value)| {
+                Event::Secret {
+                    actor,
+                    partners: Agents(partners),
+                    claim,
+                    value,
+                }
+            }),
+            agent.prop_map(|agent| Event::Reveal { agent }),
+        ]
+    }
+
+    /// Every kind on both claims.
+    fn all_properties() -> Vec<Property> {
+        (0..2)
+            .flat_map(|claim| {
+                Kind::ALL.map(|kind| Property {
+                    name: "p",
+                    kind,
+                    claim,
+                })
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// The canonical facts judge every property as the ordered log does, on every
+        /// prefix of every log, with the attacker's knowledge growing along the run (value
+        /// `v` is known from step `learned_at[v]` on).
+        #[test]
+        fn canonical_facts_judge_as_the_ordered_log(
+            log in prop::collection::vec(any_event(), 0..14),
+            learned_at in prop::collection::vec(0usize..16, 2),
+        ) {
+            let props = all_properties();
+            let mut ordered = Facts::new(Log::Ordered);
+            let mut canonical = Facts::new(Log::Canonical);
+            let mut sticky = vec![false; props.len()];
+            for (t, e) in log.iter().enumerate() {
+                let mut knows = |v: &u32| learned_at[*v as usize] <= t;
+                for facts in [&mut ordered, &mut canonical] {
+                    facts.record(&props, e.clone());
+                    facts.judge(&props, true, true, &mut knows);
+                }
+                for (k, p) in props.iter().enumerate() {
+                    sticky[k] |= p.violation(&log[..=t], &mut knows).is_some();
+                    prop_assert_eq!(ordered.violated(k), sticky[k], "ordered {:?} at {}", p.kind, t);
+                    prop_assert_eq!(canonical.violated(k), sticky[k], "canonical {:?} at {}", p.kind, t);
+                    prop_assert_eq!(canonical.reached(k), p.reached(&log[..=t]));
+                }
+            }
+        }
+
+        /// Two orders of the same independent claims give equal canonical facts.
+        #[test]
+        fn canonical_facts_forget_the_order_of_runnings(
+            runs in prop::collection::vec(any_event(), 0..8),
+        ) {
+            let runs: Vec<Event<u32>> = runs
+                .into_iter()
+                .filter(|e| matches!(e, Event::Running { .. }))
+                .collect();
+            let props = all_properties();
+            let facts = |events: &[Event<u32>]| {
+                let mut f = Facts::new(Log::Canonical);
+                for e in events {
+                    f.record(&props, e.clone());
+                }
+                f
+            };
+            let mut reversed = runs.clone();
+            reversed.reverse();
+            prop_assert_eq!(facts(&runs), facts(&reversed));
+        }
     }
 }

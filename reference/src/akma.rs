@@ -14,7 +14,7 @@ use model::akma::messages::SbiCodec;
 use model::akma::ue::{Ue, UeConfig};
 use model::akma::{Config, Role, AANF, AUSF, S, U};
 use model::backend::{Backend, Fresh};
-use model::harness::Reject;
+use model::role::Reject;
 use model::tls_psk::messages::PskMode;
 use properties::Agents;
 use std::io::{Read, Write};

@@ -22,10 +22,11 @@ use model::akma::keys::{self, AkmaBackend, Fc};
 use model::akma::messages::SbiCodec;
 use model::akma::{self, Akma};
 use model::backend::{Backend, Symbolic};
-use model::harness::Initial;
 use model::harness::{
-    Action, Attack, DyModel, PropertyResult, Protocol, RevealPolicy, Status, EXECUTABILITY,
+    Action, Attack, DyModel, PropertyResult, Protocol, RevealPolicy, EXECUTABILITY,
 };
+use model::role::Initial;
+use model::role::{Output, Status};
 use model::term::{self, Sort, Term, TermId};
 use model::tls_psk::client::{Client, ClientConfig};
 use model::tls_psk::messages::{
@@ -322,8 +323,6 @@ pub(crate) fn export_with<P: Protocol>(
     value: &dyn Fn(&str) -> Vec<u8>,
 ) -> Option<String> {
     let Attack { actions, leaked } = result.attack.as_ref()?;
-    use stateright::Model;
-    let mut state = m.init_states().pop()?;
     let mut lines: Vec<Line> = Vec::new();
     let mut sent: Vec<(TermId, usize)> = Vec::new();
     let mut atoms = std::collections::BTreeSet::new();
@@ -337,15 +336,21 @@ pub(crate) fn export_with<P: Protocol>(
         expect: None,
         op: op.map(|o| serde_json::to_value(o).expect("ops serialize")),
     };
-    for &action in actions {
-        let next = m.next_state(&state, action)?;
-        match action {
-            Action::Start(i) => lines.push(line(
-                "attacker".into(),
-                m.lane_name(i.into()),
-                "start".into(),
-                Some(Op::Start),
-            )),
+    let moments = m.walk(actions);
+    if moments.len() != actions.len() {
+        return None;
+    }
+    for moment in moments {
+        let lane = match moment.action {
+            Action::Start(i) => {
+                lines.push(line(
+                    "attacker".into(),
+                    m.lane_name(i.into()),
+                    "start".into(),
+                    Some(Op::Start),
+                ));
+                m.lane_name(i.into())
+            }
             Action::Deliver(i, msg) => {
                 let op = match sent.iter().find(|(t, _)| *t == msg) {
                     Some((_, step)) => Op::Replay(*step),
@@ -360,6 +365,7 @@ pub(crate) fn export_with<P: Protocol>(
                     P::describe(msg),
                     Some(op),
                 ));
+                m.lane_name(i.into())
             }
             Action::Reveal(a) => {
                 let name = m.scenario.agents[a as usize].name;
@@ -368,25 +374,26 @@ pub(crate) fn export_with<P: Protocol>(
                     "attacker".into(),
                     format!("reveal {name}'s long-term keys"),
                     Some(Op::Reveal(name.into())),
-                ))
+                ));
+                "attacker".into()
+            }
+        };
+        for o in &moment.outputs {
+            match o {
+                Output::Send(msg) => {
+                    secret_atoms(*msg, &mut atoms);
+                    lines.push(line(
+                        lane.clone(),
+                        "attacker".into(),
+                        P::describe(*msg),
+                        None,
+                    ));
+                    sent.push((*msg, lines.len()));
+                }
+                Output::Claim(Event::Secret { value, .. }) => secret_atoms(*value, &mut atoms),
+                Output::Claim(_) => {}
             }
         }
-        for (msg, from) in &next.net[state.net.len()..] {
-            secret_atoms(*msg, &mut atoms);
-            lines.push(line(
-                m.lane_name((*from).into()),
-                "attacker".into(),
-                P::describe(*msg),
-                None,
-            ));
-            sent.push((*msg, lines.len()));
-        }
-        for e in &next.events[state.events.len()..] {
-            if let Event::Secret { value, .. } = e {
-                secret_atoms(*value, &mut atoms);
-            }
-        }
-        state = next;
     }
     let secrecy = result.kind.is_some_and(|k| k.is_secrecy());
     if let (true, Some(v)) = (secrecy, leaked) {

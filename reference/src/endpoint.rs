@@ -6,7 +6,7 @@ use crate::concrete::{Bytes, Concrete};
 use crate::trace::TlsPskInputs;
 use crate::wire::{self, Reader};
 use model::akma;
-use model::harness::{Output, Reject, Status};
+use model::role::{Output, Reject, Status};
 use model::tls_psk::client::{Client, ClientConfig};
 use model::tls_psk::messages::PskMode;
 use model::tls_psk::schedule::PskKind;
@@ -64,12 +64,12 @@ macro_rules! role_machine {
                 input: Option<&$crate::concrete::Bytes>,
                 b: &mut $crate::concrete::Concrete,
             ) -> Result<
-                (Self, Vec<model::harness::Output<$crate::concrete::Bytes>>),
-                model::harness::Reject,
+                (Self, Vec<model::role::Output<$crate::concrete::Bytes>>),
+                model::role::Reject,
             > {
                 <$role>::step(self, cfg, input, b)
             }
-            fn status(&self) -> model::harness::Status {
+            fn status(&self) -> model::role::Status {
                 <$role>::status(self)
             }
             fn waiting_for(&self) -> &'static str {

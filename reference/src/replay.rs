@@ -13,7 +13,7 @@ use crate::concrete::{Bytes, Verified};
 use crate::endpoint::{describe_record, is_change_cipher_spec, Endpoint, Party};
 use crate::trace::{self, Expect, TlsPskInputs, Trace, TraceError};
 use crate::{attack, observer};
-use model::harness::Status;
+use model::role::Status;
 use properties::{Event, Property};
 use std::collections::VecDeque;
 use std::fmt;

@@ -5,7 +5,7 @@ use crate::concrete::Bytes;
 use crate::endpoint::{describe_record, is_change_cipher_spec, Endpoint, Machine, Party};
 use crate::trace::Line;
 use crate::wire::{self, Hex};
-use model::harness::Status;
+use model::role::Status;
 use std::fmt;
 use std::io::{self, Read, Write};
 

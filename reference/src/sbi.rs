@@ -13,7 +13,7 @@
 
 use crate::concrete::{Bytes, Concrete};
 use model::akma::messages::{Sbi, SbiCodec};
-use model::harness::Reject;
+use model::role::Reject;
 use ring::aead;
 use ring::rand::SecureRandom;
 use serde::{Deserialize, Serialize};

@@ -7,7 +7,7 @@
 //! given in a `Profile`, so that a replayed role encodes byte for byte what was recorded.
 
 use crate::concrete::{Bytes, Concrete, Suite};
-use model::harness::Reject;
+use model::role::Reject;
 use model::tls_psk::messages::{
     ClientHello, ContentType, Handshake, PskMode, ServerHello, TlsCodec,
 };

@@ -4,7 +4,7 @@
 
 use model::akma::keys::Fc;
 use model::akma::messages::{Sbi, SbiCodec};
-use model::harness::Status;
+use model::role::Status;
 use model::tls_psk::messages::PskMode;
 use proptest::prelude::*;
 use reference::akma::{self, AfIdentity, Home, Subscription};

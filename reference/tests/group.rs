@@ -9,7 +9,7 @@ use model::group::network::{Group, Scef, ScefConfig, Sender};
 use model::group::scs::AppLayer;
 use model::group::ue::{Credentials, Delivery, Ue, UeConfig};
 use model::group::{GROUP_MESSAGE, SENDER_AUTHORIZED};
-use model::harness::Output;
+use model::role::Output;
 use properties::{Agents, Event};
 use proptest::prelude::*;
 use reference::concrete::{Bytes, Concrete};

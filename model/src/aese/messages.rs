@@ -4,7 +4,7 @@
 //! through the resource owner's user agent, in the clear (A2 is outside 3GPP's scope).
 
 use crate::backend::{Backend, Symbolic};
-use crate::harness::Reject;
+use crate::role::Reject;
 use crate::term::{self, Term, TermId};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -12,10 +12,10 @@ pub mod roles;
 
 use crate::attacker::Knowledge;
 use crate::backend::{seal_channel, Symbolic};
-use crate::harness::{attacker_nonce, lift, Initial};
-use crate::harness::{
-    AgentInfo, DyModel, Instance, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
-};
+use crate::harness::attacker_nonce;
+use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
+use crate::role::{lift, Initial};
+use crate::role::{Reject, Status, Stepped};
 use crate::term::{self, Sort, Term, TermId};
 use messages::{AeseCodec, Msg};
 use properties::{Agent, Agents, Claim, Kind, Property};
@@ -534,5 +534,6 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Exposure> {
         properties: properties(v.scope),
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,
+        search: Default::default(),
     }
 }

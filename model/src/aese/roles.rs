@@ -5,7 +5,7 @@
 use super::messages::{AeseCodec, Msg, Token};
 use super::{ACCESS, DATA, IMSI, REQUEST, RESOURCE, RESPONSE};
 use crate::backend::{open_channel, open_or_clear, seal_or_clear, Fresh};
-use crate::harness::{Output, Reject, Stepped};
+use crate::role::{Output, Reject, Stepped};
 use properties::{Agent, Agents, Event};
 
 /// A1 or A4 over a security association (`Some(key)`), or in the clear.

@@ -5,7 +5,7 @@
 
 use super::messages::{AkmaCodec, Sbi};
 use super::{relay, AF_ID, K_AF};
-use crate::harness::{Output, Reject, Stepped};
+use crate::role::{Output, Reject, Stepped};
 use crate::tls_psk::messages::{Handshake, PskMode};
 use crate::tls_psk::schedule::PskKind;
 use crate::tls_psk::server::{PskEntry, Server, ServerConfig};

@@ -6,7 +6,7 @@
 use super::keys;
 use super::messages::{Sbi, SbiCodec};
 use super::{AF_ID, K_AF, K_AKMA};
-use crate::harness::{Output, Reject, Stepped};
+use crate::role::{Output, Reject, Stepped};
 use properties::{Agent, Agents, Event};
 
 #[derive(Clone, Debug)]

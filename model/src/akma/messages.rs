@@ -11,7 +11,7 @@
 
 use super::keys::AkmaBackend;
 use crate::backend::{Backend, Symbolic};
-use crate::harness::Reject;
+use crate::role::Reject;
 use crate::term::{self, Term, TermId};
 use crate::tls_psk::messages::TlsCodec;
 

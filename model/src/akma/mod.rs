@@ -15,10 +15,9 @@ pub mod ue;
 
 use crate::attacker::Knowledge;
 use crate::backend::Symbolic;
-use crate::harness::Initial;
-use crate::harness::{
-    AgentInfo, DyModel, Instance, Output, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
-};
+use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
+use crate::role::Initial;
+use crate::role::{Output, Reject, Status, Stepped};
 use crate::term::{self, Sort, TermId};
 use crate::tls_psk::messages::PskMode;
 use crate::tls_psk::server::Server;
@@ -553,6 +552,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Akma
         properties: properties(),
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,
+        search: Default::default(),
     }
 }
 

@@ -6,7 +6,7 @@
 
 use super::keys::{self, AkmaBackend};
 use super::{relay, K_AF, K_AKMA, SUPI};
-use crate::harness::{Output, Reject, Stepped};
+use crate::role::{Output, Reject, Stepped};
 use crate::tls_psk::client::{Client, ClientConfig};
 use crate::tls_psk::messages::{PskMode, TlsCodec};
 use crate::tls_psk::schedule::PskKind;

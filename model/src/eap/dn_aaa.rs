@@ -6,7 +6,7 @@ use super::messages::{Eap, EapCodec, Radius};
 use super::tls::{EapTls, TlsCreds};
 use super::{DN_AAA_AUTH, MSK, PDU_SESSION_AUTH, REGISTRATION, UE_AUTH};
 use crate::backend::Fresh;
-use crate::harness::{Output, Reject, Stepped};
+use crate::role::{Output, Reject, Stepped};
 use properties::{Agent, Agents, Event};
 
 /// A subscriber of the MSGin5G service: its NAI and the name its certificate must carry.

@@ -13,7 +13,7 @@
 //! EAP packets (RFC 3748) are opaque to the SMF, which only relays them.
 
 use crate::backend::{Backend, Symbolic};
-use crate::harness::Reject;
+use crate::role::Reject;
 use crate::term::{self, Term, TermId};
 
 /// An EAP message as the peer and the server see it (whole: EAP-TLS fragments are

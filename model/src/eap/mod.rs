@@ -19,10 +19,9 @@ pub mod ue;
 
 use crate::attacker::Knowledge;
 use crate::backend::Symbolic;
-use crate::harness::Initial;
-use crate::harness::{
-    AgentInfo, DyModel, Instance, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
-};
+use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
+use crate::role::Initial;
+use crate::role::{Reject, Status, Stepped};
 use crate::term::{self, Sort, TermId};
 use dn_aaa::{DnAaa, DnAaaConfig, Subscriber};
 use messages::{Eap, EapCodec, Nas, Radius};
@@ -569,5 +568,6 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Seco
         properties: properties(),
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,
+        search: Default::default(),
     }
 }

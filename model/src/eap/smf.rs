@@ -6,7 +6,7 @@
 use super::messages::{Eap, EapCodec, Nas, Radius};
 use super::PDU_SESSION_AUTH;
 use crate::backend::Fresh;
-use crate::harness::{Output, Reject, Stepped};
+use crate::role::{Output, Reject, Stepped};
 use properties::Agent;
 
 #[derive(Clone, Debug)]

@@ -13,7 +13,7 @@
 
 use crate::attacker::Knowledge;
 use crate::backend::{Backend, Fresh, Symbolic};
-use crate::harness::Reject;
+use crate::role::Reject;
 use crate::term::{self, Sort, Term, TermId};
 
 /// An endpoint's certificate, private key and trust anchor (the CA's public key).

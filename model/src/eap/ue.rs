@@ -5,7 +5,7 @@
 use super::messages::{Eap, EapCodec, Nas};
 use super::tls::{ClientFinished, EapTls, TlsCreds};
 use super::{DN_AAA_AUTH, MSK, REGISTRATION, UE_AUTH};
-use crate::harness::{Output, Reject, Stepped};
+use crate::role::{Output, Reject, Stepped};
 use properties::{Agent, Agents, Event};
 
 #[derive(Clone, Debug)]

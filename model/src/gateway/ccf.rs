@@ -3,7 +3,7 @@
 //! token for the API exposing function (the MSGin5G server) it asks for.
 
 use super::messages::{Accepted, CapifToken, GatewayCodec, Msg};
-use crate::harness::{Output, Reject, Stepped};
+use crate::role::{Output, Reject, Stepped};
 use properties::Agent;
 
 #[derive(Clone, Debug)]

@@ -6,7 +6,7 @@
 use super::messages::{GatewayCodec, Msg};
 use super::{AUTHORIZATION, MESSAGE, REGISTRATION, SERVER_AUTH};
 use crate::backend::Fresh;
-use crate::harness::{Output, Reject, Stepped};
+use crate::role::{Output, Reject, Stepped};
 use properties::Agent;
 
 #[derive(Clone, Debug)]

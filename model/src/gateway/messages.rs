@@ -8,7 +8,7 @@
 //! transport protection (`no-transport-protection`) the key travels in the clear.
 
 use crate::backend::{Backend, Symbolic};
-use crate::harness::Reject;
+use crate::role::Reject;
 use crate::term::{self, Term, TermId};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

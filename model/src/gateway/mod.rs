@@ -16,10 +16,10 @@ pub mod server;
 
 use crate::attacker::Knowledge;
 use crate::backend::Symbolic;
-use crate::harness::{attacker_nonce, Initial};
-use crate::harness::{
-    AgentInfo, DyModel, Instance, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
-};
+use crate::harness::attacker_nonce;
+use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
+use crate::role::Initial;
+use crate::role::{Reject, Status, Stepped};
 use crate::term::{self, Sort, Term, TermId};
 use ccf::{Ccf, CcfConfig};
 use client::{Client, ClientConfig};
@@ -622,5 +622,6 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Gateway> {
         properties: properties(),
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,
+        search: Default::default(),
     }
 }

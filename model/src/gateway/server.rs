@@ -8,7 +8,7 @@ use super::client::message_data;
 use super::messages::{Accepted, GatewayCodec, Msg};
 use super::{AUTHORIZATION, CLIENT_IDS, MESSAGE, REGISTRATION, SERVER_AUTH};
 use crate::backend::Fresh;
-use crate::harness::{Output, Reject, Stepped};
+use crate::role::{Output, Reject, Stepped};
 use properties::{Agent, Agents, Event};
 
 /// Fresh-value names per connection (the reference draws them at random).

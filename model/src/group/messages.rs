@@ -7,7 +7,7 @@
 //! SCEF's signature; solution 1: the same made by the SCS).
 
 use crate::backend::{Backend, Symbolic};
-use crate::harness::Reject;
+use crate::role::Reject;
 use crate::term::{self, Term, TermId};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -15,10 +15,10 @@ pub mod ue;
 
 use crate::attacker::Knowledge;
 use crate::backend::Symbolic;
-use crate::harness::{attacker_nonce, lift, Initial};
-use crate::harness::{
-    AgentInfo, DyModel, Instance, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
-};
+use crate::harness::attacker_nonce;
+use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
+use crate::role::{lift, Initial};
+use crate::role::{Reject, Status, Stepped};
 use crate::term::{self, Sort, Term, TermId};
 use messages::{GroupCodec, Msg, GROUP, UNSPECIFIED};
 use network::{
@@ -877,5 +877,6 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
         properties: properties(v.scope),
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,
+        search: Default::default(),
     }
 }

@@ -6,7 +6,7 @@
 use super::messages::{GroupCodec, Msg, GROUP, GROUP_AUTHORIZED, NOT_AUTHORIZED};
 use super::scs::{protect, AppLayer};
 use super::{LOCAL_GROUP_ID, MEMBER_AUTH};
-use crate::harness::{Output, Reject, Stepped};
+use crate::role::{Output, Reject, Stepped};
 use properties::{Agent, Agents, Event};
 
 /// An SCS the network has a T8/Tsp security association with.

@@ -5,7 +5,7 @@
 use super::messages::{header, GroupCodec, Msg, GROUP};
 use super::{GROUP_MESSAGE, PAYLOAD, SENDER_AUTHORIZED};
 use crate::backend::Fresh;
-use crate::harness::{Output, Reject, Stepped};
+use crate::role::{Output, Reject, Stepped};
 use properties::{Agent, Agents, Event};
 
 /// Solution 1: the SCS's own protection (application keys are provisioned to the members;

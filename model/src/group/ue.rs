@@ -6,7 +6,7 @@
 use super::messages::{header, GroupCodec, Msg, GROUP};
 use super::{GROUP_MESSAGE, MEMBER_AUTH, SENDER_AUTHORIZED};
 use crate::backend::Fresh;
-use crate::harness::{Output, Reject, Stepped};
+use crate::role::{Output, Reject, Stepped};
 use properties::Agent;
 
 /// What protects and verifies group messages at the UE.

@@ -4,7 +4,7 @@
 //! network (NDS/IP: AEAD under the core key).
 
 use crate::backend::{Backend, Symbolic};
-use crate::harness::Reject;
+use crate::role::Reject;
 use crate::term::{self, Term, TermId};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -11,10 +11,10 @@ pub mod roles;
 
 use crate::attacker::Knowledge;
 use crate::backend::{seal_channel, Symbolic};
-use crate::harness::{attacker_nonce, lift, Initial};
-use crate::harness::{
-    AgentInfo, DyModel, Instance, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
-};
+use crate::harness::attacker_nonce;
+use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
+use crate::role::{lift, Initial};
+use crate::role::{Reject, Status, Stepped};
 use crate::term::{self, Sort, TermId};
 use messages::{MonteCodec, Msg, OUT_OF_AREA};
 use properties::{Agent, Agents, Claim, Kind, Property};
@@ -316,5 +316,6 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Monitoring> {
         properties: properties(),
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,
+        search: Default::default(),
     }
 }

@@ -5,7 +5,7 @@
 use super::messages::{MonteCodec, Msg, OUT_OF_AREA};
 use super::{IMSI, LOCATION, REPORT};
 use crate::backend::{open_channel, open_or_clear, seal_channel, seal_or_clear, Fresh};
-use crate::harness::{Output, Reject, Stepped};
+use crate::role::{Output, Reject, Stepped};
 use properties::{Agent, Agents, Event};
 
 /// On T8 over TLS (`Some(key)`), or in the clear.

@@ -12,9 +12,8 @@
 
 use crate::attacker::Knowledge;
 use crate::backend::{Backend, Fresh, PkeBackend, Symbolic};
-use crate::harness::{
-    AgentInfo, DyModel, Instance, Output, Protocol, Reject, RevealPolicy, Scenario, Status,
-};
+use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
+use crate::role::{Output, Reject, Status};
 use crate::term::{self, Sort, Term, TermId};
 use properties::{Agent, Agents, Claim, Event, Kind, Property};
 
@@ -354,5 +353,6 @@ pub fn model(v: &Variant, sessions: usize) -> DyModel<NeedhamSchroeder> {
         properties: properties(),
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,
+        search: Default::default(),
     }
 }

@@ -4,7 +4,7 @@
 use super::messages::{Msg, OidcCodec, Profile};
 use super::USER_AUTH;
 use crate::backend::Fresh;
-use crate::harness::{Output, Reject};
+use crate::role::{Output, Reject};
 use properties::Agent;
 
 #[derive(Clone, Debug)]

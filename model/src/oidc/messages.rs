@@ -14,7 +14,7 @@
 //! key for the answer. The concrete backend leaves tunnels to rustls below the role machines.
 
 use crate::backend::{Backend, Symbolic};
-use crate::harness::Reject;
+use crate::role::Reject;
 use crate::term::{self, Term, TermId};
 
 /// Which token: an access token (RFC 9068 JWT, `typ` "at+jwt") or an ID token (OIDC Core

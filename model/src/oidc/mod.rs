@@ -23,10 +23,10 @@ pub mod sim_s;
 
 use crate::attacker::Knowledge;
 use crate::backend::Symbolic;
-use crate::harness::{attacker_nonce, Initial};
-use crate::harness::{
-    AgentInfo, DyModel, Instance, Protocol, Reject, RevealPolicy, Scenario, Status, Stepped,
-};
+use crate::harness::attacker_nonce;
+use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
+use crate::role::Initial;
+use crate::role::{Reject, Status, Stepped};
 use crate::term::{self, Sort, Term, TermId};
 use client::{Client, ClientConfig};
 use messages::{Kind, Msg, OidcCodec, Profile};
@@ -665,6 +665,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Oidc
         properties: properties(),
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,
+        search: Default::default(),
     }
 }
 

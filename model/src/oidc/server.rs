@@ -5,7 +5,7 @@
 use super::messages::{Kind, Msg, OidcCodec, Profile, Token};
 use super::{REGISTRATION, USER_AUTH};
 use crate::backend::Fresh;
-use crate::harness::{Output, Reject, Stepped};
+use crate::role::{Output, Reject, Stepped};
 use properties::Agent;
 
 /// How the server validates the token in step 12.

@@ -4,7 +4,7 @@
 use super::messages::{Kind, Msg, OidcCodec};
 use super::PASSWORD;
 use crate::backend::Fresh;
-use crate::harness::{Output, Reject};
+use crate::role::{Output, Reject};
 use properties::{Agent, Agents, Event};
 
 #[derive(Clone, Debug)]

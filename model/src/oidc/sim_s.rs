@@ -5,7 +5,7 @@
 use super::messages::{Kind, Msg, OidcCodec, Token};
 use super::{ACCESS_TOKEN, AUTH_CODE, REGISTRATION};
 use crate::backend::Fresh;
-use crate::harness::{Output, Reject, Stepped};
+use crate::role::{Output, Reject, Stepped};
 use properties::{Agent, Agents, Event};
 
 /// A user account at SIM-S.

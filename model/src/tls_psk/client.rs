@@ -5,7 +5,7 @@ use super::messages::{ClientHello, ContentType, Handshake, PskMode, ServerHello,
 use super::schedule::{self as ks, PskKind};
 use super::{claim_data, CLIENT_AUTH, EARLY_DATA_AUTH, SERVER_AUTH, SESSION_KEY};
 use crate::backend::Fresh;
-use crate::harness::{Output, Reject, Status};
+use crate::role::{Output, Reject, Status};
 use properties::{Agent, Agents, Event};
 
 #[derive(Clone, Debug)]

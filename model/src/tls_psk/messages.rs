@@ -4,7 +4,7 @@
 
 use super::schedule::{TrafficKeys, KEY_LEN};
 use crate::backend::{Backend, Symbolic};
-use crate::harness::Reject;
+use crate::role::Reject;
 use crate::term::{self, Term, TermId};
 
 /// psk_key_exchange_modes (RFC 8446 section 4.2.9).

@@ -14,9 +14,8 @@ pub mod server;
 
 use crate::attacker::Knowledge;
 use crate::backend::{Backend, Symbolic};
-use crate::harness::{
-    AgentInfo, DyModel, Instance, Output, Protocol, Reject, RevealPolicy, Scenario, Status,
-};
+use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
+use crate::role::{Output, Reject, Status};
 use crate::term::{self, Sort, TermId};
 use client::{client_hello, Client, ClientConfig};
 use messages::{ClientHello, ContentType, Handshake, PskMode, ServerHello, TlsCodec};
@@ -521,5 +520,6 @@ pub fn model(v: &Variant, sessions: (usize, usize), reveal: RevealPolicy) -> DyM
         properties: properties(v.early_data),
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,
+        search: Default::default(),
     }
 }

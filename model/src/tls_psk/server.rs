@@ -7,7 +7,7 @@ use super::messages::{
 use super::schedule::{self as ks, PskKind};
 use super::{claim_data, CLIENT_AUTH, EARLY_DATA_AUTH, SERVER_AUTH, SESSION_KEY};
 use crate::backend::Fresh;
-use crate::harness::{Output, Reject, Status};
+use crate::role::{Output, Reject, Status};
 use properties::{Agent, Agents, Event};
 
 /// 0-RTT records the server accepts per connection (the honest client sends one).

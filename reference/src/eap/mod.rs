@@ -13,7 +13,7 @@ pub mod tls;
 use crate::concrete::{Bytes, Concrete};
 use model::backend::Backend;
 use model::eap::messages::{Eap, EapCodec, Nas, Radius};
-use model::harness::Reject;
+use model::role::Reject;
 use packet::{Body, Packet, Reassembly, TlsFrame, FLAG_M, FLAG_S};
 use std::collections::VecDeque;
 

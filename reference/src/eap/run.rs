@@ -14,7 +14,7 @@ use model::eap::smf::{Smf, SmfConfig};
 use model::eap::tls::TlsCreds;
 use model::eap::ue::{Phase, Ue, UeConfig};
 use model::eap::{DN_AAA, MSK, SMF, U};
-use model::harness::{Output, Reject};
+use model::role::{Output, Reject};
 use properties::Event;
 use rustls::ServerConfig;
 use std::net::{SocketAddr, UdpSocket};

@@ -7,7 +7,7 @@
 
 use crate::concrete::{Bytes, Concrete};
 use model::eap::tls::{ClientFinished, EapTls, ServerDone, TlsCreds};
-use model::harness::Reject;
+use model::role::Reject;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::server::WebPkiClientVerifier;

@@ -17,8 +17,9 @@ use base64::Engine;
 use model::backend::Symbolic;
 use model::gateway::messages::{self, CapifToken, GatewayCodec, Msg};
 use model::gateway::{self, Gateway};
-use model::harness::Initial;
-use model::harness::{DyModel, PropertyResult, Reject, RevealPolicy};
+use model::harness::{DyModel, PropertyResult, RevealPolicy};
+use model::role::Initial;
+use model::role::Reject;
 use model::term::{self, Term, TermId};
 
 /// The CAPIF core function's token signing key (an ES256 key in a trace).

@@ -14,8 +14,8 @@ use crate::concrete::{Bytes, Concrete};
 use crate::oidc::jwt::{self, Audience, Claims, JwtError, SigningKey};
 use model::gateway::messages::{Accepted, CapifToken, GatewayCodec, Msg};
 use model::gateway::{Config, Role};
-use model::harness::Reject;
 use model::oidc::messages::Kind;
+use model::role::Reject;
 use serde_json::{json, Map, Value};
 
 /// The issuer of CAPIF access tokens.

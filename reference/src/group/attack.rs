@@ -13,8 +13,8 @@ use crate::wire::{Hex, Profile};
 use model::backend::{Backend, Symbolic};
 use model::group::messages::GroupCodec;
 use model::group::{self, GroupMessaging};
-use model::harness::Initial;
 use model::harness::{DyModel, PropertyResult, RevealPolicy};
+use model::role::Initial;
 use model::term::{self, Sort, Term, TermId};
 use std::collections::BTreeMap;
 

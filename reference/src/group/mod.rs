@@ -15,7 +15,7 @@ use base64::Engine;
 use model::backend::Backend;
 use model::group::messages::{GroupCodec, Msg};
 use model::group::{Config, Role};
-use model::harness::Reject;
+use model::role::Reject;
 use ring::rand::SecureRandom;
 use ring::signature::{self, EcdsaKeyPair, KeyPair, UnparsedPublicKey};
 use serde_json::{json, Map, Value};

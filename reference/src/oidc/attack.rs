@@ -12,10 +12,11 @@ use crate::trace::{Trace, TraceError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use model::backend::Symbolic;
-use model::harness::Initial;
-use model::harness::{DyModel, PropertyResult, Reject, RevealPolicy};
+use model::harness::{DyModel, PropertyResult, RevealPolicy};
 use model::oidc::messages::{self, Msg, OidcCodec, Token};
 use model::oidc::{self, Config, Oidc, Role, S};
+use model::role::Initial;
+use model::role::Reject;
 use model::term::{self, Term, TermId};
 
 crate::endpoint::role_machine!(Role<Bytes>, Config<Bytes>);

@@ -14,8 +14,8 @@ pub mod run;
 use crate::concrete::{Bytes, Concrete};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
-use model::harness::Reject;
 use model::oidc::messages::{Kind, Msg, OidcCodec, Profile, Token};
+use model::role::Reject;
 use serde_json::{json, Map, Value};
 
 /// The settings and clock of an OIDC role on the concrete backend.

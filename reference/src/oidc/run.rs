@@ -6,12 +6,12 @@
 use super::http::{self, Request, Response};
 use crate::concrete::{Bytes, Concrete};
 use crate::wire::Profile as TlsProfile;
-use model::harness::{Output, Reject};
 use model::oidc::client::{Client, ClientConfig};
 use model::oidc::messages::Profile;
 use model::oidc::server::{Server, ServerConfig, Validation};
 use model::oidc::sim_c::{SimC, SimCConfig};
 use model::oidc::{Ue, UeConfig, S, SIM_S, U};
+use model::role::{Output, Reject};
 use properties::Event;
 use serde::Serialize;
 use std::net::TcpListener;

@@ -1,0 +1,193 @@
+//! Attacks as message sequence charts: every message goes to the attacker and every
+//! delivery comes from it; claims and reveals are notes.
+
+use super::check::Attack;
+use super::model::{Action, DyModel};
+use super::Protocol;
+use crate::attacker::Deriver;
+use crate::role::Output;
+use crate::term::TermId;
+use properties::Event;
+use serde::Serialize;
+
+pub const ATTACKER: &str = "Attacker";
+
+/// One step of an attack, for charts and JSON.
+#[derive(Clone, Debug, Serialize)]
+pub struct Step {
+    pub step: usize,
+    pub from: String,
+    pub to: String,
+    pub msg: String,
+    /// Whether the message was replayed (and from which step), forged, or is a claim.
+    pub note: String,
+}
+
+/// The attack of `actions` as steps between lanes. The path is cut at the first state that
+/// violates property number `property` (the whole path without one).
+pub fn chart_steps<P: Protocol>(
+    m: &DyModel<P>,
+    actions: &[Action],
+    property: Option<usize>,
+) -> (Vec<Step>, Attack) {
+    let mut attack = Attack {
+        actions: Vec::new(),
+        leaked: None,
+    };
+    let mut steps: Vec<Step> = Vec::new();
+    let mut sent_at: Vec<(TermId, usize)> = Vec::new();
+    let step = |steps: &mut Vec<Step>, from: String, to: String, msg: String, note: &str| {
+        steps.push(Step {
+            step: steps.len() + 1,
+            from,
+            to,
+            msg,
+            note: note.into(),
+        })
+    };
+    for moment in m.walk(actions) {
+        let action = moment.action;
+        attack.actions.push(action);
+        let lane = match action {
+            Action::Start(i) | Action::Deliver(i, _) => Some(m.lane_name(i as usize)),
+            Action::Reveal(_) => None,
+        };
+        match action {
+            Action::Deliver(i, msg) => {
+                let note = match sent_at.iter().find(|(t, _)| *t == msg) {
+                    Some((_, k)) => format!("as sent in step {k}"),
+                    None => "built by the attacker".into(),
+                };
+                let to = m.lane_name(i as usize);
+                step(&mut steps, ATTACKER.into(), to, P::describe(msg), &note);
+            }
+            Action::Reveal(a) => {
+                let msg = format!("reveal {}'s long-term keys", m.agent_name(a));
+                step(
+                    &mut steps,
+                    ATTACKER.into(),
+                    ATTACKER.into(),
+                    msg,
+                    "compromise",
+                );
+            }
+            Action::Start(_) => {}
+        }
+        for o in &moment.outputs {
+            let from = lane.clone().unwrap_or_default();
+            let text = match o {
+                Output::Send(msg) => {
+                    step(&mut steps, from, ATTACKER.into(), P::describe(*msg), "sent");
+                    sent_at.push((*msg, steps.len()));
+                    continue;
+                }
+                Output::Claim(Event::Running { peer, claim, .. }) => format!(
+                    "running {} with {}",
+                    m.claims[*claim as usize],
+                    m.agent_name(*peer)
+                ),
+                Output::Claim(Event::Commit { peer, claim, .. }) => format!(
+                    "commit {} with {}",
+                    m.claims[*claim as usize],
+                    m.agent_name(*peer)
+                ),
+                Output::Claim(Event::Secret { claim, value, .. }) => format!(
+                    "secret {}{}",
+                    m.claims[*claim as usize],
+                    if moment.state.know.derivable(*value) {
+                        " (known to the attacker)"
+                    } else {
+                        ""
+                    }
+                ),
+                Output::Claim(Event::Reveal { .. }) => continue,
+            };
+            step(&mut steps, from.clone(), from, text, "claim");
+        }
+        if let Some(i) = property.filter(|i| moment.state.facts.violated(*i)) {
+            // The secret claim that witnesses the violation, for a secrecy property.
+            let mut d = Deriver::new(&moment.state.know);
+            attack.leaked = moment
+                .state
+                .facts
+                .secret_witness(&m.properties[i], &mut |v| d.derivable(*v));
+            break;
+        }
+    }
+    (steps, attack)
+}
+
+/// Render steps as a text message sequence chart, one column per lane.
+pub fn render_chart(lanes: &[String], steps: &[Step]) -> String {
+    // Only lanes that take part, in the report's order.
+    let used: Vec<&String> = lanes
+        .iter()
+        .filter(|l| steps.iter().any(|s| &s.from == *l || &s.to == *l))
+        .collect();
+    let longest = |it: &mut dyn Iterator<Item = usize>| it.max().unwrap_or(0);
+    let width = (longest(
+        &mut steps
+            .iter()
+            .filter(|s| s.from != s.to)
+            .map(|s| s.msg.chars().count()),
+    ) + 6)
+        .clamp(20, 44)
+        .max(longest(&mut used.iter().map(|l| l.len())) + 2);
+    let col = |name: &str| {
+        used.iter()
+            .position(|l| *l == name)
+            .map(|i| i * width + width / 2)
+    };
+    let mut out = String::new();
+    let mut header = String::new();
+    for l in &used {
+        header.push_str(&format!("{:^width$}", l, width = width));
+    }
+    out.push_str(&format!("     {}\n", header.trim_end()));
+    let blank = || {
+        let mut row = vec![' '; used.len() * width];
+        for i in 0..used.len() {
+            row[i * width + width / 2] = '|';
+        }
+        row
+    };
+    for s in steps {
+        let (Some(a), Some(b)) = (col(&s.from), col(&s.to)) else {
+            continue;
+        };
+        let mut row = blank();
+        if a == b {
+            let text: Vec<char> = format!("* {}", s.msg).chars().collect();
+            let start = a + 2;
+            for (k, c) in text.iter().enumerate() {
+                if start + k < row.len() {
+                    row[start + k] = *c;
+                } else {
+                    row.push(*c);
+                }
+            }
+        } else {
+            let (lo, hi) = (a.min(b), a.max(b));
+            for c in row.iter_mut().take(hi).skip(lo + 1) {
+                *c = '-';
+            }
+            if b > a {
+                row[hi - 1] = '>';
+            } else {
+                row[lo + 1] = '<';
+            }
+            let label: String = format!(" {} ", s.msg).chars().take(hi - lo - 4).collect();
+            let start = lo + 1 + (hi - lo - 1 - label.chars().count()) / 2;
+            for (k, c) in label.chars().enumerate() {
+                row[start + k] = c;
+            }
+        }
+        let mut line: String = row.into_iter().collect();
+        line = line.trim_end().to_string();
+        if s.note != "claim" && s.note != "sent" {
+            line.push_str(&format!("   ({})", s.note));
+        }
+        out.push_str(&format!("{:>3}. {}\n", s.step, line));
+    }
+    out
+}

@@ -1,0 +1,192 @@
+//! Running the checker on a model and turning its discoveries into verdicts: one per
+//! property, with the attack that violates it, and the bound the verdict holds within.
+
+use super::chart::{chart_steps, Step, ATTACKER};
+pub use super::model::EXECUTABILITY;
+use super::model::{reached_name, Action, DyModel, Search};
+use super::Protocol;
+use crate::term::TermId;
+use serde::Serialize;
+use stateright::{Checker, Model};
+use std::time::Instant;
+
+/// How to run a check.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub threads: usize,
+    /// Stop after this many states (the run is then reported as cut short).
+    pub max_states: Option<usize>,
+    /// Depth-first search (less memory) instead of breadth-first (shorter attacks).
+    pub dfs: bool,
+    pub search: Search,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            threads: 1,
+            max_states: None,
+            dfs: true,
+            search: Search::default(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// No violation in the whole bounded state space, and the property was reached.
+    Holds,
+    Violated,
+    /// No violation, but the claims it speaks about (or the end of the run) were never
+    /// reached: the "holds" would mean nothing.
+    Vacuous,
+    /// The run was cut short before a violation was found: no verdict.
+    Unknown,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PropertyResult {
+    pub property: &'static str,
+    pub kind: Option<properties::Kind>,
+    pub verdict: Verdict,
+    pub expected: Verdict,
+    pub trace: Option<Vec<Step>>,
+    /// The attack as the checker found it, for `--trace-out`; for executability, the honest
+    /// run that completes.
+    #[serde(skip)]
+    pub attack: Option<Attack>,
+}
+
+/// A counterexample: the actions from the initial state to the first violating state, and
+/// for a secrecy property the claimed secret the attacker derives there.
+#[derive(Clone, Debug)]
+pub struct Attack {
+    pub actions: Vec<Action>,
+    pub leaked: Option<TermId>,
+}
+
+/// The outcome of checking one variant.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub handshake: &'static str,
+    pub variant: &'static str,
+    pub bound: String,
+    pub complete: bool,
+    pub states: usize,
+    pub unique_states: usize,
+    pub max_depth: usize,
+    pub seconds: f64,
+    /// The lanes of the attack charts, in order (instances and the attacker).
+    pub lanes: Vec<String>,
+    pub results: Vec<PropertyResult>,
+}
+
+impl Report {
+    pub fn states_per_second(&self) -> f64 {
+        self.unique_states as f64 / self.seconds.max(1e-9)
+    }
+    /// Does every verdict match its documented expectation?
+    pub fn as_expected(&self) -> bool {
+        self.results.iter().all(|r| r.verdict == r.expected)
+    }
+}
+
+/// Model-check `model` and report a verdict per property.
+pub fn check<P: Protocol>(mut model: DyModel<P>, opts: &RunOptions) -> Report {
+    model.search = opts.search;
+    let start = Instant::now();
+    let mut builder = model.checker().threads(opts.threads.max(1));
+    if let Some(n) = opts.max_states {
+        builder = builder.target_state_count(n);
+    }
+    if opts.dfs {
+        collect(builder.spawn_dfs().join(), start, opts)
+    } else {
+        collect(builder.spawn_bfs().join(), start, opts)
+    }
+}
+
+fn collect<P: Protocol, C: Checker<DyModel<P>>>(
+    checker: C,
+    start: Instant,
+    opts: &RunOptions,
+) -> Report {
+    let seconds = start.elapsed().as_secs_f64();
+    let m = checker.model();
+    let discoveries = checker.discoveries();
+    // Executability, and per property its `always` and its `sometimes (reached)`.
+    let all_found = discoveries.len() == 1 + 2 * m.properties.len();
+    let complete = all_found || opts.max_states.is_none_or(|n| checker.state_count() < n);
+    let executable = discoveries.contains_key(EXECUTABILITY);
+    let mut lanes: Vec<String> = (0..m.scenario.instances.len())
+        .map(|i| m.lane_name(i))
+        .collect();
+    lanes.insert(lanes.len().div_ceil(2), ATTACKER.into());
+    let actions = |name: &str| -> Option<Vec<Action>> {
+        discoveries
+            .get(name)
+            .map(|path| path.clone().into_actions())
+    };
+    let mut results = vec![PropertyResult {
+        property: EXECUTABILITY,
+        kind: None,
+        verdict: match (executable, complete) {
+            (true, _) => Verdict::Holds,
+            (false, true) => Verdict::Violated,
+            (false, false) => Verdict::Unknown,
+        },
+        expected: Verdict::Holds,
+        trace: None,
+        // The honest run that completes, for `--trace-out` (no violation: the whole path).
+        attack: actions(EXECUTABILITY).map(|a| chart_steps(m, &a, None).1),
+    }];
+    for (i, p) in m.properties.iter().enumerate() {
+        let verdict = if let Some(path) = actions(p.name) {
+            let (steps, attack) = chart_steps(m, &path, Some(i));
+            results.push(PropertyResult {
+                property: p.name,
+                kind: Some(p.kind),
+                verdict: Verdict::Violated,
+                expected: expected(m, p.name),
+                trace: Some(steps),
+                attack: Some(attack),
+            });
+            continue;
+        } else if !complete {
+            Verdict::Unknown
+        } else if !executable || !discoveries.contains_key(reached_name(p.name)) {
+            Verdict::Vacuous
+        } else {
+            Verdict::Holds
+        };
+        results.push(PropertyResult {
+            property: p.name,
+            kind: Some(p.kind),
+            verdict,
+            expected: expected(m, p.name),
+            trace: None,
+            attack: None,
+        });
+    }
+    Report {
+        handshake: m.handshake,
+        variant: m.variant,
+        bound: m.scenario.bound(),
+        complete,
+        states: checker.state_count(),
+        unique_states: checker.unique_state_count(),
+        max_depth: checker.max_depth(),
+        seconds,
+        lanes,
+        results,
+    }
+}
+
+fn expected<P: Protocol>(m: &DyModel<P>, name: &str) -> Verdict {
+    if m.expect_violated.contains(&name) {
+        Verdict::Violated
+    } else {
+        Verdict::Holds
+    }
+}

@@ -1,0 +1,91 @@
+//! The harness that turns role machines into a Stateright model with a Dolev-Yao attacker,
+//! runs the checker and turns its discoveries into verdicts and attack charts.
+//!
+//! - [`scenario`]: who runs which sessions, what the attacker knows and may do, the bound in
+//!   words.
+//! - [`model`]: the Stateright model: a state is every role instance's state, the
+//!   attacker's knowledge, the set of sent messages and the claim facts the properties
+//!   still need; actions are an initiator starting, the attacker delivering a message to a
+//!   waiting role (a replay of any sent message, or one it builds, see
+//!   [`Protocol::forge`]), and the attacker revealing an honest agent's long-term keys.
+//! - [`check`]: running the checker, verdicts, reports, minimal attacks.
+//! - [`chart`]: attacks as message sequence charts.
+
+pub mod chart;
+pub mod check;
+pub mod model;
+pub mod scenario;
+
+pub use chart::render_chart;
+pub use check::{check, Attack, PropertyResult, Report, RunOptions, Verdict, EXECUTABILITY};
+pub use model::{Action, DyModel, DyState, Search};
+pub use scenario::{AgentInfo, Instance, RevealPolicy, Scenario};
+
+use crate::attacker::Knowledge;
+use crate::backend::Symbolic;
+use crate::role::{Output, Reject, Status};
+use crate::term::TermId;
+use std::fmt::Debug;
+use std::hash::Hash;
+
+/// A protocol, as the harness sees it: one role type (an enum over its roles) stepped on the
+/// symbolic backend, and the attacker's typed synthesis for it.
+pub trait Protocol: Sized + Send + Sync + 'static {
+    type Role: Clone + Debug + Hash + Eq + Send + Sync;
+    type Config: Debug + Send + Sync;
+
+    fn status(role: &Self::Role) -> Status;
+    /// One step: `None` starts an initiator, `Some(m)` delivers message `m`.
+    fn step(
+        cfg: &Self::Config,
+        role: &Self::Role,
+        input: Option<TermId>,
+        b: &mut Symbolic,
+    ) -> Result<(Self::Role, Vec<Output<TermId>>), Reject>;
+    /// Messages of the shape `role` waits for that the attacker may build: each free field
+    /// (nonce, key share, identity, payload) filled from `know` by type, the rest computed as
+    /// the receiver would check it. The harness keeps those `know` can derive; replays of
+    /// sent messages are offered anyway, so `forge` may skip what only a replay can give.
+    fn forge(
+        cfg: &Self::Config,
+        role: &Self::Role,
+        know: &Knowledge,
+        b: &mut Symbolic,
+        out: &mut Vec<TermId>,
+    );
+    /// A short name of a wire message, for charts.
+    fn describe(msg: TermId) -> String;
+}
+
+/// The `Protocol` items of a handshake whose `Role` and `Config` enums step and report
+/// their status themselves (`Role::step(cfg, input, b)`, `Role::status()`).
+macro_rules! delegate_to_roles {
+    () => {
+        type Role = Role;
+        type Config = Config;
+
+        fn status(role: &Role) -> $crate::role::Status {
+            role.status()
+        }
+
+        fn step(
+            cfg: &Config,
+            role: &Role,
+            input: Option<$crate::term::TermId>,
+            b: &mut $crate::backend::Symbolic,
+        ) -> Result<(Role, Vec<$crate::role::Output<$crate::term::TermId>>), $crate::role::Reject> {
+            role.step(cfg, input.as_ref(), b)
+        }
+    };
+}
+pub(crate) use delegate_to_roles;
+
+/// The attacker's own value (nonce, payload, identifier) in every scenario.
+pub fn attacker_nonce() -> TermId {
+    crate::term::atom(crate::term::Sort::Nonce, "attacker", 0)
+}
+
+/// A message's chart name: the handshake's own, else the term shown two levels deep.
+pub fn describe_or_shown(own: Option<String>, msg: TermId) -> String {
+    own.unwrap_or_else(|| format!("{}", crate::term::Shown(msg, 2)))
+}

@@ -1,0 +1,339 @@
+//! The Stateright model of one handshake variant against the Dolev-Yao attacker.
+//!
+//! A state holds only what the future depends on: every role instance's state, the
+//! attacker's knowledge, the set of messages sent (the replays it may offer) and the claim
+//! facts the properties still need ([`Facts`]), with the properties violated so far
+//! (sticky). Actions: an initiator starts; the attacker delivers a message to a waiting
+//! role (a replay of any sent message, or one it builds, see [`Protocol::forge`]); the
+//! attacker reveals an honest agent's long-term keys.
+
+use super::scenario::{RevealPolicy, Scenario};
+use super::Protocol;
+use crate::attacker::{Deriver, Knowledge};
+use crate::backend::Symbolic;
+use crate::role::{Output, Status};
+use crate::term::TermId;
+use properties::{Agent, Event, Facts, Log, Property};
+use stateright::Model;
+use std::sync::{LazyLock, Mutex};
+
+/// How the state space is searched: the canonical search is the default; the plain one
+/// (ordered claim log and message list, no symmetry) is what the tests compare it with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Search {
+    /// How claims are kept; with [`Log::Ordered`] the sent messages are kept in order too.
+    pub log: Log,
+}
+
+impl Search {
+    pub const CANONICAL: Search = Search {
+        log: Log::Canonical,
+    };
+    /// The search before canonical states: every order of independent events is a state.
+    pub const PLAIN: Search = Search { log: Log::Ordered };
+}
+
+impl Default for Search {
+    fn default() -> Self {
+        Search::CANONICAL
+    }
+}
+
+/// A model of one handshake variant.
+#[derive(Debug)]
+pub struct DyModel<P: Protocol> {
+    pub handshake: &'static str,
+    pub variant: &'static str,
+    pub scenario: Scenario<P>,
+    pub properties: Vec<Property>,
+    /// The documented expectation: names of the properties this variant violates.
+    pub expect_violated: Vec<&'static str>,
+    /// Claim names, indexed by `properties::Claim`.
+    pub claims: &'static [&'static str],
+    pub search: Search,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DyState<R> {
+    pub roles: Vec<R>,
+    pub know: Knowledge,
+    /// The messages sent so far: a sorted set in the canonical search, in sending order in
+    /// the plain one.
+    pub net: Vec<TermId>,
+    pub facts: Facts<TermId>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    Start(u8),
+    Deliver(u8, TermId),
+    Reveal(Agent),
+}
+
+/// One action of a walk along a path, with what it produced and the state it led to.
+#[derive(Clone, Debug)]
+pub struct Moment<R> {
+    pub action: Action,
+    /// The stepped role's outputs in order (for a reveal: its `Reveal` claim).
+    pub outputs: Vec<Output<TermId>>,
+    pub state: DyState<R>,
+}
+
+/// The most properties one model may have (one bit each in a state).
+pub const MAX_PROPERTIES: usize = 24;
+
+impl<P: Protocol> DyModel<P> {
+    fn backend(&self, i: usize) -> Symbolic {
+        Symbolic { session: i as u16 }
+    }
+
+    /// Messages the attacker can deliver to waiting instance `i`.
+    fn candidates(&self, s: &DyState<P::Role>, i: usize) -> Vec<TermId> {
+        let inst = &self.scenario.instances[i];
+        let mut out = Vec::new();
+        P::forge(
+            &inst.cfg,
+            &s.roles[i],
+            &s.know,
+            &mut self.backend(i),
+            &mut out,
+        );
+        let mut d = Deriver::new(&s.know);
+        out.retain(|m| d.derivable(*m));
+        out.extend_from_slice(&s.net);
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The state after `action`, with the outputs of the step; `None` when the role
+    /// refuses the input.
+    pub fn apply(&self, s: &DyState<P::Role>, action: Action) -> Option<Moment<P::Role>> {
+        let (mut next, outputs) = match action {
+            Action::Start(i) | Action::Deliver(i, _) => {
+                let i = i as usize;
+                let input = match action {
+                    Action::Deliver(_, m) => Some(m),
+                    _ => None,
+                };
+                let inst = &self.scenario.instances[i];
+                // Step before cloning: most deliveries the attacker tries are rejected.
+                let (role, outputs) =
+                    P::step(&inst.cfg, &s.roles[i], input, &mut self.backend(i)).ok()?;
+                let mut next = s.clone();
+                next.roles[i] = role;
+                (next, outputs)
+            }
+            Action::Reveal(a) => (s.clone(), vec![Output::Claim(Event::Reveal { agent: a })]),
+        };
+        let mut learned = Vec::new();
+        let mut claimed = false;
+        for o in &outputs {
+            match o {
+                Output::Send(m) => {
+                    learned.push(*m);
+                    match self.search.log {
+                        Log::Ordered => next.net.push(*m),
+                        Log::Canonical => {
+                            if let Err(at) = next.net.binary_search(m) {
+                                next.net.insert(at, *m);
+                            }
+                        }
+                    }
+                }
+                Output::Claim(e) => {
+                    claimed = true;
+                    next.facts.record(&self.properties, e.clone());
+                }
+            }
+        }
+        if let Action::Reveal(a) = action {
+            learned.extend_from_slice(&self.scenario.agents[a as usize].long_term);
+        }
+        let learned = next.know.learn(&learned);
+        self.judge(&mut next, claimed, learned);
+        Some(Moment {
+            action,
+            outputs,
+            state: next,
+        })
+    }
+
+    /// Judge the properties whose inputs changed.
+    fn judge(&self, s: &mut DyState<P::Role>, claimed: bool, learned: bool) {
+        let DyState { know, facts, .. } = s;
+        let mut d = Deriver::new(know);
+        facts.judge(&self.properties, claimed, learned, &mut |v| d.derivable(*v));
+    }
+
+    /// Replay `actions` from the initial state; stops at the first action that is not
+    /// enabled.
+    pub fn walk(&self, actions: &[Action]) -> Vec<Moment<P::Role>> {
+        let mut state = self.initial_state();
+        let mut moments = Vec::new();
+        for &action in actions {
+            let Some(moment) = self.apply(&state, action) else {
+                break;
+            };
+            state = moment.state.clone();
+            moments.push(moment);
+        }
+        moments
+    }
+
+    pub fn initial_state(&self) -> DyState<P::Role> {
+        let sc = &self.scenario;
+        let mut know = Knowledge::new(&sc.initial_knowledge);
+        let mut facts = Facts::new(self.search.log);
+        for (a, info) in sc.agents.iter().enumerate() {
+            if !info.honest {
+                know.learn(&info.long_term);
+                facts.record(&self.properties, Event::Reveal { agent: a as Agent });
+            }
+        }
+        let mut s = DyState {
+            roles: sc.instances.iter().map(|i| i.init.clone()).collect(),
+            know,
+            net: Vec::new(),
+            facts,
+        };
+        self.judge(&mut s, true, true);
+        s
+    }
+
+    /// Has the run ended (a reveal under [`RevealPolicy::Final`])?
+    fn ended(&self, s: &DyState<P::Role>) -> bool {
+        self.scenario.reveal == RevealPolicy::Final
+            && self
+                .scenario
+                .revealable
+                .iter()
+                .any(|a| s.facts.revealed(*a))
+    }
+
+    pub fn executable(&self, s: &DyState<P::Role>) -> bool {
+        s.roles
+            .iter()
+            .all(|r| matches!(P::status(r), Status::Done | Status::Serve))
+    }
+
+    pub fn agent_name(&self, a: Agent) -> &'static str {
+        self.scenario.agents[a as usize].name
+    }
+
+    pub fn lane_name(&self, i: usize) -> String {
+        let inst = &self.scenario.instances[i];
+        format!("{}:{}#{}", self.agent_name(inst.agent), inst.role, i)
+    }
+}
+
+// Stateright properties take plain `fn` pointers: one monomorphised evaluator per index.
+fn prop_holds<P: Protocol, const I: usize>(_: &DyModel<P>, s: &DyState<P::Role>) -> bool {
+    !s.facts.violated(I)
+}
+fn prop_reached<P: Protocol, const I: usize>(_: &DyModel<P>, s: &DyState<P::Role>) -> bool {
+    s.facts.reached(I)
+}
+fn all_done<P: Protocol>(m: &DyModel<P>, s: &DyState<P::Role>) -> bool {
+    m.executable(s)
+}
+
+type Eval<P> = fn(&DyModel<P>, &DyState<<P as Protocol>::Role>) -> bool;
+
+macro_rules! evaluators {
+    ($f:ident, $($i:literal)*) => { [$($f::<P, $i>),*] };
+}
+fn holds_fns<P: Protocol>() -> [Eval<P>; MAX_PROPERTIES] {
+    evaluators!(prop_holds, 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23)
+}
+fn reached_fns<P: Protocol>() -> [Eval<P>; MAX_PROPERTIES] {
+    evaluators!(prop_reached, 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23)
+}
+
+/// Name of the `sometimes` property that shows property `name` is reached (interned:
+/// Stateright asks for the properties again and again).
+pub fn reached_name(name: &str) -> &'static str {
+    static NAMES: LazyLock<Mutex<Vec<&'static str>>> = LazyLock::new(Default::default);
+    let full = format!("{name} (reached)");
+    let mut names = NAMES.lock().expect("names poisoned");
+    match names.iter().find(|n| **n == full) {
+        Some(n) => n,
+        None => {
+            let n: &'static str = Box::leak(full.into_boxed_str());
+            names.push(n);
+            n
+        }
+    }
+}
+
+pub const EXECUTABILITY: &str = "executability";
+
+impl<P: Protocol> Model for DyModel<P> {
+    type State = DyState<P::Role>;
+    type Action = Action;
+
+    fn init_states(&self) -> Vec<Self::State> {
+        vec![self.initial_state()]
+    }
+
+    fn actions(&self, s: &Self::State, actions: &mut Vec<Self::Action>) {
+        if self.ended(s) {
+            return;
+        }
+        for (i, role) in s.roles.iter().enumerate() {
+            match P::status(role) {
+                Status::Initiate => actions.push(Action::Start(i as u8)),
+                // Every candidate is offered; `next_state` runs the role's step once and
+                // drops the deliveries the role rejects.
+                Status::Wait | Status::Serve => actions.extend(
+                    self.candidates(s, i)
+                        .into_iter()
+                        .map(|m| Action::Deliver(i as u8, m)),
+                ),
+                Status::Done => {}
+            }
+        }
+        for &a in &self.scenario.revealable {
+            if !s.facts.revealed(a) {
+                actions.push(Action::Reveal(a));
+            }
+        }
+    }
+
+    fn next_state(&self, s: &Self::State, action: Self::Action) -> Option<Self::State> {
+        self.apply(s, action).map(|m| m.state)
+    }
+
+    fn properties(&self) -> Vec<stateright::Property<Self>> {
+        assert!(
+            self.properties.len() <= MAX_PROPERTIES,
+            "too many properties"
+        );
+        let holds = holds_fns::<P>();
+        let reached = reached_fns::<P>();
+        let mut v = vec![stateright::Property::sometimes(
+            EXECUTABILITY,
+            all_done::<P>,
+        )];
+        for (i, p) in self.properties.iter().enumerate() {
+            v.push(stateright::Property::always(p.name, holds[i]));
+            v.push(stateright::Property::sometimes(
+                reached_name(p.name),
+                reached[i],
+            ));
+        }
+        v
+    }
+
+    fn format_action(&self, action: &Action) -> String {
+        match action {
+            Action::Start(i) => format!("start {}", self.lane_name(*i as usize)),
+            Action::Deliver(i, m) => format!(
+                "deliver {} to {}",
+                P::describe(*m),
+                self.lane_name(*i as usize)
+            ),
+            Action::Reveal(a) => format!("reveal {}", self.agent_name(*a)),
+        }
+    }
+}
