@@ -3,7 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use model::catalog::{self, HandshakeInfo};
 use model::harness::{
-    render_chart, PropertyResult, Report, RevealPolicy, RunOptions, Verdict, EXECUTABILITY,
+    render_chart, PropertyResult, Report, RevealPolicy, RunOptions, Search, Verdict, EXECUTABILITY,
 };
 use std::process::ExitCode;
 
@@ -106,6 +106,12 @@ struct CheckArgs {
     /// memory (~10x the default depth-first search).
     #[arg(long)]
     bfs: bool,
+    /// How states are compared: `symmetric` (canonical states, and sessions of one agent in
+    /// one role with equal configurations interchangeable; depth-first only), `canonical`
+    /// (claims as facts, sent messages as a set), `plain` (every order of events a state).
+    /// All give the same verdicts; the others are for comparison.
+    #[arg(long, value_enum, default_value_t = SearchArg::Symmetric)]
+    search: SearchArg,
     /// One JSON object per line, one per (handshake, variant, property).
     #[arg(long)]
     json: bool,
@@ -118,6 +124,13 @@ struct CheckArgs {
     /// The property whose attack --trace-out writes to a file.
     #[arg(long, requires = "trace_out")]
     property: Option<String>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SearchArg {
+    Symmetric,
+    Canonical,
+    Plain,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -254,7 +267,11 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
         threads: args.threads as usize,
         max_states: args.max_states.map(|n| n as usize),
         dfs: !args.bfs,
-        ..RunOptions::default()
+        search: match args.search {
+            SearchArg::Symmetric => Search::SYMMETRIC,
+            SearchArg::Canonical => Search::CANONICAL,
+            SearchArg::Plain => Search::PLAIN,
+        },
     };
     // Validate every name before running anything.
     let mut jobs = Vec::new();

@@ -37,6 +37,14 @@ impl Knowledge {
         &self.terms
     }
 
+    /// The same knowledge with every term mapped by `f`, a renaming of fresh values (one to
+    /// one, and built again by the term constructors): still closed under analysis.
+    pub fn renamed(&self, f: impl FnMut(&TermId) -> TermId) -> Knowledge {
+        let mut terms: Vec<TermId> = self.terms.iter().map(f).collect();
+        terms.sort_unstable();
+        Knowledge { terms }
+    }
+
     /// Known atoms of a sort (e.g. the nonces the attacker may put in a nonce field).
     pub fn atoms(&self, sort: Sort) -> impl Iterator<Item = TermId> + '_ {
         self.terms
@@ -79,10 +87,12 @@ impl Knowledge {
             // Something new may be a key that opens a ciphertext learned earlier.
             let mut d = Deriver::new(self);
             for &t in &self.terms {
-                if let Some(pt) = d.opened(t) {
-                    if !self.contains(pt) {
-                        work.push(pt);
-                    }
+                let pt = match t.get() {
+                    Term::Aead { pt, .. } | Term::AEnc { msg: pt, .. } => *pt,
+                    _ => continue,
+                };
+                if !self.contains(pt) && d.opened(t).is_some() {
+                    work.push(pt);
                 }
             }
             if work.is_empty() {
@@ -115,11 +125,18 @@ pub struct Deriver<'a> {
     memo: FxHashMap<TermId, bool>,
 }
 
+thread_local! {
+    /// Memo tables of dropped derivers, kept with their capacity for the next one.
+    static MEMOS: std::cell::RefCell<Vec<FxHashMap<TermId, bool>>> = const {
+        std::cell::RefCell::new(Vec::new())
+    };
+}
+
 impl<'a> Deriver<'a> {
     pub fn new(know: &'a Knowledge) -> Self {
         Deriver {
             know,
-            memo: FxHashMap::default(),
+            memo: MEMOS.with_borrow_mut(|m| m.pop()).unwrap_or_default(),
         }
     }
 
@@ -180,6 +197,14 @@ impl<'a> Deriver<'a> {
         };
         self.memo.insert(t, r);
         r
+    }
+}
+
+impl Drop for Deriver<'_> {
+    fn drop(&mut self) {
+        let mut memo = std::mem::take(&mut self.memo);
+        memo.clear();
+        MEMOS.with_borrow_mut(|m| m.push(memo));
     }
 }
 

@@ -289,56 +289,91 @@ fn sessions_of(t: &Term) -> u64 {
     sessions
 }
 
-/// `t` with the fresh values of session `s` renamed to session `to[s]` (for `s` below
-/// `to.len()`); `moved` has a bit for each session that changes. `memo` remembers renamed
-/// sub-terms across calls with the same renaming.
-pub fn rename_sessions(
-    t: TermId,
-    to: &[u16],
+/// A renaming of fresh values between sessions: session `s` becomes `to[s]` (for `s`
+/// below `to.len()`). Renamed terms are remembered per thread, per renaming, across states:
+/// most terms of a state are in the next one too.
+pub struct Renaming<'a> {
+    to: &'a [u16],
+    /// A bit for each session that changes.
     moved: u64,
-    memo: &mut FxHashMap<TermId, TermId>,
-) -> TermId {
-    if t.sessions() & moved == 0 {
-        return t;
+    id: u32,
+}
+
+thread_local! {
+    static RENAMINGS: RefCell<FxHashMap<Box<[u16]>, u32>> = RefCell::new(FxHashMap::default());
+    static RENAMED: RefCell<FxHashMap<(u32, TermId), TermId>> =
+        RefCell::new(FxHashMap::default());
+}
+
+/// The most renamed terms a thread remembers before it forgets them all.
+const RENAMED_CAP: usize = 1 << 22;
+
+impl<'a> Renaming<'a> {
+    pub fn new(to: &'a [u16]) -> Self {
+        let moved = to
+            .iter()
+            .enumerate()
+            .filter(|(s, t)| *s != **t as usize)
+            .fold(0, |m, (s, _)| m | 1 << s.min(63));
+        let id = RENAMINGS.with_borrow_mut(|r| {
+            let next = r.len() as u32;
+            *r.entry(to.into()).or_insert(next)
+        });
+        Renaming { to, moved, id }
     }
-    if let Some(r) = memo.get(&t) {
-        return *r;
+
+    pub fn is_identity(&self) -> bool {
+        self.moved == 0
     }
-    let term = t.get();
-    let mut go = |x: TermId| rename_sessions(x, to, moved, memo);
-    let r = match term {
-        Term::Atom {
-            sort,
-            name,
-            session,
-        } => atom(
-            *sort,
-            name,
-            to.get(*session as usize).copied().unwrap_or(*session),
-        ),
-        Term::Tuple(items) => tuple(&items.iter().map(|i| go(*i)).collect::<Vec<_>>()),
-        Term::Concat(items) => concat(&items.iter().map(|i| go(*i)).collect::<Vec<_>>()),
-        Term::Exp(exps) => {
-            let exps: Vec<TermId> = exps.iter().map(|x| go(*x)).collect();
-            exps[1..].iter().fold(dh_public(exps[0]), |acc, x| {
-                dh_exp(acc, *x).expect("g^x is a DH value")
-            })
+
+    pub fn apply(&self, t: TermId) -> TermId {
+        if t.sessions() & self.moved == 0 {
+            return t;
         }
-        Term::Hash(m) => hash(go(*m)),
-        Term::Pk(m) => pk(go(*m)),
-        Term::Hmac { key, msg } => hmac(go(*key), go(*msg)),
-        Term::Extract { salt, ikm } => extract(go(*salt), go(*ikm)),
-        Term::AEnc { pk, msg } => aenc(go(*pk), go(*msg)),
-        Term::Sign { sk, msg } => sign(go(*sk), go(*msg)),
-        Term::ExpandLabel {
-            secret,
-            label,
-            context,
-        } => expand_label(go(*secret), go(*label), go(*context)),
-        Term::Aead { key, nonce, ad, pt } => aead(go(*key), go(*nonce), go(*ad), go(*pt)),
-    };
-    memo.insert(t, r);
-    r
+        if let Some(r) = RENAMED.with_borrow(|m| m.get(&(self.id, t)).copied()) {
+            return r;
+        }
+        let go = |x: &TermId| self.apply(*x);
+        let all = |xs: &[TermId]| xs.iter().map(go).collect::<Vec<_>>();
+        let r = match t.get() {
+            Term::Atom {
+                sort,
+                name,
+                session,
+            } => atom(
+                *sort,
+                name,
+                self.to.get(*session as usize).copied().unwrap_or(*session),
+            ),
+            Term::Tuple(items) => tuple(&all(items)),
+            Term::Concat(items) => concat(&all(items)),
+            Term::Exp(exps) => {
+                let exps = all(exps);
+                exps[1..].iter().fold(dh_public(exps[0]), |acc, x| {
+                    dh_exp(acc, *x).expect("g^x is a DH value")
+                })
+            }
+            Term::Hash(m) => hash(go(m)),
+            Term::Pk(m) => pk(go(m)),
+            Term::Hmac { key, msg } => hmac(go(key), go(msg)),
+            Term::Extract { salt, ikm } => extract(go(salt), go(ikm)),
+            Term::AEnc { pk, msg } => aenc(go(pk), go(msg)),
+            Term::Sign { sk, msg } => sign(go(sk), go(msg)),
+            Term::ExpandLabel {
+                secret,
+                label,
+                context,
+            } => expand_label(go(secret), go(label), go(context)),
+            Term::Aead { key, nonce, ad, pt } => aead(go(key), go(nonce), go(ad), go(pt)),
+        };
+        RENAMED.with_borrow_mut(|m| {
+            if m.len() >= RENAMED_CAP {
+                m.clear();
+            }
+            m.insert((self.id, t), r)
+        });
+        r
+    }
 }
 
 /// Values that hold terms: role states and what they are made of (`#[derive(Terms)]`).
@@ -418,6 +453,15 @@ impl<T: Terms + Ord> Terms for std::collections::BTreeSet<T> {
         shapes.sort_unstable();
         h.write_usize(shapes.len());
         shapes.into_iter().for_each(|s| h.write_u64(s))
+    }
+}
+
+impl<T: Terms> Terms for Box<T> {
+    fn map_terms(&self, f: &mut dyn FnMut(TermId) -> TermId) -> Self {
+        Box::new((**self).map_terms(f))
+    }
+    fn hash_shape(&self, h: &mut dyn std::hash::Hasher) {
+        (**self).hash_shape(h)
     }
 }
 

@@ -5,9 +5,10 @@
 
 use crate::backend::{Backend, Symbolic};
 use crate::role::Reject;
+use crate::term::Terms;
 use crate::term::{self, Term, TermId};
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Msg<V> {
     /// A1 (SCEF) or A4 (application) to the 3GPP network entity: network data about a UE,
     /// by its external identifier, for a service.
@@ -50,7 +51,7 @@ pub enum Msg<V> {
 }
 
 /// The claims of an Autho4API token.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Token<V> {
     pub owner: V,
     pub client: V,

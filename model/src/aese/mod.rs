@@ -16,6 +16,7 @@ use crate::harness::attacker_nonce;
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::{lift, Initial};
 use crate::role::{Reject, Status, Stepped};
+use crate::term::Terms;
 use crate::term::{self, Sort, Term, TermId};
 use messages::{AeseCodec, Msg};
 use properties::{Agent, Agents, Claim, Kind, Property};
@@ -190,7 +191,7 @@ pub fn properties(scope: Scope) -> Vec<Property> {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Role<V = TermId> {
     Requester(Requester<V>),
     Ne(Ne<V>),
@@ -199,7 +200,7 @@ pub enum Role<V = TermId> {
     Scef(Scef),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Config<V = TermId> {
     Requester(RequesterConfig<V>),
     Ne(NeConfig<V>),

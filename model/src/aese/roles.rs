@@ -6,6 +6,7 @@ use super::messages::{AeseCodec, Msg, Token};
 use super::{ACCESS, DATA, IMSI, REQUEST, RESOURCE, RESPONSE};
 use crate::backend::{open_channel, open_or_clear, seal_or_clear, Fresh};
 use crate::role::{Output, Reject, Stepped};
+use crate::term::Terms;
 use properties::{Agent, Agents, Event};
 
 /// A1 or A4 over a security association (`Some(key)`), or in the clear.
@@ -25,7 +26,7 @@ fn receive<V: Clone, B: AeseCodec<Value = V>>(
 
 // ---- A1/A4 ----
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RequesterConfig<V> {
     pub me: Agent,
     pub ne: Agent,
@@ -36,7 +37,7 @@ pub struct RequesterConfig<V> {
     pub key: Option<V>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Requester<V> {
     Start,
     ExpectResponse { id: V },
@@ -89,14 +90,14 @@ impl<V: Clone + Eq> Requester<V> {
 }
 
 /// A UE the network entity holds data about: external identifier, IMSI, the data.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Subscriber<V> {
     pub external: V,
     pub imsi: V,
     pub data: V,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NeConfig<V> {
     pub me: Agent,
     /// Requesters it has a security association with: identity, agent, key.
@@ -114,7 +115,7 @@ pub struct NeConfig<V> {
 }
 
 /// The request ids it has served (replays are refused).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Ne<V> {
     pub seen: Vec<V>,
 }
@@ -212,7 +213,7 @@ impl<V: Clone + Eq> Ne<V> {
 
 // ---- Autho4API (Annex A.2) ----
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OwnerConfig<V> {
     pub me: Agent,
     pub scef: Agent,
@@ -223,7 +224,7 @@ pub struct OwnerConfig<V> {
     pub key: V,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Owner {
     Start,
     Done,
@@ -259,7 +260,7 @@ impl Owner {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ClientConfig<V> {
     pub me: Agent,
     pub identity: V,
@@ -269,7 +270,7 @@ pub struct ClientConfig<V> {
     pub key: V,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Client {
     ExpectToken,
     ExpectResource,
@@ -317,7 +318,7 @@ impl Client {
 
 /// An owner's resource at the SCEF: identity, agent, the clients it may authorize (for the
 /// secrecy claim), the data.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Resource<V> {
     pub owner: V,
     pub agent: Agent,
@@ -325,7 +326,7 @@ pub struct Resource<V> {
     pub data: V,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ScefConfig<V> {
     pub me: Agent,
     /// Owners' channels to the authorization server: identity, key.
@@ -342,7 +343,7 @@ pub struct ScefConfig<V> {
 }
 
 /// Tokens issued and resources served.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Scef(pub u8);
 
 impl Scef {

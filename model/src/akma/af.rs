@@ -6,12 +6,13 @@
 use super::messages::{AkmaCodec, Sbi};
 use super::{relay, AF_ID, K_AF};
 use crate::role::{Output, Reject, Stepped};
+use crate::term::Terms;
 use crate::tls_psk::messages::{Handshake, PskMode};
 use crate::tls_psk::schedule::PskKind;
 use crate::tls_psk::server::{PskEntry, Server, ServerConfig};
 use properties::{Agent, Agents, Event};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AfConfig<V> {
     pub me: Agent,
     /// This AF's name on the channel to the AAnF (or NEF).
@@ -26,7 +27,7 @@ pub struct AfConfig<V> {
     pub mode: PskMode,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Af<V> {
     ExpectClientHello,
     /// Waiting for K_AF; `ch` is the ClientHello record, `request` the request sent (the

@@ -7,9 +7,10 @@ use super::keys;
 use super::messages::{Sbi, SbiCodec};
 use super::{AF_ID, K_AF, K_AKMA};
 use crate::role::{Output, Reject, Stepped};
+use crate::term::Terms;
 use properties::{Agent, Agents, Event};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AusfConfig<V> {
     pub me: Agent,
     pub ue: Agent,
@@ -23,7 +24,7 @@ pub struct AusfConfig<V> {
     pub hni: V,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Ausf {
     Start,
     Done,
@@ -62,7 +63,7 @@ impl Ausf {
 
 /// An AF the AAnF knows: its channel, the AF_ID it owns, and whether it is inside the
 /// operator's domain (clause 6.2 step 4: only then may it be given the SUPI).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Grant<V> {
     pub agent: Agent,
     pub name: V,
@@ -72,14 +73,14 @@ pub struct Grant<V> {
 }
 
 /// A subscriber: SUPI, GPSI, and the UE agent.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Subscriber<V> {
     pub agent: Agent,
     pub supi: V,
     pub gpsi: V,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AanfConfig<V> {
     pub me: Agent,
     pub name: V,
@@ -99,7 +100,7 @@ pub struct AanfConfig<V> {
     pub requests: u8,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Aanf<V> {
     ExpectRegister,
     Serving {

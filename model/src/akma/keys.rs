@@ -11,10 +11,11 @@
 //!   this is our choice), realm = the home network identifier.
 
 use crate::backend::{Backend, Symbolic};
+use crate::term::Terms;
 use crate::term::{self, Term, TermId};
 
 /// The FC values of TS 33.535 Annex A.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Fc {
     /// Annex A.2: K_AKMA from K_AUSF.
     KAkma = 0x80,
@@ -64,7 +65,7 @@ impl AkmaBackend for Symbolic {
 pub const A_KID: &str = "A-KID";
 
 /// The AKMA anchor: what the UE and the AUSF derive after primary authentication.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Anchor<V> {
     pub k_akma: V,
     pub a_tid: V,

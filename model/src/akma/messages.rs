@@ -12,10 +12,11 @@
 use super::keys::AkmaBackend;
 use crate::backend::{Backend, Symbolic};
 use crate::role::Reject;
+use crate::term::Terms;
 use crate::term::{self, Term, TermId};
 use crate::tls_psk::messages::TlsCodec;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Sbi<V> {
     /// Naanf_AKMA_AnchorKey_Register request, AUSF to AAnF (clause 6.1 step 4; TS 29.535
     /// AkmaKeyInfo).

@@ -18,6 +18,7 @@ use crate::backend::Symbolic;
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::Initial;
 use crate::role::{Output, Reject, Status, Stepped};
+use crate::term::Terms;
 use crate::term::{self, Sort, TermId};
 use crate::tls_psk::messages::PskMode;
 use crate::tls_psk::server::Server;
@@ -227,7 +228,7 @@ pub fn properties() -> Vec<Property> {
 }
 
 /// One AKMA role instance, on any backend.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Role<V = TermId> {
     Ue(Ue<V>),
     Ausf(Ausf),
@@ -235,7 +236,7 @@ pub enum Role<V = TermId> {
     Af(Af<V>),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Config<V = TermId> {
     Ue(UeConfig<V>),
     Ausf(AusfConfig<V>),

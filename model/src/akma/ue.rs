@@ -7,12 +7,13 @@
 use super::keys::{self, AkmaBackend};
 use super::{relay, K_AF, K_AKMA, SUPI};
 use crate::role::{Output, Reject, Stepped};
+use crate::term::Terms;
 use crate::tls_psk::client::{Client, ClientConfig};
 use crate::tls_psk::messages::{PskMode, TlsCodec};
 use crate::tls_psk::schedule::PskKind;
 use properties::{Agent, Agents, Event};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UeConfig<V> {
     pub me: Agent,
     /// The AF (MSGin5G server) this UE means to reach.
@@ -33,7 +34,7 @@ pub struct UeConfig<V> {
     pub kaf_bound: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Ue<V> {
     Start,
     /// Ua* under way.

@@ -7,17 +7,18 @@ use super::tls::{EapTls, TlsCreds};
 use super::{DN_AAA_AUTH, MSK, PDU_SESSION_AUTH, REGISTRATION, UE_AUTH};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Stepped};
+use crate::term::Terms;
 use properties::{Agent, Agents, Event};
 
 /// A subscriber of the MSGin5G service: its NAI and the name its certificate must carry.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Subscriber<V> {
     pub agent: Agent,
     pub nai: V,
     pub cert_name: V,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DnAaaConfig<V> {
     pub me: Agent,
     pub smf: Agent,
@@ -32,7 +33,7 @@ pub struct DnAaaConfig<V> {
 }
 
 /// The conversation's attributes from its first Access-Request.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Conversation<V> {
     pub nai: V,
     pub gpsi: V,
@@ -42,7 +43,7 @@ pub struct Conversation<V> {
     pub subscriber: Agent,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum DnAaa<V> {
     /// Waits for an Access-Request with an EAP-Response/Identity.
     Idle,

@@ -14,11 +14,12 @@
 
 use crate::backend::{Backend, Symbolic};
 use crate::role::Reject;
+use crate::term::Terms;
 use crate::term::{self, Term, TermId};
 
 /// An EAP message as the peer and the server see it (whole: EAP-TLS fragments are
 /// reassembled below the role machines, RFC 5216 section 2.1.5).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Eap<V> {
     /// EAP-Response/Identity (RFC 3748 section 5.1): the DN-specific identity, an NAI.
     Identity(V),
@@ -41,7 +42,7 @@ pub enum Eap<V> {
 }
 
 /// The 5GSM messages solution #2 uses (TS 24.501 clause 8.3), UE to SMF and back.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Nas<V> {
     /// PDU Session Establishment Request (8.3.1) for `dnn`, with the SM PDU DN Request
     /// Container carrying the DN-specific identity (TS 33.501 clause 11.1.2 step 1). The SMF
@@ -80,7 +81,7 @@ impl<V> Nas<V> {
 /// The RADIUS packets of an EAP conversation (RFC 2865 section 4, RFC 3579 section 2).
 /// `authenticator` is the Request Authenticator; `answers` in a response is the Request
 /// Authenticator of the request it answers.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Radius<V> {
     /// Access-Request: User-Name, Calling-Station-Id (the GPSI), Called-Station-Id (the
     /// DNN, TS 29.561), State from the last challenge, EAP-Message.

@@ -22,6 +22,7 @@ use crate::backend::Symbolic;
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::Initial;
 use crate::role::{Reject, Status, Stepped};
+use crate::term::Terms;
 use crate::term::{self, Sort, TermId};
 use dn_aaa::{DnAaa, DnAaaConfig, Subscriber};
 use messages::{Eap, EapCodec, Nas, Radius};
@@ -163,14 +164,14 @@ pub fn properties() -> Vec<Property> {
 }
 
 /// One role instance, on any backend.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Role<V = TermId> {
     Ue(Ue<V>),
     Smf(Smf<V>),
     DnAaa(DnAaa<V>),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Config<V = TermId> {
     Ue(UeConfig<V>),
     Smf(SmfConfig<V>),

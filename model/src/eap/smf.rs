@@ -7,9 +7,10 @@ use super::messages::{Eap, EapCodec, Nas, Radius};
 use super::PDU_SESSION_AUTH;
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Stepped};
+use crate::term::Terms;
 use properties::Agent;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SmfConfig<V> {
     pub me: Agent,
     pub dn_aaa: Agent,
@@ -33,7 +34,7 @@ const ROUND: [&str; 4] = [
     "request_authenticator_3",
 ];
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Smf<V> {
     /// Waits for the PDU Session Establishment Request.
     Idle,
@@ -51,7 +52,7 @@ pub enum Smf<V> {
 }
 
 /// What the SMF keeps of a PDU session under authentication.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Session<V> {
     pub dnn: V,
     pub nai: V,

@@ -17,7 +17,7 @@ use crate::role::Reject;
 use crate::term::{self, Sort, Term, TermId};
 
 /// An endpoint's certificate, private key and trust anchor (the CA's public key).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TlsCreds<V> {
     pub cert: V,
     pub key: V,

@@ -6,9 +6,10 @@ use super::messages::{Eap, EapCodec, Nas};
 use super::tls::{ClientFinished, EapTls, TlsCreds};
 use super::{DN_AAA_AUTH, MSK, REGISTRATION, UE_AUTH};
 use crate::role::{Output, Reject, Stepped};
+use crate::term::Terms;
 use properties::{Agent, Agents, Event};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UeConfig<V> {
     pub me: Agent,
     pub smf: Agent,
@@ -27,13 +28,13 @@ pub struct UeConfig<V> {
 
 /// Where the UE is, and how many NAS messages it has received (the downlink NAS COUNT it
 /// expects next; it sends one uplink message for each, after its first).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Ue<V> {
     pub phase: Phase<V>,
     pub downlink: u8,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Phase<V> {
     Start,
     /// Waits for EAP-TLS Start.

@@ -4,9 +4,10 @@
 
 use super::messages::{Accepted, CapifToken, GatewayCodec, Msg};
 use crate::role::{Output, Reject, Stepped};
+use crate::term::Terms;
 use properties::Agent;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CcfConfig<V> {
     pub me: Agent,
     /// Its private key (TLS) and token signing key.
@@ -22,7 +23,7 @@ pub struct CcfConfig<V> {
 }
 
 /// The tokens issued so far (it serves every request).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Ccf {
     pub issued: u8,
 }

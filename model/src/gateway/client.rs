@@ -7,9 +7,10 @@ use super::messages::{GatewayCodec, Msg};
 use super::{AUTHORIZATION, MESSAGE, REGISTRATION, SERVER_AUTH};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Stepped};
+use crate::term::Terms;
 use properties::Agent;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ClientConfig<V> {
     pub me: Agent,
     pub server: Agent,
@@ -29,7 +30,7 @@ pub struct ClientConfig<V> {
     pub recipient: V,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Client<V> {
     Start,
     /// An AS waits for its CAPIF token.

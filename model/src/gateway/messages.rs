@@ -9,9 +9,10 @@
 
 use crate::backend::{Backend, Symbolic};
 use crate::role::Reject;
+use crate::term::Terms;
 use crate::term::{self, Term, TermId};
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Msg<V> {
     /// Registration of a gateway (MSGin5G-2, -4) or an application server (MSGin5G-3):
     /// its identity, its kind and the service it fronts; an AS adds its CAPIF token.
@@ -46,7 +47,7 @@ pub enum Msg<V> {
 }
 
 /// The claims of a CAPIF access token (TS 33.122 clause 6.5.2.3, an OAuth 2.0 token).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct CapifToken<V> {
     pub subject: V,
     /// The API exposing function it is for; `None` in `capif-token-without-audience`.

@@ -20,6 +20,7 @@ use crate::harness::attacker_nonce;
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::Initial;
 use crate::role::{Reject, Status, Stepped};
+use crate::term::Terms;
 use crate::term::{self, Sort, Term, TermId};
 use ccf::{Ccf, CcfConfig};
 use client::{Client, ClientConfig};
@@ -193,14 +194,14 @@ pub fn properties() -> Vec<Property> {
     ]
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Role<V = TermId> {
     Client(Client<V>),
     Ccf(Ccf),
     Server(Server<V>),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Config<V = TermId> {
     Client(ClientConfig<V>),
     Ccf(CcfConfig<V>),

@@ -9,6 +9,7 @@ use super::messages::{Accepted, GatewayCodec, Msg};
 use super::{AUTHORIZATION, CLIENT_IDS, MESSAGE, REGISTRATION, SERVER_AUTH};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Stepped};
+use crate::term::Terms;
 use properties::{Agent, Agents, Event};
 
 /// Fresh-value names per connection (the reference draws them at random).
@@ -22,7 +23,7 @@ const PAYLOAD: [&str; 4] = ["payload_0", "payload_1", "payload_2", "payload_3"];
 
 /// One entry of the authorization policy: an authenticated identity, the agent it is, the
 /// kind of registrant it may register as and the service it may front.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PolicyEntry<V> {
     pub identity: V,
     pub agent: Agent,
@@ -30,7 +31,7 @@ pub struct PolicyEntry<V> {
     pub service: V,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ServerConfig<V> {
     pub me: Agent,
     pub name: V,
@@ -53,7 +54,7 @@ pub struct ServerConfig<V> {
 }
 
 /// One connection.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Connection<V> {
     pub key: V,
     pub registrant: Agent,
@@ -62,7 +63,7 @@ pub struct Connection<V> {
     pub done: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Server<V> {
     pub connections: Vec<Connection<V>>,
 }

@@ -8,9 +8,10 @@
 
 use crate::backend::{Backend, Symbolic};
 use crate::role::Reject;
+use crate::term::Terms;
 use crate::term::{self, Term, TermId};
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Msg<V> {
     /// T8 (to the SCEF) or Tsp (to the MTC-IWF): the SCS's message for External Group ID
     /// `group`; `indication` says it is a group message (clause 4.1.3: "the network should

@@ -19,6 +19,7 @@ use crate::harness::attacker_nonce;
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::{lift, Initial};
 use crate::role::{Reject, Status, Stepped};
+use crate::term::Terms;
 use crate::term::{self, Sort, Term, TermId};
 use messages::{GroupCodec, Msg, GROUP, UNSPECIFIED};
 use network::{
@@ -245,7 +246,7 @@ fn all_properties() -> Vec<Property> {
     ]
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Role<V = TermId> {
     Scs(Scs),
     Ue(Ue<V>),
@@ -256,7 +257,7 @@ pub enum Role<V = TermId> {
     SmsSc(SmsSc),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Config<V = TermId> {
     Scs(ScsConfig<V>),
     Ue(UeConfig<V>),

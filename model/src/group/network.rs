@@ -7,17 +7,18 @@ use super::messages::{GroupCodec, Msg, GROUP, GROUP_AUTHORIZED, NOT_AUTHORIZED};
 use super::scs::{protect, AppLayer};
 use super::{LOCAL_GROUP_ID, MEMBER_AUTH};
 use crate::role::{Output, Reject, Stepped};
+use crate::term::Terms;
 use properties::{Agent, Agents, Event};
 
 /// An SCS the network has a T8/Tsp security association with.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Sender<V> {
     pub identity: V,
     pub key: V,
 }
 
 /// An MTC group: External and Local Group ID, its members' identities.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Group<V> {
     pub external: V,
     pub local: V,
@@ -46,7 +47,7 @@ fn request<V: Clone + Eq, B: GroupCodec<Value = V>>(
 
 // ---- SCEF (solution 2) ----
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ScefConfig<V> {
     pub me: Agent,
     pub senders: Vec<Sender<V>>,
@@ -66,7 +67,7 @@ pub struct ScefConfig<V> {
 }
 
 /// The request ids it has handled (T8 is TLS: a replayed request is refused).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Scef<V> {
     pub seen: Vec<V>,
 }
@@ -133,7 +134,7 @@ impl<V: Clone + Eq> Scef<V> {
 
 // ---- MME ----
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MmeConfig<V> {
     pub me: Agent,
     /// Members: agent, identity, NAS key.
@@ -146,7 +147,7 @@ pub struct MmeConfig<V> {
     pub max_uplinks: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Mme<V> {
     Start,
     /// Uplink message ids it has accepted (NAS COUNT: replays are refused).
@@ -236,7 +237,7 @@ pub enum Authorization {
     None,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct IwfConfig<V> {
     pub me: Agent,
     pub senders: Vec<Sender<V>>,
@@ -250,7 +251,7 @@ pub struct IwfConfig<V> {
     pub max_requests: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Pending<V> {
     pub sender: usize,
     pub group: V,
@@ -258,7 +259,7 @@ pub struct Pending<V> {
     pub payload: V,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Iwf<V> {
     pub seen: Vec<V>,
     pub pending: Option<Pending<V>>,
@@ -374,7 +375,7 @@ impl<V: Clone + Eq> Iwf<V> {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct HssConfig<V> {
     pub me: Agent,
     pub core_key: V,
@@ -385,7 +386,7 @@ pub struct HssConfig<V> {
 }
 
 /// Requests answered.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Hss(pub u8);
 
 impl Hss {
@@ -426,7 +427,7 @@ impl Hss {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SmsScConfig<V> {
     pub me: Agent,
     pub core_key: V,
@@ -436,7 +437,7 @@ pub struct SmsScConfig<V> {
 }
 
 /// Triggers delivered.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct SmsSc(pub u8);
 
 impl SmsSc {

@@ -6,11 +6,12 @@ use super::messages::{header, GroupCodec, Msg, GROUP};
 use super::{GROUP_MESSAGE, PAYLOAD, SENDER_AUTHORIZED};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Stepped};
+use crate::term::Terms;
 use properties::{Agent, Agents, Event};
 
 /// Solution 1: the SCS's own protection (application keys are provisioned to the members;
 /// their management is FFS in the study).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AppLayer<V> {
     pub key: V,
     pub signing_key: V,
@@ -18,7 +19,7 @@ pub struct AppLayer<V> {
     pub alg: V,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ScsConfig<V> {
     pub me: Agent,
     pub identity: V,
@@ -36,7 +37,7 @@ pub struct ScsConfig<V> {
     pub confidential: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Scs {
     Start,
     ExpectReport,

@@ -7,10 +7,11 @@ use super::messages::{header, GroupCodec, Msg, GROUP};
 use super::{GROUP_MESSAGE, MEMBER_AUTH, SENDER_AUTHORIZED};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Stepped};
+use crate::term::Terms;
 use properties::Agent;
 
 /// What protects and verifies group messages at the UE.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Credentials<V> {
     /// Gkey (solution 2) or the application key (solution 1).
     pub key: V,
@@ -28,7 +29,7 @@ pub enum Delivery {
     Trigger,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UeConfig<V> {
     pub me: Agent,
     pub identity: V,
@@ -53,7 +54,7 @@ pub struct UeConfig<V> {
     pub max_messages: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Ue<V> {
     ExpectCredentials,
     Listening {

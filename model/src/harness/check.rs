@@ -4,6 +4,7 @@
 use super::chart::{chart_steps, Step, ATTACKER};
 pub use super::model::EXECUTABILITY;
 use super::model::{reached_name, Action, DyModel, Search};
+use super::symmetry::representative;
 use super::Protocol;
 use crate::term::TermId;
 use serde::Serialize;
@@ -95,8 +96,15 @@ impl Report {
 /// Model-check `model` and report a verdict per property.
 pub fn check<P: Protocol>(mut model: DyModel<P>, opts: &RunOptions) -> Report {
     model.search = opts.search;
+    // Stateright reduces by symmetry in its depth-first search only, and the
+    // representative renames canonical states.
+    model.search.symmetry &= opts.dfs && opts.search.log == properties::Log::Canonical;
+    let symmetry = model.search.symmetry;
     let start = Instant::now();
     let mut builder = model.checker().threads(opts.threads.max(1));
+    if symmetry {
+        builder = builder.symmetry_fn(representative::<P::Role>);
+    }
     if let Some(n) = opts.max_states {
         builder = builder.target_state_count(n);
     }

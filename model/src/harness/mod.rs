@@ -8,6 +8,8 @@
 //!   still need; actions are an initiator starting, the attacker delivering a message to a
 //!   waiting role (a replay of any sent message, or one it builds, see
 //!   [`Protocol::forge`]), and the attacker revealing an honest agent's long-term keys.
+//! - [`symmetry`]: the representative of a state under renaming of interchangeable
+//!   sessions.
 //! - [`check`]: running the checker, verdicts, reports, minimal attacks.
 //! - [`chart`]: attacks as message sequence charts.
 
@@ -15,6 +17,7 @@ pub mod chart;
 pub mod check;
 pub mod model;
 pub mod scenario;
+pub mod symmetry;
 
 pub use chart::render_chart;
 pub use check::{check, Attack, PropertyResult, Report, RunOptions, Verdict, EXECUTABILITY};
@@ -31,8 +34,13 @@ use std::hash::Hash;
 /// A protocol, as the harness sees it: one role type (an enum over its roles) stepped on the
 /// symbolic backend, and the attacker's typed synthesis for it.
 pub trait Protocol: Sized + Send + Sync + 'static {
-    type Role: Clone + Debug + Hash + Eq + Send + Sync;
-    type Config: Debug + Send + Sync;
+    /// The role states. A step must treat the fresh values of sessions alike: it may
+    /// compare terms for equality and take them apart, never order them or read their
+    /// sessions, so that renaming the fresh values of interchangeable sessions maps runs
+    /// to runs (symmetry reduction).
+    type Role: Clone + Debug + Hash + Eq + Send + Sync + crate::term::Terms;
+    /// Instances of one agent in one role with equal configurations are interchangeable.
+    type Config: Debug + PartialEq + Send + Sync;
 
     fn status(role: &Self::Role) -> Status;
     /// One step: `None` starts an initiator, `Some(m)` delivers message `m`.

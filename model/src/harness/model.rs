@@ -8,6 +8,7 @@
 //! attacker reveals an honest agent's long-term keys.
 
 use super::scenario::{RevealPolicy, Scenario};
+use super::symmetry::Classes;
 use super::Protocol;
 use crate::attacker::{Deriver, Knowledge};
 use crate::backend::Symbolic;
@@ -17,25 +18,37 @@ use properties::{Agent, Event, Facts, Log, Property};
 use stateright::Model;
 use std::sync::{LazyLock, Mutex};
 
-/// How the state space is searched: the canonical search is the default; the plain one
-/// (ordered claim log and message list, no symmetry) is what the tests compare it with.
+/// How the state space is searched: canonical states with symmetry reduction by default;
+/// the plain search (ordered claim log and message list) and the canonical one without
+/// symmetry are what the tests compare it with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Search {
     /// How claims are kept; with [`Log::Ordered`] the sent messages are kept in order too.
     pub log: Log,
+    /// Merge states that differ only by a renaming of interchangeable sessions
+    /// ([`super::symmetry`]; canonical log and depth-first search only).
+    pub symmetry: bool,
 }
 
 impl Search {
+    pub const SYMMETRIC: Search = Search {
+        log: Log::Canonical,
+        symmetry: true,
+    };
     pub const CANONICAL: Search = Search {
         log: Log::Canonical,
+        symmetry: false,
     };
     /// The search before canonical states: every order of independent events is a state.
-    pub const PLAIN: Search = Search { log: Log::Ordered };
+    pub const PLAIN: Search = Search {
+        log: Log::Ordered,
+        symmetry: false,
+    };
 }
 
 impl Default for Search {
     fn default() -> Self {
-        Search::CANONICAL
+        Search::SYMMETRIC
     }
 }
 
@@ -61,6 +74,8 @@ pub struct DyState<R> {
     /// the plain one.
     pub net: Vec<TermId>,
     pub facts: Facts<TermId>,
+    /// The interchangeable instances, for the representative (none without symmetry).
+    pub classes: Classes,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -196,6 +211,10 @@ impl<P: Protocol> DyModel<P> {
             know,
             net: Vec::new(),
             facts,
+            classes: match self.search.symmetry {
+                true => Classes::of(sc),
+                false => Classes::NONE,
+            },
         };
         self.judge(&mut s, true, true);
         s

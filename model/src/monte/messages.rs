@@ -5,9 +5,10 @@
 
 use crate::backend::{Backend, Symbolic};
 use crate::role::Reject;
+use crate::term::Terms;
 use crate::term::{self, Term, TermId};
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Msg<V> {
     /// Location reporting for a UE, by its external identifier.
     Request { requester: V, ue: V, event: V },

@@ -15,6 +15,7 @@ use crate::harness::attacker_nonce;
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::{lift, Initial};
 use crate::role::{Reject, Status, Stepped};
+use crate::term::Terms;
 use crate::term::{self, Sort, TermId};
 use messages::{MonteCodec, Msg, OUT_OF_AREA};
 use properties::{Agent, Agents, Claim, Kind, Property};
@@ -102,14 +103,14 @@ pub fn properties() -> Vec<Property> {
     ]
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Role {
     ThirdParty(ThirdParty),
     Scef(Scef),
     Mme(Mme),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Config<V = TermId> {
     ThirdParty(ThirdPartyConfig<V>),
     Scef(ScefConfig<V>),

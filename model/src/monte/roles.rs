@@ -6,6 +6,7 @@ use super::messages::{MonteCodec, Msg, OUT_OF_AREA};
 use super::{IMSI, LOCATION, REPORT};
 use crate::backend::{open_channel, open_or_clear, seal_channel, seal_or_clear, Fresh};
 use crate::role::{Output, Reject, Stepped};
+use crate::term::Terms;
 use properties::{Agent, Agents, Event};
 
 /// On T8 over TLS (`Some(key)`), or in the clear.
@@ -14,7 +15,7 @@ fn send<V: Clone, B: MonteCodec<Value = V>>(b: &mut B, key: &Option<V>, m: &Msg<
     seal_or_clear(b, key.as_ref(), "T8", &m)
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ThirdPartyConfig<V> {
     pub me: Agent,
     pub scef: Agent,
@@ -24,7 +25,7 @@ pub struct ThirdPartyConfig<V> {
     pub key: Option<V>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum ThirdParty {
     Start,
     ExpectReport,
@@ -78,7 +79,7 @@ impl ThirdParty {
 
 /// A monitored UE: external identifier, IMSI, authorized area, and the third parties that
 /// may monitor it (their agents).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Monitored<V> {
     pub external: V,
     pub imsi: V,
@@ -86,7 +87,7 @@ pub struct Monitored<V> {
     pub authorized: Agents,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ScefConfig<V> {
     pub me: Agent,
     pub mme: Agent,
@@ -104,7 +105,7 @@ pub struct ScefConfig<V> {
 }
 
 /// The monitoring requests it has armed: the requester (index) and the UE (index).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Scef {
     pub armed: Vec<(usize, usize)>,
     pub reported: usize,
@@ -213,7 +214,7 @@ impl Scef {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MmeConfig<V> {
     pub me: Agent,
     pub core_key: V,
@@ -223,7 +224,7 @@ pub struct MmeConfig<V> {
 }
 
 /// Events reported.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Mme(pub u8);
 
 /// Fresh-value names per event (the reference would read the UE's cell).

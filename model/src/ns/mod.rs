@@ -14,6 +14,7 @@ use crate::attacker::Knowledge;
 use crate::backend::{Backend, Fresh, PkeBackend, Symbolic};
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::{Output, Reject, Status};
+use crate::term::Terms;
 use crate::term::{self, Sort, Term, TermId};
 use properties::{Agent, Agents, Claim, Event, Kind, Property};
 
@@ -98,7 +99,7 @@ pub fn properties() -> Vec<Property> {
     ]
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Role {
     /// The initiator waits for the attacker to tell it whom to talk to.
     InitiatorStart,
@@ -116,7 +117,7 @@ pub enum Role {
 }
 
 /// What every role knows: the agents' names and public keys, its own private key.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct Config {
     pub me: Agent,
     pub sk: TermId,

@@ -5,9 +5,10 @@ use super::messages::{Msg, OidcCodec, Profile};
 use super::USER_AUTH;
 use crate::backend::Fresh;
 use crate::role::{Output, Reject};
+use crate::term::Terms;
 use properties::Agent;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ClientConfig<V> {
     pub me: Agent,
     pub server: Agent,
@@ -20,7 +21,7 @@ pub struct ClientConfig<V> {
     pub present_id_token: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Client<V> {
     /// Waits for the registration response (step 13).
     ExpectResponse {

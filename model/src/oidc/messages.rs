@@ -15,11 +15,12 @@
 
 use crate::backend::{Backend, Symbolic};
 use crate::role::Reject;
+use crate::term::Terms;
 use crate::term::{self, Term, TermId};
 
 /// Which token: an access token (RFC 9068 JWT, `typ` "at+jwt") or an ID token (OIDC Core
 /// section 2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Kind {
     Access,
     Id,
@@ -27,7 +28,7 @@ pub enum Kind {
 
 /// The claims of a token SIM-S signs (RFC 9068 section 2.2; OIDC Core section 2). `exp` and
 /// `iat` are checked by the concrete backend against its clock; the symbolic one has none.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Token<V> {
     pub kind: Kind,
     pub iss: V,
@@ -42,7 +43,7 @@ pub struct Token<V> {
 }
 
 /// The messages of steps 2-13.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Msg<V> {
     /// Steps 2-4: the OpenID Connect Authentication Request (`response_type=code`,
     /// `scope=openid`, the PKCE `code_challenge` with method S256, the `resource` the access
@@ -79,7 +80,7 @@ pub enum Msg<V> {
 }
 
 /// The 5GMSGS client profile of step 11.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Profile<V> {
     pub ue_id: V,
     pub ports: V,

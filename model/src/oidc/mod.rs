@@ -27,6 +27,7 @@ use crate::harness::attacker_nonce;
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::Initial;
 use crate::role::{Reject, Status, Stepped};
+use crate::term::Terms;
 use crate::term::{self, Sort, Term, TermId};
 use client::{Client, ClientConfig};
 use messages::{Kind, Msg, OidcCodec, Profile};
@@ -198,13 +199,13 @@ pub fn properties() -> Vec<Property> {
 }
 
 /// The user's UE: SIM-C, then (step 9) the 5GMSGS client with the tokens.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Ue<V> {
     SimC(SimC<V>),
     Client(Client<V>),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UeConfig<V> {
     pub sim_c: SimCConfig<V>,
     pub client: ClientConfig<V>,
@@ -240,14 +241,14 @@ impl<V: Clone + Eq> Ue<V> {
 }
 
 /// One role instance, on any backend.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Role<V = TermId> {
     Ue(Ue<V>),
     SimS(SimS<V>),
     Server(Server<V>),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Config<V = TermId> {
     Ue(UeConfig<V>),
     SimS(SimSConfig<V>),

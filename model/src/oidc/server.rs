@@ -6,10 +6,11 @@ use super::messages::{Kind, Msg, OidcCodec, Profile, Token};
 use super::{REGISTRATION, USER_AUTH};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Stepped};
+use crate::term::Terms;
 use properties::Agent;
 
 /// How the server validates the token in step 12.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Validation<V> {
     /// The JWT's signature under SIM-S's key.
     Local { issuer_key: V },
@@ -17,7 +18,7 @@ pub enum Validation<V> {
     Introspection { sim_s_tunnel: V, credential: V },
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ServerConfig<V> {
     pub me: Agent,
     pub sim_s: Agent,
@@ -38,7 +39,7 @@ pub struct ServerConfig<V> {
 }
 
 /// A registration under validation.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Pending<V> {
     pub key: V,
     pub token: V,
@@ -46,7 +47,7 @@ pub struct Pending<V> {
     pub query_key: V,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Server<V> {
     pub registered: u8,
     /// The tunnel keys of requests it took: the tunnel's replay protection.

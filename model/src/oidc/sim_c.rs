@@ -5,9 +5,10 @@ use super::messages::{Kind, Msg, OidcCodec};
 use super::PASSWORD;
 use crate::backend::Fresh;
 use crate::role::{Output, Reject};
+use crate::term::Terms;
 use properties::{Agent, Agents, Event};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SimCConfig<V> {
     pub me: Agent,
     pub sim_s: Agent,
@@ -30,7 +31,7 @@ pub struct SimCConfig<V> {
     pub redirect_observable: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum SimC<V> {
     Start,
     /// Waits for the authorization code (step 6).

@@ -6,10 +6,11 @@ use super::messages::{Kind, Msg, OidcCodec, Token};
 use super::{ACCESS_TOKEN, AUTH_CODE, REGISTRATION};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Stepped};
+use crate::term::Terms;
 use properties::{Agent, Agents, Event};
 
 /// A user account at SIM-S.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Account<V> {
     pub agent: Agent,
     pub username: V,
@@ -18,14 +19,14 @@ pub struct Account<V> {
 
 /// A resource server (an MSGin5G server) tokens may be issued for, with its introspection
 /// credential.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Resource<V> {
     pub agent: Agent,
     pub name: V,
     pub credential: V,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SimSConfig<V> {
     pub me: Agent,
     pub issuer: V,
@@ -48,7 +49,7 @@ pub struct SimSConfig<V> {
 }
 
 /// An authorization grant: the code and what it was issued for.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Grant<V> {
     pub code: V,
     pub account: u8,
@@ -57,7 +58,7 @@ pub struct Grant<V> {
     pub redeemed: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct SimS<V> {
     pub grants: Vec<Grant<V>>,
     /// The tunnel keys of the introspection requests it answered: the tunnel's replay

@@ -6,9 +6,10 @@ use super::schedule::{self as ks, PskKind};
 use super::{claim_data, CLIENT_AUTH, EARLY_DATA_AUTH, SERVER_AUTH, SESSION_KEY};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Status};
+use crate::term::Terms;
 use properties::{Agent, Agents, Event};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ClientConfig<V> {
     pub me: Agent,
     /// The server this client means to talk to.
@@ -21,7 +22,7 @@ pub struct ClientConfig<V> {
     pub early_data: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Client<V> {
     Start,
     ExpectServerHello {
@@ -45,7 +46,7 @@ pub enum Client<V> {
 }
 
 /// What the client holds between ServerHello and the server's Finished.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Handshaking<V> {
     /// The handshake messages so far.
     pub transcript: V,

@@ -5,10 +5,11 @@
 use super::schedule::{TrafficKeys, KEY_LEN};
 use crate::backend::{Backend, Symbolic};
 use crate::role::Reject;
+use crate::term::Terms;
 use crate::term::{self, Term, TermId};
 
 /// psk_key_exchange_modes (RFC 8446 section 4.2.9).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum PskMode {
     /// PSK-only key establishment: no forward secrecy.
     PskKe,
@@ -28,7 +29,7 @@ impl PskMode {
 /// ClientHello with the extensions the PSK handshake uses: key_share, psk_key_exchange_modes,
 /// early_data, pre_shared_key (one identity and its binder; `binder: None` is the truncated
 /// ClientHello the binder is computed over, RFC 8446 section 4.2.11.2).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct ClientHello<V> {
     pub random: V,
     pub key_share: Option<V>,
@@ -38,13 +39,13 @@ pub struct ClientHello<V> {
     pub binder: Option<V>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct ServerHello<V> {
     pub random: V,
     pub key_share: Option<V>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Handshake<V> {
     ClientHello(ClientHello<V>),
     ServerHello(ServerHello<V>),
@@ -59,7 +60,7 @@ pub enum Handshake<V> {
 }
 
 /// Record content types (RFC 8446 section 5.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum ContentType {
     Handshake,
     ApplicationData,

@@ -16,6 +16,7 @@ use crate::attacker::Knowledge;
 use crate::backend::{Backend, Symbolic};
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::{Output, Reject, Status};
+use crate::term::Terms;
 use crate::term::{self, Sort, TermId};
 use client::{client_hello, Client, ClientConfig};
 use messages::{ClientHello, ContentType, Handshake, PskMode, ServerHello, TlsCodec};
@@ -218,13 +219,13 @@ pub fn properties(early_data: bool) -> Vec<Property> {
 pub struct TlsPsk;
 
 /// One TLS-PSK role instance: what the model explores and what the reference runs.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Role<V = TermId> {
     Client(Client<V>),
     Server(Server<V>),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Config<V = TermId> {
     Client(ClientConfig<V>),
     Server(ServerConfig<V>),

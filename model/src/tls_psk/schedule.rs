@@ -2,6 +2,7 @@
 
 use super::messages::TlsCodec;
 use crate::backend::Backend;
+use crate::term::Terms;
 
 pub const HASH_LEN: usize = 32;
 /// The AEAD key length of TLS_AES_128_GCM_SHA256; TLS_CHACHA20_POLY1305_SHA256 uses 32.
@@ -9,7 +10,7 @@ pub const KEY_LEN: usize = 16;
 pub const IV_LEN: usize = 12;
 
 /// Where a PSK comes from: it selects the binder label (RFC 8446 section 7.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum PskKind {
     /// Provisioned out of band (SEAL key management, AKMA's K_AF): "ext binder".
     External,
@@ -27,7 +28,7 @@ impl PskKind {
 }
 
 /// An AEAD key and IV derived from a traffic secret (RFC 8446 section 7.3).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct TrafficKeys<V> {
     pub key: V,
     pub iv: V,
