@@ -1,12 +1,13 @@
-//! Model-check throughput: the TLS-PSK, OIDC and NS/NSL checks beside a trivial Stateright model
-//! (three counters) run the same way, the engine's ceiling on this machine.
+//! Model-check throughput: the engine's steps (plain, canonical, symmetric search) on NSL, the
+//! issue's targets (NSL 2+2 and 3+3, TLS-PSK 3 clients x 3 servers, every default), beside a
+//! trivial Stateright model (three counters) run the same way, the engine's ceiling here.
 //!
-//! Before the criterion groups, one pass over every variant at its default bound prints
-//! unique states, seconds and unique states/second, and the ratio to the ceiling.
+//! Before the criterion groups, one pass prints unique states, seconds and unique states/s of
+//! every variant at its default bound and of the targets, each with the ratio to the ceiling.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use model::catalog;
-use model::harness::{RevealPolicy, RunOptions};
+use model::harness::{Report, RevealPolicy, RunOptions, Search};
 use stateright::{Checker, Model};
 use std::time::Instant;
 
@@ -49,24 +50,67 @@ fn one_thread() -> RunOptions {
     RunOptions::default()
 }
 
+fn with(search: Search) -> RunOptions {
+    RunOptions {
+        search,
+        ..RunOptions::default()
+    }
+}
+
+/// One run of `handshake`/`variant` at `sessions` with `search`, one thread, depth-first.
+fn checked(handshake: &str, variant: &str, sessions: Option<usize>, search: Search) -> Report {
+    let r = catalog::run(
+        handshake,
+        variant,
+        sessions,
+        RevealPolicy::Final,
+        &with(search),
+    )
+    .expect("known variant");
+    assert!(r.complete && r.as_expected(), "{handshake}/{variant}");
+    r
+}
+
+fn print(label: &str, r: &Report, top: f64) {
+    eprintln!(
+        "{label:<40} {:>9} unique in {:>6.2} s = {:>7.0} states/s ({:.3} of ceiling)",
+        r.unique_states,
+        r.seconds,
+        r.states_per_second(),
+        r.states_per_second() / top
+    );
+}
+
 fn summary() {
     let (states, secs) = ceiling();
     let top = states as f64 / secs;
     eprintln!("ceiling (3 counters): {states} unique states in {secs:.2} s = {top:.0} states/s (1 thread)");
+    let mut all = 0.0;
     for h in catalog::handshakes() {
         for v in &h.variants {
-            let r = catalog::run(h.name, v.name, None, RevealPolicy::Final, &one_thread())
-                .expect("known variant");
-            eprintln!(
-                "{:>8} / {:<22} {:>9} unique in {:>6.2} s = {:>7.0} states/s ({:.3} of ceiling)",
-                h.name,
-                v.name,
-                r.unique_states,
-                r.seconds,
-                r.states_per_second(),
-                r.states_per_second() / top
-            );
+            let r = checked(h.name, v.name, None, Search::SYMMETRIC);
+            all += r.seconds;
+            print(&format!("{} / {}", h.name, v.name), &r, top);
         }
+    }
+    eprintln!("every default: {all:.1} s of checking");
+    for (search, name) in [
+        (Search::PLAIN, "plain"),
+        (Search::CANONICAL, "canonical"),
+        (Search::SYMMETRIC, "symmetric"),
+    ] {
+        print(
+            &format!("ns lowe 2+2, {name}"),
+            &checked("ns", "lowe", Some(2), search),
+            top,
+        );
+    }
+    for (h, v, n) in [("ns", "lowe", 3), ("tls-psk", "default", 3)] {
+        print(
+            &format!("{h} {v} --sessions {n}, symmetric"),
+            &checked(h, v, Some(n), Search::SYMMETRIC),
+            top,
+        );
     }
 }
 
@@ -94,26 +138,22 @@ fn benches(c: &mut Criterion) {
     g.bench_function("ceiling: 3 counters to 120 (1.7M states)", |b| {
         b.iter(ceiling)
     });
-    g.bench_function("ns default + lowe", |b| {
-        b.iter(|| every_variant("ns", None))
+    for (search, name) in [
+        (Search::CANONICAL, "canonical"),
+        (Search::SYMMETRIC, "symmetric"),
+    ] {
+        g.bench_function(format!("ns lowe 2+2, {name}"), |b| {
+            b.iter(|| checked("ns", "lowe", Some(2), search))
+        });
+    }
+    g.bench_function("ns lowe 3+3, symmetric", |b| {
+        b.iter(|| checked("ns", "lowe", Some(3), Search::SYMMETRIC))
     });
-    g.bench_function("tls-psk every variant, 1 session per role", |b| {
-        b.iter(|| every_variant("tls-psk", Some(1)))
+    g.bench_function("tls-psk every variant, default bound", |b| {
+        b.iter(|| every_variant("tls-psk", None))
     });
     g.bench_function("oidc every variant, default bound", |b| {
         b.iter(|| every_variant("oidc", None))
-    });
-    g.bench_function("tls-psk default, 2 clients x 2 servers", |b| {
-        b.iter(|| {
-            catalog::run(
-                "tls-psk",
-                "default",
-                None,
-                RevealPolicy::Final,
-                &one_thread(),
-            )
-            .unwrap()
-        })
     });
     g.finish();
 }

@@ -89,8 +89,9 @@ struct CheckArgs {
     /// Check every variant of the handshake.
     #[arg(long)]
     all_variants: bool,
-    /// Sessions per honest agent and role (default: the variant's own, shown by `list`).
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=8))]
+    /// Sessions per honest agent and role (default: the variant's own, shown by `list`; a
+    /// handshake whose scenario cannot grow that far refuses with exit 2 and says why).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     sessions: Option<u16>,
     /// Checker threads.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -115,6 +116,10 @@ struct CheckArgs {
     /// One JSON object per line, one per (handshake, variant, property).
     #[arg(long)]
     json: bool,
+    /// No progress line on stderr (it is shown only on a terminal, once a check runs longer
+    /// than a second).
+    #[arg(long, short)]
+    quiet: bool,
     /// Write a counterexample as a trace that `msgin5g replay` runs on the reference roles
     /// with real crypto (tls-psk, akma, oidc, gateway, group). A FILE gets the attack on --property (default: the
     /// first violated property; `--property executability` gives the honest run); an existing
@@ -197,6 +202,7 @@ fn list(json: bool) {
     for h in catalog::handshakes() {
         if !json {
             println!("{}: {}", h.name, h.about);
+            println!("  --sessions N: {}", wrap(h.sessions, 16));
         }
         for v in &h.variants {
             if json {
@@ -209,10 +215,7 @@ fn list(json: bool) {
                 println!("{line}");
             } else {
                 println!("  {:<22} {}", v.name, wrap(v.about, 24));
-                println!(
-                    "  {:<22} sessions per honest agent: {} as client/initiator, {} as server/responder",
-                    "", v.sessions.0, v.sessions.1
-                );
+                println!("  {:<22} default: --sessions {}", "", v.sessions);
             }
         }
         if !json {
@@ -311,8 +314,12 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
     for (handshake, variants) in jobs {
         let mut reports = Vec::new();
         for v in variants {
-            let report = catalog::run(handshake, v, args.sessions.map(usize::from), reveal, &opts)
-                .map_err(|e| e.to_string())?;
+            let sessions = args.sessions.map(usize::from);
+            let mut bar = Progress::new(handshake, v, !args.quiet);
+            let report =
+                catalog::run_with(handshake, v, sessions, reveal, &opts, &mut |p| bar.show(p));
+            bar.finish();
+            let report = report.map_err(|e| e.to_string())?;
             ok &= report.as_expected();
             write_attacks(args, &report, reveal)?;
             if args.json {
@@ -335,6 +342,55 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
         );
     }
     Ok(ok)
+}
+
+/// The progress line of one check on stderr: on a terminal only, once the check has run a
+/// second.
+struct Progress {
+    label: String,
+    bar: Option<indicatif::ProgressBar>,
+    enabled: bool,
+}
+
+impl Progress {
+    fn new(handshake: &str, variant: &str, wanted: bool) -> Self {
+        use std::io::IsTerminal;
+        Progress {
+            label: format!("{handshake} / {variant}"),
+            bar: None,
+            enabled: wanted && std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn show(&mut self, p: &model::harness::Progress) {
+        if !self.enabled || p.seconds < 1.0 {
+            return;
+        }
+        let bar = self.bar.get_or_insert_with(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg}")
+                    .expect("a valid template"),
+            );
+            bar
+        });
+        bar.set_message(format!(
+            "{}: {} states, {} unique, {:.0} unique states/s, depth {}, {:.0} s",
+            self.label,
+            p.states,
+            p.unique_states,
+            p.unique_states as f64 / p.seconds,
+            p.max_depth,
+            p.seconds
+        ));
+        bar.tick();
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 fn replay(files: &[std::path::PathBuf]) -> ExitCode {
@@ -388,22 +444,23 @@ fn write_attacks(args: &CheckArgs, report: &Report, reveal: RevealPolicy) -> Res
         report.handshake, report.variant, report.bound
     );
     let export = |r: &PropertyResult| -> Result<String, String> {
+        use model::{akma::Akma, gateway::Gateway, group::GroupMessaging, oidc::Oidc};
+        let v = report.variant;
+        let built = |e: catalog::CatalogError| e.to_string();
         let text = match report.handshake {
-            "tls-psk" => catalog::tls_psk_model(report.variant, sessions, reveal)
-                .and_then(|m| reference::attack::export(&m, r, &source)),
-            "akma" => catalog::akma_model(report.variant, sessions, reveal)
-                .and_then(|m| reference::attack::export_akma(&m, r, &source)),
-            "oidc" => catalog::oidc_model(report.variant, sessions, reveal)
-                .and_then(|m| reference::oidc::attack::export(&m, r, &source)),
-            "gateway" => model::gateway::variant(report.variant)
-                .map(|v| model::gateway::model(v, reveal))
-                .and_then(|m| reference::gateway::attack::export(&m, r, &source)),
-            "group" => model::group::variant(report.variant)
-                .map(|v| model::group::model(v, reveal))
-                .and_then(|m| reference::group::attack::export(&m, r, &source)),
-            _ => None,
+            "tls-psk" => catalog::model::<model::tls_psk::TlsPsk>(v, sessions, reveal)
+                .map(|m| reference::attack::export(&m, r, &source)),
+            "akma" => catalog::model::<Akma>(v, sessions, reveal)
+                .map(|m| reference::attack::export_akma(&m, r, &source)),
+            "oidc" => catalog::model::<Oidc>(v, sessions, reveal)
+                .map(|m| reference::oidc::attack::export(&m, r, &source)),
+            "gateway" => catalog::model::<Gateway>(v, sessions, reveal)
+                .map(|m| reference::gateway::attack::export(&m, r, &source)),
+            "group" => catalog::model::<GroupMessaging>(v, sessions, reveal)
+                .map(|m| reference::group::attack::export(&m, r, &source)),
+            _ => Ok(None),
         };
-        text.ok_or_else(|| "export failed".into())
+        text.map_err(built)?.ok_or_else(|| "export failed".into())
     };
     let with_attack = |r: &&PropertyResult| r.attack.is_some();
     // The run that completes is an honest run only where nothing is violated.

@@ -16,9 +16,24 @@ use crate::term::{self, Sort, Term, TermId};
 use rustc_hash::FxHashMap;
 
 /// The attacker's knowledge: closed under analysis, sorted, without duplicates.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default)]
 pub struct Knowledge {
     terms: Vec<TermId>,
+    /// The ciphertexts among `terms` it cannot open (yet): a function of `terms`, kept so
+    /// that learning a key re-tries these only.
+    sealed: Vec<TermId>,
+}
+
+impl PartialEq for Knowledge {
+    fn eq(&self, other: &Knowledge) -> bool {
+        self.terms == other.terms
+    }
+}
+impl Eq for Knowledge {}
+impl std::hash::Hash for Knowledge {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.terms.hash(h)
+    }
 }
 
 impl Knowledge {
@@ -39,10 +54,11 @@ impl Knowledge {
 
     /// The same knowledge with every term mapped by `f`, a renaming of fresh values (one to
     /// one, and built again by the term constructors): still closed under analysis.
-    pub fn renamed(&self, f: impl FnMut(&TermId) -> TermId) -> Knowledge {
-        let mut terms: Vec<TermId> = self.terms.iter().map(f).collect();
+    pub fn renamed(&self, mut f: impl FnMut(&TermId) -> TermId) -> Knowledge {
+        let mut terms: Vec<TermId> = self.terms.iter().map(&mut f).collect();
         terms.sort_unstable();
-        Knowledge { terms }
+        let sealed = self.sealed.iter().map(f).collect();
+        Knowledge { terms, sealed }
     }
 
     /// Known atoms of a sort (e.g. the nonces the attacker may put in a nonce field).
@@ -51,6 +67,12 @@ impl Knowledge {
             .iter()
             .copied()
             .filter(move |t| t.sort() == Some(sort))
+    }
+
+    /// The attacker's own atoms of a sort (not some session's fresh values).
+    pub fn attackers(&self, sort: Sort) -> impl Iterator<Item = TermId> + '_ {
+        self.atoms(sort)
+            .filter(|t| t.get().fresh_session().is_none())
     }
 
     /// DH shares the attacker can offer: observed `g^x`, and `g^x` for every exponent it knows.
@@ -77,6 +99,9 @@ impl Knowledge {
                 if let Err(at) = self.terms.binary_search(&t) {
                     self.terms.insert(at, t);
                     added = true;
+                    if matches!(t.get(), Term::Aead { .. } | Term::AEnc { .. }) {
+                        self.sealed.push(t);
+                    }
                     self.decompose(t, &mut work);
                 }
             }
@@ -86,15 +111,22 @@ impl Knowledge {
             changed = true;
             // Something new may be a key that opens a ciphertext learned earlier.
             let mut d = Deriver::new(self);
-            for &t in &self.terms {
+            let mut still = Vec::with_capacity(self.sealed.len());
+            for &t in &self.sealed {
                 let pt = match t.get() {
                     Term::Aead { pt, .. } | Term::AEnc { msg: pt, .. } => *pt,
-                    _ => continue,
+                    _ => unreachable!("only ciphertexts are sealed"),
                 };
-                if !self.contains(pt) && d.opened(t).is_some() {
-                    work.push(pt);
+                if self.contains(pt) {
+                    continue;
+                }
+                match d.opened(t) {
+                    Some(pt) => work.push(pt),
+                    None => still.push(t),
                 }
             }
+            drop(d);
+            self.sealed = still;
             if work.is_empty() {
                 return changed;
             }

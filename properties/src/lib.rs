@@ -378,12 +378,47 @@ impl<V: Clone + Ord> Facts<V> {
         self.violated & (1 << property) != 0
     }
 
+    /// The properties violated so far, one bit each.
+    pub fn violations(&self) -> u64 {
+        self.violated
+    }
+
     pub fn reached(&self, property: usize) -> bool {
         self.reached & (1 << property) != 0
     }
 
     pub fn revealed(&self, agent: Agent) -> bool {
         self.revealed.contains(agent)
+    }
+
+    /// Hash what can still decide a property: the events of the claims in `live_claims`
+    /// (bit `c`: claim `c`), the violated bits in `violated_mask`, the reached bits in
+    /// `reached_mask`, and who is compromised. The search leaves out what only properties
+    /// it has decided depend on.
+    pub fn hash_undecided<H: std::hash::Hasher>(
+        &self,
+        live_claims: u64,
+        violated_mask: u64,
+        reached_mask: u64,
+        h: &mut H,
+    ) where
+        V: std::hash::Hash,
+    {
+        use std::hash::Hash;
+        for e in &self.events {
+            let claim = match e {
+                Event::Running { claim, .. }
+                | Event::Commit { claim, .. }
+                | Event::Secret { claim, .. } => Some(*claim),
+                Event::Reveal { .. } => None,
+            };
+            if claim.is_none_or(|c| live_claims & (1 << c) != 0) {
+                e.hash(h);
+            }
+        }
+        self.revealed.hash(h);
+        (self.violated & violated_mask).hash(h);
+        (self.reached & reached_mask).hash(h);
     }
 
     /// The events kept, for renaming their values (symmetry) and for tests.

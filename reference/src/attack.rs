@@ -85,8 +85,9 @@ pub struct AttackInputs {
     /// tls-psk: each instance's configuration.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instances: Vec<InstanceSpec>,
-    /// akma: the scenario is the model's for the header's variant with this many sessions;
-    /// the roles' configurations are its terms evaluated on `values`.
+    /// Every handshake but tls-psk: the scenario is the model's for the header's variant
+    /// with this many sessions per honest role (one where a trace gives none); the roles'
+    /// configurations are its terms evaluated on `values`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<usize>,
     /// A value for every atom, by `name#session`.
@@ -239,7 +240,7 @@ pub fn export(m: &DyModel<TlsPsk>, result: &PropertyResult, source: &str) -> Opt
         .enumerate()
         .map(|(i, inst)| instance_spec(m.lane_name(i), &inst.cfg))
         .collect();
-    export_with(m, result, source, "MSGin5G-1", instances, None, &random)
+    export_with(m, result, source, "MSGin5G-1", instances, &random)
 }
 
 /// A random 32-octet value for an atom.
@@ -292,36 +293,35 @@ pub(crate) fn text_leaf(
 
 /// Write the counterexample of `result` on the AKMA model `m` as a trace; for
 /// executability, the honest run. Replay rebuilds the scenario from the variant and the
-/// number of UE sessions.
+/// sessions.
 pub fn export_akma(m: &DyModel<Akma>, result: &PropertyResult, source: &str) -> Option<String> {
-    let sessions = m
-        .scenario
-        .instances
-        .iter()
-        .filter(|i| i.role == "UE")
-        .count();
-    export_with(
-        m,
-        result,
-        source,
-        "Ua*/N33",
-        Vec::new(),
-        Some(sessions),
-        &random,
-    )
+    export_with(m, result, source, "Ua*/N33", Vec::new(), &random)
+}
+
+/// The scenario a trace of handshake `H` was exported from: the header's variant with the
+/// sessions its inputs record (traces that record none were exported with one session).
+pub(crate) fn scenario<H: model::catalog::Handshake>(
+    t: &Trace,
+    inputs: &AttackInputs,
+) -> Result<DyModel<H>, TraceError> {
+    let variant = t.header.variant.as_deref().unwrap_or("default");
+    let sessions = inputs.sessions.unwrap_or(1);
+    model::catalog::model::<H>(variant, Some(sessions), RevealPolicy::Final)
+        .map_err(|e| input_err(format!("header: {e}")))
 }
 
 /// The trace of `result` on model `m`; `value` gives each secret atom (by `name#session`)
-/// its value.
+/// its value. Without instance configurations (`instances`) replay rebuilds the scenario
+/// from the variant and the sessions.
 pub(crate) fn export_with<P: Protocol>(
     m: &DyModel<P>,
     result: &PropertyResult,
     source: &str,
     interface: &str,
     instances: Vec<InstanceSpec>,
-    sessions: Option<usize>,
     value: &dyn Fn(&str) -> Vec<u8>,
 ) -> Option<String> {
+    let sessions = instances.is_empty().then_some(m.scenario.sessions);
     let Attack { actions, leaked } = result.attack.as_ref()?;
     let mut lines: Vec<Line> = Vec::new();
     let mut sent: Vec<(TermId, usize)> = Vec::new();
@@ -878,17 +878,7 @@ fn akma_instances(
     t: &Trace,
     inputs: &AttackInputs,
 ) -> Result<(Vec<AkmaEndpoint>, Vec<String>), TraceError> {
-    let variant = t.header.variant.as_deref().unwrap_or("default");
-    let sessions = inputs
-        .sessions
-        .ok_or_else(|| input_err("header inputs: an akma trace needs sessions".into()))?;
-    if !(1..=8).contains(&sessions) {
-        return Err(input_err(format!(
-            "header inputs.sessions: {sessions} (1 to 8)"
-        )));
-    }
-    let m = model::catalog::akma_model(variant, Some(sessions), RevealPolicy::Final)
-        .ok_or_else(|| input_err(format!("unknown akma variant {variant:?}")))?;
+    let m = scenario::<Akma>(t, inputs)?;
     let mut eval = Evaluator {
         values: &inputs.values,
         b: Concrete::new(Profile::default()),

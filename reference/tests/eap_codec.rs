@@ -162,17 +162,17 @@ fn nas_message() -> impl Strategy<Value = Nas<Vec<u8>>> {
 
 proptest! {
     #[test]
-    fn nas_round_trips(m in nas_message()) {
-        prop_assert_eq!(nas::decode(&nas::encode(&m)).unwrap(), m);
+    fn nas_round_trips(m in nas_message(), psi in 1u8..16) {
+        prop_assert_eq!(nas::decode(&nas::encode(psi, &m)).unwrap(), (psi, m));
     }
 
     #[test]
-    fn nas_sealed_round_trips_only_with_its_key_direction_and_count(m in nas_message(), count in any::<u8>()) {
+    fn nas_sealed_round_trips_only_with_its_key_direction_and_count(m in nas_message(), count in any::<u8>(), psi in 1u8..16) {
         let mut b = backend(Side::Peer);
         let key = Bytes(vec![3; 32]);
         let mb = m.try_map(|v| Ok::<_, ()>(Bytes(v.clone()))).unwrap();
-        let sealed = b.seal_nas(&key, true, count, &mb);
-        prop_assert_eq!(b.open_nas(&key, true, count, &sealed).unwrap(), mb);
+        let sealed = b.seal_nas(&key, true, count, &Bytes(vec![psi]), &mb);
+        prop_assert_eq!(b.open_nas(&key, true, count, &sealed).unwrap(), (Bytes(vec![psi]), mb));
         prop_assert!(b.open_nas(&key, false, count, &sealed).is_err());
         prop_assert!(b.open_nas(&key, true, count.wrapping_add(1), &sealed).is_err());
         prop_assert!(b.open_nas(&Bytes(vec![4; 32]), true, count, &sealed).is_err());

@@ -380,13 +380,29 @@ impl Protocol for Exposure {
     }
 }
 
-/// Requests per honest requester.
-pub const SESSIONS: usize = 1;
+impl crate::catalog::Handshake for Exposure {
+    type Variant = Variant;
+    const NAME: &'static str = "aese";
+    const ABOUT: &'static str =
+        "Rel-13 service capability exposure (seeds/003 clause 6.1): the SCEF (A1) or an \
+        application (A4) asks a 3GPP network entity for a UE's data; OMA Autho4API tokens at \
+        the SCEF (Annex A.2)";
+    const SESSIONS: &'static str = "requests per honest requester (Autho4API: authorizations by the owner and reads by the client); the answering side takes one more";
+
+    const VARIANTS: &'static [Variant] = VARIANTS;
+    fn variant_info(v: &Variant) -> crate::catalog::VariantInfo {
+        crate::catalog::VariantInfo::new(v.name, v.about, v.expect_violated, properties(v.scope))
+    }
+    fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<Exposure> {
+        model(v, n, reveal)
+    }
+}
 
 /// The model of a variant. Exposure: the requester (SCEF or application) asks once about
 /// UE1; E, a dishonest requester with an association of its own, is authorized for UE-E.
-/// Autho4API: U authorizes A once and A reads U's resource; M and E are dishonest.
-pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Exposure> {
+/// Autho4API: U authorizes A once and A reads U's resource; M and E are dishonest. Each
+/// honest session `sessions` times; the answering side takes one request more.
+pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Exposure> {
     let p = public();
     let key = |name| term::atom(Sort::Key, name, 0);
     let agent = AgentInfo::new;
@@ -401,43 +417,38 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Exposure> {
                 agent("NE", true, vec![imsi[0], imsi[1], data[0], data[1]]),
                 agent("E", false, vec![k_e]),
             ];
-            let instances = vec![
-                Instance::new(
-                    REQUESTER,
-                    name,
-                    Config::Requester(RequesterConfig {
-                        me: REQUESTER,
-                        ne: NE,
-                        identity: p.requester,
-                        service: p.service,
-                        ue: p.ues[0],
-                        key: v.mutual_auth.then_some(k_r),
-                    }),
-                ),
-                Instance::new(
-                    NE,
-                    "network entity",
-                    Config::Ne(NeConfig {
-                        me: NE,
-                        requesters: vec![(p.requester, REQUESTER, k_r), (p.e, E, k_e)],
-                        authenticate: v.mutual_auth,
-                        subscribers: (0..2)
-                            .map(|i| Subscriber {
-                                external: p.ues[i],
-                                imsi: imsi[i],
-                                data: data[i],
-                            })
-                            .collect(),
-                        policy: vec![
-                            (p.requester, p.service, p.ues[0]),
-                            (p.e, p.service, p.ues[1]),
-                        ],
-                        per_ue: v.per_ue,
-                        expose_imsi: v.expose_imsi,
-                        max_requests: 2,
-                    }),
-                ),
-            ];
+            let requester = Config::Requester(RequesterConfig {
+                me: REQUESTER,
+                ne: NE,
+                identity: p.requester,
+                service: p.service,
+                ue: p.ues[0],
+                key: v.mutual_auth.then_some(k_r),
+            });
+            let mut instances = Instance::sessions(sessions, REQUESTER, name, requester);
+            instances.extend([Instance::new(
+                NE,
+                "network entity",
+                Config::Ne(NeConfig {
+                    me: NE,
+                    requesters: vec![(p.requester, REQUESTER, k_r), (p.e, E, k_e)],
+                    authenticate: v.mutual_auth,
+                    subscribers: (0..2)
+                        .map(|i| Subscriber {
+                            external: p.ues[i],
+                            imsi: imsi[i],
+                            data: data[i],
+                        })
+                        .collect(),
+                    policy: vec![
+                        (p.requester, p.service, p.ues[0]),
+                        (p.e, p.service, p.ues[1]),
+                    ],
+                    per_ue: v.per_ue,
+                    expose_imsi: v.expose_imsi,
+                    max_requests: sessions + 1,
+                }),
+            )]);
             let know = vec![
                 attacker_nonce(),
                 p.requester,
@@ -464,58 +475,51 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Exposure> {
                 agent("E", false, vec![k_e]),
                 agent("SCEF", true, vec![sk, data[0], data[1]]),
             ];
-            let instances = vec![
-                Instance::new(
-                    OWNER_U,
-                    "resource owner",
-                    Config::Owner(OwnerConfig {
-                        me: OWNER_U,
-                        scef: SCEF,
-                        identity: p.owners[0],
-                        client: p.clients[0],
-                        scope: p.service,
-                        key: k_u,
-                    }),
-                ),
-                Instance::new(
-                    CLIENT_A,
-                    "client",
-                    Config::Client(ClientConfig {
-                        me: CLIENT_A,
-                        identity: p.clients[0],
-                        owner: p.owners[0],
-                        scope: p.service,
-                        key: k_a,
-                    }),
-                ),
-                Instance::new(
-                    SCEF,
-                    "SCEF",
-                    Config::Scef(ScefConfig {
-                        me: SCEF,
-                        owners: vec![(p.owners[0], k_u), (p.owners[1], k_m)],
-                        clients: vec![(p.clients[0], k_a), (p.clients[1], k_e)],
-                        signing_key: sk,
-                        resources: vec![
-                            Resource {
-                                owner: p.owners[0],
-                                agent: OWNER_U,
-                                readers: Agents::of(&[OWNER_U, SCEF, CLIENT_A]),
-                                data: data[0],
-                            },
-                            Resource {
-                                owner: p.owners[1],
-                                agent: OWNER_M,
-                                readers: Agents::of(&[OWNER_M, SCEF, CLIENT_E]),
-                                data: data[1],
-                            },
-                        ],
-                        bind_client: v.bind_client,
-                        bind_owner: v.bind_owner,
-                        max_requests: 4,
-                    }),
-                ),
-            ];
+            let owner = Config::Owner(OwnerConfig {
+                me: OWNER_U,
+                scef: SCEF,
+                identity: p.owners[0],
+                client: p.clients[0],
+                scope: p.service,
+                key: k_u,
+            });
+            let client = Config::Client(ClientConfig {
+                me: CLIENT_A,
+                identity: p.clients[0],
+                owner: p.owners[0],
+                scope: p.service,
+                key: k_a,
+            });
+            let mut instances = Instance::sessions(sessions, OWNER_U, "resource owner", owner);
+            instances.extend(Instance::sessions(sessions, CLIENT_A, "client", client));
+            instances.extend([Instance::new(
+                SCEF,
+                "SCEF",
+                Config::Scef(ScefConfig {
+                    me: SCEF,
+                    owners: vec![(p.owners[0], k_u), (p.owners[1], k_m)],
+                    clients: vec![(p.clients[0], k_a), (p.clients[1], k_e)],
+                    signing_key: sk,
+                    resources: vec![
+                        Resource {
+                            owner: p.owners[0],
+                            agent: OWNER_U,
+                            readers: Agents::of(&[OWNER_U, SCEF, CLIENT_A]),
+                            data: data[0],
+                        },
+                        Resource {
+                            owner: p.owners[1],
+                            agent: OWNER_M,
+                            readers: Agents::of(&[OWNER_M, SCEF, CLIENT_E]),
+                            data: data[1],
+                        },
+                    ],
+                    bind_client: v.bind_client,
+                    bind_owner: v.bind_owner,
+                    // The owner's and the client's, and two more.
+                    max_requests: 2 * sessions as u8 + 2,
+                }),
+            )]);
             let mut know = vec![attacker_nonce(), p.service, term::pk(sk)];
             know.extend(p.owners.iter().chain(&p.clients));
             (agents, instances, know, vec![OWNER_U])
@@ -526,6 +530,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Exposure> {
         handshake: "aese",
         variant: v.name,
         scenario: Scenario {
+            sessions,
             agents,
             instances,
             initial_knowledge,
@@ -536,5 +541,6 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Exposure> {
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,
         search: Default::default(),
+        run: Default::default(),
     }
 }

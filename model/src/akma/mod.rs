@@ -399,8 +399,23 @@ impl Protocol for Akma {
     }
 }
 
-/// UE and AF sessions when the user gives none.
-pub const SESSIONS: usize = 1;
+impl crate::catalog::Handshake for Akma {
+    type Variant = Variant;
+    const NAME: &'static str = "akma";
+    const ABOUT: &'static str =
+        "AKMA (TS 33.535) between the MSGin5G client's UE and the MSGin5G server as \
+        AF, with Ua* = TLS 1.3 with K_AF as the external PSK and A-KID as its identity (key \
+        issue #2, solution #4; the mandatory basis per seeds/004)";
+    const SESSIONS: &'static str = "UE sessions and AF sessions (the AAnF answers N + 1 requests)";
+
+    const VARIANTS: &'static [Variant] = VARIANTS;
+    fn variant_info(v: &Variant) -> crate::catalog::VariantInfo {
+        crate::catalog::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
+    }
+    fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<Akma> {
+        model(v, n, reveal)
+    }
+}
 
 /// The agents of the scenario (the reference's runs use the same numbers).
 pub const U: Agent = 0;
@@ -544,6 +559,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Akma
         handshake: "akma",
         variant: v.name,
         scenario: Scenario {
+            sessions,
             agents,
             instances,
             initial_knowledge: attacker.to_vec(),
@@ -554,6 +570,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Akma
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,
         search: Default::default(),
+        run: Default::default(),
     }
 }
 

@@ -128,22 +128,26 @@ impl<V> Radius<V> {
 pub trait EapCodec: Backend {
     fn encode_eap(&mut self, m: &Eap<Self::Value>) -> Self::Value;
     fn decode_eap(&mut self, v: &Self::Value) -> Result<Eap<Self::Value>, Reject>;
-    /// A 5GSM message under the UE's NAS security context, uplink or downlink, with NAS
-    /// COUNT `count` (TS 33.501 clause 6.4.3: replay protection).
+    /// A 5GSM message of PDU session `psi` (the PDU session identity in the 5GSM header,
+    /// TS 24.501 clause 9.4; one octet) under the UE's NAS security context, uplink or
+    /// downlink, with NAS COUNT `count` (TS 33.501 clause 6.4.3: replay protection).
     fn seal_nas(
         &mut self,
         key: &Self::Value,
         uplink: bool,
         count: u8,
+        psi: &Self::Value,
         m: &Nas<Self::Value>,
     ) -> Self::Value;
+    /// The PDU session identity and the 5GSM message in `v`: whose session it is the
+    /// receiver's check.
     fn open_nas(
         &mut self,
         key: &Self::Value,
         uplink: bool,
         count: u8,
         v: &Self::Value,
-    ) -> Result<Nas<Self::Value>, Reject>;
+    ) -> Result<(Self::Value, Nas<Self::Value>), Reject>;
     /// A RADIUS packet; with `secret`, authenticated under it (and the MSK hidden).
     fn seal_radius(&mut self, secret: Option<&Self::Value>, m: &Radius<Self::Value>)
         -> Self::Value;
@@ -219,7 +223,14 @@ impl EapCodec for Symbolic {
         }
     }
 
-    fn seal_nas(&mut self, key: &TermId, uplink: bool, count: u8, m: &Nas<TermId>) -> TermId {
+    fn seal_nas(
+        &mut self,
+        key: &TermId,
+        uplink: bool,
+        count: u8,
+        psi: &TermId,
+        m: &Nas<TermId>,
+    ) -> TermId {
         let body = match m {
             Nas::EstablishmentRequest { dnn, identity } => {
                 term::tuple(&[c(EST_REQ), *dnn, *identity])
@@ -233,7 +244,12 @@ impl EapCodec for Symbolic {
         };
         term::tuple(&[
             c(NAS),
-            term::aead(*key, nas_nonce(uplink, count), c("5GSM"), body),
+            term::aead(
+                *key,
+                nas_nonce(uplink, count),
+                c("5GSM"),
+                term::tuple(&[*psi, body]),
+            ),
         ])
     }
 
@@ -243,19 +259,25 @@ impl EapCodec for Symbolic {
         uplink: bool,
         count: u8,
         v: &TermId,
-    ) -> Result<Nas<TermId>, Reject> {
+    ) -> Result<(TermId, Nas<TermId>), Reject> {
         let sealed = term::tagged(*v, NAS, 1).ok_or(Reject("not a NAS message"))?[0];
-        let body = self
+        let plain = self
             .aead_open(key, &nas_nonce(uplink, count), &c("5GSM"), &sealed)
             .ok_or(Reject(
                 "NAS message does not verify under the UE's NAS security and COUNT",
             ))?;
         let bad = Reject("unexpected 5GSM message");
+        let Term::Tuple(header) = plain.get() else {
+            return Err(bad);
+        };
+        let [psi, body] = header[..] else {
+            return Err(bad);
+        };
         let Term::Tuple(f) = body.get() else {
             return Err(bad);
         };
         let is = |tag: &'static str| f[0] == c(tag);
-        Ok(match f.len() {
+        let m = match f.len() {
             3 if is(EST_REQ) => Nas::EstablishmentRequest {
                 dnn: f[1],
                 identity: f[2],
@@ -268,7 +290,8 @@ impl EapCodec for Symbolic {
             2 if is(AUTH_CMP) => Nas::AuthenticationComplete { eap: f[1] },
             2 if is(EST_REJ) => Nas::EstablishmentReject { eap: f[1] },
             _ => return Err(bad),
-        })
+        };
+        Ok((psi, m))
     }
 
     fn seal_radius(&mut self, secret: Option<&TermId>, m: &Radius<TermId>) -> TermId {

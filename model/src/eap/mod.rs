@@ -284,6 +284,7 @@ impl Protocol for SecondaryAuth {
                         &c.k_nas,
                         false,
                         r.downlink,
+                        &c.psi,
                         &Nas::AuthenticationCommand { eap },
                     ));
                 }
@@ -298,15 +299,16 @@ impl Protocol for SecondaryAuth {
                     },
                     Nas::EstablishmentReject { eap: failure },
                 ] {
-                    out.push(b.seal_nas(&c.k_nas, false, r.downlink, &m));
+                    out.push(b.seal_nas(&c.k_nas, false, r.downlink, &c.psi, &m));
                 }
             }
             // NAS uplink from a UE whose NAS key the attacker holds (E, or a revealed U).
             (Config::Smf(c), Role::Smf(Smf::Idle)) if know.derivable(c.k_nas) => {
+                // The context's own PDU session identity: the SMF refuses any other.
                 for dnn in p.dnns {
                     for identity in p.nais {
                         let m = Nas::EstablishmentRequest { dnn, identity };
-                        out.push(b.seal_nas(&c.k_nas, true, 0, &m));
+                        out.push(b.seal_nas(&c.k_nas, true, 0, &c.psi, &m));
                     }
                 }
             }
@@ -318,6 +320,7 @@ impl Protocol for SecondaryAuth {
                         &c.k_nas,
                         true,
                         session.rounds,
+                        &c.psi,
                         &Nas::AuthenticationComplete { eap },
                     ));
                 }
@@ -330,13 +333,12 @@ impl Protocol for SecondaryAuth {
                     session,
                 }),
             ) if held(&c.secret) => {
-                let [start, success, failure] =
-                    eaps(b, &[Eap::TlsStart, Eap::Success, Eap::Failure])[..]
-                else {
-                    unreachable!("three messages")
+                let [start, success] = eaps(b, &[Eap::TlsStart, Eap::Success])[..] else {
+                    unreachable!("two messages")
                 };
                 let answers = *authenticator;
-                // Every response it saw, answering this request instead; and its own.
+                // Every response it saw, answering this request instead; and its own (not an
+                // Access-Reject, which only ends the session).
                 let mut ms = vec![
                     Radius::AccessChallenge {
                         answers,
@@ -348,10 +350,6 @@ impl Protocol for SecondaryAuth {
                         eap: success,
                         msk: nonce,
                         registration: b.registration(&session.nai, &nonce),
-                    },
-                    Radius::AccessReject {
-                        answers,
-                        eap: failure,
                     },
                 ];
                 for f in bodies(know, messages::ACCESS_CHALLENGE, 2) {
@@ -373,16 +371,21 @@ impl Protocol for SecondaryAuth {
             }
             // RADIUS requests on an N6 the attacker can write on: any identity, GPSI and
             // DNN, under its own Request Authenticator (the response it gets, it can send any
-            // SMF as the answer to that SMF's request, above).
+            // SMF as the answer to that SMF's request, above). On an unprotected N6 it only
+            // opens conversations: its own EAP-TLS run in one, as E, ends in claims excused
+            // for E and an Access-Accept it can forge itself, and the flights of U's run it
+            // relays are replays of U's SMF's requests.
             (Config::DnAaa(c), Role::DnAaa(r)) if held(&c.secret) => {
                 let (state, ms) = match r {
                     DnAaa::Idle => (None, p.nais.iter().map(|n| Eap::Identity(*n)).collect()),
                     DnAaa::Started { conv }
                     | DnAaa::Hello { conv, .. }
-                    | DnAaa::Committed { conv, .. } => {
+                    | DnAaa::Committed { conv, .. }
+                        if c.secret.is_some() =>
+                    {
                         (Some(conv.state), attacker_client_eap(know))
                     }
-                    DnAaa::Done => (None, vec![]),
+                    _ => (None, vec![]),
                 };
                 // After the first request the DN-AAA reads only the State and the EAP
                 // message: one choice of the other attributes covers them all.
@@ -437,9 +440,31 @@ fn bodies(know: &Knowledge, tag: &'static str, n: usize) -> Vec<&'static [TermId
         .collect()
 }
 
-/// UE sessions (each with its own SMF session) and DN-AAA conversations when the user
-/// gives none.
-pub const SESSIONS: usize = 1;
+impl crate::catalog::Handshake for SecondaryAuth {
+    type Variant = Variant;
+    const NAME: &'static str = "eap";
+    const ABOUT: &'static str =
+        "EAP secondary authentication (TS 33.501 clause 11.1.2) between the 5GMSGS \
+        client's UE and the MSGF as DN-AAA, through the SMF: EAP-TLS (RFC 9190), RADIUS on \
+        N6, the registration response with EAP Success (key issue #2, solution #2)";
+    const SESSIONS: &'static str =
+        "UE sessions (PDU sessions, each with its SMF session) and DN-AAA conversations";
+
+    const VARIANTS: &'static [Variant] = VARIANTS;
+    fn variant_info(v: &Variant) -> crate::catalog::VariantInfo {
+        crate::catalog::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
+    }
+    const MOST: (usize, &'static str) = (PSI.len(), "PDU session identities");
+    fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<SecondaryAuth> {
+        model(v, n, reveal)
+    }
+}
+
+/// The PDU session identities of U's sessions, in order; E's session uses the first.
+/// They are public (the attacker may put any in a message it builds).
+pub const PSI: [&str; 8] = [
+    "psi-1", "psi-2", "psi-3", "psi-4", "psi-5", "psi-6", "psi-7", "psi-8",
+];
 
 /// The agents of the scenario (the reference's runs use the same numbers).
 pub const U: Agent = 0;
@@ -492,19 +517,24 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Seco
             long_term: [sk_aaa].into_iter().chain(secret).collect(),
         },
     ];
-    let smf = |k_nas, gpsi| {
+    let smf = |k_nas, gpsi, psi| {
         Config::Smf(SmfConfig {
             me: SMF,
             dn_aaa: DN_AAA,
             k_nas,
             gpsi,
+            psi,
             secret,
             success_unbound: v.success_unbound,
             max_rounds: 4,
         })
     };
     let mut instances = Vec::new();
-    for _ in 0..sessions {
+    let psis: Vec<TermId> = PSI[..sessions.min(PSI.len())]
+        .iter()
+        .map(|n| term::constant(n))
+        .collect();
+    for &psi in &psis {
         instances.push(Instance::new(
             U,
             "UE",
@@ -513,6 +543,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Seco
                 smf: SMF,
                 dn_aaa: DN_AAA,
                 k_nas: k_nas_u,
+                psi,
                 dnn: p.dnns[0],
                 nai: nai_u,
                 tls: creds(nai_u, sk_u),
@@ -520,12 +551,12 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Seco
                 success_unbound: v.success_unbound,
             }),
         ));
-        instances.push(Instance::new(SMF, "SMF", smf(k_nas_u, p.gpsis[0])));
+        instances.push(Instance::new(SMF, "SMF", smf(k_nas_u, p.gpsis[0], psi)));
     }
     // E's own PDU session. On an unprotected N6 the attacker speaks RADIUS to the DN-AAA
     // itself, which covers all that E's SMF session could send it: the session is left out.
     if v.n6_protected {
-        instances.push(Instance::new(SMF, "SMF", smf(k_nas_e, p.gpsis[1])));
+        instances.push(Instance::new(SMF, "SMF", smf(k_nas_e, p.gpsis[1], psis[0])));
     }
     for _ in 0..sessions {
         instances.push(Instance::new(
@@ -555,11 +586,13 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Seco
     }
     let (nonce, dh) = tls::attacker_randomness();
     let mut initial_knowledge = vec![nonce, dh, aaa_creds.cert, creds(nai_u, sk_u).cert];
+    initial_knowledge.extend(&psis);
     initial_knowledge.push(creds(nai_e, sk_e).cert);
     DyModel {
         handshake: "eap",
         variant: v.name,
         scenario: Scenario {
+            sessions,
             agents,
             instances,
             initial_knowledge,
@@ -570,5 +603,6 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Seco
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,
         search: Default::default(),
+        run: Default::default(),
     }
 }

@@ -17,6 +17,11 @@ pub struct SmfConfig<V> {
     /// The UE of this PDU session: its NAS security key and GPSI.
     pub k_nas: V,
     pub gpsi: V,
+    /// The PDU session identity of this context (TS 24.501 clause 9.4). The SMF keeps one
+    /// context per UE and PDU session ID, and the AMF's NAS replay protection (TS 33.501
+    /// clause 6.4.3.1) accepts a NAS COUNT once: a replayed PDU Session Establishment
+    /// Request opens no second context.
+    pub psi: V,
     /// The RADIUS shared secret with the DN-AAA; `None` on an unprotected N6.
     pub secret: Option<V>,
     /// Take an Access-Accept that answers none of its requests (`eap-success-unbound`).
@@ -97,7 +102,8 @@ impl<V: Clone + Eq> Smf<V> {
             Smf::Idle => match b.open_nas(&cfg.k_nas, true, 0, input)? {
                 // Steps 3-4: the identity from the SM PDU DN Request Container goes to the
                 // DN-AAA as the EAP-Response/Identity.
-                Nas::EstablishmentRequest { dnn, identity } => {
+                (psi, _) if psi != cfg.psi => Err(Reject("5GSM message for another PDU session")),
+                (_, Nas::EstablishmentRequest { dnn, identity }) => {
                     let eap = b.encode_eap(&Eap::Identity(identity.clone()));
                     let session = Session {
                         dnn,
@@ -110,7 +116,10 @@ impl<V: Clone + Eq> Smf<V> {
             },
             Smf::ExpectUe { session, state } => {
                 match b.open_nas(&cfg.k_nas, true, session.rounds, input)? {
-                    Nas::AuthenticationComplete { eap } => {
+                    (psi, _) if psi != cfg.psi => {
+                        Err(Reject("5GSM message for another PDU session"))
+                    }
+                    (_, Nas::AuthenticationComplete { eap }) => {
                         request(b, session.clone(), Some(state.clone()), eap)
                     }
                     _ => Err(Reject("expected PDU Session Authentication Complete")),
@@ -130,7 +139,9 @@ impl<V: Clone + Eq> Smf<V> {
                 // The downlink NAS COUNT: one downlink message per request answered.
                 let count = session.rounds - 1;
                 let nas = |b: &mut B, m: Nas<V>| {
-                    vec![Output::Send(b.seal_nas(&cfg.k_nas, false, count, &m))]
+                    vec![Output::Send(
+                        b.seal_nas(&cfg.k_nas, false, count, &cfg.psi, &m),
+                    )]
                 };
                 match m {
                     Radius::AccessChallenge { state, eap, .. } => {

@@ -16,6 +16,9 @@ pub struct UeConfig<V> {
     pub dn_aaa: Agent,
     /// The NAS security key from primary authentication (K_NASint/K_NASenc, as one).
     pub k_nas: V,
+    /// The PDU session identity the UE gives this PDU session (TS 24.501 clause 6.4.1.2:
+    /// one per PDU session of the UE).
+    pub psi: V,
     pub dnn: V,
     /// The DN-specific identity (an NAI).
     pub nai: V,
@@ -88,7 +91,7 @@ impl<V: Clone + Eq> Ue<V> {
                 dnn: cfg.dnn.clone(),
                 identity: cfg.nai.clone(),
             };
-            let out = vec![Output::Send(b.seal_nas(&cfg.k_nas, true, 0, &m))];
+            let out = vec![Output::Send(b.seal_nas(&cfg.k_nas, true, 0, &cfg.psi, &m))];
             let next = Ue {
                 phase: Phase::ExpectStart,
                 downlink: 0,
@@ -98,13 +101,16 @@ impl<V: Clone + Eq> Ue<V> {
         if matches!(self.phase, Phase::Start | Phase::Done | Phase::Rejected) {
             return Err(Reject("the UE waits for nothing"));
         }
-        let nas = b.open_nas(&cfg.k_nas, false, self.downlink, input)?;
+        let (psi, nas) = b.open_nas(&cfg.k_nas, false, self.downlink, input)?;
+        if psi != cfg.psi {
+            return Err(Reject("5GSM message for another PDU session"));
+        }
         let downlink = self.downlink + 1;
         let next = |phase| Ue { phase, downlink };
         let reply = |b: &mut B, eap: Eap<V>| {
             let eap = b.encode_eap(&eap);
             let m = Nas::AuthenticationComplete { eap };
-            Output::Send(b.seal_nas(&cfg.k_nas, true, downlink, &m))
+            Output::Send(b.seal_nas(&cfg.k_nas, true, downlink, &cfg.psi, &m))
         };
         let eap = match nas {
             // Step 10: EAP Success and the registration response. Only after the TLS

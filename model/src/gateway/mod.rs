@@ -208,7 +208,7 @@ pub enum Config<V = TermId> {
     Server(ServerConfig<V>),
 }
 
-impl<V: Clone + Eq> Role<V> {
+impl<V: Clone + Ord> Role<V> {
     pub fn step<B: GatewayCodec<Value = V>>(
         &self,
         cfg: &Config<V>,
@@ -497,15 +497,30 @@ impl Protocol for Gateway {
     }
 }
 
-/// Connections per honest registrant when the user gives none.
-pub const SESSIONS: usize = 1;
+impl crate::catalog::Handshake for Gateway {
+    type Variant = Variant;
+    const NAME: &'static str = "gateway";
+    const ABOUT: &'static str =
+        "Registration of the legacy 3GPP and non-3GPP message gateways and of an \
+        application server (with CAPIF) at the MSGin5G server, and MSGin5G message exchange, \
+        over TLS (key issues #1, #3 and #4)";
+    const SESSIONS: &'static str = "registrations per honest registrant (per server in the capif scope); the server takes one connection more than its honest registrations";
+
+    const VARIANTS: &'static [Variant] = VARIANTS;
+    fn variant_info(v: &Variant) -> crate::catalog::VariantInfo {
+        crate::catalog::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
+    }
+    fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<Gateway> {
+        model(v, n, reveal)
+    }
+}
 
 /// The model of a variant. Gateways: the legacy and the non-3GPP gateway each register with
-/// S once. Capif: the AS registers with S and with M, a malicious MSGin5G server, each with
-/// a token from the CAPIF core function. In both, E is a malicious gateway with a
-/// certificate and a policy entry of its own (its own service), and S takes one connection
-/// per honest registrant of its own and one more.
-pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Gateway> {
+/// S `sessions` times. Capif: the AS registers `sessions` times with S and as many with M,
+/// a malicious MSGin5G server, each time with a token from the CAPIF core function. In both,
+/// E is a malicious gateway with a certificate and a policy entry of its own (its own
+/// service), and S takes one connection per honest registration of its own and one more.
+pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Gateway> {
     let p = public();
     let key = |name| term::atom(Sort::Key, name, 0);
     let sks = [
@@ -553,16 +568,19 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Gateway> {
         (S, p.servers[0], term::pk(sk_s)),
         (M, p.servers[1], term::pk(sk_m)),
     );
-    let mut instances = match v.scope {
-        Scope::Gateways => vec![
-            Instance::new(LEGACY, "legacy gateway", client(0, to_s)),
-            Instance::new(NON_3GPP, "non-3GPP gateway", client(1, to_s)),
+    let registrants = match v.scope {
+        Scope::Gateways => [
+            (LEGACY, "legacy gateway", 0, to_s),
+            (NON_3GPP, "non-3GPP gateway", 1, to_s),
         ],
-        Scope::Capif => vec![
-            Instance::new(AS, "AS", client(2, to_s)),
-            Instance::new(AS, "AS", client(2, to_m)),
-        ],
+        Scope::Capif => [(AS, "AS", 2, to_s), (AS, "AS", 2, to_m)],
     };
+    let mut instances = Vec::new();
+    for (agent, role, i, to) in registrants {
+        for _ in 0..sessions {
+            instances.push(Instance::new(agent, role, client(i, to)));
+        }
+    }
     instances.push(Instance::new(
         CCF,
         "CAPIF core function",
@@ -573,7 +591,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Gateway> {
             invokers: vec![(p.identities[2], term::pk(sks[2]), p.services[2])],
             audience: v.capif_audience,
             tls: v.tls,
-            max_tokens: 2,
+            max_tokens: 2 * sessions as u8,
         }),
     ));
     let server = ServerConfig {
@@ -598,10 +616,10 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Gateway> {
         tls: v.tls,
         capif_key: term::pk(ccf_sign),
         check_audience: v.capif_audience,
-        // One per honest registrant of its own, and one more.
+        // One per honest registration of its own, and one more.
         max_connections: match v.scope {
-            Scope::Gateways => 3,
-            Scope::Capif => 2,
+            Scope::Gateways => 2 * sessions + 1,
+            Scope::Capif => sessions + 1,
         },
     };
     instances.push(Instance::new(S, "MSGin5G server", Config::Server(server)));
@@ -614,6 +632,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Gateway> {
         handshake: "gateway",
         variant: v.name,
         scenario: Scenario {
+            sessions,
             agents,
             instances,
             initial_knowledge,
@@ -624,5 +643,6 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Gateway> {
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,
         search: Default::default(),
+        run: Default::default(),
     }
 }

@@ -68,7 +68,7 @@ pub struct Server<V> {
     pub connections: Vec<Connection<V>>,
 }
 
-impl<V: Clone + Eq> Server<V> {
+impl<V: Clone + Ord> Server<V> {
     pub fn step<B: GatewayCodec<Value = V>>(
         &self,
         cfg: &ServerConfig<V>,
@@ -95,11 +95,13 @@ impl<V: Clone + Eq> Server<V> {
         }
         let data = message_data(b, &msg);
         let mut out = vec![Output::commit(cfg.me, c.registrant, MESSAGE, data)];
+        // Fresh values by the number of replies so far: one reply per connection.
+        let n = self.connections.iter().filter(|c| c.done).count();
         let reply = Msg::Message {
-            id: b.fresh(Fresh::Nonce(MESSAGE_ID[i % MESSAGE_ID.len()])),
+            id: b.fresh(Fresh::Nonce(MESSAGE_ID[n % MESSAGE_ID.len()])),
             originator: cfg.name.clone(),
             recipient: c.identity.clone(),
-            payload: b.fresh(Fresh::Nonce(PAYLOAD[i % PAYLOAD.len()])),
+            payload: b.fresh(Fresh::Nonce(PAYLOAD[n % PAYLOAD.len()])),
         };
         let data = message_data(b, &reply);
         out.push(Output::running(cfg.me, c.registrant, MESSAGE, data));
@@ -193,13 +195,18 @@ impl<V: Clone + Eq> Server<V> {
             }),
             Output::Send(b.seal(&key, false, 0, &accept)),
         ];
+        // The connections as a set: the order they came in makes no difference.
         let mut next = self.clone();
-        next.connections.push(Connection {
-            key,
-            registrant: entry.agent,
-            identity,
-            done: false,
-        });
+        let at = next.connections.partition_point(|c| c.key < key);
+        next.connections.insert(
+            at,
+            Connection {
+                key,
+                registrant: entry.agent,
+                identity,
+                done: false,
+            },
+        );
         Ok((next, out))
     }
 }

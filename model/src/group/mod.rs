@@ -647,14 +647,31 @@ impl Protocol for GroupMessaging {
     }
 }
 
-/// Group messages each member accepts at most (a second is a replay or a forgery).
-pub const SESSIONS: usize = 1;
+impl crate::catalog::Handshake for GroupMessaging {
+    type Variant = Variant;
+    const NAME: &'static str = "group";
+    const ABOUT: &'static str =
+        "Rel-13 MTC group message protection (seeds/003 clause 4.1): an SCS's group \
+        message to the UEs of an MTC group via the SCEF (Gkey and signature), end to end, or \
+        via MTC-IWF, HSS and SMS-SC over T4; members' own messages";
+    const SESSIONS: &'static str = "group messages the SCS sends (uplink scope: messages UE1 sends); the network and the UEs take one more";
 
-/// The model of a variant: the SCS sends one group message to its group of UE1 and UE2
-/// (UE2 compromised where the variant says); E is a dishonest SCS with a security
+    const VARIANTS: &'static [Variant] = VARIANTS;
+    fn variant_info(v: &Variant) -> crate::catalog::VariantInfo {
+        crate::catalog::VariantInfo::new(v.name, v.about, v.expect_violated, properties(v.scope))
+    }
+    fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
+        model(v, n, reveal)
+    }
+}
+
+/// The model of a variant: the SCS sends `sessions` group messages to its group of UE1 and
+/// UE2 (UE2 compromised where the variant says); E is a dishonest SCS with a security
 /// association of its own, authorized for its own group (and, in R12 device-trigger terms,
-/// to trigger UE1). In the uplink scope UE1 sends one message of its own to the MME.
-pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
+/// to trigger UE1). In the uplink scope UE1 sends `sessions` messages of its own to the
+/// MME. Every receiving role takes one message more than the honest senders send.
+pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
+    let budget = sessions + 1;
     let p = public();
     let key = |name| term::atom(Sort::Key, name, 0);
     let nas = [key("K_NAS_UE1"), key("K_NAS_UE2")];
@@ -732,7 +749,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
             encrypted: v.encrypt,
             replay_protection: v.replay_protection,
             uplink,
-            max_messages: 2,
+            max_messages: budget,
         })
     };
     let app_creds = Credentials {
@@ -744,21 +761,23 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
     match v.scope {
         Scope::Broadcast | Scope::T4 => {
             let t4 = v.scope == Scope::T4;
-            instances.push(Instance::new(
-                SCS,
-                "SCS",
-                Config::Scs(ScsConfig {
-                    me: SCS,
-                    identity: p.scs,
-                    group: p.group,
-                    members: members.clone(),
-                    key: k_scs,
-                    iface: if t4 { "Tsp" } else { "T8" },
-                    app: v.app_layer.then(|| protection(k_app)),
-                    readers: Agents::of(&[SCS, UE1, UE2, DELIVERER, MME, HSS, SMS_SC]),
-                    confidential: true,
-                }),
-            ));
+            instances.extend((0..sessions).map(|_| {
+                Instance::new(
+                    SCS,
+                    "SCS",
+                    Config::Scs(ScsConfig {
+                        me: SCS,
+                        identity: p.scs,
+                        group: p.group,
+                        members: members.clone(),
+                        key: k_scs,
+                        iface: if t4 { "Tsp" } else { "T8" },
+                        app: v.app_layer.then(|| protection(k_app)),
+                        readers: Agents::of(&[SCS, UE1, UE2, DELIVERER, MME, HSS, SMS_SC]),
+                        confidential: true,
+                    }),
+                )
+            }));
             for (i, m) in members.iter().enumerate() {
                 let (delivery, creds) = match (t4, v.app_layer) {
                     (true, _) => (Delivery::Trigger, None),
@@ -785,7 +804,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
                                 (p.e, p.ues[0]),
                             ],
                             network,
-                            max_requests: 2,
+                            max_requests: budget,
                         }),
                     ),
                     Instance::new(
@@ -796,7 +815,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
                             core_key: k_core,
                             groups,
                             policy,
-                            max_requests: 2,
+                            max_requests: budget as u8,
                         }),
                     ),
                     Instance::new(
@@ -806,7 +825,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
                             me: SMS_SC,
                             core_key: k_core,
                             members: vec![(p.ues[0], nas[0]), (p.ues[1], nas[1])],
-                            max_triggers: 3,
+                            max_triggers: (2 * sessions + 1) as u8,
                         }),
                     ),
                 ]);
@@ -824,7 +843,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
                         sign: v.sign,
                         forward: v.app_layer,
                         expose_local: v.expose_local,
-                        max_requests: 2,
+                        max_requests: budget,
                     }),
                 ));
                 if !v.app_layer {
@@ -844,11 +863,13 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
         }
         Scope::Uplink => {
             let up = if v.uplink_group_key { gkey } else { nas[0] };
-            instances.push(Instance::new(
-                UE1,
-                "UE1",
-                ue(0, Delivery::Broadcast, None, Some((MME, up))),
-            ));
+            instances.extend((0..sessions).map(|_| {
+                Instance::new(
+                    UE1,
+                    "UE1",
+                    ue(0, Delivery::Broadcast, None, Some((MME, up))),
+                )
+            }));
             instances.push(Instance::new(
                 MME,
                 "MME",
@@ -857,7 +878,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
                     members: vec![(UE1, p.ues[0], nas[0]), (UE2, p.ues[1], nas[1])],
                     credentials: None,
                     group_key: v.uplink_group_key.then_some(gkey),
-                    max_uplinks: 2,
+                    max_uplinks: budget,
                 }),
             ));
         }
@@ -869,6 +890,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
         handshake: "group",
         variant: v.name,
         scenario: Scenario {
+            sessions,
             agents,
             instances,
             initial_knowledge,
@@ -879,5 +901,6 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,
         search: Default::default(),
+        run: Default::default(),
     }
 }

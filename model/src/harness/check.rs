@@ -93,12 +93,32 @@ impl Report {
     }
 }
 
+/// What a running check has done so far.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    pub states: usize,
+    pub unique_states: usize,
+    pub max_depth: usize,
+    pub seconds: f64,
+}
+
 /// Model-check `model` and report a verdict per property.
-pub fn check<P: Protocol>(mut model: DyModel<P>, opts: &RunOptions) -> Report {
+pub fn check<P: Protocol>(model: DyModel<P>, opts: &RunOptions) -> Report {
+    check_with(model, opts, &mut |_| {})
+}
+
+/// As [`check`], calling `progress` about ten times a second while the checker runs.
+pub fn check_with<P: Protocol>(
+    mut model: DyModel<P>,
+    opts: &RunOptions,
+    progress: &mut dyn FnMut(&Progress),
+) -> Report {
     model.search = opts.search;
     // Stateright reduces by symmetry in its depth-first search only, and the
     // representative renames canonical states.
     model.search.symmetry &= opts.dfs && opts.search.log == properties::Log::Canonical;
+    // A run made for another search (an earlier walk of the model) is not this check's.
+    model.run = Default::default();
     let symmetry = model.search.symmetry;
     let start = Instant::now();
     let mut builder = model.checker().threads(opts.threads.max(1));
@@ -109,10 +129,37 @@ pub fn check<P: Protocol>(mut model: DyModel<P>, opts: &RunOptions) -> Report {
         builder = builder.target_state_count(n);
     }
     if opts.dfs {
-        collect(builder.spawn_dfs().join(), start, opts)
+        watch(builder.spawn_dfs(), start, opts, progress)
     } else {
-        collect(builder.spawn_bfs().join(), start, opts)
+        watch(builder.spawn_bfs(), start, opts, progress)
     }
+}
+
+/// Wait for the checker's threads, reporting progress, then collect the verdicts.
+fn watch<P: Protocol, C: Checker<DyModel<P>>>(
+    mut checker: C,
+    start: Instant,
+    opts: &RunOptions,
+    progress: &mut dyn FnMut(&Progress),
+) -> Report {
+    let handles = checker.handles();
+    let mut reported = Instant::now();
+    while handles.iter().any(|h| !h.is_finished()) {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        if reported.elapsed().as_millis() >= 100 {
+            reported = Instant::now();
+            progress(&Progress {
+                states: checker.state_count(),
+                unique_states: checker.unique_state_count(),
+                max_depth: checker.max_depth(),
+                seconds: start.elapsed().as_secs_f64(),
+            });
+        }
+    }
+    for h in handles {
+        h.join().expect("a checker thread panicked");
+    }
+    collect(checker, start, opts)
 }
 
 fn collect<P: Protocol, C: Checker<DyModel<P>>>(
@@ -151,7 +198,7 @@ fn collect<P: Protocol, C: Checker<DyModel<P>>>(
     }];
     for (i, p) in m.properties.iter().enumerate() {
         let verdict = if let Some(path) = actions(p.name) {
-            let (steps, attack) = chart_steps(m, &path, Some(i));
+            let (steps, attack) = chart_steps(m, &m.minimal(&path, i), Some(i));
             results.push(PropertyResult {
                 property: p.name,
                 kind: Some(p.kind),

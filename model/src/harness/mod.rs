@@ -20,7 +20,9 @@ pub mod scenario;
 pub mod symmetry;
 
 pub use chart::render_chart;
-pub use check::{check, Attack, PropertyResult, Report, RunOptions, Verdict, EXECUTABILITY};
+pub use check::{
+    check, check_with, Attack, Progress, PropertyResult, Report, RunOptions, Verdict, EXECUTABILITY,
+};
 pub use model::{Action, DyModel, DyState, Search};
 pub use scenario::{AgentInfo, Instance, RevealPolicy, Scenario};
 

@@ -16,7 +16,9 @@ use crate::role::{Output, Status};
 use crate::term::TermId;
 use properties::{Agent, Event, Facts, Log, Property};
 use stateright::Model;
-use std::sync::{LazyLock, Mutex};
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex, OnceLock};
 
 /// How the state space is searched: canonical states with symmetry reduction by default;
 /// the plain search (ordered claim log and message list) and the canonical one without
@@ -64,9 +66,79 @@ pub struct DyModel<P: Protocol> {
     /// Claim names, indexed by `properties::Claim`.
     pub claims: &'static [&'static str],
     pub search: Search,
+    /// What the states of a check share, made when its first state is.
+    pub run: OnceLock<&'static Run>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// What every state of one check shares: the interchangeable instances (symmetry) and the
+/// properties the checker has decided. Stateright's representative and a state's hash are
+/// plain functions of the state, so every state points to it (one small leak per model);
+/// it takes no part in a state's equality.
+///
+/// A decided property stays decided (the checker keeps its counterexample), and nothing a
+/// run does next depends on the claims only decided properties speak about: the canonical
+/// search leaves those claims and the decided bits out of a state's hash, so that states
+/// that differ only in them are explored once.
+pub struct Run {
+    pub classes: Classes,
+    canonical: bool,
+    /// The claim of each property.
+    claims: Box<[u8]>,
+    /// Properties found violated (bit `i`: property `i`), and found reached.
+    violated: AtomicU64,
+    reached: AtomicU64,
+    /// Claims some property not found violated speaks about (bit `c`: claim `c`).
+    live_claims: AtomicU64,
+}
+
+impl Run {
+    fn new(classes: Classes, canonical: bool, properties: &[Property]) -> &'static Run {
+        let claims: Box<[u8]> = properties.iter().map(|p| p.claim).collect();
+        let live = claims.iter().fold(0u64, |m, c| m | 1 << c);
+        Box::leak(Box::new(Run {
+            classes,
+            canonical,
+            claims,
+            violated: AtomicU64::new(0),
+            reached: AtomicU64::new(0),
+            live_claims: AtomicU64::new(live),
+        }))
+    }
+
+    fn found_violated(&self, property: usize) {
+        let violated = self.violated.fetch_or(1 << property, Ordering::Relaxed) | 1 << property;
+        let live = self
+            .claims
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| violated & (1 << i) == 0)
+            .fold(0u64, |m, (_, c)| m | 1 << c);
+        self.live_claims.fetch_and(live, Ordering::Relaxed);
+    }
+
+    fn found_reached(&self, property: usize) {
+        self.reached.fetch_or(1 << property, Ordering::Relaxed);
+    }
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Run({:?})", self.classes)
+    }
+}
+
+/// A state's pointer to its [`Run`]: equal in every state of a check.
+#[derive(Clone, Copy, Debug)]
+pub struct RunRef(pub &'static Run);
+
+impl PartialEq for RunRef {
+    fn eq(&self, _: &RunRef) -> bool {
+        true
+    }
+}
+impl Eq for RunRef {}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DyState<R> {
     pub roles: Vec<R>,
     pub know: Knowledge,
@@ -74,8 +146,26 @@ pub struct DyState<R> {
     /// the plain one.
     pub net: Vec<TermId>,
     pub facts: Facts<TermId>,
-    /// The interchangeable instances, for the representative (none without symmetry).
-    pub classes: Classes,
+    pub run: RunRef,
+}
+
+impl<R: Hash> Hash for DyState<R> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.roles.hash(h);
+        self.know.hash(h);
+        self.net.hash(h);
+        let run = self.run.0;
+        if run.canonical {
+            self.facts.hash_undecided(
+                run.live_claims.load(Ordering::Relaxed),
+                !run.violated.load(Ordering::Relaxed),
+                !run.reached.load(Ordering::Relaxed),
+                h,
+            );
+        } else {
+            self.facts.hash(h);
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -92,6 +182,32 @@ pub struct Moment<R> {
     /// The stepped role's outputs in order (for a reveal: its `Reveal` claim).
     pub outputs: Vec<Output<TermId>>,
     pub state: DyState<R>,
+}
+
+/// Steps remembered, by (run, instance, hash of the role state, input): the role states with
+/// that hash and what each step gave.
+type StepMemo<R> = rustc_hash::FxHashMap<
+    (usize, usize, u64, Option<TermId>),
+    Vec<(R, Option<(R, Vec<Output<TermId>>)>)>,
+>;
+
+/// The most steps a thread remembers before it forgets them all.
+const STEPS_CAP: usize = 1 << 20;
+
+thread_local! {
+    /// This thread's [`StepMemo`], for the role type it checks now.
+    static STEPS: std::cell::RefCell<Option<Box<dyn std::any::Any>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The step memo in `slot`, made afresh when it holds another role type's.
+fn step_memo<R: 'static>(slot: &mut Option<Box<dyn std::any::Any>>) -> &mut StepMemo<R> {
+    if !slot.as_ref().is_some_and(|m| m.is::<StepMemo<R>>()) {
+        *slot = Some(Box::new(StepMemo::<R>::default()));
+    }
+    slot.as_mut()
+        .and_then(|m| m.downcast_mut())
+        .expect("made above")
 }
 
 /// The most properties one model may have (one bit each in a state).
@@ -131,10 +247,8 @@ impl<P: Protocol> DyModel<P> {
                     Action::Deliver(_, m) => Some(m),
                     _ => None,
                 };
-                let inst = &self.scenario.instances[i];
                 // Step before cloning: most deliveries the attacker tries are rejected.
-                let (role, outputs) =
-                    P::step(&inst.cfg, &s.roles[i], input, &mut self.backend(i)).ok()?;
+                let (role, outputs) = self.step(s.run.0, i, &s.roles[i], input)?;
                 let mut next = s.clone();
                 next.roles[i] = role;
                 (next, outputs)
@@ -174,6 +288,52 @@ impl<P: Protocol> DyModel<P> {
         })
     }
 
+    /// Instance `i`'s step in `role` on `input`, or `None` when the role refuses. Remembered
+    /// per thread: a step is a function of the instance, its state and the input (the
+    /// symbolic backend names fresh values after the instance), and one session in one
+    /// state is offered the same messages in many states of the whole run.
+    fn step(
+        &self,
+        run: &'static Run,
+        i: usize,
+        role: &P::Role,
+        input: Option<TermId>,
+    ) -> Option<(P::Role, Vec<Output<TermId>>)> {
+        let mut h = rustc_hash::FxHasher::default();
+        role.hash(&mut h);
+        let key = (run as *const Run as usize, i, h.finish(), input);
+        let found = STEPS.with_borrow_mut(|slot| {
+            let memo = step_memo::<P::Role>(slot);
+            let hit = memo.get(&key)?.iter().find(|(r, _)| r == role)?;
+            Some(hit.1.clone())
+        });
+        if let Some(stepped) = found {
+            return stepped;
+        }
+        let inst = &self.scenario.instances[i];
+        let stepped = P::step(&inst.cfg, role, input, &mut self.backend(i)).ok();
+        STEPS.with_borrow_mut(|slot| {
+            let memo = step_memo::<P::Role>(slot);
+            if memo.len() >= STEPS_CAP {
+                memo.clear();
+            }
+            memo.entry(key)
+                .or_default()
+                .push((role.clone(), stepped.clone()));
+        });
+        stepped
+    }
+
+    /// Does revealing `agent`'s long-term keys in `s` violate a property `s` does not?
+    fn reveal_violates(&self, s: &DyState<P::Role>, agent: Agent) -> bool {
+        let (mut know, mut facts) = (s.know.clone(), s.facts.clone());
+        facts.record(&self.properties, Event::Reveal { agent });
+        let learned = know.learn(&self.scenario.agents[agent as usize].long_term);
+        let mut d = Deriver::new(&know);
+        facts.judge(&self.properties, true, learned, &mut |v| d.derivable(*v));
+        facts.violations() & !s.facts.violations() != 0
+    }
+
     /// Judge the properties whose inputs changed.
     fn judge(&self, s: &mut DyState<P::Role>, claimed: bool, learned: bool) {
         let DyState { know, facts, .. } = s;
@@ -196,6 +356,56 @@ impl<P: Protocol> DyModel<P> {
         moments
     }
 
+    /// The attack `actions` with every action removed without which it still violates
+    /// property `p`: one-minimal, as delta debugging leaves it (no single action can go), each
+    /// action of the result offered by the model in the state it is taken in. A chart then
+    /// shows only what the violation needs, not the sessions the search happened to run.
+    pub fn minimal(&self, actions: &[Action], p: usize) -> Vec<Action> {
+        let init = self.initial_state();
+        let Some(n) = self.violates_along(&init, actions, p) else {
+            return actions.to_vec();
+        };
+        let mut path = actions[..n].to_vec();
+        let mut shrunk = true;
+        while shrunk {
+            shrunk = false;
+            // The states before each action of the current path: a removal replays only
+            // the actions after it.
+            let mut before = vec![init.clone()];
+            for &a in &path {
+                let next = self.apply(before.last().expect("initial state"), a);
+                before.push(next.expect("the path is enabled").state);
+            }
+            for i in (0..path.len()).rev() {
+                if let Some(n) = self.violates_along(&before[i], &path[i + 1..], p) {
+                    path = [&path[..i], &path[i + 1..][..n]].concat();
+                    shrunk = true;
+                    break;
+                }
+            }
+        }
+        path
+    }
+
+    /// The length of the shortest prefix of `actions` that the model offers step by step
+    /// from `s` and that ends in a state violating property `p`.
+    fn violates_along(&self, s: &DyState<P::Role>, actions: &[Action], p: usize) -> Option<usize> {
+        let mut s = s.clone();
+        let mut offered = Vec::new();
+        for (k, &a) in actions.iter().enumerate() {
+            offered.clear();
+            self.actions(&s, &mut offered);
+            if !offered.contains(&a) {
+                return None;
+            }
+            s = self.apply(&s, a)?.state;
+            if s.facts.violated(p) {
+                return Some(k + 1);
+            }
+        }
+        None
+    }
+
     pub fn initial_state(&self) -> DyState<P::Role> {
         let sc = &self.scenario;
         let mut know = Knowledge::new(&sc.initial_knowledge);
@@ -206,15 +416,19 @@ impl<P: Protocol> DyModel<P> {
                 facts.record(&self.properties, Event::Reveal { agent: a as Agent });
             }
         }
+        let run = self.run.get_or_init(|| {
+            let classes = match self.search.symmetry {
+                true => Classes::of(sc),
+                false => Classes::NONE,
+            };
+            Run::new(classes, self.search.log == Log::Canonical, &self.properties)
+        });
         let mut s = DyState {
             roles: sc.instances.iter().map(|i| i.init.clone()).collect(),
             know,
             net: Vec::new(),
             facts,
-            classes: match self.search.symmetry {
-                true => Classes::of(sc),
-                false => Classes::NONE,
-            },
+            run: RunRef(run),
         };
         self.judge(&mut s, true, true);
         s
@@ -248,10 +462,18 @@ impl<P: Protocol> DyModel<P> {
 
 // Stateright properties take plain `fn` pointers: one monomorphised evaluator per index.
 fn prop_holds<P: Protocol, const I: usize>(_: &DyModel<P>, s: &DyState<P::Role>) -> bool {
-    !s.facts.violated(I)
+    let violated = s.facts.violated(I);
+    if violated {
+        s.run.0.found_violated(I);
+    }
+    !violated
 }
 fn prop_reached<P: Protocol, const I: usize>(_: &DyModel<P>, s: &DyState<P::Role>) -> bool {
-    s.facts.reached(I)
+    let reached = s.facts.reached(I);
+    if reached {
+        s.run.0.found_reached(I);
+    }
+    reached
 }
 fn all_done<P: Protocol>(m: &DyModel<P>, s: &DyState<P::Role>) -> bool {
     m.executable(s)
@@ -313,7 +535,14 @@ impl<P: Protocol> Model for DyModel<P> {
             }
         }
         for &a in &self.scenario.revealable {
-            if !s.facts.revealed(a) {
+            if s.facts.revealed(a) {
+                continue;
+            }
+            // Under final reveals the state after a reveal ends the run: it matters only if
+            // it violates a property this one does not (a reveal makes no claim and moves no
+            // role), so the others are not offered.
+            let ends = self.scenario.reveal == RevealPolicy::Final;
+            if !ends || self.reveal_violates(s, a) {
                 actions.push(Action::Reveal(a));
             }
         }

@@ -49,11 +49,24 @@ where
             cfg,
         }
     }
+
+    /// `n` interchangeable sessions of `agent` in role `role`, all configured by `cfg`.
+    pub fn sessions(n: usize, agent: Agent, role: &'static str, cfg: P::Config) -> Vec<Self>
+    where
+        P::Config: Clone,
+    {
+        (0..n)
+            .map(|_| Instance::new(agent, role, cfg.clone()))
+            .collect()
+    }
 }
 
 /// A bounded scenario: who runs which sessions, what the attacker knows and may do.
 #[derive(Debug)]
 pub struct Scenario<P: Protocol> {
+    /// The sessions per honest role it was built for (`--sessions`): what a trace of it
+    /// records, so that replay builds it again.
+    pub sessions: usize,
     pub agents: Vec<AgentInfo>,
     pub instances: Vec<Instance<P>>,
     /// Public values and the attacker's own fresh values.

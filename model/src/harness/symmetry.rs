@@ -92,7 +92,7 @@ impl std::fmt::Debug for Classes {
 pub fn representative<R: Clone + Terms>(s: &DyState<R>) -> DyState<R> {
     // The new index of every instance: in each class, the sessions sorted by shape.
     let mut to: Vec<u16> = (0..s.roles.len() as u16).collect();
-    for class in s.classes.0 {
+    for class in s.run.0.classes.0 {
         let mut members: Vec<(u64, u16)> = class
             .iter()
             .map(|&i| (shape_hash(&s.roles[i as usize]), i))
@@ -118,6 +118,6 @@ pub fn representative<R: Clone + Terms>(s: &DyState<R>) -> DyState<R> {
         know: s.know.renamed(rename),
         net,
         facts: s.facts.map_values(&mut |t| renaming.apply(*t)),
-        classes: s.classes,
+        run: s.run,
     }
 }

@@ -8,16 +8,30 @@ use crate::role::Reject;
 use crate::term::Terms;
 use crate::term::{self, Term, TermId};
 
+/// TS 23.682 clause 5.6.1.1: the third party's request carries its SCS/AS Reference ID,
+/// the SCEF's configuration of the MME the SCEF Reference ID it assigned; the MME's
+/// events name the SCEF Reference ID, and the SCEF's reports the SCS/AS Reference ID.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Msg<V> {
     /// Location reporting for a UE, by its external identifier.
-    Request { requester: V, ue: V, event: V },
+    Request {
+        requester: V,
+        reference: V,
+        ue: V,
+        event: V,
+    },
     /// The SCEF arms the MME for the UE (by IMSI) and its authorized area.
-    Configure { imsi: V, area: V },
+    Configure { reference: V, imsi: V, area: V },
     /// The MME's event: the UE's location, outside its authorized area.
-    Event { imsi: V, location: V, alert: V },
+    Event {
+        reference: V,
+        imsi: V,
+        location: V,
+        alert: V,
+    },
     /// The report to the third party; `imsi` when the private identity leaks.
     Report {
+        reference: V,
         ue: V,
         location: V,
         alert: V,
@@ -47,52 +61,70 @@ impl MonteCodec for Symbolic {
         match m {
             Msg::Request {
                 requester,
+                reference,
                 ue,
                 event,
-            } => t(&[c(REQUEST), *requester, *ue, *event]),
-            Msg::Configure { imsi, area } => t(&[c(CONFIGURE), *imsi, *area]),
+            } => t(&[c(REQUEST), *requester, *reference, *ue, *event]),
+            Msg::Configure {
+                reference,
+                imsi,
+                area,
+            } => t(&[c(CONFIGURE), *reference, *imsi, *area]),
             Msg::Event {
+                reference,
                 imsi,
                 location,
                 alert,
-            } => t(&[c(EVENT), *imsi, *location, *alert]),
+            } => t(&[c(EVENT), *reference, *imsi, *location, *alert]),
             Msg::Report {
+                reference,
                 ue,
                 location,
                 alert,
                 imsi,
-            } => t(&[c(REPORT), *ue, *location, *alert, term::optional(*imsi)]),
+            } => t(&[
+                c(REPORT),
+                *reference,
+                *ue,
+                *location,
+                *alert,
+                term::optional(*imsi),
+            ]),
         }
     }
 
     fn decode(&mut self, v: &TermId) -> Result<Msg<TermId>, Reject> {
         let v = *v;
-        if let Some(f) = term::tagged(v, REQUEST, 3) {
+        if let Some(f) = term::tagged(v, REQUEST, 4) {
             return Ok(Msg::Request {
                 requester: f[0],
-                ue: f[1],
-                event: f[2],
+                reference: f[1],
+                ue: f[2],
+                event: f[3],
             });
         }
-        if let Some(f) = term::tagged(v, CONFIGURE, 2) {
+        if let Some(f) = term::tagged(v, CONFIGURE, 3) {
             return Ok(Msg::Configure {
-                imsi: f[0],
-                area: f[1],
+                reference: f[0],
+                imsi: f[1],
+                area: f[2],
             });
         }
-        if let Some(f) = term::tagged(v, EVENT, 3) {
+        if let Some(f) = term::tagged(v, EVENT, 4) {
             return Ok(Msg::Event {
-                imsi: f[0],
-                location: f[1],
-                alert: f[2],
+                reference: f[0],
+                imsi: f[1],
+                location: f[2],
+                alert: f[3],
             });
         }
-        if let Some(f) = term::tagged(v, REPORT, 4) {
+        if let Some(f) = term::tagged(v, REPORT, 5) {
             return Ok(Msg::Report {
-                ue: f[0],
-                location: f[1],
-                alert: f[2],
-                imsi: term::present(f[3]),
+                reference: f[0],
+                ue: f[1],
+                location: f[2],
+                alert: f[3],
+                imsi: term::present(f[4]),
             });
         }
         Err(Reject("not a monitoring message"))
@@ -101,7 +133,7 @@ impl MonteCodec for Symbolic {
 
 /// A short name of a wire message, for charts.
 pub fn describe(v: TermId) -> Option<String> {
-    let names = [(REQUEST, 3), (CONFIGURE, 2), (EVENT, 3), (REPORT, 4)];
+    let names = [(REQUEST, 4), (CONFIGURE, 3), (EVENT, 4), (REPORT, 5)];
     match v.get() {
         Term::Aead { pt, ad, .. } => {
             let via = match ad.get() {

@@ -104,9 +104,9 @@ pub fn properties() -> Vec<Property> {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
-pub enum Role {
-    ThirdParty(ThirdParty),
-    Scef(Scef),
+pub enum Role<V = TermId> {
+    ThirdParty(ThirdParty<V>),
+    Scef(Scef<V>),
     Mme(Mme),
 }
 
@@ -117,13 +117,13 @@ pub enum Config<V = TermId> {
     Mme(MmeConfig<V>),
 }
 
-impl Role {
-    pub fn step<V: Clone + Eq, B: MonteCodec<Value = V>>(
+impl<V: Clone + Eq> Role<V> {
+    pub fn step<B: MonteCodec<Value = V>>(
         &self,
         cfg: &Config<V>,
         input: Option<&V>,
         b: &mut B,
-    ) -> Stepped<Role, V> {
+    ) -> Stepped<Role<V>, V> {
         match (cfg, self) {
             (Config::ThirdParty(c), Role::ThirdParty(r)) => {
                 lift(r.step(c, input, b), Role::ThirdParty)
@@ -145,15 +145,12 @@ impl Role {
 }
 
 impl<V> Initial for Config<V> {
-    type Role = Role;
+    type Role = Role<V>;
 
-    fn initial(&self) -> Role {
+    fn initial(&self) -> Role<V> {
         match self {
             Config::ThirdParty(_) => Role::ThirdParty(ThirdParty::Start),
-            Config::Scef(_) => Role::Scef(Scef {
-                armed: Vec::new(),
-                reported: 0,
-            }),
+            Config::Scef(_) => Role::Scef(Scef { armed: Vec::new() }),
             Config::Mme(_) => Role::Mme(Mme(0)),
         }
     }
@@ -192,12 +189,18 @@ impl Protocol for Monitoring {
         let held = |k: &TermId| know.derivable(*k);
         match (cfg, role) {
             // Requests in the name of a third party whose key it holds, or of any in the
-            // clear, for either UE.
+            // clear, for either UE, under any reference it knows.
             (Config::Scef(c), _) => {
+                let references: Vec<TermId> = know.atoms(Sort::Nonce).collect();
                 for (identity, _, k) in &c.requesters {
-                    for ue in p.ues {
+                    for (ue, &reference) in p
+                        .ues
+                        .into_iter()
+                        .flat_map(|u| references.iter().map(move |r| (u, r)))
+                    {
                         let m = b.encode(&Msg::Request {
                             requester: *identity,
+                            reference,
                             ue,
                             event: p.event,
                         });
@@ -209,8 +212,9 @@ impl Protocol for Monitoring {
                     }
                 }
             }
-            (Config::ThirdParty(c), Role::ThirdParty(ThirdParty::ExpectReport)) => {
+            (Config::ThirdParty(c), Role::ThirdParty(ThirdParty::ExpectReport { reference })) => {
                 let m = b.encode(&Msg::Report {
+                    reference: *reference,
                     ue: c.ue,
                     location: n,
                     alert: term::constant(OUT_OF_AREA),
@@ -232,12 +236,29 @@ impl Protocol for Monitoring {
     }
 }
 
-/// Monitoring requests per honest third party.
-pub const SESSIONS: usize = 1;
+impl crate::catalog::Handshake for Monitoring {
+    type Variant = Variant;
+    const NAME: &'static str = "monte";
+    const ABOUT: &'static str =
+        "Rel-13 monitoring (seeds/003 clause 5): a third party's location reporting \
+        through the SCEF, the MME detecting a move out of the authorized area, reports \
+        without the IMSI";
+    const SESSIONS: &'static str =
+        "monitoring requests by the honest third party; the SCEF and the MME take one more";
 
-/// The model of a variant: the third party asks once for UE1's location reporting; E, a
-/// dishonest third party with a T8 association of its own, is authorized for UE-E.
-pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Monitoring> {
+    const VARIANTS: &'static [Variant] = VARIANTS;
+    fn variant_info(v: &Variant) -> crate::catalog::VariantInfo {
+        crate::catalog::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
+    }
+    fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<Monitoring> {
+        model(v, n, reveal)
+    }
+}
+
+/// The model of a variant: the third party asks `sessions` times for UE1's location
+/// reporting; E, a dishonest third party with a T8 association of its own, is authorized for
+/// UE-E. The SCEF and the MME take one request and one event more.
+pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Monitoring> {
     let p = public();
     let key = |name| term::atom(Sort::Key, name, 0);
     let (k_t, k_e, k_core) = (key("K_T8_third_party"), key("K_T8_E"), key("K_core"));
@@ -251,19 +272,18 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Monitoring> {
     ];
     let authorized = [Agents::of(&[THIRD_PARTY]), Agents::of(&[E])];
     let network = Agents::of(&[SCEF, MME]);
-    let instances = vec![
-        Instance::new(
-            THIRD_PARTY,
-            "third party",
-            Config::ThirdParty(ThirdPartyConfig {
-                me: THIRD_PARTY,
-                scef: SCEF,
-                identity: p.third_parties[0],
-                ue: p.ues[0],
-                event: p.event,
-                key: v.tls.then_some(k_t),
-            }),
-        ),
+    let third_party = Config::ThirdParty(ThirdPartyConfig {
+        me: THIRD_PARTY,
+        scef: SCEF,
+        identity: p.third_parties[0],
+        ue: p.ues[0],
+        event: p.event,
+        key: v.tls.then_some(k_t),
+    });
+    let mut instances: Vec<_> = (0..sessions)
+        .map(|_| Instance::new(THIRD_PARTY, "third party", third_party.clone()))
+        .collect();
+    instances.extend([
         Instance::new(
             SCEF,
             "SCEF",
@@ -286,7 +306,7 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Monitoring> {
                 authorize: v.authorize,
                 imsi_in_report: v.imsi_in_report,
                 core_key: k_core,
-                max_requests: 2,
+                max_requests: sessions + 1,
             }),
         ),
         Instance::new(
@@ -298,16 +318,17 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Monitoring> {
                 ues: (0..2)
                     .map(|i| (imsi[i], Agents(network.0 | authorized[i].0)))
                     .collect(),
-                max_events: 2,
+                max_events: sessions as u8 + 1,
             }),
         ),
-    ];
+    ]);
     let mut initial_knowledge = vec![attacker_nonce(), p.event];
     initial_knowledge.extend(p.third_parties.iter().chain(&p.ues).chain(&p.areas));
     DyModel {
         handshake: "monte",
         variant: v.name,
         scenario: Scenario {
+            sessions,
             agents,
             instances,
             initial_knowledge,
@@ -318,5 +339,6 @@ pub fn model(v: &Variant, reveal: RevealPolicy) -> DyModel<Monitoring> {
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,
         search: Default::default(),
+        run: Default::default(),
     }
 }

@@ -26,34 +26,42 @@ pub struct ThirdPartyConfig<V> {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
-pub enum ThirdParty {
+pub enum ThirdParty<V> {
     Start,
-    ExpectReport,
+    /// Waits for the report on the request with this SCS/AS Reference ID.
+    ExpectReport {
+        reference: V,
+    },
     Done,
 }
 
-impl ThirdParty {
-    pub fn step<V: Clone + Eq, B: MonteCodec<Value = V>>(
+impl<V: Clone + Eq> ThirdParty<V> {
+    pub fn step<B: MonteCodec<Value = V>>(
         &self,
         cfg: &ThirdPartyConfig<V>,
         input: Option<&V>,
         b: &mut B,
-    ) -> Stepped<ThirdParty, V> {
+    ) -> Stepped<ThirdParty<V>, V> {
         match (self, input) {
             (ThirdParty::Start, None) => {
+                // TS 23.682 clause 5.6.1.1 step 1: the request names the SCS/AS Reference
+                // ID its reports will carry.
+                let reference = b.fresh(Fresh::Nonce("scs_as_reference_id"));
                 let m = Msg::Request {
                     requester: cfg.identity.clone(),
+                    reference: reference.clone(),
                     ue: cfg.ue.clone(),
                     event: cfg.event.clone(),
                 };
                 Ok((
-                    ThirdParty::ExpectReport,
+                    ThirdParty::ExpectReport { reference },
                     vec![Output::Send(send(b, &cfg.key, &m))],
                 ))
             }
-            (ThirdParty::ExpectReport, Some(v)) => {
+            (ThirdParty::ExpectReport { reference }, Some(v)) => {
                 let m = open_or_clear(b, cfg.key.as_ref(), "T8", v)?;
                 let Msg::Report {
+                    reference: answers,
                     ue,
                     location,
                     alert,
@@ -62,10 +70,13 @@ impl ThirdParty {
                 else {
                     return Err(Reject("expected the monitoring report"));
                 };
+                if answers != *reference {
+                    return Err(Reject("report on another monitoring request"));
+                }
                 if ue != cfg.ue {
                     return Err(Reject("report on another UE"));
                 }
-                let data = b.tuple(&[&ue, &location, &alert]);
+                let data = b.tuple(&[reference, &ue, &location, &alert]);
                 Ok((
                     ThirdParty::Done,
                     vec![Output::commit(cfg.me, cfg.scef, REPORT, data)],
@@ -104,24 +115,44 @@ pub struct ScefConfig<V> {
     pub max_requests: usize,
 }
 
-/// The monitoring requests it has armed: the requester (index) and the UE (index).
+/// The monitoring requests it has armed, in the order they came.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
-pub struct Scef {
-    pub armed: Vec<(usize, usize)>,
-    pub reported: usize,
+pub struct Scef<V> {
+    pub armed: Vec<Armed<V>>,
 }
 
-impl Scef {
-    pub fn step<V: Clone + Eq, B: MonteCodec<Value = V>>(
+/// A monitoring request the SCEF armed the MME for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
+pub struct Armed<V> {
+    /// The requester and the UE (indices into the configuration).
+    pub requester: usize,
+    pub ue: usize,
+    /// The requester's SCS/AS Reference ID and the SCEF Reference ID it assigned.
+    pub reference: V,
+    pub scef_reference: V,
+    pub reported: bool,
+}
+
+/// SCEF Reference IDs by request (the reference would draw them).
+const SCEF_REFERENCE: [&str; 4] = [
+    "scef_reference_id_0",
+    "scef_reference_id_1",
+    "scef_reference_id_2",
+    "scef_reference_id_3",
+];
+
+impl<V: Clone + Eq> Scef<V> {
+    pub fn step<B: MonteCodec<Value = V>>(
         &self,
         cfg: &ScefConfig<V>,
         input: Option<&V>,
         b: &mut B,
-    ) -> Stepped<Scef, V> {
+    ) -> Stepped<Scef<V>, V> {
         let v = input.ok_or(Reject("the SCEF only answers"))?;
         // The MME's event, on the core network.
         if let Ok(m) = open_channel(b, &cfg.core_key, "core", v) {
             let Msg::Event {
+                reference,
                 imsi,
                 location,
                 alert,
@@ -129,17 +160,21 @@ impl Scef {
             else {
                 return Err(Reject("expected a monitoring event"));
             };
-            let (r, u) = *self
+            // Clause 5.6.1.1: the event names the request by the SCEF Reference ID.
+            let at = self
                 .armed
-                .get(self.reported)
-                .ok_or(Reject("an event nothing was armed for"))?;
-            let ue = &cfg.ues[u];
+                .iter()
+                .position(|a| a.scef_reference == reference && !a.reported)
+                .ok_or(Reject("an event no unreported request was armed for"))?;
+            let armed = &self.armed[at];
+            let ue = &cfg.ues[armed.ue];
             if imsi != ue.imsi {
                 return Err(Reject("event for another UE"));
             }
-            let (_, agent, key) = &cfg.requesters[r];
-            let data = b.tuple(&[&ue.external, &location, &alert]);
+            let (_, agent, key) = &cfg.requesters[armed.requester];
+            let data = b.tuple(&[&armed.reference, &ue.external, &location, &alert]);
             let m = Msg::Report {
+                reference: armed.reference.clone(),
                 ue: ue.external.clone(),
                 location,
                 alert,
@@ -149,10 +184,8 @@ impl Scef {
                 Output::running(cfg.me, *agent, REPORT, data),
                 Output::Send(send(b, &cfg.tls.then(|| key.clone()), &m)),
             ];
-            let next = Scef {
-                armed: self.armed.clone(),
-                reported: self.reported + 1,
-            };
+            let mut next = self.clone();
+            next.armed[at].reported = true;
             return Ok((next, out));
         }
         if self.armed.len() >= cfg.max_requests {
@@ -168,7 +201,13 @@ impl Scef {
         } else {
             (v.clone(), None)
         };
-        let Msg::Request { requester, ue, .. } = b.decode(&m)? else {
+        let Msg::Request {
+            requester,
+            reference,
+            ue,
+            ..
+        } = b.decode(&m)?
+        else {
             return Err(Reject("expected a monitoring request"));
         };
         let r = cfg
@@ -189,7 +228,11 @@ impl Scef {
             return Err(Reject("third party not authorized to monitor this UE"));
         }
         // The HSS maps the external identifier to the IMSI, which stays inside.
+        let scef_reference = b.fresh(Fresh::Nonce(
+            SCEF_REFERENCE[self.armed.len() % SCEF_REFERENCE.len()],
+        ));
         let m = b.encode(&Msg::Configure {
+            reference: scef_reference.clone(),
             imsi: cfg.ues[u].imsi.clone(),
             area: cfg.ues[u].area.clone(),
         });
@@ -202,15 +245,15 @@ impl Scef {
             }),
             Output::Send(seal_channel(b, &cfg.core_key, "core", &m)),
         ];
-        let mut armed = self.armed.clone();
-        armed.push((r, u));
-        Ok((
-            Scef {
-                armed,
-                reported: self.reported,
-            },
-            out,
-        ))
+        let mut next = self.clone();
+        next.armed.push(Armed {
+            requester: r,
+            ue: u,
+            reference,
+            scef_reference,
+            reported: false,
+        });
+        Ok((next, out))
     }
 }
 
@@ -242,7 +285,10 @@ impl Mme {
             return Err(Reject("no more events in this bound"));
         }
         let m = open_channel(b, &cfg.core_key, "core", v)?;
-        let Msg::Configure { imsi, .. } = b.decode(&m)? else {
+        let Msg::Configure {
+            reference, imsi, ..
+        } = b.decode(&m)?
+        else {
             return Err(Reject("expected a monitoring configuration"));
         };
         let (_, readers) = cfg
@@ -254,6 +300,7 @@ impl Mme {
         let location = b.fresh(Fresh::Nonce(LOCATIONS[self.0 as usize % LOCATIONS.len()]));
         let alert = b.constant(OUT_OF_AREA, OUT_OF_AREA.as_bytes());
         let e = b.encode(&Msg::Event {
+            reference,
             imsi,
             location: location.clone(),
             alert,

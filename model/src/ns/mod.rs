@@ -296,6 +296,22 @@ impl Protocol for NeedhamSchroeder {
     }
 }
 
+impl crate::catalog::Handshake for NeedhamSchroeder {
+    type Variant = Variant;
+    const NAME: &'static str = "ns";
+    const ABOUT: &'static str =
+        "Needham-Schroeder public key and NSL: calibration of the checker (Lowe 1996)";
+    const SESSIONS: &'static str = "initiator sessions of A and responder sessions of B";
+
+    const VARIANTS: &'static [Variant] = VARIANTS;
+    fn variant_info(v: &Variant) -> crate::catalog::VariantInfo {
+        crate::catalog::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
+    }
+    fn model(v: &Variant, n: usize, _: RevealPolicy) -> DyModel<NeedhamSchroeder> {
+        model(v, n)
+    }
+}
+
 /// The calibration scenario: `sessions` initiator sessions of A (peer picked by the
 /// attacker among B and E) and `sessions` responder sessions of B.
 pub fn model(v: &Variant, sessions: usize) -> DyModel<NeedhamSchroeder> {
@@ -345,6 +361,7 @@ pub fn model(v: &Variant, sessions: usize) -> DyModel<NeedhamSchroeder> {
         handshake: "ns",
         variant: v.name,
         scenario: Scenario {
+            sessions,
             agents,
             instances,
             initial_knowledge,
@@ -355,5 +372,6 @@ pub fn model(v: &Variant, sessions: usize) -> DyModel<NeedhamSchroeder> {
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,
         search: Default::default(),
+        run: Default::default(),
     }
 }

@@ -163,12 +163,16 @@ pub const VARIANTS: &[Variant] = &[
         about: "No secure tunnel between SIM-C and SIM-S (step 1 left out): the password \
                 of step 4, the code of step 6 and the tokens of step 8 cross the network \
                 in the clear; the attacker logs in as the user. Expected: password, auth \
-                code and access token secrecy and user authentication agreement violated.",
+                code and access token secrecy and user authentication agreement violated; \
+                with two registrations, the attacker also registers a second time with a \
+                token read off the wire (a bearer token, RFC 6750 section 5.2): \
+                registration injective agreement violated.",
         tunnel: false,
         expect_violated: &[
             "password_secrecy",
             "access_token_secrecy",
             "auth_code_secrecy",
+            "registration_injective_agreement",
             "user_auth_injective_agreement",
         ],
         ..DEFAULT
@@ -490,8 +494,23 @@ impl Protocol for Oidc {
     }
 }
 
-/// UE sessions per server when the user gives none.
-pub const SESSIONS: usize = 1;
+impl crate::catalog::Handshake for Oidc {
+    type Variant = Variant;
+    const NAME: &'static str = "oidc";
+    const ABOUT: &'static str =
+        "OpenID Connect token flow via the SEAL identity management server: SIM-C gets \
+        an access token from SIM-S with the code flow and PKCE, the 5GMSGS client registers \
+        with it at the MSGin5G server, which validates it (key issue #2, solution #1)";
+    const SESSIONS: &'static str = "the user's UE sessions with the honest server, and its registrations (SIM-S issues N + 1 codes; one more UE session with the malicious server)";
+
+    const VARIANTS: &'static [Variant] = VARIANTS;
+    fn variant_info(v: &Variant) -> crate::catalog::VariantInfo {
+        crate::catalog::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
+    }
+    fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<Oidc> {
+        model(v, n, reveal)
+    }
+}
 
 /// The agents of the scenario (the reference's runs use the same numbers).
 pub const U: Agent = 0;
@@ -657,6 +676,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Oidc
         handshake: "oidc",
         variant: v.name,
         scenario: Scenario {
+            sessions,
             agents,
             instances,
             initial_knowledge,
@@ -667,6 +687,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Oidc
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,
         search: Default::default(),
+        run: Default::default(),
     }
 }
 

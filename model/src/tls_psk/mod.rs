@@ -61,8 +61,6 @@ pub struct Variant {
     pub check_binder: bool,
     /// One PSK for two agents that each act as client and as server.
     pub shared_psk: bool,
-    /// Client and server sessions per honest agent when the user gives none.
-    pub sessions: (usize, usize),
     pub expect_violated: &'static [&'static str],
 }
 
@@ -86,7 +84,6 @@ pub const VARIANTS: &[Variant] = &[
         early_data: false,
         check_binder: true,
         shared_psk: false,
-        sessions: (2, 2),
         expect_violated: &[],
     },
     Variant {
@@ -98,7 +95,6 @@ pub const VARIANTS: &[Variant] = &[
         early_data: false,
         check_binder: true,
         shared_psk: false,
-        sessions: (2, 2),
         expect_violated: &["session_key_forward_secrecy"],
     },
     Variant {
@@ -111,7 +107,6 @@ pub const VARIANTS: &[Variant] = &[
         early_data: false,
         check_binder: true,
         shared_psk: true,
-        sessions: (1, 1),
         expect_violated: AGREEMENT_BOTH_WAYS,
     },
     Variant {
@@ -123,7 +118,6 @@ pub const VARIANTS: &[Variant] = &[
         early_data: false,
         check_binder: false,
         shared_psk: false,
-        sessions: (2, 2),
         expect_violated: &[],
     },
     Variant {
@@ -135,7 +129,6 @@ pub const VARIANTS: &[Variant] = &[
         early_data: true,
         check_binder: false,
         shared_psk: false,
-        sessions: (1, 2),
         expect_violated: &["early_data_injective_agreement"],
     },
     Variant {
@@ -148,7 +141,6 @@ pub const VARIANTS: &[Variant] = &[
         early_data: true,
         check_binder: true,
         shared_psk: false,
-        sessions: (1, 2),
         expect_violated: &["early_data_injective_agreement"],
     },
 ];
@@ -284,10 +276,20 @@ impl Protocol for TlsPsk {
     }
 
     fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
-        let nonces: Vec<TermId> = know.atoms(Sort::Nonce).collect();
+        // The free fields of a message the attacker builds (random, key share, payload)
+        // take its own values. An honest value there never helps an attack: an honest
+        // random or key share in a message built around it gives a transcript or keys that
+        // no honest peer shares (that session can only stall), an honest random beside the
+        // attacker's own share gives keys only the attacker holds, as its own random does,
+        // and a payload matters only where a role claims on it, where a replay of the
+        // honest record offers it whole.
+        let nonces: Vec<TermId> = know.attackers(Sort::Nonce).collect();
         let shares = |mode: PskMode| -> Vec<Option<TermId>> {
             match mode {
-                PskMode::PskDheKe => know.dh_shares().into_iter().map(Some).collect(),
+                PskMode::PskDheKe => know
+                    .attackers(Sort::DhSecret)
+                    .map(|x| Some(term::dh_public(x)))
+                    .collect(),
                 PskMode::PskKe => vec![None],
             }
         };
@@ -390,7 +392,28 @@ impl Protocol for TlsPsk {
     }
 }
 
-/// The model of a variant with `sessions` sessions per honest role.
+impl crate::catalog::Handshake for TlsPsk {
+    type Variant = Variant;
+    const NAME: &'static str = "tls-psk";
+    const ABOUT: &'static str = "TLS 1.3 with an external PSK between 5GMSGS client and \
+        MSGin5G server over MSGin5G-1 (key issue #2, solution #5; RFC 8446)";
+    const SESSIONS: &'static str = "client sessions and server sessions per honest agent";
+
+    const VARIANTS: &'static [Variant] = VARIANTS;
+    fn variant_info(v: &Variant) -> crate::catalog::VariantInfo {
+        crate::catalog::VariantInfo::new(
+            v.name,
+            v.about,
+            v.expect_violated,
+            properties(v.early_data),
+        )
+    }
+    fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<TlsPsk> {
+        model(v, (n, n), reveal)
+    }
+}
+
+/// The model of a variant with `sessions` (client, server) sessions per honest agent.
 pub fn model(v: &Variant, sessions: (usize, usize), reveal: RevealPolicy) -> DyModel<TlsPsk> {
     let (clients, servers) = sessions;
     let key = |name| term::atom(Sort::Key, name, 0);
@@ -512,6 +535,7 @@ pub fn model(v: &Variant, sessions: (usize, usize), reveal: RevealPolicy) -> DyM
         handshake: "tls-psk",
         variant: v.name,
         scenario: Scenario {
+            sessions: clients,
             agents,
             instances,
             initial_knowledge: attacker.to_vec(),
@@ -522,5 +546,6 @@ pub fn model(v: &Variant, sessions: (usize, usize), reveal: RevealPolicy) -> DyM
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,
         search: Default::default(),
+        run: Default::default(),
     }
 }

@@ -161,8 +161,18 @@ impl EapCodec for Concrete {
         })
     }
 
-    fn seal_nas(&mut self, key: &Bytes, uplink: bool, count: u8, m: &Nas<Bytes>) -> Bytes {
-        let plain = nas::encode(&m.try_map(|v| Ok::<_, ()>(v.0.clone())).expect("infallible"));
+    fn seal_nas(
+        &mut self,
+        key: &Bytes,
+        uplink: bool,
+        count: u8,
+        psi: &Bytes,
+        m: &Nas<Bytes>,
+    ) -> Bytes {
+        // The PDU session identity is one octet (a longer value goes as its first).
+        let psi = psi.0.first().copied().unwrap_or_default();
+        let m = m.try_map(|v| Ok::<_, ()>(v.0.clone())).expect("infallible");
+        let plain = nas::encode(psi, &m);
         let header = nas::security_header(count);
         let sealed = self.aead_seal(
             key,
@@ -179,7 +189,7 @@ impl EapCodec for Concrete {
         uplink: bool,
         count: u8,
         v: &Bytes,
-    ) -> Result<Nas<Bytes>, Reject> {
+    ) -> Result<(Bytes, Nas<Bytes>), Reject> {
         if v.0.len() < 3 || v.0[..3] != nas::security_header(count) {
             return Err(Reject("NAS security header or COUNT not the expected one"));
         }
@@ -193,10 +203,10 @@ impl EapCodec for Concrete {
             .ok_or(Reject(
                 "NAS message does not verify under the UE's NAS security and COUNT",
             ))?;
-        let m =
+        let (psi, m) =
             nas::decode(&plain.0).map_err(|e| fail(&mut self.eap, e, "5GSM message malformed"))?;
-        Ok(m.try_map(|v| Ok::<_, ()>(Bytes(v.clone())))
-            .expect("infallible"))
+        let m = m.try_map(|v| Ok::<_, ()>(Bytes(v.clone())));
+        Ok((Bytes(vec![psi]), m.expect("infallible")))
     }
 
     fn seal_radius(&mut self, secret: Option<&Bytes>, m: &Radius<Bytes>) -> Bytes {

@@ -20,8 +20,7 @@ const IEI_EAP: u8 = 0x78;
 const IEI_EPCO: u8 = 0x7B;
 /// 5GSM cause #29: user authentication or authorization failed.
 const CAUSE_AUTH_FAILED: u8 = 29;
-/// The PDU session ID and PTI of the one session.
-const PSI: u8 = 1;
+/// The procedure transaction identity of the one procedure.
 const PTI: u8 = 1;
 
 /// A TLV IE; its value is at most 255 octets (longer ones are cut, not mis-framed).
@@ -38,8 +37,8 @@ fn tlv_e(out: &mut Vec<u8>, iei: Option<u8>, v: &[u8]) {
     out.extend_from_slice(v);
 }
 
-/// A plain 5GSM message.
-pub fn encode(m: &Nas<Vec<u8>>) -> Vec<u8> {
+/// A plain 5GSM message of PDU session `psi`.
+pub fn encode(psi: u8, m: &Nas<Vec<u8>>) -> Vec<u8> {
     let ty = match m {
         Nas::EstablishmentRequest { .. } => ESTABLISHMENT_REQUEST,
         Nas::AuthenticationCommand { .. } => AUTHENTICATION_COMMAND,
@@ -47,7 +46,7 @@ pub fn encode(m: &Nas<Vec<u8>>) -> Vec<u8> {
         Nas::EstablishmentAccept { .. } => ESTABLISHMENT_ACCEPT,
         Nas::EstablishmentReject { .. } => ESTABLISHMENT_REJECT,
     };
-    let mut out = vec![EPD_5GSM, PSI, PTI, ty];
+    let mut out = vec![EPD_5GSM, psi, PTI, ty];
     match m {
         Nas::EstablishmentRequest { dnn, identity } => {
             // Integrity protection maximum data rate: full rate both ways.
@@ -110,7 +109,8 @@ impl<'a> Reader<'a> {
     }
 }
 
-pub fn decode(b: &[u8]) -> Result<Nas<Vec<u8>>, DecodeError> {
+/// The PDU session identity and the message of a plain 5GSM message.
+pub fn decode(b: &[u8]) -> Result<(u8, Nas<Vec<u8>>), DecodeError> {
     let mut r = Reader(b);
     let h = r.take(4, "5GSM header")?;
     if h[0] != EPD_5GSM {
@@ -159,7 +159,7 @@ pub fn decode(b: &[u8]) -> Result<Nas<Vec<u8>>, DecodeError> {
         }
     };
     r.end()?;
-    Ok(m)
+    Ok((h[1], m))
 }
 
 /// The security header of a protected message with NAS COUNT `count`.

@@ -137,11 +137,14 @@ pub fn run_ue(o: &UeOptions, mut radius: impl FnMut(&Bytes) -> Result<Bytes, Str
     let mut sb = backend(Side::Authenticator, o.tls.versions);
     let k_nas = ub.fresh(Fresh::Nonce("K_NAS"));
     let b = |s: &str| Bytes(s.as_bytes().to_vec());
+    // The one PDU session of the run.
+    let psi = Bytes(vec![1]);
     let ucfg = UeConfig {
         me: U,
         smf: SMF,
         dn_aaa: DN_AAA,
         k_nas: k_nas.clone(),
+        psi: psi.clone(),
         dnn: b(&o.dnn),
         nai: b(&o.identity),
         tls: o.tls.creds(),
@@ -153,6 +156,7 @@ pub fn run_ue(o: &UeOptions, mut radius: impl FnMut(&Bytes) -> Result<Bytes, Str
         dn_aaa: DN_AAA,
         k_nas,
         gpsi: b(&o.gpsi),
+        psi,
         secret: Some(Bytes(o.secret.clone())),
         success_unbound: false,
         max_rounds: 200,

@@ -7,7 +7,7 @@
 //! connection carries (the name it signs as, with a key the attacker holds: E's, or a
 //! revealed one).
 
-use crate::attack::{self, input_err, AttackInputs};
+use crate::attack::{self, AttackInputs};
 use crate::concrete::{Bytes, Concrete};
 use crate::replay::Report;
 use crate::text_attack::{self, Sub, TextTerms};
@@ -17,7 +17,7 @@ use base64::Engine;
 use model::backend::Symbolic;
 use model::gateway::messages::{self, CapifToken, GatewayCodec, Msg};
 use model::gateway::{self, Gateway};
-use model::harness::{DyModel, PropertyResult, RevealPolicy};
+use model::harness::{DyModel, PropertyResult};
 use model::role::Initial;
 use model::role::Reject;
 use model::term::{self, Term, TermId};
@@ -29,15 +29,7 @@ const CAPIF_SIGNING_KEY: &str = "sk_CCF_sign";
 /// trace. Replay rebuilds the scenario from the variant.
 pub fn export(m: &DyModel<Gateway>, result: &PropertyResult, source: &str) -> Option<String> {
     let value = |a: &str| attack::text_value(a, CAPIF_SIGNING_KEY);
-    attack::export_with(
-        m,
-        result,
-        source,
-        "MSGin5G-2/-3/-4",
-        Vec::new(),
-        None,
-        &value,
-    )
+    attack::export_with(m, result, source, "MSGin5G-2/-3/-4", Vec::new(), &value)
 }
 
 /// Gateway registration's terms on the reference.
@@ -102,10 +94,7 @@ fn unverified_claims(token: &str) -> Option<CapifToken<Bytes>> {
 
 /// Replay an exported gateway attack on the reference roles.
 pub fn replay(t: &Trace, inputs: &AttackInputs) -> Result<Report, TraceError> {
-    let name = t.header.variant.as_deref().unwrap_or("default");
-    let v = gateway::variant(name)
-        .ok_or_else(|| input_err(format!("unknown gateway variant {name:?}")))?;
-    let m = gateway::model(v, RevealPolicy::Final);
+    let m = attack::scenario::<Gateway>(t, inputs)?;
     text_attack::replay::<GatewayTerms, _, _>(t, inputs, &m, gateway::properties(), |c, e| {
         let cfg = c.try_map(&mut |v| e.eval(*v))?;
         Ok((cfg.initial(), cfg))

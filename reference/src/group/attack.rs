@@ -4,7 +4,7 @@
 //! attacker's terms evaluated with real crypto: group messages sealed under Gkey and
 //! signed with ECDSA, interface messages sealed under their association's key.
 
-use crate::attack::{self, input_err, model_endpoints, run, AttackInputs, Forger};
+use crate::attack::{self, model_endpoints, run, AttackInputs, Forger};
 use crate::concrete::{Bytes, Concrete};
 use crate::oidc::jwt::SigningKey;
 use crate::replay::Report;
@@ -12,8 +12,8 @@ use crate::trace::{Trace, TraceError};
 use crate::wire::{Hex, Profile};
 use model::backend::{Backend, Symbolic};
 use model::group::messages::GroupCodec;
-use model::group::{self, GroupMessaging};
-use model::harness::{DyModel, PropertyResult, RevealPolicy};
+use model::group::GroupMessaging;
+use model::harness::{DyModel, PropertyResult};
 use model::role::Initial;
 use model::term::{self, Sort, Term, TermId};
 use std::collections::BTreeMap;
@@ -41,7 +41,6 @@ pub fn export(
         source,
         "T8/Tsp/NAS/broadcast",
         Vec::new(),
-        None,
         &value,
     )
 }
@@ -123,10 +122,7 @@ impl Forger for Eval<'_> {
 
 /// Replay an exported group messaging attack (or honest run) on the reference roles.
 pub fn replay(t: &Trace, inputs: &AttackInputs) -> Result<Report, TraceError> {
-    let name = t.header.variant.as_deref().unwrap_or("default");
-    let v =
-        group::variant(name).ok_or_else(|| input_err(format!("unknown group variant {name:?}")))?;
-    let m = group::model(v, RevealPolicy::Final);
+    let m = attack::scenario::<GroupMessaging>(t, inputs)?;
     let mut eval = Eval {
         values: &inputs.values,
         b: Concrete::new(Profile::default()),
@@ -140,5 +136,6 @@ pub fn replay(t: &Trace, inputs: &AttackInputs) -> Result<Report, TraceError> {
         },
         |_| (),
     )?;
-    run(t, inputs, eps, lanes, group::properties(v.scope), &mut eval)
+    let properties = m.properties.clone();
+    run(t, inputs, eps, lanes, properties, &mut eval)
 }

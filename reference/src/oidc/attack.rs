@@ -4,7 +4,7 @@
 //! messages and ES256 JWTs. The tunnels are TLS below the roles, so a tunnel term evaluates
 //! to the message inside it.
 
-use crate::attack::{self, input_err, AttackInputs};
+use crate::attack::{self, AttackInputs};
 use crate::concrete::{Bytes, Concrete};
 use crate::replay::Report;
 use crate::text_attack::{self, Sub, TextTerms};
@@ -12,29 +12,19 @@ use crate::trace::{Trace, TraceError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use model::backend::Symbolic;
-use model::harness::{DyModel, PropertyResult, RevealPolicy};
+use model::harness::{DyModel, PropertyResult};
 use model::oidc::messages::{self, Msg, OidcCodec, Token};
-use model::oidc::{self, Config, Oidc, Role, S};
+use model::oidc::{self, Config, Oidc, Role};
 use model::role::Initial;
 use model::role::Reject;
 use model::term::{self, Term, TermId};
 
 crate::endpoint::role_machine!(Role<Bytes>, Config<Bytes>);
 
-/// The user's sessions with S in model `m` (what rebuilds its scenario).
-fn sessions(m: &DyModel<Oidc>) -> usize {
-    m.scenario
-        .instances
-        .iter()
-        .filter(|i| matches!(&i.cfg, Config::Ue(c) if c.client.server == S))
-        .count()
-}
-
 /// Write the counterexample of `result` (or the honest run) on the OIDC model as a trace.
 pub fn export(m: &DyModel<Oidc>, result: &PropertyResult, source: &str) -> Option<String> {
-    let n = sessions(m);
     let value = |a: &str| attack::text_value(a, oidc::SIGNING_KEY);
-    attack::export_with(m, result, source, "MSGin5G-1", Vec::new(), Some(n), &value)
+    attack::export_with(m, result, source, "MSGin5G-1", Vec::new(), &value)
 }
 
 /// Solution #1's terms on the reference.
@@ -96,17 +86,7 @@ fn unverified_claims(token: &Bytes) -> Option<Token<Bytes>> {
 
 /// Replay an exported OIDC attack on the reference roles.
 pub fn replay(t: &Trace, inputs: &AttackInputs) -> Result<Report, TraceError> {
-    let variant = t.header.variant.as_deref().unwrap_or("default");
-    let sessions = inputs
-        .sessions
-        .ok_or_else(|| input_err("header inputs: an oidc trace needs sessions".into()))?;
-    if !(1..=4).contains(&sessions) {
-        return Err(input_err(format!(
-            "header inputs.sessions: {sessions} (1 to 4)"
-        )));
-    }
-    let m = model::catalog::oidc_model(variant, Some(sessions), RevealPolicy::Final)
-        .ok_or_else(|| input_err(format!("unknown oidc variant {variant:?}")))?;
+    let m = attack::scenario::<Oidc>(t, inputs)?;
     text_attack::replay::<OidcTerms, _, _>(t, inputs, &m, oidc::properties(), |c, e| {
         let cfg = c.try_map(&mut |v| e.eval(*v))?;
         Ok((cfg.initial(), cfg))
