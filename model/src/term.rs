@@ -485,6 +485,21 @@ pub fn shape_hash<T: Terms>(x: &T) -> u64 {
 
 // ---- constructors (the only way to build terms: they normalise) ----
 
+/// The name `{base}_{n}`, for the `n`th fresh value of one kind a role draws (a message id per
+/// connection, a code per grant): every count gets its own name, so no bound makes two fresh
+/// values one. Names are made once and kept for the process.
+pub fn numbered(base: &'static str, n: usize) -> &'static str {
+    static NAMES: LazyLock<RwLock<FxHashMap<(&'static str, usize), &'static str>>> =
+        LazyLock::new(Default::default);
+    if let Some(name) = NAMES.read().expect("names lock").get(&(base, n)) {
+        return name;
+    }
+    let mut names = NAMES.write().expect("names lock");
+    names
+        .entry((base, n))
+        .or_insert_with(|| Box::leak(format!("{base}_{n}").into_boxed_str()))
+}
+
 pub fn atom(sort: Sort, name: &'static str, session: u16) -> TermId {
     // Atoms are built constantly (message tags, labels): find them by the address of their
     // static name first, which hashes and compares integers, not strings.

@@ -9,17 +9,10 @@ use super::messages::{Accepted, GatewayCodec, Msg};
 use super::{AUTHORIZATION, CLIENT_IDS, MESSAGE, REGISTRATION, SERVER_AUTH};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Stepped};
-use crate::term::Terms;
+use crate::term::{self, Terms};
 use properties::{Agent, Agents, Event};
 
 /// Fresh-value names per connection (the reference draws them at random).
-const MESSAGE_ID: [&str; 4] = [
-    "message_id_0",
-    "message_id_1",
-    "message_id_2",
-    "message_id_3",
-];
-const PAYLOAD: [&str; 4] = ["payload_0", "payload_1", "payload_2", "payload_3"];
 
 /// One entry of the authorization policy: an authenticated identity, the agent it is, the
 /// kind of registrant it may register as and the service it may front.
@@ -98,10 +91,10 @@ impl<V: Clone + Ord> Server<V> {
         // Fresh values by the number of replies so far: one reply per connection.
         let n = self.connections.iter().filter(|c| c.done).count();
         let reply = Msg::Message {
-            id: b.fresh(Fresh::Nonce(MESSAGE_ID[n % MESSAGE_ID.len()])),
+            id: b.fresh(Fresh::Nonce(term::numbered("message_id", n))),
             originator: cfg.name.clone(),
             recipient: c.identity.clone(),
-            payload: b.fresh(Fresh::Nonce(PAYLOAD[n % PAYLOAD.len()])),
+            payload: b.fresh(Fresh::Nonce(term::numbered("payload", n))),
         };
         let data = message_data(b, &reply);
         out.push(Output::running(cfg.me, c.registrant, MESSAGE, data));

@@ -6,7 +6,7 @@ use super::messages::{MonteCodec, Msg, OUT_OF_AREA};
 use super::{IMSI, LOCATION, REPORT};
 use crate::backend::{open_channel, open_or_clear, seal_channel, seal_or_clear, Fresh};
 use crate::role::{Output, Reject, Stepped};
-use crate::term::Terms;
+use crate::term::{self, Terms};
 use properties::{Agent, Agents, Event};
 
 /// On T8 over TLS (`Some(key)`), or in the clear.
@@ -134,12 +134,6 @@ pub struct Armed<V> {
 }
 
 /// SCEF Reference IDs by request (the reference would draw them).
-const SCEF_REFERENCE: [&str; 4] = [
-    "scef_reference_id_0",
-    "scef_reference_id_1",
-    "scef_reference_id_2",
-    "scef_reference_id_3",
-];
 
 impl<V: Clone + Eq> Scef<V> {
     pub fn step<B: MonteCodec<Value = V>>(
@@ -228,9 +222,10 @@ impl<V: Clone + Eq> Scef<V> {
             return Err(Reject("third party not authorized to monitor this UE"));
         }
         // The HSS maps the external identifier to the IMSI, which stays inside.
-        let scef_reference = b.fresh(Fresh::Nonce(
-            SCEF_REFERENCE[self.armed.len() % SCEF_REFERENCE.len()],
-        ));
+        let scef_reference = b.fresh(Fresh::Nonce(term::numbered(
+            "scef_reference_id",
+            self.armed.len(),
+        )));
         let m = b.encode(&Msg::Configure {
             reference: scef_reference.clone(),
             imsi: cfg.ues[u].imsi.clone(),
@@ -270,9 +265,6 @@ pub struct MmeConfig<V> {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Mme(pub u8);
 
-/// Fresh-value names per event (the reference would read the UE's cell).
-const LOCATIONS: [&str; 3] = ["location_0", "location_1", "location_2"];
-
 impl Mme {
     pub fn step<V: Clone + Eq, B: MonteCodec<Value = V>>(
         &self,
@@ -297,7 +289,7 @@ impl Mme {
             .find(|(i, _)| *i == imsi)
             .ok_or(Reject("unknown IMSI"))?;
         // The UE moves; the MME compares its new location with the authorized area.
-        let location = b.fresh(Fresh::Nonce(LOCATIONS[self.0 as usize % LOCATIONS.len()]));
+        let location = b.fresh(Fresh::Nonce(term::numbered("location", self.0 as usize)));
         let alert = b.constant(OUT_OF_AREA, OUT_OF_AREA.as_bytes());
         let e = b.encode(&Msg::Event {
             reference,

@@ -6,7 +6,7 @@ use super::messages::{Kind, Msg, OidcCodec, Profile, Token};
 use super::{REGISTRATION, USER_AUTH};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Stepped};
-use crate::term::Terms;
+use crate::term::{self, Terms};
 use properties::Agent;
 
 /// How the server validates the token in step 12.
@@ -56,8 +56,6 @@ pub struct Server<V> {
     pub pending: Option<Pending<V>>,
 }
 
-const QUERY: [&str; 4] = ["query_key_0", "query_key_1", "query_key_2", "query_key_3"];
-
 impl<V: Clone + Eq> Server<V> {
     pub fn serving(&self, cfg: &ServerConfig<V>) -> bool {
         self.pending.is_none() && self.registered < cfg.max_registrations
@@ -102,7 +100,7 @@ impl<V: Clone + Eq> Server<V> {
                 sim_s_tunnel,
                 credential,
             } => {
-                let query_key = b.fresh(Fresh::Nonce(QUERY[self.seen.len() % QUERY.len()]));
+                let query_key = b.fresh(Fresh::Nonce(term::numbered("query_key", self.seen.len())));
                 let q = b.encode(&Msg::Introspect {
                     token: token.clone(),
                     caller: cfg.name.clone(),

@@ -6,7 +6,7 @@ use super::messages::{Kind, Msg, OidcCodec, Token};
 use super::{ACCESS_TOKEN, AUTH_CODE, REGISTRATION};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Stepped};
-use crate::term::Terms;
+use crate::term::{self, Terms};
 use properties::{Agent, Agents, Event};
 
 /// A user account at SIM-S.
@@ -67,8 +67,6 @@ pub struct SimS<V> {
 }
 
 /// Fresh-value names per grant (the reference draws them at random).
-const CODE: [&str; 4] = ["code_0", "code_1", "code_2", "code_3"];
-const JTI: [&str; 4] = ["jti_0", "jti_1", "jti_2", "jti_3"];
 
 impl<V: Clone + Eq> SimS<V> {
     pub fn step<B: OidcCodec<Value = V>>(
@@ -108,10 +106,10 @@ impl<V: Clone + Eq> SimS<V> {
                     return Err(Reject("PKCE code challenge missing"));
                 }
                 let n = self.grants.len();
-                if n >= cfg.max_codes.min(CODE.len()) {
+                if n >= cfg.max_codes {
                     return Err(Reject("no more codes in this bound"));
                 }
-                let code = b.fresh(Fresh::Nonce(CODE[n]));
+                let code = b.fresh(Fresh::Nonce(term::numbered("code", n)));
                 let user = cfg.accounts[account].agent;
                 out.push(Output::Claim(Event::Secret {
                     actor: cfg.me,
@@ -153,7 +151,7 @@ impl<V: Clone + Eq> SimS<V> {
                 next.grants[g].redeemed = true;
                 let account = &cfg.accounts[grant.account as usize];
                 let resource = &cfg.resources[grant.resource as usize];
-                let jti = b.fresh(Fresh::Nonce(JTI[g]));
+                let jti = b.fresh(Fresh::Nonce(term::numbered("jti", g)));
                 let claims = |kind, aud| Token {
                     kind,
                     iss: cfg.issuer.clone(),
