@@ -12,8 +12,6 @@ use crate::role::{Output, Reject, Stepped};
 use crate::term::{self, Terms};
 use properties::{Agent, Agents, Event};
 
-/// Fresh-value names per connection (the reference draws them at random).
-
 /// One entry of the authorization policy: an authenticated identity, the agent it is, the
 /// kind of registrant it may register as and the service it may front.
 #[derive(Clone, Debug, PartialEq)]

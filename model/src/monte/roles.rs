@@ -133,8 +133,6 @@ pub struct Armed<V> {
     pub reported: bool,
 }
 
-/// SCEF Reference IDs by request (the reference would draw them).
-
 impl<V: Clone + Eq> Scef<V> {
     pub fn step<B: MonteCodec<Value = V>>(
         &self,

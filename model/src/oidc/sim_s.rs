@@ -66,8 +66,6 @@ pub struct SimS<V> {
     pub queries: Vec<V>,
 }
 
-/// Fresh-value names per grant (the reference draws them at random).
-
 impl<V: Clone + Eq> SimS<V> {
     pub fn step<B: OidcCodec<Value = V>>(
         &self,
