@@ -3,11 +3,15 @@
 
 use model::harness::{check, RevealPolicy, RunOptions, Verdict};
 use model::term::{self, Sort};
-use model::tls_psk::{self, Config};
+use model::tls_psk::{self, Config, Variant};
+
+fn variant(name: &str) -> &'static Variant {
+    tls_psk::VARIANTS.iter().find(|v| v.name == name).unwrap()
+}
 
 #[test]
 fn mismatched_psks_make_every_verdict_vacuous() {
-    let v = tls_psk::variant("default").unwrap();
+    let v = variant("default");
     let mut m = tls_psk::model(v, (1, 1), RevealPolicy::Final);
     for inst in &mut m.scenario.instances {
         if let Config::Client(c) = &mut inst.cfg {
@@ -26,7 +30,7 @@ fn mismatched_psks_make_every_verdict_vacuous() {
 
 #[test]
 fn one_server_session_cannot_be_replayed_to() {
-    let v = tls_psk::variant("early-data").unwrap();
+    let v = variant("early-data");
     let report = check(
         tls_psk::model(v, (1, 1), RevealPolicy::Final),
         &RunOptions::default(),
@@ -40,7 +44,7 @@ fn one_server_session_cannot_be_replayed_to() {
 #[test]
 fn reveal_anytime_agrees_with_reveal_final_on_small_bounds() {
     for name in ["default", "psk-ke"] {
-        let v = tls_psk::variant(name).unwrap();
+        let v = variant(name);
         let verdicts = |policy| {
             check(tls_psk::model(v, (1, 1), policy), &RunOptions::default())
                 .results

@@ -158,10 +158,6 @@ pub const VARIANTS: &[Variant] = &[
     },
 ];
 
-pub fn variant(name: &str) -> Option<&'static Variant> {
-    VARIANTS.iter().find(|v| v.name == name)
-}
-
 /// The properties of a scope's claims.
 pub fn properties(scope: Scope) -> Vec<Property> {
     let p = |name, kind, claim| Property { name, kind, claim };

@@ -131,10 +131,6 @@ pub const VARIANTS: &[Variant] = &[
     },
 ];
 
-pub fn variant(name: &str) -> Option<&'static Variant> {
-    VARIANTS.iter().find(|v| v.name == name)
-}
-
 pub fn properties() -> Vec<Property> {
     let p = |name, kind, claim| Property { name, kind, claim };
     vec![

@@ -209,10 +209,6 @@ pub const VARIANTS: &[Variant] = &[
     },
 ];
 
-pub fn variant(name: &str) -> Option<&'static Variant> {
-    VARIANTS.iter().find(|v| v.name == name)
-}
-
 /// The properties a scope's claims speak about: group messages (broadcast and T4), or
 /// members' own messages (uplink).
 pub fn properties(scope: Scope) -> Vec<Property> {

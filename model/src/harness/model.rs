@@ -280,7 +280,7 @@ impl<P: Protocol> DyModel<P> {
             learned.extend_from_slice(&self.scenario.agents[a as usize].long_term);
         }
         let learned = next.know.learn(&learned);
-        self.judge(&mut next, claimed, learned);
+        self.judge(&next.know, &mut next.facts, claimed, learned);
         Some(Moment {
             action,
             outputs,
@@ -324,19 +324,18 @@ impl<P: Protocol> DyModel<P> {
         stepped
     }
 
-    /// Does revealing `agent`'s long-term keys in `s` violate a property `s` does not?
+    /// Does revealing `agent`'s long-term keys in `s` violate a property `s` does not? (The
+    /// roles are not cloned: a reveal moves none.)
     fn reveal_violates(&self, s: &DyState<P::Role>, agent: Agent) -> bool {
         let (mut know, mut facts) = (s.know.clone(), s.facts.clone());
         facts.record(&self.properties, Event::Reveal { agent });
         let learned = know.learn(&self.scenario.agents[agent as usize].long_term);
-        let mut d = Deriver::new(&know);
-        facts.judge(&self.properties, true, learned, &mut |v| d.derivable(*v));
+        self.judge(&know, &mut facts, true, learned);
         facts.violations() & !s.facts.violations() != 0
     }
 
     /// Judge the properties whose inputs changed.
-    fn judge(&self, s: &mut DyState<P::Role>, claimed: bool, learned: bool) {
-        let DyState { know, facts, .. } = s;
+    fn judge(&self, know: &Knowledge, facts: &mut Facts<TermId>, claimed: bool, learned: bool) {
         let mut d = Deriver::new(know);
         facts.judge(&self.properties, claimed, learned, &mut |v| d.derivable(*v));
     }
@@ -430,7 +429,7 @@ impl<P: Protocol> DyModel<P> {
             facts,
             run: RunRef(run),
         };
-        self.judge(&mut s, true, true);
+        self.judge(&s.know, &mut s.facts, true, true);
         s
     }
 

@@ -145,10 +145,6 @@ pub const VARIANTS: &[Variant] = &[
     },
 ];
 
-pub fn variant(name: &str) -> Option<&'static Variant> {
-    VARIANTS.iter().find(|v| v.name == name)
-}
-
 /// The properties checked on a variant (early-data ones only where 0-RTT is on).
 pub fn properties(early_data: bool) -> Vec<Property> {
     let p = |name, kind, claim| Property { name, kind, claim };
