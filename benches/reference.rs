@@ -10,10 +10,11 @@ use model::backend::Backend;
 use model::gateway::{self, client::Client, client::ClientConfig};
 use model::role::{Initial, Output};
 use reference::concrete::{hkdf_expand_label, Bytes, Calls, Concrete};
-use reference::endpoint::{run_pair, Endpoint, Party};
 use reference::gateway::policy::Policy;
-use reference::trace::TlsPskInputs;
-use reference::wire::{Hex, Profile};
+use reference::tls_psk::wire::Profile;
+use reference::tls_psk::TlsPskInputs;
+use reference::tls_psk::{run_pair, Party, TlsEndpoint as Endpoint};
+use reference::trace::Hex;
 use std::hint::black_box;
 use std::time::Instant;
 

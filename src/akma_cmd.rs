@@ -5,8 +5,8 @@ use clap::{Args, Subcommand};
 use model::tls_psk::messages::PskMode;
 use reference::akma::{self, AfIdentity, AkmaEndpoint, Home, Subscription};
 use reference::concrete::Bytes;
-use reference::endpoint::Party;
-use reference::runner::{self, RunError};
+use reference::tls_psk::runner::{self, RunError};
+use reference::tls_psk::Party;
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 

@@ -6,7 +6,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use reference::eap::observe::{EapInputs, Recording};
 use reference::eap::run::{self, DnAaaOptions, DnAaaServer, Endpoint, Handled, UeOptions};
 use reference::eap::tls::Versions;
-use reference::wire::Hex;
+use reference::trace::Hex;
 use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
 use std::time::Duration;

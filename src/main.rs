@@ -321,7 +321,7 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
             bar.finish();
             let report = report.map_err(|e| e.to_string())?;
             ok &= report.as_expected();
-            write_attacks(args, &report, reveal)?;
+            write_attacks(args, &report)?;
             if args.json {
                 print_json(&report);
             }
@@ -407,7 +407,7 @@ fn replay(files: &[std::path::PathBuf]) -> ExitCode {
         match reference::replay::replay(&text) {
             Ok(report) => {
                 print!("{}: {report}", f.display());
-                if report.verdict != reference::replay::Verdict::Pass {
+                if report.verdict != reference::outcome::Replayed::Pass {
                     code = code.max(1);
                 }
             }
@@ -423,44 +423,26 @@ fn replay(files: &[std::path::PathBuf]) -> ExitCode {
 /// Write the attacks of `report` as traces, as `--trace-out` asks; into a directory also the
 /// honest run (executability) of a variant where nothing is violated, which replays as a
 /// completed run.
-fn write_attacks(args: &CheckArgs, report: &Report, reveal: RevealPolicy) -> Result<(), String> {
+fn write_attacks(args: &CheckArgs, report: &Report) -> Result<(), String> {
     let Some(out) = &args.trace_out else {
         return Ok(());
     };
-    if !matches!(
-        report.handshake,
-        "tls-psk" | "akma" | "oidc" | "gateway" | "group"
-    ) {
+    let Some(runs) = reference::registry::find(report.handshake).and_then(|p| p.runs) else {
         println!(
-            "--trace-out: model attacks of {} are not exported as traces (tls-psk, akma, \
-             oidc, gateway and group are); no traces written",
-            report.handshake
+            "--trace-out: model attacks of {} are not exported as traces ({} are); no traces \
+             written",
+            report.handshake,
+            reference::registry::exporting().join(", ")
         );
         return Ok(());
-    }
-    let sessions = args.sessions.map(usize::from);
+    };
     let source = format!(
         "msgin5g check {} --variant {} ({})",
         report.handshake, report.variant, report.bound
     );
     let export = |r: &PropertyResult| -> Result<String, String> {
-        use model::{akma::Akma, gateway::Gateway, group::GroupMessaging, oidc::Oidc};
-        let v = report.variant;
-        let built = |e: catalog::CatalogError| e.to_string();
-        let text = match report.handshake {
-            "tls-psk" => catalog::model::<model::tls_psk::TlsPsk>(v, sessions, reveal)
-                .map(|m| reference::attack::export(&m, r, &source)),
-            "akma" => catalog::model::<Akma>(v, sessions, reveal)
-                .map(|m| reference::attack::export_akma(&m, r, &source)),
-            "oidc" => catalog::model::<Oidc>(v, sessions, reveal)
-                .map(|m| reference::oidc::attack::export(&m, r, &source)),
-            "gateway" => catalog::model::<Gateway>(v, sessions, reveal)
-                .map(|m| reference::gateway::attack::export(&m, r, &source)),
-            "group" => catalog::model::<GroupMessaging>(v, sessions, reveal)
-                .map(|m| reference::group::attack::export(&m, r, &source)),
-            _ => Ok(None),
-        };
-        text.map_err(built)?.ok_or_else(|| "export failed".into())
+        runs.export(report, r, &source)
+            .ok_or_else(|| format!("{} has no run to export", r.property))
     };
     let with_attack = |r: &&PropertyResult| r.attack.is_some();
     // The run that completes is an honest run only where nothing is violated.

@@ -2,10 +2,12 @@
 
 use clap::{Args, Subcommand, ValueEnum};
 use reference::concrete::Suite;
-use reference::endpoint::{Endpoint, Party};
-use reference::runner::{self, RunError};
-use reference::trace::{self, Header, Side, TlsPskInputs};
-use reference::wire::{Hex, Profile};
+use reference::tls_psk::runner::{self, RunError};
+use reference::tls_psk::wire::Profile;
+use reference::tls_psk::{Party, TlsEndpoint};
+use reference::tls_psk::{Side, TlsPskInputs};
+use reference::trace::Hex;
+use reference::trace::{self, Header};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -140,7 +142,7 @@ fn serve_connection(
     let peer = stream
         .peer_addr()
         .map_or_else(|_| "?".into(), |a| a.to_string());
-    let mut ep = Endpoint::new(&inputs, party, false)?;
+    let mut ep = TlsEndpoint::new(&inputs, party, false)?;
     let mut log = Vec::new();
     let result = runner::run(&mut stream, &mut ep, party, &mut log);
     if let Some(path) = &common.trace_out {

@@ -213,7 +213,11 @@ fn code_flow_with_pkce_then_registration_is_accepted() {
     let o = ue(p, SERVER_S, None);
     let text = reference::oidc::observe::write(&o, &out, "oidc_interop test");
     let report = reference::replay::replay(&text).unwrap();
-    assert_eq!(report.verdict, reference::replay::Verdict::Pass, "{report}");
+    assert_eq!(
+        report.verdict,
+        reference::outcome::Replayed::Pass,
+        "{report}"
+    );
 }
 
 #[test]

@@ -2,69 +2,10 @@
 //! for a number of sessions. A handshake is its folder, its [`Handshake`] impl and one line
 //! in [`REGISTRY`]; `msgin5g list` shows it and `check` runs it.
 
-use crate::harness::{check_with, DyModel, Progress, Protocol, Report, RevealPolicy, RunOptions};
+pub use crate::handshake::{Handshake, HandshakeInfo, VariantInfo, DEFAULT_SESSIONS};
+use crate::harness::{check_with, DyModel, Progress, Report, RevealPolicy, RunOptions};
 use crate::{aese, akma, eap, gateway, group, monte, ns, oidc, tls_psk};
-use properties::Property;
 use std::marker::PhantomData;
-
-/// Sessions per honest role when the user gives none: one session per role cannot show an
-/// injective agreement failing, two can.
-pub const DEFAULT_SESSIONS: usize = 2;
-
-/// A handshake as the registry sees it: its variants and its scenario for `sessions`.
-pub trait Handshake: Protocol {
-    type Variant: 'static;
-    const NAME: &'static str;
-    const ABOUT: &'static str;
-    /// What `--sessions N` sets, in words.
-    const SESSIONS: &'static str;
-
-    const VARIANTS: &'static [Self::Variant];
-    /// The most sessions the scenario has names for, and what the names are.
-    const MOST: (usize, &'static str) = (8, "sessions");
-
-    fn variant_info(v: &Self::Variant) -> VariantInfo;
-    /// The model of `v` with `sessions` (at most [`Handshake::MOST`]) per honest role.
-    fn model(v: &Self::Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Self>;
-}
-
-/// A variant as the CLI lists it.
-#[derive(Clone, Debug)]
-pub struct VariantInfo {
-    pub name: &'static str,
-    pub about: &'static str,
-    /// Default sessions per honest role.
-    pub sessions: usize,
-    pub properties: Vec<Property>,
-    pub expect_violated: &'static [&'static str],
-}
-
-impl VariantInfo {
-    /// A variant checked at [`DEFAULT_SESSIONS`].
-    pub fn new(
-        name: &'static str,
-        about: &'static str,
-        expect_violated: &'static [&'static str],
-        properties: Vec<Property>,
-    ) -> Self {
-        VariantInfo {
-            name,
-            about,
-            sessions: DEFAULT_SESSIONS,
-            properties,
-            expect_violated,
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct HandshakeInfo {
-    pub name: &'static str,
-    pub about: &'static str,
-    /// What `--sessions N` sets.
-    pub sessions: &'static str,
-    pub variants: Vec<VariantInfo>,
-}
 
 /// A registered handshake, its types erased.
 trait Registered: Sync {

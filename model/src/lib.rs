@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod eap;
 pub mod gateway;
 pub mod group;
+pub mod handshake;
 pub mod harness;
 pub mod monte;
 pub mod ns;

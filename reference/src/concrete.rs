@@ -2,7 +2,7 @@
 //! the AEADs are ring's; X25519 is x25519-dalek's (ring cannot import a private key, which
 //! replay needs). Fresh values come from the OS RNG or from a trace's inputs.
 
-use crate::wire::Profile;
+use crate::tls_psk::wire::Profile;
 use model::akma::keys::{AkmaBackend, Fc};
 use model::backend::{Backend, Fresh};
 use model::tls_psk::messages::PskMode;

@@ -1,7 +1,6 @@
 //! Trace format v1 (DESIGN.md, "Traces and replay"): JSON Lines; line 1 is the header with
 //! every input the reference roles need, then one line per message.
 
-use crate::wire::{Hex, Profile};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -114,37 +113,23 @@ pub fn write(header: &Header, lines: &[Line]) -> String {
     out
 }
 
-/// The inputs of a TLS-PSK trace between a client and a server.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TlsPskInputs {
-    pub psk: Hex,
-    pub identity: Hex,
-    /// "external" (default) or "resumption": selects the binder label.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub psk_kind: Option<String>,
-    /// "psk_dhe_ke" or "psk_ke".
-    pub mode: String,
-    #[serde(default)]
-    pub client: Side,
-    #[serde(default)]
-    pub server: Side,
-    /// SSLKEYLOGFILE secrets by label, for the observer of two third-party peers.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub keylog: BTreeMap<String, Hex>,
+/// Bytes written as hex in JSON.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Hex(pub Vec<u8>);
+
+impl Serialize for Hex {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(&self.0))
+    }
 }
 
-/// One party's inputs: its fresh values by name, its encoding profile, its 0-RTT setting.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Side {
-    #[serde(default)]
-    pub fresh: BTreeMap<String, Hex>,
-    #[serde(default)]
-    pub profile: Profile,
-    /// Client: send 0-RTT data; server: accept it.
-    #[serde(default)]
-    pub early_data: bool,
+impl<'de> Deserialize<'de> for Hex {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        hex::decode(&s)
+            .map(Hex)
+            .map_err(|e| serde::de::Error::custom(format!("not hex ({e})")))
+    }
 }
 
 #[cfg(test)]

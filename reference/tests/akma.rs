@@ -9,7 +9,7 @@ use model::tls_psk::messages::PskMode;
 use proptest::prelude::*;
 use reference::akma::{self, AfIdentity, Home, Subscription};
 use reference::concrete::{kdf_33220, Bytes, Concrete};
-use reference::wire::Profile;
+use reference::tls_psk::wire::Profile;
 use std::time::Duration;
 
 fn unhex(s: &str) -> Vec<u8> {

@@ -5,7 +5,7 @@ use model::tls_psk::messages::{ClientHello, Handshake, PskMode, ServerHello, Tls
 use model::tls_psk::schedule::TrafficKeys;
 use proptest::prelude::*;
 use reference::concrete::{Bytes, Concrete};
-use reference::wire::Profile;
+use reference::tls_psk::wire::Profile;
 
 fn bytes(n: usize) -> impl Strategy<Value = Bytes> {
     proptest::collection::vec(any::<u8>(), n).prop_map(Bytes)

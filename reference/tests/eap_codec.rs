@@ -7,7 +7,7 @@ use reference::concrete::{Bytes, Concrete};
 use reference::eap::packet::{self, Body, Packet as EapPacket, Reassembly, TlsFrame};
 use reference::eap::radius::{self, Packet};
 use reference::eap::{nas, Side, State};
-use reference::wire::Profile;
+use reference::tls_psk::wire::Profile;
 
 fn hex(s: &str) -> Vec<u8> {
     hex::decode(s.replace(' ', "")).unwrap()

@@ -15,7 +15,7 @@ use proptest::prelude::*;
 use reference::concrete::{Bytes, Concrete};
 use reference::group::{decode, encode, ALGORITHM};
 use reference::oidc::jwt::SigningKey;
-use reference::wire::Profile;
+use reference::tls_psk::wire::Profile;
 
 fn b(s: &str) -> Bytes {
     Bytes(s.as_bytes().to_vec())

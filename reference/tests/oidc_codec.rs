@@ -9,7 +9,7 @@ use model::oidc::messages::{Kind, Msg, OidcCodec, Profile, Token};
 use proptest::prelude::*;
 use reference::concrete::{Bytes, Concrete};
 use reference::oidc::jwt::{self, Audience, Claims, JwtError, SigningKey};
-use reference::wire::Profile as TlsProfile;
+use reference::tls_psk::wire::Profile as TlsProfile;
 
 /// RFC 7520 section 4.4: HS256 over the RFC's protected header and payload gives the RFC's
 /// signature, and a changed payload does not verify.

@@ -376,7 +376,7 @@ impl Protocol for Exposure {
     }
 }
 
-impl crate::catalog::Handshake for Exposure {
+impl crate::handshake::Handshake for Exposure {
     type Variant = Variant;
     const NAME: &'static str = "aese";
     const ABOUT: &'static str =
@@ -386,8 +386,8 @@ impl crate::catalog::Handshake for Exposure {
     const SESSIONS: &'static str = "requests per honest requester (Autho4API: authorizations by the owner and reads by the client); the answering side takes one more";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
-    fn variant_info(v: &Variant) -> crate::catalog::VariantInfo {
-        crate::catalog::VariantInfo::new(v.name, v.about, v.expect_violated, properties(v.scope))
+    fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
+        crate::handshake::VariantInfo::new(v.name, v.about, v.expect_violated, properties(v.scope))
     }
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<Exposure> {
         model(v, n, reveal)

@@ -395,7 +395,7 @@ impl Protocol for Akma {
     }
 }
 
-impl crate::catalog::Handshake for Akma {
+impl crate::handshake::Handshake for Akma {
     type Variant = Variant;
     const NAME: &'static str = "akma";
     const ABOUT: &'static str =
@@ -405,8 +405,8 @@ impl crate::catalog::Handshake for Akma {
     const SESSIONS: &'static str = "UE sessions and AF sessions (the AAnF answers N + 1 requests)";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
-    fn variant_info(v: &Variant) -> crate::catalog::VariantInfo {
-        crate::catalog::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
+    fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
+        crate::handshake::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
     }
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<Akma> {
         model(v, n, reveal)

@@ -436,7 +436,7 @@ fn bodies(know: &Knowledge, tag: &'static str, n: usize) -> Vec<&'static [TermId
         .collect()
 }
 
-impl crate::catalog::Handshake for SecondaryAuth {
+impl crate::handshake::Handshake for SecondaryAuth {
     type Variant = Variant;
     const NAME: &'static str = "eap";
     const ABOUT: &'static str =
@@ -447,8 +447,8 @@ impl crate::catalog::Handshake for SecondaryAuth {
         "UE sessions (PDU sessions, each with its SMF session) and DN-AAA conversations";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
-    fn variant_info(v: &Variant) -> crate::catalog::VariantInfo {
-        crate::catalog::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
+    fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
+        crate::handshake::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
     }
     const MOST: (usize, &'static str) = (PSI.len(), "PDU session identities");
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<SecondaryAuth> {

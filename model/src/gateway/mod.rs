@@ -493,7 +493,7 @@ impl Protocol for Gateway {
     }
 }
 
-impl crate::catalog::Handshake for Gateway {
+impl crate::handshake::Handshake for Gateway {
     type Variant = Variant;
     const NAME: &'static str = "gateway";
     const ABOUT: &'static str =
@@ -503,8 +503,8 @@ impl crate::catalog::Handshake for Gateway {
     const SESSIONS: &'static str = "registrations per honest registrant (per server in the capif scope); the server takes one connection more than its honest registrations";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
-    fn variant_info(v: &Variant) -> crate::catalog::VariantInfo {
-        crate::catalog::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
+    fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
+        crate::handshake::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
     }
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<Gateway> {
         model(v, n, reveal)

@@ -643,7 +643,7 @@ impl Protocol for GroupMessaging {
     }
 }
 
-impl crate::catalog::Handshake for GroupMessaging {
+impl crate::handshake::Handshake for GroupMessaging {
     type Variant = Variant;
     const NAME: &'static str = "group";
     const ABOUT: &'static str =
@@ -653,8 +653,8 @@ impl crate::catalog::Handshake for GroupMessaging {
     const SESSIONS: &'static str = "group messages the SCS sends (uplink scope: messages UE1 sends); the network and the UEs take one more";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
-    fn variant_info(v: &Variant) -> crate::catalog::VariantInfo {
-        crate::catalog::VariantInfo::new(v.name, v.about, v.expect_violated, properties(v.scope))
+    fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
+        crate::handshake::VariantInfo::new(v.name, v.about, v.expect_violated, properties(v.scope))
     }
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
         model(v, n, reveal)

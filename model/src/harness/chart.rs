@@ -1,7 +1,7 @@
 //! Attacks as message sequence charts: every message goes to the attacker and every
 //! delivery comes from it; claims and reveals are notes.
 
-use super::check::Attack;
+use super::check::{Attack, Recorded};
 use super::model::{Action, DyModel};
 use super::Protocol;
 use crate::attacker::Deriver;
@@ -32,6 +32,7 @@ pub fn chart_steps<P: Protocol>(
 ) -> (Vec<Step>, Attack) {
     let mut attack = Attack {
         actions: Vec::new(),
+        moments: Vec::new(),
         leaked: None,
     };
     let mut steps: Vec<Step> = Vec::new();
@@ -48,6 +49,24 @@ pub fn chart_steps<P: Protocol>(
     for moment in m.walk(actions) {
         let action = moment.action;
         attack.actions.push(action);
+        attack.moments.push(Recorded {
+            action,
+            delivered: match action {
+                Action::Deliver(_, msg) => Some(P::describe(msg)),
+                _ => None,
+            },
+            outputs: moment
+                .outputs
+                .iter()
+                .map(|o| {
+                    let text = match o {
+                        Output::Send(msg) => P::describe(*msg),
+                        Output::Claim(_) => String::new(),
+                    };
+                    (o.clone(), text)
+                })
+                .collect(),
+        });
         let lane = match action {
             Action::Start(i) | Action::Deliver(i, _) => Some(m.lane_name(i as usize)),
             Action::Reveal(_) => None,

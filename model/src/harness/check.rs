@@ -4,8 +4,10 @@
 use super::chart::{chart_steps, Step, ATTACKER};
 pub use super::model::EXECUTABILITY;
 use super::model::{reached_name, Action, DyModel, Search};
+use super::scenario::AgentInfo;
 use super::symmetry::representative;
 use super::Protocol;
+use crate::role::Output;
 use crate::term::TermId;
 use serde::Serialize;
 use stateright::{Checker, Model};
@@ -59,12 +61,36 @@ pub struct PropertyResult {
     pub attack: Option<Attack>,
 }
 
-/// A counterexample: the actions from the initial state to the first violating state, and
-/// for a secrecy property the claimed secret the attacker derives there.
+/// A counterexample: the actions from the initial state to the first violating state, what
+/// each gave as the checker walked it, and for a secrecy property the claimed secret the
+/// attacker derives there. It is the whole record an export needs: no model is built or
+/// walked again.
 #[derive(Clone, Debug)]
 pub struct Attack {
     pub actions: Vec<Action>,
+    /// Per action, in order: the message delivered (described) and the stepped role's outputs.
+    pub moments: Vec<Recorded>,
     pub leaked: Option<TermId>,
+}
+
+/// One action of an attack as it was walked.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub action: Action,
+    /// The chart name of the delivered message (a `Deliver` action).
+    pub delivered: Option<String>,
+    /// The messages sent, with their chart names, and the claims made, in order.
+    pub outputs: Vec<(Output<TermId>, String)>,
+}
+
+/// What a report says of its scenario beside the verdicts: the instances' lane names, the
+/// agents, the attacker's initial knowledge, the sessions per honest role.
+#[derive(Clone, Debug, Default)]
+pub struct Cast {
+    pub instances: Vec<String>,
+    pub agents: Vec<AgentInfo>,
+    pub attacker: Vec<TermId>,
+    pub sessions: usize,
 }
 
 /// The outcome of checking one variant.
@@ -81,6 +107,9 @@ pub struct Report {
     /// The lanes of the attack charts, in order (instances and the attacker).
     pub lanes: Vec<String>,
     pub results: Vec<PropertyResult>,
+    /// Who plays, for exporting the attacks.
+    #[serde(skip)]
+    pub cast: Cast,
 }
 
 impl Report {
@@ -235,6 +264,14 @@ fn collect<P: Protocol, C: Checker<DyModel<P>>>(
         seconds,
         lanes,
         results,
+        cast: Cast {
+            instances: (0..m.scenario.instances.len())
+                .map(|i| m.lane_name(i))
+                .collect(),
+            agents: m.scenario.agents.clone(),
+            attacker: m.scenario.initial_knowledge.clone(),
+            sessions: m.scenario.sessions,
+        },
     }
 }
 

@@ -21,7 +21,8 @@ pub mod symmetry;
 
 pub use chart::render_chart;
 pub use check::{
-    check, check_with, Attack, Progress, PropertyResult, Report, RunOptions, Verdict, EXECUTABILITY,
+    check, check_with, Attack, Cast, Progress, PropertyResult, Recorded, Report, RunOptions,
+    Verdict, EXECUTABILITY,
 };
 pub use model::{Action, DyModel, DyState, Search};
 pub use scenario::{AgentInfo, Instance, RevealPolicy, Scenario};

@@ -232,7 +232,7 @@ impl Protocol for Monitoring {
     }
 }
 
-impl crate::catalog::Handshake for Monitoring {
+impl crate::handshake::Handshake for Monitoring {
     type Variant = Variant;
     const NAME: &'static str = "monte";
     const ABOUT: &'static str =
@@ -243,8 +243,8 @@ impl crate::catalog::Handshake for Monitoring {
         "monitoring requests by the honest third party; the SCEF and the MME take one more";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
-    fn variant_info(v: &Variant) -> crate::catalog::VariantInfo {
-        crate::catalog::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
+    fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
+        crate::handshake::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
     }
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<Monitoring> {
         model(v, n, reveal)

@@ -292,7 +292,7 @@ impl Protocol for NeedhamSchroeder {
     }
 }
 
-impl crate::catalog::Handshake for NeedhamSchroeder {
+impl crate::handshake::Handshake for NeedhamSchroeder {
     type Variant = Variant;
     const NAME: &'static str = "ns";
     const ABOUT: &'static str =
@@ -300,8 +300,8 @@ impl crate::catalog::Handshake for NeedhamSchroeder {
     const SESSIONS: &'static str = "initiator sessions of A and responder sessions of B";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
-    fn variant_info(v: &Variant) -> crate::catalog::VariantInfo {
-        crate::catalog::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
+    fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
+        crate::handshake::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
     }
     fn model(v: &Variant, n: usize, _: RevealPolicy) -> DyModel<NeedhamSchroeder> {
         model(v, n)

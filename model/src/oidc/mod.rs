@@ -490,7 +490,7 @@ impl Protocol for Oidc {
     }
 }
 
-impl crate::catalog::Handshake for Oidc {
+impl crate::handshake::Handshake for Oidc {
     type Variant = Variant;
     const NAME: &'static str = "oidc";
     const ABOUT: &'static str =
@@ -500,8 +500,8 @@ impl crate::catalog::Handshake for Oidc {
     const SESSIONS: &'static str = "the user's UE sessions with the honest server, and its registrations (SIM-S issues N + 1 codes; one more UE session with the malicious server)";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
-    fn variant_info(v: &Variant) -> crate::catalog::VariantInfo {
-        crate::catalog::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
+    fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
+        crate::handshake::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
     }
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<Oidc> {
         model(v, n, reveal)

@@ -15,7 +15,7 @@ pub mod server;
 use crate::attacker::Knowledge;
 use crate::backend::{Backend, Symbolic};
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
-use crate::role::{Output, Reject, Status};
+use crate::role::{Initial, Output, Reject, Status};
 use crate::term::Terms;
 use crate::term::{self, Sort, TermId};
 use client::{client_hello, Client, ClientConfig};
@@ -219,6 +219,54 @@ pub enum Config<V = TermId> {
     Server(ServerConfig<V>),
 }
 
+impl<V> Initial for Config<V> {
+    type Role = Role<V>;
+
+    /// The state a role of this configuration starts in.
+    fn initial(&self) -> Role<V> {
+        match self {
+            Config::Client(_) => Role::Client(Client::Start),
+            Config::Server(_) => Role::Server(Server::ExpectClientHello),
+        }
+    }
+}
+
+impl<V> Config<V> {
+    /// The same configuration with every value mapped (the reference evaluates a model
+    /// scenario's terms to bytes with it).
+    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Config<W>, E> {
+        Ok(match self {
+            Config::Client(c) => Config::Client(ClientConfig {
+                me: c.me,
+                peer: c.peer,
+                psk: f(&c.psk)?,
+                psk_kind: c.psk_kind,
+                identity: f(&c.identity)?,
+                mode: c.mode,
+                early_data: c.early_data,
+            }),
+            Config::Server(c) => Config::Server(ServerConfig {
+                me: c.me,
+                psks: c
+                    .psks
+                    .iter()
+                    .map(|e| {
+                        Ok(PskEntry {
+                            identity: f(&e.identity)?,
+                            psk: f(&e.psk)?,
+                            kind: e.kind,
+                            peer: e.peer,
+                        })
+                    })
+                    .collect::<Result<_, E>>()?,
+                mode: c.mode,
+                accept_early_data: c.accept_early_data,
+                check_binder: c.check_binder,
+            }),
+        })
+    }
+}
+
 impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Role<V> {
     /// Step the role on one input (none to start a client), on any backend.
     pub fn step<B: TlsCodec<Value = V>>(
@@ -388,7 +436,7 @@ impl Protocol for TlsPsk {
     }
 }
 
-impl crate::catalog::Handshake for TlsPsk {
+impl crate::handshake::Handshake for TlsPsk {
     type Variant = Variant;
     const NAME: &'static str = "tls-psk";
     const ABOUT: &'static str = "TLS 1.3 with an external PSK between 5GMSGS client and \
@@ -396,8 +444,8 @@ impl crate::catalog::Handshake for TlsPsk {
     const SESSIONS: &'static str = "client sessions and server sessions per honest agent";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
-    fn variant_info(v: &Variant) -> crate::catalog::VariantInfo {
-        crate::catalog::VariantInfo::new(
+    fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
+        crate::handshake::VariantInfo::new(
             v.name,
             v.about,
             v.expect_violated,

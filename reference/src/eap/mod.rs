@@ -341,3 +341,21 @@ impl EapCodec for Concrete {
         ))
     }
 }
+
+/// Every decoder of EAP (as peer and as server), RADIUS and 5GSM on `data`, results
+/// dropped (the fuzz target).
+pub fn fuzz(data: &[u8]) {
+    use model::eap::messages::EapCodec;
+    let mut b = Concrete::new(Default::default());
+    let v = Bytes(data.to_vec());
+    let _ = packet::Packet::decode(data);
+    let _ = radius::Packet::decode(data);
+    let _ = radius::mppe_decrypt(data, b"secret", &[0; 16]);
+    let _ = nas::decode(data);
+    for side in [Side::Peer, Side::Server] {
+        b.eap = State::new(side, Default::default());
+        let _ = b.decode_eap(&v);
+        let _ = b.open_radius(Some(&Bytes(b"secret".to_vec())), &v);
+        let _ = b.open_nas(&Bytes(vec![1; 32]), true, 0, &v);
+    }
+}

@@ -10,9 +10,9 @@
 
 use super::packet::{self, Body, Packet as EapPacket, Reassembly};
 use super::radius::{self, Packet};
-use crate::replay::{Report, Verdict};
+use crate::outcome::{Outcome, Replayed};
+use crate::trace::Hex;
 use crate::trace::{self, Header, Line, Trace, TraceError};
-use crate::wire::Hex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -76,9 +76,9 @@ impl Recording {
     }
 }
 
-fn rejected(step: usize, line: usize, reason: impl Into<String>) -> Report {
-    Report {
-        verdict: Verdict::Rejected {
+fn rejected(step: usize, line: usize, reason: impl Into<String>) -> Outcome {
+    Outcome {
+        verdict: Replayed::Rejected {
             step,
             line,
             reason: reason.into(),
@@ -88,7 +88,7 @@ fn rejected(step: usize, line: usize, reason: impl Into<String>) -> Report {
 }
 
 /// Check a recorded EAP-over-RADIUS conversation.
-pub fn observe(t: &Trace) -> Result<Report, TraceError> {
+pub fn observe(t: &Trace) -> Result<Outcome, TraceError> {
     let inputs: EapInputs =
         serde_json::from_value(t.header.inputs.clone()).map_err(|e| TraceError {
             line: 1,
@@ -221,8 +221,8 @@ pub fn observe(t: &Trace) -> Result<Report, TraceError> {
         notes.push("the Access-Accept's MS-MPPE keys are the recorded MSK".into());
     }
     notes.push(format!("ended in {outcome}, as recorded"));
-    Ok(Report {
-        verdict: Verdict::Pass,
+    Ok(Outcome {
+        verdict: Replayed::Pass,
         notes,
     })
 }

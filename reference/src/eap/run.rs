@@ -6,7 +6,7 @@
 use super::tls::{version_name, Versions};
 use super::{Side, State};
 use crate::concrete::{Bytes, Concrete};
-use crate::wire::Profile;
+use crate::tls_psk::wire::Profile;
 use model::backend::{Backend, Fresh};
 use model::eap::dn_aaa::{DnAaa, DnAaaConfig, Subscriber};
 use model::eap::messages::{Eap as EapMsg, EapCodec, Radius};

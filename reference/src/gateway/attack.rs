@@ -7,33 +7,26 @@
 //! connection carries (the name it signs as, with a key the attacker holds: E's, or a
 //! revealed one).
 
-use crate::attack::{self, AttackInputs};
+use crate::attack::text::{self, Sub, TextEval, TextTerms};
+use crate::attack::Attacks;
 use crate::concrete::{Bytes, Concrete};
-use crate::replay::Report;
-use crate::text_attack::{self, Sub, TextTerms};
-use crate::trace::{Trace, TraceError};
+use crate::oidc::attack::{jwks, signing_key};
+use crate::trace::Hex;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use model::backend::Symbolic;
 use model::gateway::messages::{self, CapifToken, GatewayCodec, Msg};
-use model::gateway::{self, Gateway};
-use model::harness::{DyModel, PropertyResult};
+use model::gateway::{Config, Gateway, Role};
 use model::role::Initial;
 use model::role::Reject;
 use model::term::{self, Term, TermId};
+use std::collections::BTreeMap;
 
 /// The CAPIF core function's token signing key (an ES256 key in a trace).
 const CAPIF_SIGNING_KEY: &str = "sk_CCF_sign";
 
-/// Write the counterexample of `result` (or the honest run) on the gateway model as a
-/// trace. Replay rebuilds the scenario from the variant.
-pub fn export(m: &DyModel<Gateway>, result: &PropertyResult, source: &str) -> Option<String> {
-    let value = |a: &str| attack::text_value(a, CAPIF_SIGNING_KEY);
-    attack::export_with(m, result, source, "MSGin5G-2/-3/-4", Vec::new(), &value)
-}
-
 /// Gateway registration's terms on the reference.
-struct GatewayTerms;
+pub(crate) struct GatewayTerms;
 
 impl TextTerms for GatewayTerms {
     type Claims = CapifToken<Bytes>;
@@ -58,6 +51,9 @@ impl TextTerms for GatewayTerms {
     }
     fn encode(b: &Concrete, m: &Msg<Bytes>) -> Result<Bytes, Reject> {
         b.try_encode_gateway(m)
+    }
+    fn public_key(sk: &Bytes) -> Bytes {
+        jwks(sk)
     }
     fn tokens(b: &mut Concrete, sent: &Bytes) -> Vec<(CapifToken<Bytes>, Bytes)> {
         match b.decode(sent) {
@@ -92,11 +88,23 @@ fn unverified_claims(token: &str) -> Option<CapifToken<Bytes>> {
     super::capif_token(serde_json::from_slice(&payload).ok()?).ok()
 }
 
-/// Replay an exported gateway attack on the reference roles.
-pub fn replay(t: &Trace, inputs: &AttackInputs) -> Result<Report, TraceError> {
-    let m = attack::scenario::<Gateway>(t, inputs)?;
-    text_attack::replay::<GatewayTerms, _, _>(t, inputs, &m, gateway::properties(), |c, e| {
-        let cfg = c.try_map(&mut |v| e.eval(*v))?;
+impl Attacks for Gateway {
+    const INTERFACE: &'static str = "MSGin5G-2/-3/-4";
+    type Machine = Role<Bytes>;
+    type Eval<'a> = TextEval<'a, GatewayTerms>;
+
+    fn evaluator(values: &BTreeMap<String, Hex>) -> Self::Eval<'_> {
+        TextEval::new(values)
+    }
+    fn instance(
+        cfg: &Config,
+        eval: &mut Self::Eval<'_>,
+    ) -> Result<(Role<Bytes>, Config<Bytes>), String> {
+        let cfg = cfg.try_map(&mut |v| eval.eval(*v))?;
         Ok((cfg.initial(), cfg))
-    })
+    }
+    /// The CAPIF core function's token signing key is an ES256 key.
+    fn value(atom: &str) -> Vec<u8> {
+        text::value(atom, CAPIF_SIGNING_KEY, signing_key)
+    }
 }

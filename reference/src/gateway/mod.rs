@@ -252,3 +252,15 @@ pub fn refusal(line: &[u8]) -> Option<String> {
     let v: Value = serde_json::from_slice(line).ok()?;
     v.get("error")?.as_str().map(str::to_string)
 }
+
+/// Every decoder of the JSON line codec (as server, on a connection) and the policy on
+/// `data`, results dropped (the fuzz target).
+pub fn fuzz(data: &[u8]) {
+    let mut b = Concrete::new(Default::default());
+    let v = Bytes(data.to_vec());
+    let _ = GatewayCodec::decode(&mut b, &v);
+    let _ = GatewayCodec::open(&mut b, &Bytes(Vec::new()), true, 1, &v);
+    if let Ok(s) = std::str::from_utf8(data) {
+        let _ = policy::Policy::parse(s);
+    }
+}

@@ -8,7 +8,7 @@ use super::policy::Policy;
 use super::refusal;
 use crate::concrete::{Bytes, Concrete, Transport};
 use crate::eap::tls::{certificate_identity, client_config, server_config, Versions};
-use crate::wire::Profile;
+use crate::tls_psk::wire::Profile;
 use model::eap::tls::TlsCreds;
 use model::gateway::client::{Client, ClientConfig};
 use model::gateway::messages::{GatewayCodec, Msg};

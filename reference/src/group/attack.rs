@@ -4,16 +4,14 @@
 //! attacker's terms evaluated with real crypto: group messages sealed under Gkey and
 //! signed with ECDSA, interface messages sealed under their association's key.
 
-use crate::attack::{self, model_endpoints, run, AttackInputs, Forger};
+use crate::attack::expr::atom_key;
+use crate::attack::{random, value_of, Attacks, Forger};
 use crate::concrete::{Bytes, Concrete};
-use crate::oidc::jwt::SigningKey;
-use crate::replay::Report;
-use crate::trace::{Trace, TraceError};
-use crate::wire::{Hex, Profile};
+use crate::oidc::attack::signing_key;
+use crate::trace::Hex;
 use model::backend::{Backend, Symbolic};
 use model::group::messages::GroupCodec;
-use model::group::GroupMessaging;
-use model::harness::{DyModel, PropertyResult};
+use model::group::{Config, GroupMessaging, Role};
 use model::role::Initial;
 use model::term::{self, Sort, Term, TermId};
 use std::collections::BTreeMap;
@@ -21,32 +19,8 @@ use std::collections::BTreeMap;
 /// The signing keys of the scenario (P-256 PKCS#8 in a trace).
 const SIGNING_KEYS: [&str; 2] = ["sk_SCEF", "sk_SCS"];
 
-fn value(atom: &str) -> Vec<u8> {
-    let name = atom.split('#').next().unwrap_or_default();
-    if SIGNING_KEYS.contains(&name) {
-        return SigningKey::generate(&ring::rand::SystemRandom::new()).pkcs8;
-    }
-    attack::random(atom)
-}
-
-/// Write the counterexample of `result` (or the honest run) on the group model as a trace.
-pub fn export(
-    m: &DyModel<GroupMessaging>,
-    result: &PropertyResult,
-    source: &str,
-) -> Option<String> {
-    attack::export_with(
-        m,
-        result,
-        source,
-        "T8/Tsp/NAS/broadcast",
-        Vec::new(),
-        &value,
-    )
-}
-
 /// Evaluates group messaging terms with real crypto.
-struct Eval<'a> {
+pub(crate) struct Eval<'a> {
     values: &'a BTreeMap<String, Hex>,
     b: Concrete,
 }
@@ -62,11 +36,7 @@ impl Eval<'_> {
                 name,
                 ..
             } => Ok(Bytes(name.as_bytes().to_vec())),
-            Term::Atom { .. } => self
-                .values
-                .get(&attack::atom_key(t))
-                .map(|h| Bytes(h.0.clone()))
-                .ok_or_else(|| format!("inputs.values has no {}", attack::atom_key(t))),
+            Term::Atom { .. } => value_of(self.values, &atom_key(t)),
             Term::Pk(sk) => {
                 let sk = self.eval(*sk)?;
                 Ok(self.b.verify_key(&sk))
@@ -120,22 +90,27 @@ impl Forger for Eval<'_> {
     }
 }
 
-/// Replay an exported group messaging attack (or honest run) on the reference roles.
-pub fn replay(t: &Trace, inputs: &AttackInputs) -> Result<Report, TraceError> {
-    let m = attack::scenario::<GroupMessaging>(t, inputs)?;
-    let mut eval = Eval {
-        values: &inputs.values,
-        b: Concrete::new(Profile::default()),
-    };
-    let (eps, lanes) = model_endpoints(
-        &m,
-        &inputs.values,
-        |cfg| {
-            let cfg = cfg.try_map(&mut |v| eval.eval(*v))?;
-            Ok((cfg.initial(), cfg))
-        },
-        |_| (),
-    )?;
-    let properties = m.properties.clone();
-    run(t, inputs, eps, lanes, properties, &mut eval)
+impl Attacks for GroupMessaging {
+    const INTERFACE: &'static str = "T8/Tsp/NAS/broadcast";
+    type Machine = Role<Bytes>;
+    type Eval<'a> = Eval<'a>;
+
+    fn evaluator(values: &BTreeMap<String, Hex>) -> Eval<'_> {
+        Eval {
+            values,
+            b: Concrete::new(Default::default()),
+        }
+    }
+    fn instance(cfg: &Config, eval: &mut Eval) -> Result<(Role<Bytes>, Config<Bytes>), String> {
+        let cfg = cfg.try_map(&mut |v| eval.eval(*v))?;
+        Ok((cfg.initial(), cfg))
+    }
+    /// The SCEF's and the SCS's signing keys are P-256 keys.
+    fn value(atom: &str) -> Vec<u8> {
+        let name = atom.split('#').next().unwrap_or_default();
+        if SIGNING_KEYS.contains(&name) {
+            return signing_key();
+        }
+        random()
+    }
 }

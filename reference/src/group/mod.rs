@@ -252,3 +252,12 @@ impl GroupCodec for Concrete {
         .ok_or(Reject("does not open under the interface's key"))
     }
 }
+
+/// Every decoder of the JSON codec and an interface's sealed message on `data`, results
+/// dropped (the fuzz target).
+pub fn fuzz(data: &[u8]) {
+    let mut b = Concrete::new(Default::default());
+    let v = Bytes(data.to_vec());
+    let _ = decode(&v);
+    let _ = GroupCodec::open_on(&mut b, &Bytes(vec![1; 32]), "NAS", &v);
+}

@@ -4,31 +4,25 @@
 //! messages and ES256 JWTs. The tunnels are TLS below the roles, so a tunnel term evaluates
 //! to the message inside it.
 
-use crate::attack::{self, AttackInputs};
+use super::jwt::SigningKey;
+use crate::attack::text::{self, Sub, TextEval, TextTerms};
+use crate::attack::Attacks;
 use crate::concrete::{Bytes, Concrete};
-use crate::replay::Report;
-use crate::text_attack::{self, Sub, TextTerms};
-use crate::trace::{Trace, TraceError};
+use crate::trace::Hex;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use model::backend::Symbolic;
-use model::harness::{DyModel, PropertyResult};
 use model::oidc::messages::{self, Msg, OidcCodec, Token};
 use model::oidc::{self, Config, Oidc, Role};
 use model::role::Initial;
 use model::role::Reject;
 use model::term::{self, Term, TermId};
+use std::collections::BTreeMap;
 
 crate::endpoint::role_machine!(Role<Bytes>, Config<Bytes>);
 
-/// Write the counterexample of `result` (or the honest run) on the OIDC model as a trace.
-pub fn export(m: &DyModel<Oidc>, result: &PropertyResult, source: &str) -> Option<String> {
-    let value = |a: &str| attack::text_value(a, oidc::SIGNING_KEY);
-    attack::export_with(m, result, source, "MSGin5G-1", Vec::new(), &value)
-}
-
 /// Solution #1's terms on the reference.
-struct OidcTerms;
+pub(crate) struct OidcTerms;
 
 impl TextTerms for OidcTerms {
     type Claims = Token<Bytes>;
@@ -60,6 +54,9 @@ impl TextTerms for OidcTerms {
     fn hash(b: &mut Concrete, v: &Bytes) -> Bytes {
         b.challenge(v)
     }
+    fn public_key(sk: &Bytes) -> Bytes {
+        jwks(sk)
+    }
     fn tokens(b: &mut Concrete, sent: &Bytes) -> Vec<(Token<Bytes>, Bytes)> {
         match b.decode(sent) {
             Ok(Msg::TokenResponse {
@@ -74,6 +71,13 @@ impl TextTerms for OidcTerms {
     }
 }
 
+/// The JWKS of an ES256 key (empty for another key).
+pub(crate) fn jwks(sk: &Bytes) -> Bytes {
+    SigningKey::from_pkcs8(&sk.0)
+        .map(|k| Bytes(k.jwks()))
+        .unwrap_or_default()
+}
+
 /// The claims of a JWT an honest role issued, read without its signature.
 fn unverified_claims(token: &Bytes) -> Option<Token<Bytes>> {
     let text = std::str::from_utf8(&token.0).ok()?;
@@ -84,11 +88,28 @@ fn unverified_claims(token: &Bytes) -> Option<Token<Bytes>> {
     super::jwt::to_token(super::jwt::kind(&header), claims).ok()
 }
 
-/// Replay an exported OIDC attack on the reference roles.
-pub fn replay(t: &Trace, inputs: &AttackInputs) -> Result<Report, TraceError> {
-    let m = attack::scenario::<Oidc>(t, inputs)?;
-    text_attack::replay::<OidcTerms, _, _>(t, inputs, &m, oidc::properties(), |c, e| {
-        let cfg = c.try_map(&mut |v| e.eval(*v))?;
+impl Attacks for Oidc {
+    const INTERFACE: &'static str = "MSGin5G-1";
+    type Machine = Role<Bytes>;
+    type Eval<'a> = TextEval<'a, OidcTerms>;
+
+    fn evaluator(values: &BTreeMap<String, Hex>) -> Self::Eval<'_> {
+        TextEval::new(values)
+    }
+    fn instance(
+        cfg: &Config,
+        eval: &mut Self::Eval<'_>,
+    ) -> Result<(Role<Bytes>, Config<Bytes>), String> {
+        let cfg = cfg.try_map(&mut |v| eval.eval(*v))?;
         Ok((cfg.initial(), cfg))
-    })
+    }
+    /// SIM-S's token signing key is an ES256 key.
+    fn value(atom: &str) -> Vec<u8> {
+        text::value(atom, oidc::SIGNING_KEY, signing_key)
+    }
+}
+
+/// A fresh ES256 key (PKCS#8).
+pub(crate) fn signing_key() -> Vec<u8> {
+    SigningKey::generate(&ring::rand::SystemRandom::new()).pkcs8
 }

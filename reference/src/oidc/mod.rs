@@ -359,3 +359,13 @@ impl Bytes {
         std::str::from_utf8(&self.0).map_err(|_| Reject("not UTF-8"))
     }
 }
+
+/// Every decoder of the OAuth/OIDC message codec and the JWT check on `data`, results
+/// dropped (the fuzz target).
+pub fn fuzz(data: &[u8]) {
+    let mut b = Concrete::new(Default::default());
+    let _ = OidcCodec::decode(&mut b, &Bytes(data.to_vec()));
+    if let Ok(s) = std::str::from_utf8(data) {
+        let _ = jwt::verify(s, data, 0);
+    }
+}

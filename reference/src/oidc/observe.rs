@@ -8,9 +8,10 @@
 
 use super::run::{server_config, ue_config, Recorded, ServerOptions, UeOptions, UeOutcome};
 use crate::concrete::{Bytes, Concrete};
-use crate::replay::{Report, Verdict};
+use crate::outcome::{Outcome, Replayed};
+use crate::tls_psk::wire::Profile as TlsProfile;
+use crate::trace::Hex;
 use crate::trace::{self, Header, Line, Trace, TraceError};
-use crate::wire::{Hex, Profile as TlsProfile};
 use model::oidc::messages::Profile;
 use model::oidc::server::Server;
 use model::oidc::sim_c::SimC;
@@ -118,7 +119,7 @@ pub fn write(o: &UeOptions, out: &UeOutcome, source: &str) -> String {
 }
 
 /// Replay a recorded flow.
-pub fn replay(t: &Trace) -> Result<Report, TraceError> {
+pub fn replay(t: &Trace) -> Result<Outcome, TraceError> {
     let input_err = |message: String| TraceError { line: 1, message };
     let inputs: OidcInputs = serde_json::from_value(t.header.inputs.clone())
         .map_err(|e| input_err(format!("header inputs: {e}")))?;
@@ -180,8 +181,8 @@ pub fn replay(t: &Trace) -> Result<Report, TraceError> {
                 line: n,
                 message: "a message without bytes".into(),
             })?;
-        let rejected = |reason: String| Report {
-            verdict: Verdict::Rejected {
+        let rejected = |reason: String| Outcome {
+            verdict: Replayed::Rejected {
                 step,
                 line: n,
                 reason,
@@ -196,8 +197,8 @@ pub fn replay(t: &Trace) -> Result<Report, TraceError> {
                 }
                 let got = sent.remove(0);
                 if got != bytes {
-                    return Ok(Report {
-                        verdict: Verdict::Diverged {
+                    return Ok(Outcome {
+                        verdict: Replayed::Diverged {
                             step,
                             line: n,
                             expected: String::from_utf8_lossy(&bytes.0).into_owned(),
@@ -259,8 +260,8 @@ pub fn replay(t: &Trace) -> Result<Report, TraceError> {
         }
     }
     if !matches!(ue, Ue::Client(model::oidc::client::Client::Registered)) {
-        return Ok(Report {
-            verdict: Verdict::Rejected {
+        return Ok(Outcome {
+            verdict: Replayed::Rejected {
                 step: t.lines.last().map_or(0, |(_, l)| l.step),
                 line: t.lines.last().map_or(1, |(n, _)| *n),
                 reason: format!(
@@ -280,8 +281,8 @@ pub fn replay(t: &Trace) -> Result<Report, TraceError> {
         .find(|p| p.name == "user_auth_injective_agreement")
         .expect("a property of the model");
     if user_auth.violation(&events, &mut |_| false).is_some() {
-        return Ok(Report {
-            verdict: Verdict::Violated {
+        return Ok(Outcome {
+            verdict: Replayed::Violated {
                 property: user_auth.name.into(),
             },
             notes,
@@ -294,8 +295,8 @@ pub fn replay(t: &Trace) -> Result<Report, TraceError> {
         user_auth.name,
         events.len()
     ));
-    Ok(Report {
-        verdict: Verdict::Pass,
+    Ok(Outcome {
+        verdict: Replayed::Pass,
         notes,
     })
 }

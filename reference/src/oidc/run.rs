@@ -5,7 +5,7 @@
 
 use super::http::{self, Request, Response};
 use crate::concrete::{Bytes, Concrete};
-use crate::wire::Profile as TlsProfile;
+use crate::tls_psk::wire::Profile as TlsProfile;
 use model::oidc::client::{Client, ClientConfig};
 use model::oidc::messages::Profile;
 use model::oidc::server::{Server, ServerConfig, Validation};

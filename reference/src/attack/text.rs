@@ -1,21 +1,27 @@
-//! Model attacks replayed on handshakes whose messages are text and whose transport is TLS
-//! below the role machines (OIDC, gateway registration): the scenario of the trace's
-//! variant is rebuilt from the model, its terms given the trace's values, and the
-//! attacker's terms evaluated into the reference's messages and ES256 tokens. A tunnel or
-//! first-flight term evaluates to the message inside it.
+//! Term evaluation for handshakes whose messages are text and whose transport is TLS below
+//! the role machines (OIDC, gateway registration): the attacker's terms evaluate into the
+//! reference's messages and ES256 tokens. A tunnel or first-flight term evaluates to the
+//! message inside it.
 
-use crate::attack::{model_endpoints, run, text_leaf, AttackInputs, Forger};
+use super::expr::atom_key;
+use super::{random, value_of, Forger};
 use crate::concrete::{Bytes, Concrete, Transport};
-use crate::endpoint::Machine;
-use crate::replay::Report;
-use crate::trace::{Trace, TraceError};
-use crate::wire::{Hex, Profile};
+use crate::trace::Hex;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
 use model::backend::Backend;
-use model::harness::{DyModel, Protocol};
 use model::role::Reject;
-use model::term::{Term, TermId};
-use properties::Property;
+use model::term::{Sort, Term, TermId};
 use std::collections::BTreeMap;
+
+/// A value for an atom of a text handshake: `es256` (the token signing key's name) gets
+/// `key()`, an ES256 key (PKCS#8); every other atom base64url of 32 random octets.
+pub(crate) fn value(atom: &str, es256: &str, key: impl FnOnce() -> Vec<u8>) -> Vec<u8> {
+    if atom.strip_prefix(es256).is_some_and(|r| r.starts_with('#')) {
+        return key();
+    }
+    B64.encode(random()).into_bytes()
+}
 
 /// A term evaluator: the values of the terms inside.
 pub(crate) type Sub<'a> = &'a mut dyn FnMut(TermId) -> Result<Bytes, String>;
@@ -47,8 +53,11 @@ pub(crate) trait TextTerms {
     }
     /// A replayed message comes on the connection it was sent on (records belong to one).
     const KEEPS_CONNECTIONS: bool;
+    /// The public key of a token signing key, as its verifier takes it (a JWKS).
+    fn public_key(sk: &Bytes) -> Bytes;
 }
 
+/// Evaluates the terms of text handshake `T` on a trace's values.
 pub(crate) struct TextEval<'a, T: TextTerms> {
     values: &'a BTreeMap<String, Hex>,
     pub(crate) b: Concrete,
@@ -57,10 +66,29 @@ pub(crate) struct TextEval<'a, T: TextTerms> {
     tokens: Vec<(T::Claims, Bytes)>,
 }
 
-impl<T: TextTerms> TextEval<'_, T> {
+impl<'a, T: TextTerms> TextEval<'a, T> {
+    pub(crate) fn new(values: &'a BTreeMap<String, Hex>) -> Self {
+        TextEval {
+            values,
+            b: Concrete::new(Default::default()),
+            tokens: Vec::new(),
+        }
+    }
+
     pub(crate) fn eval(&mut self, t: TermId) -> Result<Bytes, String> {
-        if let Some(v) = text_leaf(self.values, t) {
-            return v;
+        // A constant is its name, another atom the trace's value, a token signing key's
+        // public key its JWKS (another key's: empty, TLS holds those).
+        match t.get() {
+            Term::Atom {
+                sort: Sort::Const | Sort::Agent,
+                name,
+                ..
+            } => return Ok(Bytes(name.as_bytes().to_vec())),
+            Term::Atom { .. } => return value_of(self.values, &atom_key(t)),
+            Term::Pk(sk) => {
+                return value_of(self.values, &atom_key(*sk)).map(|sk| T::public_key(&sk))
+            }
+            _ => {}
         }
         if let Some(inner) = T::inside(t) {
             return self.eval(inner);
@@ -128,22 +156,4 @@ impl<T: TextTerms> Forger for TextEval<'_, T> {
             },
         }
     }
-}
-
-/// Replay trace `t` of model `m`: `build` evaluates an instance's configuration (with the
-/// evaluator) into its initial role and configuration.
-pub(crate) fn replay<T: TextTerms, P: Protocol, R: Machine>(
-    t: &Trace,
-    inputs: &AttackInputs,
-    m: &DyModel<P>,
-    props: Vec<Property>,
-    mut build: impl FnMut(&P::Config, &mut TextEval<T>) -> Result<(R, R::Config), String>,
-) -> Result<Report, TraceError> {
-    let mut eval = TextEval::<T> {
-        values: &inputs.values,
-        b: Concrete::new(Profile::default()),
-        tokens: Vec::new(),
-    };
-    let (eps, lanes) = model_endpoints(m, &inputs.values, |cfg| build(cfg, &mut eval), |_| ())?;
-    run(t, inputs, eps, lanes, props, &mut eval)
 }

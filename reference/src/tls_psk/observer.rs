@@ -4,11 +4,12 @@
 //! the transcript the observer rebuilds. In psk_ke mode the handshake secrets are derived
 //! from the PSK and compared with the key log too.
 
+use super::TlsPskInputs;
+use super::{describe_record, is_change_cipher_spec};
 use crate::concrete::{Bytes, Concrete};
-use crate::endpoint::{describe_record, is_change_cipher_spec};
-use crate::replay::{Report, Verdict};
-use crate::trace::{TlsPskInputs, Trace, TraceError};
-use crate::wire::{self, Profile};
+use crate::outcome::{Outcome, Replayed};
+use crate::tls_psk::wire::{self, Profile};
+use crate::trace::{Trace, TraceError};
 use model::backend::Backend;
 use model::tls_psk::messages::{ContentType, Handshake, TlsCodec};
 use model::tls_psk::schedule::{self as ks, PskKind, TrafficKeys};
@@ -20,7 +21,7 @@ struct Direction {
     finished: bool,
 }
 
-pub fn observe(t: &Trace, inputs: &TlsPskInputs) -> Result<Report, TraceError> {
+pub fn observe(t: &Trace, inputs: &TlsPskInputs) -> Result<Outcome, TraceError> {
     let secret = |label: &str| -> Result<Bytes, TraceError> {
         inputs
             .keylog
@@ -47,8 +48,8 @@ pub fn observe(t: &Trace, inputs: &TlsPskInputs) -> Result<Report, TraceError> {
     let mut notes = Vec::new();
     let mut app = [0usize; 2];
     let reject = |step, line, reason: String| {
-        Ok(Report {
-            verdict: Verdict::Rejected { step, line, reason },
+        Ok(Outcome {
+            verdict: Replayed::Rejected { step, line, reason },
             notes: Vec::new(),
         })
     };
@@ -212,8 +213,8 @@ pub fn observe(t: &Trace, inputs: &TlsPskInputs) -> Result<Report, TraceError> {
         b.verified.records, app[0], app[1]
     ));
     notes.push("no claims checked: neither peer is a reference role".into());
-    Ok(Report {
-        verdict: Verdict::Pass,
+    Ok(Outcome {
+        verdict: Replayed::Pass,
         notes,
     })
 }

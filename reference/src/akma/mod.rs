@@ -2,11 +2,15 @@
 //! the derivations `msgin5g akma derive` prints, and the AF's socket loop (the ClientHello
 //! starts a Naanf_AKMA_ApplicationKey_Get to the home network, then Ua* runs on the socket).
 
+pub mod attack;
+pub mod sbi;
+
 use crate::concrete::{Bytes, Concrete};
-use crate::endpoint::{Endpoint, Party};
-use crate::runner::{self, read_record, RunError};
+use crate::endpoint::{role_machine, Endpoint};
+use crate::tls_psk::runner::{self, read_record, RunError};
+use crate::tls_psk::wire::Profile;
+use crate::tls_psk::Party;
 use crate::trace::Line;
-use crate::wire::Profile;
 use model::akma::af::{Af, AfConfig};
 use model::akma::home::{Aanf, AanfConfig, Ausf, AusfConfig, Grant, Subscriber};
 use model::akma::keys;
@@ -19,6 +23,8 @@ use model::tls_psk::messages::PskMode;
 use properties::Agents;
 use std::io::{Read, Write};
 use std::time::{Duration, SystemTime};
+
+role_machine!(Role<Bytes>, Config<Bytes>);
 
 /// A subscriber after primary authentication, as the UE and the AUSF both hold it.
 #[derive(Clone, Debug)]
@@ -262,6 +268,17 @@ pub fn serve<S: Read + Write>(
         stream.write_all(&record.0).map_err(io)?;
     }
     runner::run(stream, af, Party::Server, log)
+}
+
+/// Every decoder of the SBI codec on `data`, results dropped (the fuzz target).
+pub fn fuzz(data: &[u8]) {
+    let mut b = Concrete::new(Profile::default());
+    let v = Bytes(data.to_vec());
+    let _ = b.decode_sbi(&v);
+    let _ = b.sbi_sender(&v);
+    let _ = b.open_sbi(&v, None, None);
+    let _ = b.open_sbi(&v, Some(&Bytes(vec![1; 32])), None);
+    let _ = b.expired(&v);
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! given in a `Profile`, so that a replayed role encodes byte for byte what was recorded.
 
 use crate::concrete::{Bytes, Concrete, Suite};
+use crate::trace::Hex;
 use model::role::Reject;
 use model::tls_psk::messages::{
     ClientHello, ContentType, Handshake, PskMode, ServerHello, TlsCodec,
@@ -45,25 +46,6 @@ const HRR_RANDOM: [u8; 32] = [
     0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
-
-/// Bytes written as hex in JSON.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Hex(pub Vec<u8>);
-
-impl Serialize for Hex {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(&self.0))
-    }
-}
-
-impl<'de> Deserialize<'de> for Hex {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        hex::decode(&s)
-            .map(Hex)
-            .map_err(|e| serde::de::Error::custom(format!("not hex ({e})")))
-    }
-}
 
 /// One extension in a message template: `data` given is sent as is (a third party's choice);
 /// without it, the codec writes the extension from the message, or leaves it out where the

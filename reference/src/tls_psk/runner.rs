@@ -1,10 +1,12 @@
 //! Drives an `Endpoint` over a TCP stream: the runner owns the socket, the role owns the
 //! protocol (sans-I/O). Every record sent and received is logged as a trace line.
 
+use super::wire;
+use super::{describe_record, is_change_cipher_spec, Party};
 use crate::concrete::Bytes;
-use crate::endpoint::{describe_record, is_change_cipher_spec, Endpoint, Machine, Party};
+use crate::endpoint::{Endpoint, Machine};
+use crate::trace::Hex;
 use crate::trace::Line;
-use crate::wire::{self, Hex};
 use model::role::Status;
 use std::fmt;
 use std::io::{self, Read, Write};
