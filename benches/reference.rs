@@ -11,7 +11,6 @@ use model::gateway::{self, client::Client, client::ClientConfig};
 use model::role::{Initial, Output};
 use reference::concrete::{hkdf_expand_label, Bytes, Calls, Concrete};
 use reference::gateway::policy::Policy;
-use reference::tls_psk::wire::Profile;
 use reference::tls_psk::TlsPskInputs;
 use reference::tls_psk::{run_pair, Party, TlsEndpoint as Endpoint};
 use reference::trace::Hex;
@@ -65,7 +64,7 @@ struct Units {
 }
 
 fn units() -> Units {
-    let mut b = Concrete::new(Profile::default());
+    let mut b = Concrete::new();
     let x = Bytes(vec![7; 32]);
     let y = b.dh_public(&Bytes(vec![9; 32]));
     let key = Bytes(vec![1; 32]);
@@ -144,10 +143,7 @@ fn registration(policy: &Policy) -> usize {
         capif: None,
         recipient: t("5gmsgs-client-1"),
     });
-    let (mut cb, mut sb) = (
-        Concrete::new(Profile::default()),
-        Concrete::new(Profile::default()),
-    );
+    let (mut cb, mut sb) = (Concrete::new(), Concrete::new());
     let (mut client, mut server) = (client_cfg.initial(), server_cfg.initial());
     let (mut input, mut steps) = (None, 0);
     while !matches!(client, gateway::Role::Client(Client::Done)) {
@@ -187,7 +183,7 @@ fn bench(c: &mut Criterion) {
     }
     g.finish();
     let mut p = c.benchmark_group("primitives");
-    let mut b = Concrete::new(Profile::default());
+    let mut b = Concrete::new();
     let y = b.dh_public(&Bytes(vec![9; 32]));
     p.bench_function("x25519", |bn| {
         bn.iter(|| black_box(b.dh_shared(&Bytes(vec![7; 32]), &y)))

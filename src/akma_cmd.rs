@@ -174,8 +174,8 @@ fn connect_timeouts(stream: &TcpStream, secs: u64) -> Result<(), String> {
 
 fn report(who: &str, ep: &AkmaEndpoint, result: Result<(), RunError>) -> Result<(), String> {
     result.map_err(|e| format!("Ua* failed: {e}"))?;
-    println!("{who}: Ua* complete ({})", ep.b.suite.name());
-    for data in &ep.b.received {
+    println!("{who}: Ua* complete ({})", ep.b.tls_ref().suite.name());
+    for data in &ep.b.tls_ref().received {
         println!(
             "{who}: received {} bytes: {}",
             data.len(),

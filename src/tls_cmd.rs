@@ -1,9 +1,9 @@
 //! `msgin5g tls-psk client|server`: the model's TLS-PSK roles on real sockets.
 
 use clap::{Args, Subcommand, ValueEnum};
-use reference::concrete::Suite;
 use reference::tls_psk::runner::{self, RunError};
 use reference::tls_psk::wire::Profile;
+use reference::tls_psk::wire::Suite;
 use reference::tls_psk::{Party, TlsEndpoint};
 use reference::tls_psk::{Side, TlsPskInputs};
 use reference::trace::Hex;
@@ -174,11 +174,11 @@ fn serve_connection(
             println!(
                 "{}: handshake complete with {peer} ({}, {}, identity {:?})",
                 party.name(),
-                ep.b.suite.name(),
+                ep.b.tls_ref().suite.name(),
                 inputs.mode,
                 common.identity
             );
-            for data in &ep.b.received {
+            for data in &ep.b.tls_ref().received {
                 println!(
                     "{}: received {} bytes: {}",
                     party.name(),

@@ -2,11 +2,9 @@
 //! the AEADs are ring's; X25519 is x25519-dalek's (ring cannot import a private key, which
 //! replay needs). Fresh values come from the OS RNG or from a trace's inputs.
 
-use crate::tls_psk::wire::Profile;
-use model::akma::keys::{AkmaBackend, Fc};
 use model::backend::{Backend, Fresh};
-use model::tls_psk::messages::PskMode;
 use ring::{aead, digest, hkdf, hmac, rand::SecureRandom};
+use std::any::{Any, TypeId};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -23,39 +21,6 @@ impl fmt::Debug for Bytes {
 impl From<&[u8]> for Bytes {
     fn from(b: &[u8]) -> Self {
         Bytes(b.to_vec())
-    }
-}
-
-/// The TLS 1.3 cipher suites whose hash is SHA-256, the hash of our PSKs (RFC 8446 B.4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Suite {
-    Aes128GcmSha256,
-    Chacha20Poly1305Sha256,
-}
-
-impl Suite {
-    pub const ALL: [Suite; 2] = [Suite::Aes128GcmSha256, Suite::Chacha20Poly1305Sha256];
-
-    pub fn code(self) -> u16 {
-        match self {
-            Suite::Aes128GcmSha256 => 0x1301,
-            Suite::Chacha20Poly1305Sha256 => 0x1303,
-        }
-    }
-    pub fn from_code(code: u16) -> Option<Suite> {
-        Suite::ALL.into_iter().find(|s| s.code() == code)
-    }
-    pub fn name(self) -> &'static str {
-        match self {
-            Suite::Aes128GcmSha256 => "TLS_AES_128_GCM_SHA256",
-            Suite::Chacha20Poly1305Sha256 => "TLS_CHACHA20_POLY1305_SHA256",
-        }
-    }
-    pub fn key_len(self) -> usize {
-        match self {
-            Suite::Aes128GcmSha256 => 16,
-            Suite::Chacha20Poly1305Sha256 => 32,
-        }
     }
 }
 
@@ -100,62 +65,77 @@ pub struct Concrete {
     pub drawn: Vec<(&'static str, Vec<u8>)>,
     /// The first fresh value that `strict` found missing.
     pub missing: Option<&'static str>,
-    pub profile: Profile,
-    /// The cipher suite: the first one offered until ServerHello settles it.
-    pub suite: Suite,
-    /// The legacy_session_id the ClientHello carried (the server echoes it).
-    pub session_id: Vec<u8>,
-    /// The PSK mode the server prefers when a client offers both.
-    pub prefer_mode: Option<PskMode>,
-    /// Application data opened, in order: what the runner shows the user.
-    pub received: Vec<Vec<u8>>,
-    /// The last alert the peer sent inside a protected record (RFC 8446 section 6).
-    pub alert: Option<u8>,
+    /// How a fresh value without an input is drawn from 32 random octets, by its name: as
+    /// they are, unless the handshake says otherwise (shorter, or as text).
+    pub fresh_form: fn(&str, Vec<u8>) -> Vec<u8>,
     pub verified: Verified,
     pub calls: Calls,
-    /// EAP framing, RADIUS requests in flight and the TLS connection of an EAP role.
-    pub eap: crate::eap::State,
-    /// The clock and settings of an OIDC role.
-    pub oidc: crate::oidc::State,
     /// The TLS connection the message being handled came on (OIDC, gateway registration).
     pub transport: Transport,
+    states: States,
     rng: ring::rand::SystemRandom,
 }
 
+/// The codec state each handshake keeps on the backend of one role (TLS's profile and
+/// cipher suite, EAP's framing, OIDC's clock), one value per type: each handshake folder
+/// reads and writes its own through [`Concrete::state`].
+#[derive(Default)]
+struct States(BTreeMap<TypeId, Box<dyn Any + Send>>);
+
+impl Default for Concrete {
+    fn default() -> Self {
+        Concrete::new()
+    }
+}
+
 impl Concrete {
-    pub fn new(profile: Profile) -> Self {
-        let suite = profile
-            .cipher_suites
-            .iter()
-            .find_map(|c| Suite::from_code(*c))
-            .unwrap_or(Suite::Aes128GcmSha256);
+    pub fn new() -> Self {
         Concrete {
             inputs: BTreeMap::new(),
             strict: false,
             drawn: Vec::new(),
             missing: None,
-            session_id: profile.session_id.0.clone(),
-            profile,
-            suite,
-            prefer_mode: None,
-            received: Vec::new(),
-            alert: None,
+            fresh_form: |_, random| random,
             verified: Verified::default(),
             calls: Calls::default(),
-            eap: crate::eap::State::default(),
-            oidc: crate::oidc::State::default(),
             transport: Transport::default(),
+            states: States::default(),
             rng: ring::rand::SystemRandom::new(),
         }
     }
 
     /// A backend whose fresh values all come from `inputs` (replay).
-    pub fn replaying(profile: Profile, inputs: BTreeMap<String, Vec<u8>>) -> Self {
+    pub fn replaying(inputs: BTreeMap<String, Vec<u8>>) -> Self {
         Concrete {
             inputs,
             strict: true,
-            ..Concrete::new(profile)
+            ..Concrete::new()
         }
+    }
+
+    /// This role's codec state of type `S`: its default until set.
+    pub fn state<S: Any + Send + Default>(&mut self) -> &mut S {
+        self.states
+            .0
+            .entry(TypeId::of::<S>())
+            .or_insert_with(|| Box::new(S::default()))
+            .downcast_mut()
+            .expect("a state is keyed by its type")
+    }
+
+    /// This role's codec state of type `S`, if set.
+    pub fn peek<S: Any>(&self) -> Option<&S> {
+        self.states.0.get(&TypeId::of::<S>())?.downcast_ref()
+    }
+
+    /// The backend with codec state `state`.
+    pub fn with<S: Any + Send>(mut self, state: S) -> Self {
+        self.set(state);
+        self
+    }
+
+    pub fn set<S: Any + Send>(&mut self, state: S) {
+        self.states.0.insert(TypeId::of::<S>(), Box::new(state));
     }
 
     fn aead_key(key: &[u8]) -> Option<aead::LessSafeKey> {
@@ -178,36 +158,8 @@ impl Concrete {
     }
 }
 
-/// The generic KDF of TS 33.220 Annex B.2: HMAC-SHA-256(KEY, FC || P0 || L0 || P1 || L1 ...),
-/// each Li the length of Pi in two octets, big-endian. `None` when a parameter is 64 KiB or
-/// longer (Li cannot say its length).
-pub fn kdf_33220(key: &[u8], fc: u8, params: &[&[u8]]) -> Option<Vec<u8>> {
-    let mut s = vec![fc];
-    for p in params {
-        s.extend_from_slice(p);
-        s.extend_from_slice(&u16::try_from(p.len()).ok()?.to_be_bytes());
-    }
-    Some(hmac_sha256(key, &s))
-}
-
-impl AkmaBackend for Concrete {
-    fn kdf(&mut self, key: &Bytes, fc: Fc, params: &[&Bytes]) -> Bytes {
-        self.calls.hmac += 1;
-        let params: Vec<&[u8]> = params.iter().map(|p| p.0.as_slice()).collect();
-        // Our parameters (SUPI digits, labels, AF_IDs of at most 260 octets) are short.
-        Bytes(kdf_33220(&key.0, fc.code(), &params).expect("KDF parameters under 64 KiB"))
-    }
-    /// RID || hex(A-TID) @ HNI (TS 33.535 clause 6.1; the hex form is our choice).
-    fn a_kid(&mut self, rid: &Bytes, a_tid: &Bytes, hni: &Bytes) -> Bytes {
-        let mut v = rid.0.clone();
-        v.extend_from_slice(hex::encode(&a_tid.0).as_bytes());
-        v.push(b'@');
-        v.extend_from_slice(&hni.0);
-        Bytes(v)
-    }
-}
-
-fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
+/// HMAC-SHA-256 (ring).
+pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
     let k = hmac::Key::new(hmac::HMAC_SHA256, key);
     hmac::sign(&k, data).as_ref().to_vec()
 }
@@ -243,16 +195,6 @@ pub fn hkdf_expand_label(secret: &[u8], label: &str, context: &[u8], len: usize)
     out
 }
 
-/// The length of a fresh value: 32 octets, but for a RADIUS request's Identifier and
-/// Request Authenticator (RFC 2865 section 3: 1 + 16 octets).
-fn fresh_len(name: &str) -> usize {
-    if name.starts_with("request_authenticator") {
-        17
-    } else {
-        32
-    }
-}
-
 impl Backend for Concrete {
     type Value = Bytes;
 
@@ -266,12 +208,12 @@ impl Backend for Concrete {
                 if self.strict && self.missing.is_none() {
                     self.missing = Some(name);
                 }
-                let mut v = vec![0; fresh_len(name)];
+                let mut v = vec![0; 32];
                 // The OS RNG fails only where no entropy source exists at all.
                 self.rng
                     .fill(&mut v)
                     .expect("the OS random number generator");
-                crate::oidc::textual(name, v)
+                (self.fresh_form)(name, v)
             }
         };
         self.drawn.push((name, value.clone()));
@@ -403,7 +345,7 @@ mod tests {
 
     #[test]
     fn record_nonce_xors_the_sequence_number() {
-        let mut b = Concrete::new(Profile::default());
+        let mut b = Concrete::new();
         let iv = Bytes(vec![0xff; 12]);
         let n = b.record_nonce(&iv, 0x0102);
         assert_eq!(hex::encode(&n.0), "fffffffffffffffffffffefd");
@@ -412,7 +354,7 @@ mod tests {
     #[test]
     fn x25519_matches_rfc7748() {
         // RFC 7748 section 6.1.
-        let mut b = Concrete::new(Profile::default());
+        let mut b = Concrete::new();
         let a = Bytes(unhex(
             "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
         ));

@@ -7,9 +7,9 @@ use model::akma::messages::{Sbi, SbiCodec};
 use model::role::Status;
 use model::tls_psk::messages::PskMode;
 use proptest::prelude::*;
+use reference::akma::kdf::kdf_33220;
 use reference::akma::{self, AfIdentity, Home, Subscription};
-use reference::concrete::{kdf_33220, Bytes, Concrete};
-use reference::tls_psk::wire::Profile;
+use reference::concrete::{Bytes, Concrete};
 use std::time::Duration;
 
 fn unhex(s: &str) -> Vec<u8> {
@@ -83,7 +83,7 @@ fn derivations_follow_annex_a() {
 }
 
 fn b() -> Concrete {
-    Concrete::new(Profile::default())
+    Concrete::new()
 }
 
 fn bytes() -> impl Strategy<Value = Bytes> {

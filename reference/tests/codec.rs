@@ -5,7 +5,6 @@ use model::tls_psk::messages::{ClientHello, Handshake, PskMode, ServerHello, Tls
 use model::tls_psk::schedule::TrafficKeys;
 use proptest::prelude::*;
 use reference::concrete::{Bytes, Concrete};
-use reference::tls_psk::wire::Profile;
 
 fn bytes(n: usize) -> impl Strategy<Value = Bytes> {
     proptest::collection::vec(any::<u8>(), n).prop_map(Bytes)
@@ -38,10 +37,10 @@ fn client_hello() -> impl Strategy<Value = ClientHello<Bytes>> {
 proptest! {
     #[test]
     fn client_hello_round_trips(ch in client_hello()) {
-        let mut client = Concrete::new(Profile::default());
+        let mut client = Concrete::new();
         let wire = client.encode(&Handshake::ClientHello(ch.clone()));
-        let mut server = Concrete::new(Profile::default());
-        server.prefer_mode = Some(ch.mode);
+        let mut server = Concrete::new();
+        server.tls().prefer_mode = Some(ch.mode);
         prop_assert_eq!(server.decode(&wire), Ok(Handshake::ClientHello(ch.clone())));
         // The truncated ClientHello is what the client computed its binder over.
         let truncated = client.encode(&Handshake::ClientHello(ClientHello { binder: None, ..ch }));
@@ -52,15 +51,15 @@ proptest! {
     fn server_hello_round_trips(random in bytes(32), key_share in proptest::option::of(bytes(32))) {
         prop_assume!(random.0[..4] != [0xcf, 0x21, 0xad, 0x74]); // not a HelloRetryRequest
         let sh = ServerHello { random, key_share };
-        let mut server = Concrete::new(Profile::default());
+        let mut server = Concrete::new();
         let wire = server.encode(&Handshake::ServerHello(sh.clone()));
-        let mut client = Concrete::new(Profile::default());
+        let mut client = Concrete::new();
         prop_assert_eq!(client.decode(&wire), Ok(Handshake::ServerHello(sh)));
     }
 
     #[test]
     fn records_round_trip(content in proptest::collection::vec(any::<u8>(), 0..300), seq in 0u64..1000, chacha in any::<bool>()) {
-        let mut b = Concrete::new(Profile::default());
+        let mut b = Concrete::new();
         let keys = TrafficKeys {
             key: Bytes(vec![7; if chacha { 32 } else { 16 }]),
             iv: Bytes(vec![9; 12]),
@@ -76,7 +75,7 @@ proptest! {
     #[test]
     fn decoders_never_panic(input in proptest::collection::vec(any::<u8>(), 0..600)) {
         reference::decode_all(&input);
-        let mut b = Concrete::new(Profile::default());
+        let mut b = Concrete::new();
         // Also as the body of a well-framed ClientHello and ServerHello.
         for t in [1u8, 2, 8] {
             let mut m = vec![t];
@@ -100,7 +99,7 @@ proptest! {
 
 #[test]
 fn malformed_extensions_name_the_field() {
-    let mut client = Concrete::new(Profile::default());
+    let mut client = Concrete::new();
     let ch = ClientHello {
         random: Bytes(vec![1; 32]),
         key_share: Some(Bytes(vec![2; 32])),
@@ -117,7 +116,7 @@ fn malformed_extensions_name_the_field() {
         .unwrap();
     let mut bad = wire.clone();
     bad[at + 3] = 0x21;
-    let mut server = Concrete::new(Profile::default());
+    let mut server = Concrete::new();
     let err = server.decode(&Bytes(bad)).unwrap_err();
     assert!(err.0.starts_with("key_share"), "{}", err.0);
     // An unknown extension is skipped: put one (type 0xfafa) before the others.

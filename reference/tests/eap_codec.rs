@@ -7,7 +7,6 @@ use reference::concrete::{Bytes, Concrete};
 use reference::eap::packet::{self, Body, Packet as EapPacket, Reassembly, TlsFrame};
 use reference::eap::radius::{self, Packet};
 use reference::eap::{nas, Side, State};
-use reference::tls_psk::wire::Profile;
 
 fn hex(s: &str) -> Vec<u8> {
     hex::decode(s.replace(' ', "")).unwrap()
@@ -114,8 +113,8 @@ fn decode_errors_name_the_field() {
 }
 
 fn backend(side: Side) -> Concrete {
-    let mut b = Concrete::new(Profile::default());
-    b.eap = State::new(side, Default::default());
+    let mut b = Concrete::new();
+    b.set(State::new(side, Default::default()));
     b
 }
 
@@ -123,7 +122,7 @@ fn backend(side: Side) -> Concrete {
 #[test]
 fn eap_tls_fragments_are_acknowledged_and_reassembled() {
     let (mut server, mut peer) = (backend(Side::Server), backend(Side::Peer));
-    server.eap.fragment_size = 100;
+    server.eap().fragment_size = 100;
     let flight = Bytes((0..=255u8).cycle().take(350).collect());
     let mut wire = server.encode_eap(&Eap::Tls(flight.clone()));
     let mut got = None;

@@ -6,7 +6,6 @@ use proptest::prelude::*;
 use reference::concrete::{Bytes, Concrete};
 use reference::gateway::policy::Policy;
 use reference::oidc::jwt::SigningKey;
-use reference::tls_psk::wire::Profile;
 
 fn b(s: &str) -> Bytes {
     Bytes(s.as_bytes().to_vec())
@@ -51,7 +50,7 @@ fn message() -> impl Strategy<Value = Msg<Bytes>> {
 proptest! {
     #[test]
     fn messages_round_trip(m in message()) {
-        let mut c = Concrete::new(Profile::default());
+        let mut c = Concrete::new();
         let wire = c.try_encode_gateway(&m).unwrap();
         // One line on the TLS stream.
         prop_assert!(!wire.0.contains(&b'\n'));
@@ -60,7 +59,7 @@ proptest! {
 
     #[test]
     fn the_decoder_and_policy_parser_never_panic(data in proptest::collection::vec(any::<u8>(), 0..256)) {
-        let mut c = Concrete::new(Profile::default());
+        let mut c = Concrete::new();
         let _ = GatewayCodec::decode(&mut c, &Bytes(data.clone()));
         if let Ok(s) = std::str::from_utf8(&data) {
             let _ = Policy::parse(s);
@@ -69,7 +68,7 @@ proptest! {
 
     #[test]
     fn json_shaped_inputs_are_refused_not_panicked_on(key in "register|accepted|message|capif_token_request|error|x", v in "\\PC{0,16}") {
-        let mut c = Concrete::new(Profile::default());
+        let mut c = Concrete::new();
         for line in [format!(r#"{{"{key}": {v:?}}}"#), format!(r#"{{"{key}": {{"identity": 1}}}}"#)] {
             prop_assert!(GatewayCodec::decode(&mut c, &Bytes(line.into_bytes())).is_err());
         }
@@ -78,7 +77,7 @@ proptest! {
 
 #[test]
 fn capif_tokens_verify_only_with_the_issuers_key() {
-    let mut c = Concrete::new(Profile::default());
+    let mut c = Concrete::new();
     let rng = ring::rand::SystemRandom::new();
     let (ccf, other) = (SigningKey::generate(&rng), SigningKey::generate(&rng));
     let t = CapifToken {
@@ -91,7 +90,7 @@ fn capif_tokens_verify_only_with_the_issuers_key() {
     let e = c.verify_token(&Bytes(other.jwks()), &token).unwrap_err();
     assert!(e.0.contains("kid") || e.0.contains("signature"), "{e:?}");
     // A token past its lifetime is refused.
-    c.oidc.now += c.oidc.ttl + 1;
+    c.oidc().now += c.oidc().ttl + 1;
     assert_eq!(
         c.verify_token(&Bytes(ccf.jwks()), &token).unwrap_err().0,
         "token expired"
@@ -100,7 +99,7 @@ fn capif_tokens_verify_only_with_the_issuers_key() {
 
 #[test]
 fn records_open_only_on_their_connection() {
-    let mut c = Concrete::new(Profile::default());
+    let mut c = Concrete::new();
     c.transport.connection = vec![1];
     let m = b(r#"{"capif_token":"t"}"#);
     assert!(c.open(&Bytes(vec![1]), true, 1, &m).is_ok());

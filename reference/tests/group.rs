@@ -15,7 +15,6 @@ use proptest::prelude::*;
 use reference::concrete::{Bytes, Concrete};
 use reference::group::{decode, encode, ALGORITHM};
 use reference::oidc::jwt::SigningKey;
-use reference::tls_psk::wire::Profile;
 
 fn b(s: &str) -> Bytes {
     Bytes(s.as_bytes().to_vec())
@@ -31,7 +30,7 @@ struct Setup {
 fn setup() -> Setup {
     let rng = ring::rand::SystemRandom::new();
     let sk = SigningKey::generate(&rng).pkcs8;
-    let mut c = Concrete::new(Profile::default());
+    let mut c = Concrete::new();
     let vk = c.verify_key(&Bytes(sk.clone()));
     let (gkey, t8) = (Bytes(vec![7; 32]), Bytes(vec![9; 32]));
     let (group, kid) = (b("ext-group-42@scs.example"), b("kid-1"));
@@ -88,7 +87,7 @@ fn setup() -> Setup {
 
 /// The SCEF's broadcast for a T8 request with `payload`.
 fn broadcast(s: &Setup, payload: &str) -> Bytes {
-    let mut c = Concrete::new(Profile::default());
+    let mut c = Concrete::new();
     let req = encode(&Msg::GroupRequest {
         sender: b("scs.example"),
         group: s.ue.group.clone(),
@@ -115,7 +114,7 @@ fn listening(s: &Setup) -> Ue<Bytes> {
 }
 
 fn reject(s: &Setup, ue: &Ue<Bytes>, m: &Bytes) -> String {
-    let mut c = Concrete::new(Profile::default());
+    let mut c = Concrete::new();
     match ue.step(&s.ue, Some(m), &mut c) {
         Ok(_) => panic!("accepted {}", String::from_utf8_lossy(&m.0)),
         Err(r) => r.0.to_string(),
@@ -135,7 +134,7 @@ fn a_protected_group_message_is_accepted_once_with_real_crypto() {
     let m = broadcast(&s, "open the valve");
     // The payload travels under Gkey: not in the clear.
     assert!(!String::from_utf8_lossy(&m.0).contains("open the valve"));
-    let mut c = Concrete::new(Profile::default());
+    let mut c = Concrete::new();
     let (ue, out) = listening(&s).step(&s.ue, Some(&m), &mut c).unwrap();
     let claims: Vec<_> = out
         .iter()
@@ -194,7 +193,7 @@ fn tampered_unsigned_foreign_and_malformed_messages_are_rejected_with_a_reason()
 #[test]
 fn the_scef_refuses_an_unauthorized_or_replayed_request() {
     let s = setup();
-    let mut c = Concrete::new(Profile::default());
+    let mut c = Concrete::new();
     let req = |group: &str| {
         encode(&Msg::GroupRequest {
             sender: b("scs.example"),
@@ -272,7 +271,7 @@ proptest! {
     #[test]
     fn the_decoder_never_panics(data in proptest::collection::vec(any::<u8>(), 0..300)) {
         let _ = decode(&Bytes(data.clone()));
-        let mut c = Concrete::new(Profile::default());
+        let mut c = Concrete::new();
         let _ = c.open_on(&Bytes(vec![1; 32]), "NAS", &Bytes(data));
     }
 }

@@ -9,7 +9,6 @@ use model::oidc::messages::{Kind, Msg, OidcCodec, Profile, Token};
 use proptest::prelude::*;
 use reference::concrete::{Bytes, Concrete};
 use reference::oidc::jwt::{self, Audience, Claims, JwtError, SigningKey};
-use reference::tls_psk::wire::Profile as TlsProfile;
 
 /// RFC 7520 section 4.4: HS256 over the RFC's protected header and payload gives the RFC's
 /// signature, and a changed payload does not verify.
@@ -103,7 +102,7 @@ fn es256_tokens_verify_only_as_issued() {
 fn backend_tokens_round_trip() {
     let rng = ring::rand::SystemRandom::new();
     let key = SigningKey::generate(&rng);
-    let mut b = Concrete::new(TlsProfile::default());
+    let mut b = Concrete::new();
     let v = |s: &str| Bytes(s.as_bytes().to_vec());
     for kind in [Kind::Access, Kind::Id] {
         let t = Token {
@@ -173,7 +172,7 @@ proptest! {
     /// Every message decodes to itself (the concrete encodings are unambiguous).
     #[test]
     fn messages_round_trip(m in message()) {
-        let mut b = Concrete::new(TlsProfile::default());
+        let mut b = Concrete::new();
         let v = b.try_encode(&m).unwrap();
         prop_assert_eq!(OidcCodec::decode(&mut b, &v).unwrap(), m);
     }
@@ -182,7 +181,7 @@ proptest! {
     #[test]
     fn decoders_never_panic(data in proptest::collection::vec(any::<u8>(), 0..300),
                             s in "[ -~]{0,200}") {
-        let mut b = Concrete::new(TlsProfile::default());
+        let mut b = Concrete::new();
         let _ = OidcCodec::decode(&mut b, &Bytes(data.clone()));
         let _ = OidcCodec::decode(&mut b, &Bytes(s.clone().into_bytes()));
         let _ = jwt::verify(&s, &data, 0);

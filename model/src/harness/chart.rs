@@ -1,7 +1,6 @@
 //! Attacks as message sequence charts: every message goes to the attacker and every
 //! delivery comes from it; claims and reveals are notes.
 
-use super::check::{Attack, Recorded};
 use super::model::{Action, DyModel};
 use super::Protocol;
 use crate::attacker::Deriver;
@@ -11,6 +10,28 @@ use properties::Event;
 use serde::Serialize;
 
 pub const ATTACKER: &str = "Attacker";
+
+/// A counterexample: the actions from the initial state to the first violating state, what
+/// each gave as the checker walked it, and for a secrecy property the claimed secret the
+/// attacker derives there. It is the whole record an export needs: no model is built or
+/// walked again.
+#[derive(Clone, Debug)]
+pub struct Attack {
+    pub actions: Vec<Action>,
+    /// Per action, in order: the message delivered (described) and the stepped role's outputs.
+    pub moments: Vec<Recorded>,
+    pub leaked: Option<TermId>,
+}
+
+/// One action of an attack as it was walked.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub action: Action,
+    /// The chart name of the delivered message (a `Deliver` action).
+    pub delivered: Option<String>,
+    /// The messages sent, with their chart names, and the claims made, in order.
+    pub outputs: Vec<(Output<TermId>, String)>,
+}
 
 /// One step of an attack, for charts and JSON.
 #[derive(Clone, Debug, Serialize)]

@@ -1,13 +1,12 @@
 //! Running the checker on a model and turning its discoveries into verdicts: one per
 //! property, with the attack that violates it, and the bound the verdict holds within.
 
-use super::chart::{chart_steps, Step, ATTACKER};
+use super::chart::{chart_steps, Attack, Step, ATTACKER};
 pub use super::model::EXECUTABILITY;
 use super::model::{reached_name, Action, DyModel, Search};
 use super::scenario::AgentInfo;
 use super::symmetry::representative;
 use super::Protocol;
-use crate::role::Output;
 use crate::term::TermId;
 use serde::Serialize;
 use stateright::{Checker, Model};
@@ -59,28 +58,6 @@ pub struct PropertyResult {
     /// run that completes.
     #[serde(skip)]
     pub attack: Option<Attack>,
-}
-
-/// A counterexample: the actions from the initial state to the first violating state, what
-/// each gave as the checker walked it, and for a secrecy property the claimed secret the
-/// attacker derives there. It is the whole record an export needs: no model is built or
-/// walked again.
-#[derive(Clone, Debug)]
-pub struct Attack {
-    pub actions: Vec<Action>,
-    /// Per action, in order: the message delivered (described) and the stepped role's outputs.
-    pub moments: Vec<Recorded>,
-    pub leaked: Option<TermId>,
-}
-
-/// One action of an attack as it was walked.
-#[derive(Clone, Debug)]
-pub struct Recorded {
-    pub action: Action,
-    /// The chart name of the delivered message (a `Deliver` action).
-    pub delivered: Option<String>,
-    /// The messages sent, with their chart names, and the claims made, in order.
-    pub outputs: Vec<(Output<TermId>, String)>,
 }
 
 /// What a report says of its scenario beside the verdicts: the instances' lane names, the

@@ -19,10 +19,9 @@ pub mod model;
 pub mod scenario;
 pub mod symmetry;
 
-pub use chart::render_chart;
+pub use chart::{render_chart, Attack, Recorded};
 pub use check::{
-    check, check_with, Attack, Cast, Progress, PropertyResult, Recorded, Report, RunOptions,
-    Verdict, EXECUTABILITY,
+    check, check_with, Cast, Progress, PropertyResult, Report, RunOptions, Verdict, EXECUTABILITY,
 };
 pub use model::{Action, DyModel, DyState, Search};
 pub use scenario::{AgentInfo, Instance, RevealPolicy, Scenario};

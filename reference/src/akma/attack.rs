@@ -124,7 +124,7 @@ impl Attacks for Akma {
     fn evaluator(values: &BTreeMap<String, Hex>) -> AkmaEval<'_> {
         AkmaEval {
             values,
-            b: Concrete::new(Default::default()),
+            b: Concrete::new(),
         }
     }
     fn instance(cfg: &Config, eval: &mut AkmaEval) -> Result<(Role<Bytes>, Config<Bytes>), String> {
@@ -133,6 +133,6 @@ impl Attacks for Akma {
     }
     /// Ua* runs in psk_dhe_ke.
     fn prepare(_cfg: &Config, b: &mut Concrete) {
-        b.prefer_mode = Some(PskMode::PskDheKe);
+        b.tls().prefer_mode = Some(PskMode::PskDheKe);
     }
 }

@@ -3,12 +3,12 @@
 //! starts a Naanf_AKMA_ApplicationKey_Get to the home network, then Ua* runs on the socket).
 
 pub mod attack;
+pub mod kdf;
 pub mod sbi;
 
 use crate::concrete::{Bytes, Concrete};
 use crate::endpoint::{role_machine, Endpoint};
 use crate::tls_psk::runner::{self, read_record, RunError};
-use crate::tls_psk::wire::Profile;
 use crate::tls_psk::Party;
 use crate::trace::Line;
 use model::akma::af::{Af, AfConfig};
@@ -50,7 +50,7 @@ pub fn af_id(fqdn: &str, ua_protocol: &[u8; 5]) -> Bytes {
 
 /// A fresh 32-octet SBI channel key, from the OS RNG.
 pub fn channel_key() -> Bytes {
-    Concrete::new(Profile::default()).fresh(Fresh::Nonce("channel_key"))
+    Concrete::new().fresh(Fresh::Nonce("channel_key"))
 }
 
 /// What `msgin5g akma derive` prints.
@@ -64,7 +64,7 @@ pub struct Derived {
 
 /// The UE's derivations (clause 6.1 step 2, clause 6.2 step 1), with the model's code.
 pub fn derive(sub: &Subscription, af_id: &Bytes) -> Derived {
-    let mut b = Concrete::new(Profile::default());
+    let mut b = Concrete::new();
     let a = keys::anchor(&mut b, &sub.k_ausf, &sub.supi, &sub.rid, &sub.hni);
     let k_af = keys::k_af(&mut b, &a.k_akma, af_id, true);
     Derived {
@@ -78,8 +78,8 @@ pub fn derive(sub: &Subscription, af_id: &Bytes) -> Derived {
 pub type AkmaEndpoint = Endpoint<Role<Bytes>>;
 
 fn endpoint(role: Role<Bytes>, cfg: Config<Bytes>, mode: PskMode) -> AkmaEndpoint {
-    let mut b = Concrete::new(Profile::default());
-    b.prefer_mode = Some(mode);
+    let mut b = Concrete::new();
+    b.tls().prefer_mode = Some(mode);
     Endpoint::from_parts(role, cfg, b)
 }
 
@@ -209,7 +209,7 @@ impl Home {
 
     /// Deliver an envelope to the AAnF; returns its answers.
     pub fn deliver(&mut self, env: &Bytes) -> Result<Vec<Bytes>, Reject> {
-        let b = &mut Concrete::new(Profile::default());
+        let b = &mut Concrete::new();
         let from = String::from_utf8_lossy(&b.sbi_sender(env)?.0).into_owned();
         let key = self.keys.iter().find(|(n, _)| *n == from).map(|(_, k)| k);
         let request = b.open_sbi(env, key, None).unwrap_or_else(|_| env.clone());
@@ -272,7 +272,7 @@ pub fn serve<S: Read + Write>(
 
 /// Every decoder of the SBI codec on `data`, results dropped (the fuzz target).
 pub fn fuzz(data: &[u8]) {
-    let mut b = Concrete::new(Profile::default());
+    let mut b = Concrete::new();
     let v = Bytes(data.to_vec());
     let _ = b.decode_sbi(&v);
     let _ = b.sbi_sender(&v);

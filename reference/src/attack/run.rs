@@ -54,7 +54,7 @@ pub(crate) fn endpoints<P: Protocol, R: Machine>(
         .enumerate()
         .map(|(i, inst)| {
             let (role, cfg) = build(&inst.cfg).map_err(input_err)?;
-            let mut b = Concrete::replaying(Default::default(), fresh_of(values, i));
+            let mut b = Concrete::replaying(fresh_of(values, i));
             prepare(&inst.cfg, &mut b);
             Ok(Endpoint::from_parts(role, cfg, b))
         })

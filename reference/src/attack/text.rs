@@ -70,7 +70,7 @@ impl<'a, T: TextTerms> TextEval<'a, T> {
     pub(crate) fn new(values: &'a BTreeMap<String, Hex>) -> Self {
         TextEval {
             values,
-            b: Concrete::new(Default::default()),
+            b: Concrete::new(),
             tokens: Vec::new(),
         }
     }

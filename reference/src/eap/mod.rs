@@ -90,9 +90,16 @@ pub fn registration_text(nai: &[u8], client_id: &[u8]) -> Vec<u8> {
     .into_bytes()
 }
 
+impl Concrete {
+    /// This role's EAP state.
+    pub fn eap(&mut self) -> &mut State {
+        self.state()
+    }
+}
+
 impl EapCodec for Concrete {
     fn encode_eap(&mut self, m: &Eap<Bytes>) -> Bytes {
-        let st = &mut self.eap;
+        let st = self.eap();
         let (request, response) = (packet::REQUEST, packet::RESPONSE);
         let code = if st.side == Side::Server {
             request
@@ -135,7 +142,7 @@ impl EapCodec for Concrete {
     }
 
     fn decode_eap(&mut self, v: &Bytes) -> Result<Eap<Bytes>, Reject> {
-        let st = &mut self.eap;
+        let st = self.eap();
         let p = Packet::decode(&v.0).map_err(|e| fail(st, e, "EAP packet malformed"))?;
         if st.side != Side::Server {
             st.identifier = p.identifier;
@@ -204,7 +211,7 @@ impl EapCodec for Concrete {
                 "NAS message does not verify under the UE's NAS security and COUNT",
             ))?;
         let (psi, m) =
-            nas::decode(&plain.0).map_err(|e| fail(&mut self.eap, e, "5GSM message malformed"))?;
+            nas::decode(&plain.0).map_err(|e| fail(self.eap(), e, "5GSM message malformed"))?;
         let m = m.try_map(|v| Ok::<_, ()>(Bytes(v.clone())));
         Ok((Bytes(vec![psi]), m.expect("infallible")))
     }
@@ -244,7 +251,7 @@ impl EapCodec for Concrete {
                 if let Some(s) = state {
                     p.attributes.push((radius::STATE, s.0.clone()));
                 }
-                self.eap.requests.push((identifier, request_auth));
+                self.eap().requests.push((identifier, request_auth));
             }
             Radius::AccessChallenge { state, .. } => {
                 p.attributes.push((radius::STATE, state.0.clone()))
@@ -280,7 +287,7 @@ impl EapCodec for Concrete {
 
     fn open_radius(&mut self, secret: Option<&Bytes>, v: &Bytes) -> Result<Radius<Bytes>, Reject> {
         let secret = secret.map(|s| s.0.as_slice()).unwrap_or_default();
-        let st = &mut self.eap;
+        let st = self.eap();
         let p = radius::Packet::decode(&v.0).map_err(|e| fail(st, e, "RADIUS packet malformed"))?;
         let attr = |t| p.attr(t).map(|v| Bytes(v.to_vec()));
         let eap = Bytes(
@@ -346,14 +353,14 @@ impl EapCodec for Concrete {
 /// dropped (the fuzz target).
 pub fn fuzz(data: &[u8]) {
     use model::eap::messages::EapCodec;
-    let mut b = Concrete::new(Default::default());
+    let mut b = Concrete::new();
     let v = Bytes(data.to_vec());
     let _ = packet::Packet::decode(data);
     let _ = radius::Packet::decode(data);
     let _ = radius::mppe_decrypt(data, b"secret", &[0; 16]);
     let _ = nas::decode(data);
     for side in [Side::Peer, Side::Server] {
-        b.eap = State::new(side, Default::default());
+        b.set(State::new(side, Default::default()));
         let _ = b.decode_eap(&v);
         let _ = b.open_radius(Some(&Bytes(b"secret".to_vec())), &v);
         let _ = b.open_nas(&Bytes(vec![1; 32]), true, 0, &v);

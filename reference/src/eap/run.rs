@@ -6,7 +6,6 @@
 use super::tls::{version_name, Versions};
 use super::{Side, State};
 use crate::concrete::{Bytes, Concrete};
-use crate::tls_psk::wire::Profile;
 use model::backend::{Backend, Fresh};
 use model::eap::dn_aaa::{DnAaa, DnAaaConfig, Subscriber};
 use model::eap::messages::{Eap as EapMsg, EapCodec, Radius};
@@ -74,10 +73,13 @@ pub struct UeOutcome {
 
 fn reason(r: Reject, b: &Concrete) -> String {
     let mut s = r.0.to_string();
-    if let Some(e) = &b.eap.error {
+    let Some(st) = b.peek::<State>() else {
+        return s;
+    };
+    if let Some(e) = &st.error {
         s += &format!(" ({e})");
     }
-    if let Some(e) = &b.eap.tls.error {
+    if let Some(e) = &st.tls.error {
         s += &format!(" (TLS: {e})");
     }
     s
@@ -93,9 +95,18 @@ fn sends(out: &[Output<Bytes>]) -> Vec<Bytes> {
 }
 
 fn backend(side: Side, versions: Versions) -> Concrete {
-    let mut b = Concrete::new(Profile::default());
-    b.eap = State::new(side, super::tls::Tls::new(versions));
+    let mut b = Concrete::new().with(State::new(side, super::tls::Tls::new(versions)));
+    b.fresh_form = radius_form;
     b
+}
+
+/// A RADIUS request's Identifier and Request Authenticator are 1 + 16 octets (RFC 2865
+/// section 3); every other fresh value 32.
+fn radius_form(name: &str, mut random: Vec<u8>) -> Vec<u8> {
+    if name.starts_with("request_authenticator") {
+        random.truncate(17);
+    }
+    random
 }
 
 /// Run the UE and SMF against the RADIUS server at `server`.
@@ -229,7 +240,7 @@ pub fn run_ue(o: &UeOptions, mut radius: impl FnMut(&Bytes) -> Result<Bytes, Str
             break;
         }
     }
-    res.tls_version = ub.eap.tls.version.map(version_name);
+    res.tls_version = ub.eap().tls.version.map(version_name);
     res
 }
 
@@ -333,7 +344,7 @@ impl DnAaaServer {
             Some(i) => i,
             None => {
                 let mut backend = backend(Side::Server, self.opts.tls.versions);
-                backend.eap.tls.server_config = Some(self.tls.clone());
+                backend.eap().tls.server_config = Some(self.tls.clone());
                 self.conversations.push(Conversation {
                     role: DnAaa::Idle,
                     backend,

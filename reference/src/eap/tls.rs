@@ -155,13 +155,13 @@ const COMMITMENT: u8 = 0x00;
 
 impl Concrete {
     fn reject(&mut self, e: impl ToString, why: &'static str) -> Reject {
-        self.eap.tls.error = Some(e.to_string());
+        self.eap().tls.error = Some(e.to_string());
         Reject(why)
     }
 
     /// Feed a flight to the connection and take what it writes back.
     fn exchange(&mut self, flight: &[u8]) -> Result<Vec<u8>, Reject> {
-        let Some(conn) = self.eap.tls.conn.as_mut() else {
+        let Some(conn) = self.eap().tls.conn.as_mut() else {
             return Err(Reject("no TLS connection"));
         };
         let mut rd = flight;
@@ -178,20 +178,20 @@ impl Concrete {
     }
 
     fn drain(&mut self) -> Result<Vec<u8>, Reject> {
-        let conn = self.eap.tls.conn.as_mut().expect("checked by the caller");
+        let conn = self.eap().tls.conn.as_mut().expect("checked by the caller");
         let mut out = Vec::new();
         while conn.wants_write() {
             if let Err(e) = conn.write_tls(&mut out) {
                 return Err(self.reject(e, "TLS write failed"));
             }
         }
-        self.eap.tls.version = conn.protocol_version();
+        self.eap().tls.version = conn.protocol_version();
         Ok(out)
     }
 
     /// The MSK from the exporter (RFC 9190 section 2.3 / RFC 5216 section 2.3).
     fn msk(&mut self) -> Result<Bytes, Reject> {
-        let conn = self.eap.tls.conn.as_ref().expect("checked by the caller");
+        let conn = self.eap().tls.conn.as_ref().expect("checked by the caller");
         let r = match conn.protocol_version() {
             Some(ProtocolVersion::TLSv1_3) => {
                 conn.export_keying_material([0u8; 128], EXPORTER_13, Some(&[0x0D]))
@@ -205,10 +205,8 @@ impl Concrete {
     }
 
     fn handshaking(&self) -> bool {
-        self.eap
-            .tls
-            .conn
-            .as_ref()
+        self.peek::<super::State>()
+            .and_then(|st| st.tls.conn.as_ref())
             .is_none_or(|c| c.is_handshaking())
     }
 }
@@ -233,21 +231,21 @@ fn handle() -> Bytes {
 
 impl EapTls for Concrete {
     fn tls_client_hello(&mut self, me: &TlsCreds<Bytes>, server: &Bytes) -> (Bytes, Bytes) {
-        let setup = client_config(me, self.eap.tls.versions).and_then(|c| {
+        let setup = client_config(me, self.eap().tls.versions).and_then(|c| {
             let name = String::from_utf8(server.0.clone()).map_err(|e| e.to_string())?;
             let name = ServerName::try_from(name).map_err(|e| format!("server name: {e}"))?;
             rustls::ClientConnection::new(Arc::new(c), name).map_err(|e| e.to_string())
         });
         match setup {
             Ok(conn) => {
-                self.eap.tls.conn = Some(Connection::Client(conn));
+                self.eap().tls.conn = Some(Connection::Client(conn));
                 let hello = self.drain().unwrap_or_default();
                 (handle(), Bytes(hello))
             }
             // The role goes on with an empty ClientHello, which the server refuses; the
             // runner shows the user this error first.
             Err(e) => {
-                self.eap.tls.error = Some(e);
+                self.eap().tls.error = Some(e);
                 (handle(), Bytes::default())
             }
         }
@@ -258,14 +256,14 @@ impl EapTls for Concrete {
         me: &TlsCreds<Bytes>,
         hello: &Bytes,
     ) -> Result<(Bytes, Bytes), Reject> {
-        let config = match &self.eap.tls.server_config {
+        let config = match &self.eap().tls.server_config {
             Some(c) => Ok(c.clone()),
-            None => server_config(me, self.eap.tls.versions).map(Arc::new),
+            None => server_config(me, self.eap().tls.versions).map(Arc::new),
         };
         let conn = config
             .and_then(|c| rustls::ServerConnection::new(c).map_err(|e| e.to_string()))
             .map_err(|e| self.reject(e, "TLS server set-up failed"))?;
-        self.eap.tls.conn = Some(Connection::Server(conn));
+        self.eap().tls.conn = Some(Connection::Server(conn));
         let flight = self.exchange(&hello.0)?;
         Ok((handle(), Bytes(flight)))
     }
@@ -302,15 +300,25 @@ impl EapTls for Concrete {
         if self.handshaking() {
             return Err(Reject("the client's flight did not finish the handshake"));
         }
-        let conn = self.eap.tls.conn.as_mut().expect("set by tls_server_hello");
+        let conn = self
+            .eap()
+            .tls
+            .conn
+            .as_mut()
+            .expect("set by tls_server_hello");
         let peer = conn
             .peer_certificates()
             .and_then(|c| c.first())
             .map(|c| certificate_identity(c))
             .unwrap_or_else(|| Err("no client certificate".into()))
             .map_err(|e| self.reject(e, "client certificate unreadable"))?;
-        if self.eap.tls.version == Some(ProtocolVersion::TLSv1_3) {
-            let conn = self.eap.tls.conn.as_mut().expect("set by tls_server_hello");
+        if self.eap().tls.version == Some(ProtocolVersion::TLSv1_3) {
+            let conn = self
+                .eap()
+                .tls
+                .conn
+                .as_mut()
+                .expect("set by tls_server_hello");
             let _ = conn.writer().write_all(&[COMMITMENT]);
             out.extend(self.drain()?);
         }
@@ -328,8 +336,13 @@ impl EapTls for Concrete {
                 "the server's last flight did not finish the handshake",
             ));
         }
-        if self.eap.tls.version == Some(ProtocolVersion::TLSv1_3) {
-            let conn = self.eap.tls.conn.as_mut().expect("set by tls_client_hello");
+        if self.eap().tls.version == Some(ProtocolVersion::TLSv1_3) {
+            let conn = self
+                .eap()
+                .tls
+                .conn
+                .as_mut()
+                .expect("set by tls_client_hello");
             let mut data = Vec::new();
             let _ = conn.reader().read_to_end(&mut data);
             if data != [COMMITMENT] {

@@ -95,8 +95,8 @@ impl Concrete {
             iss: CAPIF_ISSUER.into(),
             sub: text(&t.subject)?,
             aud: t.aud.as_ref().map(text).transpose()?.map(Audience::One),
-            exp: self.oidc.now + self.oidc.ttl,
-            iat: self.oidc.now,
+            exp: self.oidc_ref().now + self.oidc_ref().ttl,
+            iat: self.oidc_ref().now,
             client_id: None,
             jti: None,
             scope: Some(text(&t.service)?),
@@ -198,7 +198,7 @@ impl GatewayCodec for Concrete {
 
     fn verify_token(&mut self, pk: &Bytes, v: &Bytes) -> Result<CapifToken<Bytes>, Reject> {
         let (_, claims) =
-            jwt::verify(&text(v)?, &pk.0, self.oidc.now).map_err(|JwtError(e)| Reject(e))?;
+            jwt::verify(&text(v)?, &pk.0, self.oidc().now).map_err(|JwtError(e)| Reject(e))?;
         capif_token(claims)
     }
 
@@ -256,7 +256,7 @@ pub fn refusal(line: &[u8]) -> Option<String> {
 /// Every decoder of the JSON line codec (as server, on a connection) and the policy on
 /// `data`, results dropped (the fuzz target).
 pub fn fuzz(data: &[u8]) {
-    let mut b = Concrete::new(Default::default());
+    let mut b = Concrete::new();
     let v = Bytes(data.to_vec());
     let _ = GatewayCodec::decode(&mut b, &v);
     let _ = GatewayCodec::open(&mut b, &Bytes(Vec::new()), true, 1, &v);

@@ -8,7 +8,6 @@ use super::policy::Policy;
 use super::refusal;
 use crate::concrete::{Bytes, Concrete, Transport};
 use crate::eap::tls::{certificate_identity, client_config, server_config, Versions};
-use crate::tls_psk::wire::Profile;
 use model::eap::tls::TlsCreds;
 use model::gateway::client::{Client, ClientConfig};
 use model::gateway::messages::{GatewayCodec, Msg};
@@ -57,7 +56,7 @@ pub fn serve(
     let shared = Arc::new(Mutex::new(Shared {
         role: cfg.initial(),
         cfg,
-        b: Concrete::new(Profile::default()),
+        b: crate::oidc::backend(),
     }));
     let mut threads = Vec::new();
     for (n, tcp) in listener.incoming().enumerate() {
@@ -255,7 +254,7 @@ pub fn register(o: &RegisterOptions) -> Result<Registered, String> {
         capif: None,
         recipient: t(&o.recipient),
     });
-    let mut b = Concrete::new(Profile::default());
+    let mut b = crate::oidc::backend();
     if let Some(p) = &o.payload {
         b.inputs.insert("payload".into(), p.as_bytes().to_vec());
     }

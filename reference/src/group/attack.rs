@@ -98,7 +98,7 @@ impl Attacks for GroupMessaging {
     fn evaluator(values: &BTreeMap<String, Hex>) -> Eval<'_> {
         Eval {
             values,
-            b: Concrete::new(Default::default()),
+            b: Concrete::new(),
         }
     }
     fn instance(cfg: &Config, eval: &mut Eval) -> Result<(Role<Bytes>, Config<Bytes>), String> {

@@ -256,7 +256,7 @@ impl GroupCodec for Concrete {
 /// Every decoder of the JSON codec and an interface's sealed message on `data`, results
 /// dropped (the fuzz target).
 pub fn fuzz(data: &[u8]) {
-    let mut b = Concrete::new(Default::default());
+    let mut b = Concrete::new();
     let v = Bytes(data.to_vec());
     let _ = decode(&v);
     let _ = GroupCodec::open_on(&mut b, &Bytes(vec![1; 32]), "NAS", &v);

@@ -17,6 +17,7 @@ use base64::Engine;
 use model::oidc::messages::{Kind, Msg, OidcCodec, Profile, Token};
 use model::role::Reject;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 
 /// The settings and clock of an OIDC role on the concrete backend.
 #[derive(Clone, Debug)]
@@ -42,6 +43,19 @@ impl Default for State {
     }
 }
 
+impl Concrete {
+    /// This role's OIDC settings and clock.
+    pub fn oidc(&mut self) -> &mut State {
+        self.state()
+    }
+
+    /// This role's OIDC settings and clock, read only: the defaults where none are set.
+    pub fn oidc_ref(&self) -> Cow<'_, State> {
+        self.peek()
+            .map_or_else(|| Cow::Owned(State::default()), Cow::Borrowed)
+    }
+}
+
 pub const REDIRECT_URI: &str = "example.msgin5g.simc:/callback";
 
 /// The system clock in Unix seconds.
@@ -50,6 +64,13 @@ pub fn now() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+/// A backend for a role whose messages are text: its fresh values are drawn [`textual`].
+pub fn backend() -> Concrete {
+    let mut b = Concrete::new();
+    b.fresh_form = textual;
+    b
 }
 
 /// Fresh values that travel as text are drawn as base64url: the PKCE code verifier (43
@@ -132,7 +153,7 @@ impl OidcCodec for Concrete {
         let (target, query) = s.split_once('?').unwrap_or(("", s));
         let o = parse_form(query);
         if !target.is_empty() {
-            if target != self.oidc.redirect_uri {
+            if target != self.oidc().redirect_uri {
                 return Err(Reject("redirect to another redirect URI"));
             }
             if o.contains_key("error") {
@@ -170,7 +191,7 @@ impl OidcCodec for Concrete {
     fn verify_token(&mut self, pk: &Bytes, v: &Bytes) -> Result<Token<Bytes>, Reject> {
         let token = self.utf8(v)?;
         let (kind, claims) =
-            jwt::verify(&token, &pk.0, self.oidc.now).map_err(|jwt::JwtError(e)| Reject(e))?;
+            jwt::verify(&token, &pk.0, self.oidc().now).map_err(|jwt::JwtError(e)| Reject(e))?;
         jwt::to_token(kind, claims).map_err(|jwt::JwtError(e)| Reject(e))
     }
 
@@ -193,7 +214,7 @@ impl Concrete {
     /// A message's wire form; `Err` names a value that cannot be text.
     pub fn try_encode(&self, m: &Msg<Bytes>) -> Result<Bytes, Reject> {
         let s = |v: &Bytes| self.utf8(v);
-        let redirect = Bytes(self.oidc.redirect_uri.clone().into_bytes());
+        let redirect = Bytes(self.oidc_ref().redirect_uri.clone().into_bytes());
         Ok(match m {
             // Steps 2-4: the authorization URL's query, and the login the user gives on
             // the page it leads to.
@@ -204,7 +225,7 @@ impl Concrete {
                 username,
                 password,
             } => {
-                let scope = Bytes(self.oidc.scope.clone().into_bytes());
+                let scope = Bytes(self.oidc_ref().scope.clone().into_bytes());
                 let code = Bytes(b"code".to_vec());
                 let s256 = Bytes(b"S256".to_vec());
                 let mut pairs = vec![
@@ -223,7 +244,7 @@ impl Concrete {
             }
             Msg::AuthResponse { code } => {
                 let q = text(&form(&[("code", code)])?, "query")?;
-                Bytes(format!("{}?{q}", self.oidc.redirect_uri).into_bytes())
+                Bytes(format!("{}?{q}", self.oidc_ref().redirect_uri).into_bytes())
             }
             Msg::TokenRequest {
                 code,
@@ -279,8 +300,8 @@ impl Concrete {
             iss: s(&t.iss)?,
             sub: s(&t.sub)?,
             aud: t.aud.as_ref().map(s).transpose()?.map(jwt::Audience::One),
-            exp: self.oidc.now + self.oidc.ttl,
-            iat: self.oidc.now,
+            exp: self.oidc_ref().now + self.oidc_ref().ttl,
+            iat: self.oidc_ref().now,
             client_id: match t.kind {
                 Kind::Access => Some(s(&t.client_id)?),
                 Kind::Id => None,
@@ -363,7 +384,7 @@ impl Bytes {
 /// Every decoder of the OAuth/OIDC message codec and the JWT check on `data`, results
 /// dropped (the fuzz target).
 pub fn fuzz(data: &[u8]) {
-    let mut b = Concrete::new(Default::default());
+    let mut b = Concrete::new();
     let _ = OidcCodec::decode(&mut b, &Bytes(data.to_vec()));
     if let Ok(s) = std::str::from_utf8(data) {
         let _ = jwt::verify(s, data, 0);

@@ -9,7 +9,6 @@
 use super::run::{server_config, ue_config, Recorded, ServerOptions, UeOptions, UeOutcome};
 use crate::concrete::{Bytes, Concrete};
 use crate::outcome::{Outcome, Replayed};
-use crate::tls_psk::wire::Profile as TlsProfile;
 use crate::trace::Hex;
 use crate::trace::{self, Header, Line, Trace, TraceError};
 use model::oidc::messages::Profile;
@@ -141,8 +140,8 @@ pub fn replay(t: &Trace) -> Result<Outcome, TraceError> {
         .iter()
         .map(|(k, v)| (k.clone(), v.0.clone()))
         .collect();
-    let mut ue_b = Concrete::replaying(TlsProfile::default(), fresh);
-    ue_b.oidc.now = inputs.now;
+    let mut ue_b = Concrete::replaying(fresh);
+    ue_b.oidc().now = inputs.now;
     let server_cfg = server_config(&ServerOptions {
         name: inputs.resource.clone(),
         issuer: inputs.issuer.clone(),
@@ -219,8 +218,8 @@ pub fn replay(t: &Trace) -> Result<Outcome, TraceError> {
         match line.to.as_str() {
             // The registration, to the reference server.
             "server" => {
-                let mut b = Concrete::new(TlsProfile::default());
-                b.oidc.now = inputs.now;
+                let mut b = super::backend();
+                b.oidc().now = inputs.now;
                 b.transport.connection = vec![1];
                 match server.step(&server_cfg, Some(&bytes), &mut b) {
                     Ok((s, out)) => {

@@ -5,7 +5,6 @@
 
 use super::http::{self, Request, Response};
 use crate::concrete::{Bytes, Concrete};
-use crate::tls_psk::wire::Profile as TlsProfile;
 use model::oidc::client::{Client, ClientConfig};
 use model::oidc::messages::Profile;
 use model::oidc::server::{Server, ServerConfig, Validation};
@@ -282,9 +281,9 @@ pub fn run_ue(o: &UeOptions) -> Result<UeOutcome, String> {
     let ep = discover(&agent, &o.issuer)?;
     let jwks = jwks_at(&agent, &ep.jwks)?;
     let cfg = ue_config(o, &jwks);
-    let mut be = Concrete::new(TlsProfile::default());
-    let now = be.oidc.now;
-    let redirect_uri = be.oidc.redirect_uri.clone();
+    let mut be = super::backend();
+    let now = be.oidc().now;
+    let redirect_uri = be.oidc().redirect_uri.clone();
     let mut rec = Vec::new();
     let mut events = Vec::new();
     let mut record = |from, to, msg, v: &Bytes| {
@@ -447,10 +446,10 @@ impl MsgServer {
                 "error_description": "only POST /register is served"}),
             )
         } else {
-            let mut be = Concrete::new(TlsProfile::default());
+            let mut be = super::backend();
             be.transport.connection = r.connection.to_be_bytes().to_vec();
             if let Some(now) = self.now {
-                be.oidc.now = now;
+                be.oidc().now = now;
             }
             match self
                 .role

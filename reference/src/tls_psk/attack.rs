@@ -232,7 +232,7 @@ impl Attacks for TlsPsk {
     fn evaluator(values: &BTreeMap<String, Hex>) -> TlsEval<'_> {
         TlsEval {
             values,
-            b: Concrete::new(Default::default()),
+            b: Concrete::new(),
         }
     }
     fn instance(cfg: &Config, eval: &mut TlsEval) -> Result<(Role<Bytes>, Config<Bytes>), String> {
@@ -241,7 +241,7 @@ impl Attacks for TlsPsk {
     }
     /// A server prefers its configured PSK mode.
     fn prepare(cfg: &Config, b: &mut Concrete) {
-        b.prefer_mode = Some(match cfg {
+        b.tls().prefer_mode = Some(match cfg {
             Config::Client(c) => c.mode,
             Config::Server(s) => s.mode,
         });

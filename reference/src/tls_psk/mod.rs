@@ -21,7 +21,7 @@ use model::tls_psk::{Config, Role};
 use properties::Agent;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use wire::{Profile, Reader};
+use wire::{Profile, Reader, Tls};
 
 role_machine!(Role<Bytes>, Config<Bytes>);
 
@@ -122,9 +122,9 @@ impl TlsEndpoint {
             .map(|(k, v)| (k.clone(), v.0.clone()))
             .collect();
         let mut b = if replay {
-            Concrete::replaying(side.profile.clone(), fresh)
+            Concrete::replaying(fresh).with(Tls::new(side.profile.clone()))
         } else {
-            let mut b = Concrete::new(side.profile.clone());
+            let mut b = Concrete::new().with(Tls::new(side.profile.clone()));
             b.inputs = fresh;
             b
         };
@@ -144,7 +144,7 @@ impl TlsEndpoint {
                 }),
             ),
             Party::Server => {
-                b.prefer_mode = Some(mode);
+                b.tls().prefer_mode = Some(mode);
                 (
                     Role::Server(Server::ExpectClientHello),
                     Config::Server(ServerConfig {
@@ -230,7 +230,7 @@ fn handshake_name(t: u8) -> &'static str {
 pub fn fuzz(data: &[u8]) {
     use model::tls_psk::messages::TlsCodec;
     use model::tls_psk::schedule::TrafficKeys;
-    let mut b = Concrete::new(Profile::default());
+    let mut b = Concrete::new();
     let v = Bytes(data.to_vec());
     let _ = b.decode(&v);
     let _ = b.truncated_client_hello(&v);

@@ -8,7 +8,7 @@ use super::TlsPskInputs;
 use super::{describe_record, is_change_cipher_spec};
 use crate::concrete::{Bytes, Concrete};
 use crate::outcome::{Outcome, Replayed};
-use crate::tls_psk::wire::{self, Profile};
+use crate::tls_psk::wire;
 use crate::trace::{Trace, TraceError};
 use model::backend::Backend;
 use model::tls_psk::messages::{ContentType, Handshake, TlsCodec};
@@ -36,7 +36,7 @@ pub fn observe(t: &Trace, inputs: &TlsPskInputs) -> Result<Outcome, TraceError> 
         Some("resumption") => PskKind::Resumption,
         _ => PskKind::External,
     };
-    let mut b = Concrete::new(Profile::default());
+    let mut b = Concrete::new();
     let psk = Bytes(inputs.psk.0.clone());
     let early = ks::early_secret(&mut b, &psk);
     let mut transcript = Bytes::default();
@@ -125,7 +125,7 @@ pub fn observe(t: &Trace, inputs: &TlsPskInputs) -> Result<Outcome, TraceError> 
                         &mut b,
                         &secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET")?,
                     ));
-                    notes.push(format!("negotiated {}", b.suite.name()));
+                    notes.push(format!("negotiated {}", b.tls_ref().suite.name()));
                     continue;
                 }
                 (_, Ok(_)) => {
@@ -136,7 +136,10 @@ pub fn observe(t: &Trace, inputs: &TlsPskInputs) -> Result<Outcome, TraceError> 
             transcript = b.concat(&[&transcript, &msg]);
             continue;
         };
-        let (ctype, content) = match (b.open_record(&keys, dirs[d].seq, &rec), b.alert.take()) {
+        let (ctype, content) = match (
+            b.open_record(&keys, dirs[d].seq, &rec),
+            b.tls().alert.take(),
+        ) {
             (Ok(x), _) => x,
             // An encrypted close_notify ends the direction (RFC 8446 section 6.1).
             (Err(_), Some(0)) => {

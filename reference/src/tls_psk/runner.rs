@@ -112,7 +112,7 @@ pub fn run<S: Read + Write, R: Machine>(
             match ep.step(input.as_ref()) {
                 Ok(sent) => sent,
                 Err(reject) => {
-                    if let Some(code) = ep.b.alert.take() {
+                    if let Some(code) = ep.b.tls().alert.take() {
                         return Err(RunError::Alert {
                             waiting,
                             alert: wire::alert_name(code),

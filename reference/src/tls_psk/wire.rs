@@ -6,13 +6,14 @@
 //! The extensions a third party sent that we do not own (RFC 8448's padding, say) can be
 //! given in a `Profile`, so that a replayed role encodes byte for byte what was recorded.
 
-use crate::concrete::{Bytes, Concrete, Suite};
+use crate::concrete::{Bytes, Concrete};
 use crate::trace::Hex;
 use model::role::Reject;
 use model::tls_psk::messages::{
     ClientHello, ContentType, Handshake, PskMode, ServerHello, TlsCodec,
 };
 use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
 
 // Handshake types (section 4).
 pub const CLIENT_HELLO: u8 = 1;
@@ -46,6 +47,92 @@ const HRR_RANDOM: [u8; 32] = [
     0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
+
+/// The TLS 1.3 cipher suites whose hash is SHA-256, the hash of our PSKs (RFC 8446 B.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Suite {
+    Aes128GcmSha256,
+    Chacha20Poly1305Sha256,
+}
+
+impl Suite {
+    pub const ALL: [Suite; 2] = [Suite::Aes128GcmSha256, Suite::Chacha20Poly1305Sha256];
+
+    pub fn code(self) -> u16 {
+        match self {
+            Suite::Aes128GcmSha256 => 0x1301,
+            Suite::Chacha20Poly1305Sha256 => 0x1303,
+        }
+    }
+    pub fn from_code(code: u16) -> Option<Suite> {
+        Suite::ALL.into_iter().find(|s| s.code() == code)
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Suite::Aes128GcmSha256 => "TLS_AES_128_GCM_SHA256",
+            Suite::Chacha20Poly1305Sha256 => "TLS_CHACHA20_POLY1305_SHA256",
+        }
+    }
+    pub fn key_len(self) -> usize {
+        match self {
+            Suite::Aes128GcmSha256 => 16,
+            Suite::Chacha20Poly1305Sha256 => 32,
+        }
+    }
+}
+
+/// TLS's codec state on a role's backend: the encoding profile, the negotiated suite, the
+/// session id to echo, what the role read and the peer's last alert.
+pub struct Tls {
+    pub profile: Profile,
+    /// The cipher suite: the first one offered until ServerHello settles it.
+    pub suite: Suite,
+    /// The legacy_session_id the ClientHello carried (the server echoes it).
+    pub session_id: Vec<u8>,
+    /// The PSK mode the server prefers when a client offers both.
+    pub prefer_mode: Option<PskMode>,
+    /// Application data opened, in order: what the runner shows the user.
+    pub received: Vec<Vec<u8>>,
+    /// The last alert the peer sent inside a protected record (RFC 8446 section 6).
+    pub alert: Option<u8>,
+}
+
+impl Tls {
+    pub fn new(profile: Profile) -> Self {
+        let suite = profile
+            .cipher_suites
+            .iter()
+            .find_map(|c| Suite::from_code(*c))
+            .unwrap_or(Suite::Aes128GcmSha256);
+        Tls {
+            session_id: profile.session_id.0.clone(),
+            profile,
+            suite,
+            prefer_mode: None,
+            received: Vec::new(),
+            alert: None,
+        }
+    }
+}
+
+impl Default for Tls {
+    fn default() -> Self {
+        Tls::new(Profile::default())
+    }
+}
+
+impl Concrete {
+    /// This role's TLS state.
+    pub fn tls(&mut self) -> &mut Tls {
+        self.state()
+    }
+
+    /// This role's TLS state, read only: the default where none is set.
+    pub fn tls_ref(&self) -> &Tls {
+        static DEFAULT: LazyLock<Tls> = LazyLock::new(Tls::default);
+        self.peek().unwrap_or(&DEFAULT)
+    }
+}
 
 /// One extension in a message template: `data` given is sent as is (a third party's choice);
 /// without it, the codec writes the extension from the message, or leaves it out where the
@@ -215,7 +302,7 @@ fn key_share_entry(key: &[u8]) -> Vec<u8> {
 
 impl Concrete {
     fn encode_client_hello(&self, ch: &ClientHello<Bytes>) -> Vec<u8> {
-        let p = &self.profile;
+        let p = &self.tls_ref().profile;
         let mut exts = Vec::new();
         for e in &p.client_hello_extensions {
             if let Some(data) = &e.data {
@@ -253,7 +340,7 @@ impl Concrete {
         }
         let mut body = vec![0x03, 0x03];
         body.extend_from_slice(&ch.random.0);
-        put_vec8(&mut body, &self.session_id);
+        put_vec8(&mut body, &self.tls_ref().session_id);
         let mut suites = Vec::new();
         for s in &p.cipher_suites {
             put_u16(&mut suites, *s);
@@ -271,7 +358,7 @@ impl Concrete {
 
     fn encode_server_hello(&self, sh: &ServerHello<Bytes>) -> Vec<u8> {
         let mut exts = Vec::new();
-        for e in &self.profile.server_hello_extensions {
+        for e in &self.tls_ref().profile.server_hello_extensions {
             if let Some(data) = &e.data {
                 put_extension(&mut exts, e.typ, &data.0);
                 continue;
@@ -286,8 +373,8 @@ impl Concrete {
         }
         let mut body = vec![0x03, 0x03];
         body.extend_from_slice(&sh.random.0);
-        put_vec8(&mut body, &self.session_id);
-        put_u16(&mut body, self.suite.code());
+        put_vec8(&mut body, &self.tls_ref().session_id);
+        put_u16(&mut body, self.tls_ref().suite.code());
         body.push(0);
         put_vec16(&mut body, &exts);
         handshake_message(SERVER_HELLO, &body)
@@ -295,7 +382,7 @@ impl Concrete {
 
     fn encode_encrypted_extensions(&self, early_data: bool) -> Vec<u8> {
         let mut exts = Vec::new();
-        for e in &self.profile.encrypted_extensions {
+        for e in &self.tls_ref().profile.encrypted_extensions {
             match (&e.data, e.typ) {
                 (Some(data), _) => put_extension(&mut exts, e.typ, &data.0),
                 (None, EARLY_DATA) if early_data => put_extension(&mut exts, EARLY_DATA, &[]),
@@ -425,6 +512,7 @@ impl Concrete {
         let offers = |m: PskMode| modes.contains(&mode_code(m));
         let runnable = |m: PskMode| m == PskMode::PskKe || share.is_some();
         let mode = self
+            .tls_ref()
             .prefer_mode
             .filter(|m| offers(*m))
             .or_else(|| {
@@ -436,7 +524,8 @@ impl Concrete {
                 "psk_key_exchange_modes: no mode this server runs (missing_extension)",
             ))?;
         // The server's cipher suite: its first preference that the client offers.
-        self.suite = self
+        self.tls().suite = self
+            .tls_ref()
             .profile
             .cipher_suites
             .iter()
@@ -445,7 +534,7 @@ impl Concrete {
             .ok_or(Reject(
                 "cipher_suites: no SHA-256 suite in common (handshake_failure)",
             ))?;
-        self.session_id = session_id.rest().to_vec();
+        self.tls().session_id = session_id.rest().to_vec();
         Ok(ClientHello {
             random,
             key_share: if mode == PskMode::PskDheKe {
@@ -475,14 +564,14 @@ impl Concrete {
             ));
         }
         let session_id = r.vec8("ServerHello.legacy_session_id_echo (decode_error)")?;
-        if session_id.rest() != self.session_id.as_slice() {
+        if session_id.rest() != self.tls_ref().session_id.as_slice() {
             return Err(Reject(
                 "ServerHello.legacy_session_id_echo differs from ours (illegal_parameter)",
             ));
         }
         let code = r.u16("ServerHello.cipher_suite (decode_error)")?;
-        self.suite = Suite::from_code(code)
-            .filter(|_| self.profile.cipher_suites.contains(&code))
+        self.tls().suite = Suite::from_code(code)
+            .filter(|_| self.tls_ref().profile.cipher_suites.contains(&code))
             .ok_or(Reject(
                 "ServerHello.cipher_suite: not one we offered (illegal_parameter)",
             ))?;
@@ -665,11 +754,11 @@ impl TlsCodec for Concrete {
     }
 
     fn coalesce(&self) -> bool {
-        self.profile.coalesce
+        self.tls_ref().profile.coalesce
     }
 
     fn aead_key_len(&self) -> usize {
-        self.suite.key_len()
+        self.tls_ref().suite.key_len()
     }
 
     fn plaintext_record(&mut self, msg: &Bytes) -> Bytes {
@@ -747,11 +836,11 @@ impl TlsCodec for Concrete {
         match ctype {
             HANDSHAKE => Ok((ContentType::Handshake, Bytes(inner))),
             APPLICATION_DATA => {
-                self.received.push(inner.clone());
+                self.tls().received.push(inner.clone());
                 Ok((ContentType::ApplicationData, Bytes(inner)))
             }
             ALERT => {
-                self.alert = inner.get(1).copied();
+                self.tls().alert = inner.get(1).copied();
                 Err(Reject("the peer sent an alert"))
             }
             _ => Err(Reject("record: unknown content type (unexpected_message)")),
