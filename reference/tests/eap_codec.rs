@@ -169,7 +169,7 @@ proptest! {
     fn nas_sealed_round_trips_only_with_its_key_direction_and_count(m in nas_message(), count in any::<u8>(), psi in 1u8..16) {
         let mut b = backend(Side::Peer);
         let key = Bytes(vec![3; 32]);
-        let mb = m.try_map(|v| Ok::<_, ()>(Bytes(v.clone()))).unwrap();
+        let mb = m.try_map(&mut |v| Ok::<_, ()>(Bytes(v.clone()))).unwrap();
         let sealed = b.seal_nas(&key, true, count, &Bytes(vec![psi]), &mb);
         prop_assert_eq!(b.open_nas(&key, true, count, &sealed).unwrap(), (Bytes(vec![psi]), mb));
         prop_assert!(b.open_nas(&key, false, count, &sealed).is_err());

@@ -6,13 +6,14 @@
 use super::messages::{AkmaCodec, Sbi};
 use super::{relay, AF_ID, K_AF};
 use crate::role::{Output, Reject, Stepped};
+use crate::term::MapValues;
 use crate::term::Terms;
 use crate::tls_psk::messages::{Handshake, PskMode};
 use crate::tls_psk::schedule::PskKind;
 use crate::tls_psk::server::{PskEntry, Server, ServerConfig};
 use properties::{Agent, Agents, Event};
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct AfConfig<V> {
     pub me: Agent,
     /// This AF's name on the channel to the AAnF (or NEF).

@@ -7,10 +7,11 @@ use super::keys;
 use super::messages::{Sbi, SbiCodec};
 use super::{AF_ID, K_AF, K_AKMA};
 use crate::role::{Output, Reject, Stepped};
+use crate::term::MapValues;
 use crate::term::Terms;
 use properties::{Agent, Agents, Event};
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct AusfConfig<V> {
     pub me: Agent,
     pub ue: Agent,
@@ -63,7 +64,7 @@ impl Ausf {
 
 /// An AF the AAnF knows: its channel, the AF_ID it owns, and whether it is inside the
 /// operator's domain (clause 6.2 step 4: only then may it be given the SUPI).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct Grant<V> {
     pub agent: Agent,
     pub name: V,
@@ -73,14 +74,14 @@ pub struct Grant<V> {
 }
 
 /// A subscriber: SUPI, GPSI, and the UE agent.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct Subscriber<V> {
     pub agent: Agent,
     pub supi: V,
     pub gpsi: V,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct AanfConfig<V> {
     pub me: Agent,
     pub name: V,

@@ -12,11 +12,12 @@
 use super::keys::AkmaBackend;
 use crate::backend::{Backend, Symbolic};
 use crate::role::Reject;
+use crate::term::MapValues;
 use crate::term::Terms;
 use crate::term::{self, Term, TermId};
 use crate::tls_psk::messages::TlsCodec;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues)]
 pub enum Sbi<V> {
     /// Naanf_AKMA_AnchorKey_Register request, AUSF to AAnF (clause 6.1 step 4; TS 29.535
     /// AkmaKeyInfo).
@@ -34,36 +35,6 @@ pub enum Sbi<V> {
 }
 
 impl<V> Sbi<V> {
-    /// The same message with every value mapped.
-    pub fn try_map<W, E>(&self, mut f: impl FnMut(&V) -> Result<W, E>) -> Result<Sbi<W>, E> {
-        Ok(match self {
-            Sbi::AnchorKeyRegister {
-                supi,
-                a_kid,
-                k_akma,
-            } => Sbi::AnchorKeyRegister {
-                supi: f(supi)?,
-                a_kid: f(a_kid)?,
-                k_akma: f(k_akma)?,
-            },
-            Sbi::ApplicationKeyGet { a_kid, af_id } => Sbi::ApplicationKeyGet {
-                a_kid: f(a_kid)?,
-                af_id: f(af_id)?,
-            },
-            Sbi::ApplicationKey {
-                k_af,
-                expiry,
-                supi,
-                gpsi,
-            } => Sbi::ApplicationKey {
-                k_af: f(k_af)?,
-                expiry: f(expiry)?,
-                supi: supi.as_ref().map(&mut f).transpose()?,
-                gpsi: f(gpsi)?,
-            },
-        })
-    }
-
     pub fn name(&self) -> &'static str {
         match self {
             Sbi::AnchorKeyRegister { .. } => REGISTER,

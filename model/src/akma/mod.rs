@@ -8,6 +8,7 @@
 //! rewritten. Key derivations are in `keys`, service operations in `messages`.
 
 pub mod af;
+mod forge;
 pub mod home;
 pub mod keys;
 pub mod messages;
@@ -18,6 +19,7 @@ use crate::backend::Symbolic;
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::Initial;
 use crate::role::{Output, Reject, Status, Stepped};
+use crate::term::MapValues;
 use crate::term::Terms;
 use crate::term::{self, Sort, TermId};
 use crate::tls_psk::messages::PskMode;
@@ -232,7 +234,7 @@ pub enum Role<V = TermId> {
     Af(Af<V>),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub enum Config<V = TermId> {
     Ue(UeConfig<V>),
     Ausf(AusfConfig<V>),
@@ -295,99 +297,7 @@ impl Protocol for Akma {
     crate::harness::delegate_to_roles!();
 
     fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
-        let tls = |c: tls_psk::Config, r: tls_psk::Role, b: &mut Symbolic, out: &mut Vec<_>| {
-            TlsPsk::forge(&c, &r, know, b, out)
-        };
-        match (cfg, role) {
-            (
-                Config::Ue(c),
-                Role::Ue(Ue::Ua {
-                    a_kid,
-                    k_af,
-                    tls: t,
-                }),
-            ) => tls(
-                tls_psk::Config::Client(c.ua(a_kid, k_af)),
-                tls_psk::Role::Client(t.clone()),
-                b,
-                out,
-            ),
-            (
-                Config::Af(c),
-                Role::Af(Af::Ua {
-                    a_kid,
-                    k_af,
-                    peer,
-                    tls: t,
-                }),
-            ) => tls(
-                tls_psk::Config::Server(c.ua(a_kid, k_af, *peer)),
-                tls_psk::Role::Server(t.clone()),
-                b,
-                out,
-            ),
-            // A ClientHello under an A-KID the attacker saw, with a binder from the K_AF this
-            // AF will be given for it (either derivation: the harness keeps what the attacker
-            // can derive).
-            (Config::Af(c), Role::Af(Af::ExpectClientHello)) => {
-                let a_kids: Vec<(TermId, TermId)> = know
-                    .terms()
-                    .iter()
-                    .filter_map(|t| Some((*t, keys::k_akma_of(*t)?)))
-                    .collect();
-                for (a_kid, k_akma) in a_kids {
-                    for bound in [true, false] {
-                        let k_af = keys::k_af(b, &k_akma, &c.af_id, bound);
-                        tls(
-                            tls_psk::Config::Server(c.ua(&a_kid, &k_af, c.me)),
-                            tls_psk::Role::Server(Server::ExpectClientHello),
-                            b,
-                            out,
-                        );
-                    }
-                }
-            }
-            // On a channel the attacker holds: a K_AF of its own (one that the ClientHello it
-            // sent was bound to) for any subscriber.
-            (Config::Af(c), Role::Af(Af::ExpectKey { request, .. }))
-                if c.channel.is_none_or(|k| know.derivable(k)) =>
-            {
-                for k_af in know.atoms(Sort::Nonce).collect::<Vec<_>>() {
-                    for (gpsi, _) in &c.subscribers {
-                        let m = b.encode_sbi(&Sbi::ApplicationKey {
-                            k_af,
-                            expiry: term::constant(EXPIRY),
-                            supi: None,
-                            gpsi: *gpsi,
-                        });
-                        let ch = c.channel.as_ref();
-                        let env = b.seal_sbi(&c.aanf_name, ch, Some(request), &m);
-                        // Only a K_AF the kept ClientHello's binder verifies under.
-                        if role.step(cfg, Some(&env), b).is_ok() {
-                            out.push(env);
-                        }
-                    }
-                }
-            }
-            // A request from any AF whose channel the attacker holds, for any AF_ID the
-            // AAnF lets it ask for.
-            (Config::Aanf(c), Role::Aanf(Aanf::Serving { a_kid, .. })) => {
-                for from in &c.afs {
-                    if from.channel.is_some_and(|k| !know.derivable(k)) {
-                        continue;
-                    }
-                    let owned = |o: &&Grant<TermId>| !c.check_af_id || o.agent == from.agent;
-                    for owner in c.afs.iter().filter(owned) {
-                        let m = b.encode_sbi(&Sbi::ApplicationKeyGet {
-                            a_kid: *a_kid,
-                            af_id: owner.af_id,
-                        });
-                        out.push(b.seal_sbi(&from.name, from.channel.as_ref(), None, &m));
-                    }
-                }
-            }
-            _ => {}
-        }
+        forge::forge(cfg, role, know, b, out)
     }
 
     fn describe(msg: TermId) -> String {
@@ -581,90 +491,5 @@ impl<V> Initial for Config<V> {
             Config::Aanf(_) => Role::Aanf(Aanf::ExpectRegister),
             Config::Af(_) => Role::Af(Af::ExpectClientHello),
         }
-    }
-}
-
-impl<V> Config<V> {
-    /// The same configuration with every value mapped (the reference evaluates a model
-    /// scenario's terms to bytes with it).
-    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Config<W>, E> {
-        let opt =
-            |v: &Option<V>, f: &mut dyn FnMut(&V) -> Result<W, E>| v.as_ref().map(f).transpose();
-        Ok(match self {
-            Config::Ue(c) => Config::Ue(UeConfig {
-                me: c.me,
-                af: c.af,
-                ausf: c.ausf,
-                aanf: c.aanf,
-                k_ausf: f(&c.k_ausf)?,
-                supi: f(&c.supi)?,
-                rid: f(&c.rid)?,
-                hni: f(&c.hni)?,
-                af_id: f(&c.af_id)?,
-                supi_partners: c.supi_partners,
-                mode: c.mode,
-                kaf_bound: c.kaf_bound,
-            }),
-            Config::Ausf(c) => Config::Ausf(AusfConfig {
-                me: c.me,
-                ue: c.ue,
-                aanf: c.aanf,
-                name: f(&c.name)?,
-                channel: opt(&c.channel, f)?,
-                k_ausf: f(&c.k_ausf)?,
-                supi: f(&c.supi)?,
-                rid: f(&c.rid)?,
-                hni: f(&c.hni)?,
-            }),
-            Config::Aanf(c) => Config::Aanf(AanfConfig {
-                me: c.me,
-                name: f(&c.name)?,
-                ausf_name: f(&c.ausf_name)?,
-                ausf_channel: opt(&c.ausf_channel, f)?,
-                afs: c
-                    .afs
-                    .iter()
-                    .map(|g| {
-                        Ok(Grant {
-                            agent: g.agent,
-                            name: f(&g.name)?,
-                            channel: opt(&g.channel, f)?,
-                            af_id: f(&g.af_id)?,
-                            internal: g.internal,
-                        })
-                    })
-                    .collect::<Result<_, E>>()?,
-                subscribers: c
-                    .subscribers
-                    .iter()
-                    .map(|s| {
-                        Ok(Subscriber {
-                            agent: s.agent,
-                            supi: f(&s.supi)?,
-                            gpsi: f(&s.gpsi)?,
-                        })
-                    })
-                    .collect::<Result<_, E>>()?,
-                check_af_id: c.check_af_id,
-                supi_to_external: c.supi_to_external,
-                kaf_bound: c.kaf_bound,
-                expiry: f(&c.expiry)?,
-                requests: c.requests,
-            }),
-            Config::Af(c) => Config::Af(AfConfig {
-                me: c.me,
-                name: f(&c.name)?,
-                aanf: c.aanf,
-                aanf_name: f(&c.aanf_name)?,
-                channel: opt(&c.channel, f)?,
-                af_id: f(&c.af_id)?,
-                subscribers: c
-                    .subscribers
-                    .iter()
-                    .map(|(g, a)| Ok((f(g)?, *a)))
-                    .collect::<Result<_, E>>()?,
-                mode: c.mode,
-            }),
-        })
     }
 }

@@ -7,13 +7,14 @@
 use super::keys::{self, AkmaBackend};
 use super::{relay, K_AF, K_AKMA, SUPI};
 use crate::role::{Output, Reject, Stepped};
+use crate::term::MapValues;
 use crate::term::Terms;
 use crate::tls_psk::client::{Client, ClientConfig};
 use crate::tls_psk::messages::{PskMode, TlsCodec};
 use crate::tls_psk::schedule::PskKind;
 use properties::{Agent, Agents, Event};
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct UeConfig<V> {
     pub me: Agent,
     /// The AF (MSGin5G server) this UE means to reach.

@@ -14,6 +14,7 @@
 
 use crate::backend::{Backend, Symbolic};
 use crate::role::Reject;
+use crate::term::MapValues;
 use crate::term::Terms;
 use crate::term::{self, Term, TermId};
 
@@ -42,7 +43,7 @@ pub enum Eap<V> {
 }
 
 /// The 5GSM messages solution #2 uses (TS 24.501 clause 8.3), UE to SMF and back.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues)]
 pub enum Nas<V> {
     /// PDU Session Establishment Request (8.3.1) for `dnn`, with the SM PDU DN Request
     /// Container carrying the DN-specific identity (TS 33.501 clause 11.1.2 step 1). The SMF
@@ -57,25 +58,6 @@ pub enum Nas<V> {
     EstablishmentAccept { eap: V, registration: V },
     /// PDU Session Establishment Reject (8.3.3) with EAP Failure.
     EstablishmentReject { eap: V },
-}
-
-impl<V> Nas<V> {
-    /// The same message with every value mapped.
-    pub fn try_map<W, E>(&self, mut f: impl FnMut(&V) -> Result<W, E>) -> Result<Nas<W>, E> {
-        Ok(match self {
-            Nas::EstablishmentRequest { dnn, identity } => Nas::EstablishmentRequest {
-                dnn: f(dnn)?,
-                identity: f(identity)?,
-            },
-            Nas::AuthenticationCommand { eap } => Nas::AuthenticationCommand { eap: f(eap)? },
-            Nas::AuthenticationComplete { eap } => Nas::AuthenticationComplete { eap: f(eap)? },
-            Nas::EstablishmentAccept { eap, registration } => Nas::EstablishmentAccept {
-                eap: f(eap)?,
-                registration: f(registration)?,
-            },
-            Nas::EstablishmentReject { eap } => Nas::EstablishmentReject { eap: f(eap)? },
-        })
-    }
 }
 
 /// The RADIUS packets of an EAP conversation (RFC 2865 section 4, RFC 3579 section 2).

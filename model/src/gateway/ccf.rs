@@ -4,10 +4,11 @@
 
 use super::messages::{Accepted, CapifToken, GatewayCodec, Msg};
 use crate::role::{Output, Reject, Stepped};
+use crate::term::MapValues;
 use crate::term::Terms;
 use properties::Agent;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct CcfConfig<V> {
     pub me: Agent,
     /// Its private key (TLS) and token signing key.

@@ -7,10 +7,11 @@ use super::messages::{GatewayCodec, Msg};
 use super::{AUTHORIZATION, MESSAGE, REGISTRATION, SERVER_AUTH};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Stepped};
+use crate::term::MapValues;
 use crate::term::Terms;
 use properties::Agent;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct ClientConfig<V> {
     pub me: Agent,
     pub server: Agent,

@@ -9,10 +9,11 @@
 
 use crate::backend::{Backend, Symbolic};
 use crate::role::Reject;
+use crate::term::MapValues;
 use crate::term::Terms;
 use crate::term::{self, Term, TermId};
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues)]
 pub enum Msg<V> {
     /// Registration of a gateway (MSGin5G-2, -4) or an application server (MSGin5G-3):
     /// its identity, its kind and the service it fronts; an AS adds its CAPIF token.
@@ -47,67 +48,12 @@ pub enum Msg<V> {
 }
 
 /// The claims of a CAPIF access token (TS 33.122 clause 6.5.2.3, an OAuth 2.0 token).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues)]
 pub struct CapifToken<V> {
     pub subject: V,
     /// The API exposing function it is for; `None` in `capif-token-without-audience`.
     pub aud: Option<V>,
     pub service: V,
-}
-
-impl<V> Msg<V> {
-    /// The same message with every value mapped (the reference evaluates attack terms).
-    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Msg<W>, E> {
-        Ok(match self {
-            Msg::Register {
-                identity,
-                kind,
-                service,
-                token,
-            } => Msg::Register {
-                identity: f(identity)?,
-                kind: f(kind)?,
-                service: f(service)?,
-                token: token.as_ref().map(&mut *f).transpose()?,
-            },
-            Msg::Accept {
-                identity,
-                client_ids,
-            } => Msg::Accept {
-                identity: f(identity)?,
-                client_ids: f(client_ids)?,
-            },
-            Msg::Message {
-                id,
-                originator,
-                recipient,
-                payload,
-            } => Msg::Message {
-                id: f(id)?,
-                originator: f(originator)?,
-                recipient: f(recipient)?,
-                payload: f(payload)?,
-            },
-            Msg::TokenRequest { identity, server } => Msg::TokenRequest {
-                identity: f(identity)?,
-                server: f(server)?,
-            },
-            Msg::TokenResponse { token } => Msg::TokenResponse { token: f(token)? },
-        })
-    }
-}
-
-impl<V> CapifToken<V> {
-    pub fn try_map<W, E>(
-        &self,
-        f: &mut impl FnMut(&V) -> Result<W, E>,
-    ) -> Result<CapifToken<W>, E> {
-        Ok(CapifToken {
-            subject: f(&self.subject)?,
-            aud: self.aud.as_ref().map(&mut *f).transpose()?,
-            service: f(&self.service)?,
-        })
-    }
 }
 
 /// A first flight as the server reads it.

@@ -11,6 +11,7 @@
 
 pub mod ccf;
 pub mod client;
+mod forge;
 pub mod messages;
 pub mod server;
 
@@ -20,6 +21,7 @@ use crate::harness::attacker_nonce;
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::Initial;
 use crate::role::{Reject, Status, Stepped};
+use crate::term::MapValues;
 use crate::term::Terms;
 use crate::term::{self, Sort, Term, TermId};
 use ccf::{Ccf, CcfConfig};
@@ -197,7 +199,7 @@ pub enum Role<V = TermId> {
     Server(Server<V>),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub enum Config<V = TermId> {
     Client(ClientConfig<V>),
     Ccf(CcfConfig<V>),
@@ -243,77 +245,6 @@ impl<V: Clone + Ord> Role<V> {
             Role::Ccf(_) => "a CAPIF token request",
             Role::Server(_) => "a registration request or an MSGin5G message",
         }
-    }
-}
-
-impl<V> Config<V> {
-    /// The same configuration with every value mapped (the reference evaluates the model's
-    /// scenario this way).
-    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Config<W>, E> {
-        Ok(match self {
-            Config::Client(c) => Config::Client(ClientConfig {
-                me: c.me,
-                server: c.server,
-                identity: f(&c.identity)?,
-                kind: f(&c.kind)?,
-                service: f(&c.service)?,
-                server_name: f(&c.server_name)?,
-                server_key: f(&c.server_key)?,
-                credential: c.credential.as_ref().map(&mut *f).transpose()?,
-                tls: c.tls,
-                capif: match &c.capif {
-                    Some((a, k)) => Some((*a, f(k)?)),
-                    None => None,
-                },
-                recipient: f(&c.recipient)?,
-            }),
-            Config::Ccf(c) => Config::Ccf(CcfConfig {
-                me: c.me,
-                tls_key: f(&c.tls_key)?,
-                signing_key: f(&c.signing_key)?,
-                invokers: c
-                    .invokers
-                    .iter()
-                    .map(|(n, k, s)| Ok((f(n)?, f(k)?, f(s)?)))
-                    .collect::<Result<_, E>>()?,
-                audience: c.audience,
-                tls: c.tls,
-                max_tokens: c.max_tokens,
-            }),
-            Config::Server(c) => Config::Server(ServerConfig {
-                me: c.me,
-                name: f(&c.name)?,
-                tls_key: f(&c.tls_key)?,
-                certs: c
-                    .certs
-                    .iter()
-                    .map(|(n, k)| Ok((f(n)?, f(k)?)))
-                    .collect::<Result<_, E>>()?,
-                policy: c
-                    .policy
-                    .iter()
-                    .map(|e| {
-                        Ok(PolicyEntry {
-                            identity: f(&e.identity)?,
-                            agent: e.agent,
-                            kind: f(&e.kind)?,
-                            service: f(&e.service)?,
-                        })
-                    })
-                    .collect::<Result<_, E>>()?,
-                client_ids: c
-                    .client_ids
-                    .iter()
-                    .map(|(s, i)| Ok((f(s)?, f(i)?)))
-                    .collect::<Result<_, E>>()?,
-                require_client_certificate: c.require_client_certificate,
-                authorize: c.authorize,
-                tls: c.tls,
-                capif_key: f(&c.capif_key)?,
-                check_audience: c.check_audience,
-                max_connections: c.max_connections,
-            }),
-        })
     }
 }
 
@@ -386,106 +317,7 @@ impl Protocol for Gateway {
     crate::harness::delegate_to_roles!();
 
     fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
-        let p = public();
-        let n = attacker_nonce();
-        let held = |k: &TermId| know.derivable(*k);
-        // A first flight from the attacker: with E's certificate, or none.
-        let e_key = term::atom(Sort::Key, "sk_E", 0);
-        let connect =
-            |b: &mut Symbolic, out: &mut Vec<TermId>, to: Option<TermId>, m: &Msg<TermId>| {
-                let m = b.encode(m);
-                out.push(b.connect(to.as_ref(), None, &n, &m));
-                if held(&e_key) {
-                    out.push(b.connect(to.as_ref(), Some((&p.identities[3], &e_key)), &n, &m));
-                }
-            };
-        match (cfg, role) {
-            // Registrations in any name, for any (kind, service) of the policy, with any
-            // CAPIF token it holds.
-            (Config::Server(c), Role::Server(s)) => {
-                // MSGin5G messages on connections whose key it holds.
-                for conn in s.connections.iter().filter(|c| !c.done && held(&c.key)) {
-                    let m = b.encode(&Msg::Message {
-                        id: n,
-                        originator: conn.identity,
-                        recipient: p.recipient,
-                        payload: n,
-                    });
-                    out.push(b.seal(&conn.key, true, 1, &m));
-                }
-                let to = c.tls.then(|| term::pk(c.tls_key));
-                let mut toks: Vec<Option<TermId>> = vec![None];
-                toks.extend(tokens(know).into_iter().map(Some));
-                for identity in p.identities {
-                    for (kind, service) in p.kinds.iter().zip(&p.services) {
-                        // E registering for its own service gains the attacker nothing it
-                        // lacks (E's client IDs, messages with E) and is left out.
-                        if identity == p.identities[3] && *service == p.services[3] {
-                            continue;
-                        }
-                        for token in &toks {
-                            let m = Msg::Register {
-                                identity,
-                                kind: *kind,
-                                service: *service,
-                                token: *token,
-                            };
-                            connect(b, out, to, &m);
-                        }
-                    }
-                }
-            }
-            (Config::Ccf(c), Role::Ccf(_)) => {
-                let to = c.tls.then(|| term::pk(c.tls_key));
-                for identity in p.identities {
-                    for server in p.servers {
-                        connect(b, out, to, &Msg::TokenRequest { identity, server });
-                    }
-                }
-            }
-            // Records under a connection key it holds (its own, or one read in the clear).
-            (Config::Client(c), Role::Client(r)) => {
-                let (key, up, seq, ms) = match r {
-                    Client::ExpectToken { key } => (
-                        key,
-                        false,
-                        0,
-                        tokens(know)
-                            .into_iter()
-                            .map(|token| Msg::TokenResponse { token })
-                            .collect(),
-                    ),
-                    Client::ExpectAccept { key } => (
-                        key,
-                        false,
-                        0,
-                        vec![Msg::Accept {
-                            identity: c.identity,
-                            client_ids: n,
-                        }],
-                    ),
-                    Client::ExpectMessage { key } => (
-                        key,
-                        false,
-                        1,
-                        vec![Msg::Message {
-                            id: n,
-                            originator: c.server_name,
-                            recipient: c.identity,
-                            payload: n,
-                        }],
-                    ),
-                    _ => return,
-                };
-                if held(key) {
-                    for m in ms {
-                        let m = b.encode(&m);
-                        out.push(b.seal(key, up, seq, &m));
-                    }
-                }
-            }
-            _ => {}
-        }
+        forge::forge(cfg, role, know, b, out)
     }
 
     fn describe(msg: TermId) -> String {

@@ -9,12 +9,13 @@ use super::messages::{Accepted, GatewayCodec, Msg};
 use super::{AUTHORIZATION, CLIENT_IDS, MESSAGE, REGISTRATION, SERVER_AUTH};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Stepped};
+use crate::term::MapValues;
 use crate::term::{self, Terms};
 use properties::{Agent, Agents, Event};
 
 /// One entry of the authorization policy: an authenticated identity, the agent it is, the
 /// kind of registrant it may register as and the service it may front.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct PolicyEntry<V> {
     pub identity: V,
     pub agent: Agent,
@@ -22,7 +23,7 @@ pub struct PolicyEntry<V> {
     pub service: V,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct ServerConfig<V> {
     pub me: Agent,
     pub name: V,

@@ -8,10 +8,11 @@
 
 use crate::backend::{Backend, Symbolic};
 use crate::role::Reject;
+use crate::term::MapValues;
 use crate::term::Terms;
 use crate::term::{self, Term, TermId};
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues)]
 pub enum Msg<V> {
     /// T8 (to the SCEF) or Tsp (to the MTC-IWF): the SCS's message for External Group ID
     /// `group`; `indication` says it is a group message (clause 4.1.3: "the network should
@@ -67,94 +68,6 @@ pub enum Msg<V> {
     },
     /// A member's own message to the network (the Editor's Notes of clause 4.1.1).
     Uplink { ue: V, id: V, payload: V },
-}
-
-impl<V> Msg<V> {
-    /// The same message with every value mapped (the reference evaluates attack terms).
-    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Msg<W>, E> {
-        Ok(match self {
-            Msg::GroupRequest {
-                sender,
-                group,
-                indication,
-                id,
-                payload,
-            } => Msg::GroupRequest {
-                sender: f(sender)?,
-                group: f(group)?,
-                indication: f(indication)?,
-                id: f(id)?,
-                payload: f(payload)?,
-            },
-            Msg::Report { group, local } => Msg::Report {
-                group: f(group)?,
-                local: local.as_ref().map(&mut *f).transpose()?,
-            },
-            Msg::Credentials {
-                group,
-                gkey,
-                verify_key,
-                kid,
-            } => Msg::Credentials {
-                group: f(group)?,
-                gkey: f(gkey)?,
-                verify_key: f(verify_key)?,
-                kid: f(kid)?,
-            },
-            Msg::Protected {
-                kid,
-                alg,
-                group,
-                sender,
-                id,
-                body,
-                sig,
-            } => Msg::Protected {
-                kid: f(kid)?,
-                alg: f(alg)?,
-                group: f(group)?,
-                sender: f(sender)?,
-                id: f(id)?,
-                body: f(body)?,
-                sig: sig.as_ref().map(&mut *f).transpose()?,
-            },
-            Msg::Resolve { sender, group } => Msg::Resolve {
-                sender: f(sender)?,
-                group: f(group)?,
-            },
-            Msg::Resolved {
-                sender,
-                group,
-                local,
-                authorized,
-            } => Msg::Resolved {
-                sender: f(sender)?,
-                group: f(group)?,
-                local: f(local)?,
-                authorized: f(authorized)?,
-            },
-            Msg::Trigger {
-                ue,
-                indication,
-                group,
-                sender,
-                id,
-                payload,
-            } => Msg::Trigger {
-                ue: f(ue)?,
-                indication: f(indication)?,
-                group: f(group)?,
-                sender: f(sender)?,
-                id: f(id)?,
-                payload: f(payload)?,
-            },
-            Msg::Uplink { ue, id, payload } => Msg::Uplink {
-                ue: f(ue)?,
-                id: f(id)?,
-                payload: f(payload)?,
-            },
-        })
-    }
 }
 
 /// How a backend encodes these messages and signs group messages.

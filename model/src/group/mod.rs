@@ -8,6 +8,7 @@
 //! Roles: the SCS (`scs`), the UEs (`ue`), the SCEF, MME, MTC-IWF, HSS and SMS-SC
 //! (`network`). Messages and their protection: `messages`.
 
+mod forge;
 pub mod messages;
 pub mod network;
 pub mod scs;
@@ -19,6 +20,7 @@ use crate::harness::attacker_nonce;
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::{lift, Initial};
 use crate::role::{Reject, Status, Stepped};
+use crate::term::MapValues;
 use crate::term::Terms;
 use crate::term::{self, Sort, Term, TermId};
 use messages::{GroupCodec, Msg, GROUP, UNSPECIFIED};
@@ -253,7 +255,7 @@ pub enum Role<V = TermId> {
     SmsSc(SmsSc),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub enum Config<V = TermId> {
     Scs(ScsConfig<V>),
     Ue(UeConfig<V>),
@@ -311,155 +313,6 @@ impl<V: Clone + Eq> Role<V> {
             Role::SmsSc(_) => "a trigger",
         }
     }
-}
-
-impl<V> Config<V> {
-    /// The same configuration with every value mapped (the reference evaluates the model's
-    /// scenario this way).
-    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Config<W>, E> {
-        Ok(match self {
-            Config::Scs(c) => Config::Scs(ScsConfig {
-                me: c.me,
-                identity: f(&c.identity)?,
-                group: f(&c.group)?,
-                members: c.members.clone(),
-                key: f(&c.key)?,
-                iface: c.iface,
-                app: c.app.as_ref().map(|k| keys(k, f)).transpose()?,
-                readers: c.readers,
-                confidential: c.confidential,
-            }),
-            Config::Ue(c) => Config::Ue(UeConfig {
-                me: c.me,
-                identity: f(&c.identity)?,
-                nas_key: f(&c.nas_key)?,
-                group: f(&c.group)?,
-                alg: f(&c.alg)?,
-                credentials: match &c.credentials {
-                    Some(cr) => Some(Credentials {
-                        key: f(&cr.key)?,
-                        verify_key: f(&cr.verify_key)?,
-                        kid: f(&cr.kid)?,
-                    }),
-                    None => None,
-                },
-                delivery: c.delivery,
-                owner: c.owner,
-                senders: c
-                    .senders
-                    .iter()
-                    .map(|(s, a)| Ok((f(s)?, *a)))
-                    .collect::<Result<_, E>>()?,
-                require_signature: c.require_signature,
-                encrypted: c.encrypted,
-                replay_protection: c.replay_protection,
-                uplink: match &c.uplink {
-                    Some((a, k)) => Some((*a, f(k)?)),
-                    None => None,
-                },
-                max_messages: c.max_messages,
-            }),
-            Config::Scef(c) => Config::Scef(ScefConfig {
-                me: c.me,
-                senders: senders(&c.senders, f)?,
-                policy: pairs(&c.policy, f)?,
-                groups: c
-                    .groups
-                    .iter()
-                    .map(|(g, k)| Ok((group(g, f)?, keys(k, f)?)))
-                    .collect::<Result<_, E>>()?,
-                network: c.network,
-                encrypt: c.encrypt,
-                sign: c.sign,
-                forward: c.forward,
-                expose_local: c.expose_local,
-                max_requests: c.max_requests,
-            }),
-            Config::Mme(c) => Config::Mme(MmeConfig {
-                me: c.me,
-                members: c
-                    .members
-                    .iter()
-                    .map(|(a, i, k)| Ok((*a, f(i)?, f(k)?)))
-                    .collect::<Result<_, E>>()?,
-                credentials: match &c.credentials {
-                    Some((g, k, v, i)) => Some((f(g)?, f(k)?, f(v)?, f(i)?)),
-                    None => None,
-                },
-                group_key: c.group_key.as_ref().map(&mut *f).transpose()?,
-                max_uplinks: c.max_uplinks,
-            }),
-            Config::Iwf(c) => Config::Iwf(IwfConfig {
-                me: c.me,
-                senders: senders(&c.senders, f)?,
-                core_key: f(&c.core_key)?,
-                groups: c
-                    .groups
-                    .iter()
-                    .map(|g| group(g, f))
-                    .collect::<Result<_, E>>()?,
-                authorization: c.authorization,
-                trigger_policy: pairs(&c.trigger_policy, f)?,
-                network: c.network,
-                max_requests: c.max_requests,
-            }),
-            Config::Hss(c) => Config::Hss(HssConfig {
-                me: c.me,
-                core_key: f(&c.core_key)?,
-                groups: c
-                    .groups
-                    .iter()
-                    .map(|g| group(g, f))
-                    .collect::<Result<_, E>>()?,
-                policy: pairs(&c.policy, f)?,
-                max_requests: c.max_requests,
-            }),
-            Config::SmsSc(c) => Config::SmsSc(SmsScConfig {
-                me: c.me,
-                core_key: f(&c.core_key)?,
-                members: pairs(&c.members, f)?,
-                max_triggers: c.max_triggers,
-            }),
-        })
-    }
-}
-
-fn keys<V, W, E>(
-    k: &AppLayer<V>,
-    f: &mut impl FnMut(&V) -> Result<W, E>,
-) -> Result<AppLayer<W>, E> {
-    Ok(AppLayer {
-        key: f(&k.key)?,
-        signing_key: f(&k.signing_key)?,
-        kid: f(&k.kid)?,
-        alg: f(&k.alg)?,
-    })
-}
-
-fn pairs<V, W, E>(v: &[(V, V)], f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Vec<(W, W)>, E> {
-    v.iter().map(|(a, b)| Ok((f(a)?, f(b)?))).collect()
-}
-
-fn senders<V, W, E>(
-    v: &[Sender<V>],
-    f: &mut impl FnMut(&V) -> Result<W, E>,
-) -> Result<Vec<Sender<W>>, E> {
-    v.iter()
-        .map(|s| {
-            Ok(Sender {
-                identity: f(&s.identity)?,
-                key: f(&s.key)?,
-            })
-        })
-        .collect()
-}
-
-fn group<V, W, E>(g: &Group<V>, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Group<W>, E> {
-    Ok(Group {
-        external: f(&g.external)?,
-        local: f(&g.local)?,
-        members: g.members.iter().map(&mut *f).collect::<Result<_, E>>()?,
-    })
 }
 
 impl<V: Clone + Eq> Initial for Config<V> {
@@ -524,118 +377,7 @@ impl Protocol for GroupMessaging {
     crate::harness::delegate_to_roles!();
 
     fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
-        let p = public();
-        let n = attacker_nonce();
-        let held = |k: &TermId| know.derivable(*k);
-        let indications = [term::constant(GROUP), term::constant(UNSPECIFIED)];
-        // Requests in the name of every SCS whose key it holds, for either group.
-        let requests =
-            |b: &mut Symbolic, out: &mut Vec<TermId>, senders: &[Sender<TermId>], iface| {
-                for s in senders.iter().filter(|s| held(&s.key)) {
-                    for group in [p.group, p.e_group] {
-                        for indication in indications {
-                            let m = b.encode(&Msg::GroupRequest {
-                                sender: s.identity,
-                                group,
-                                indication,
-                                id: n,
-                                payload: n,
-                            });
-                            out.push(b.seal_on(&s.key, iface, &m));
-                        }
-                    }
-                }
-            };
-        match (cfg, role) {
-            (Config::Scef(c), _) => requests(b, out, &c.senders, "T8"),
-            (Config::Iwf(c), Role::Iwf(Iwf { pending: None, .. })) => {
-                requests(b, out, &c.senders, "Tsp")
-            }
-            (Config::Ue(c), Role::Ue(Ue::ExpectCredentials)) if held(&c.nas_key) => {
-                let m = b.encode(&Msg::Credentials {
-                    group: c.group,
-                    gkey: n,
-                    verify_key: n,
-                    kid: p.kid,
-                });
-                out.push(b.seal_on(&c.nas_key, "NAS", &m));
-            }
-            (Config::Ue(c), Role::Ue(Ue::Listening { creds, .. })) => match c.delivery {
-                // Group messages in either SCS's name under a key it holds, signed with
-                // any signing key it holds, or unsigned.
-                Delivery::Broadcast => {
-                    let Some(cr) = creds else { return };
-                    // Signed (where the UE requires it) with the signing key it holds.
-                    let signing = match cr.verify_key.get() {
-                        Term::Pk(sk) if held(sk) => Some(*sk),
-                        _ => None,
-                    };
-                    if (!held(&cr.key) && c.encrypted) || (c.require_signature && signing.is_none())
-                    {
-                        return;
-                    }
-                    let k = AppLayer {
-                        key: cr.key,
-                        signing_key: signing.unwrap_or(n),
-                        kid: cr.kid,
-                        alg: c.alg,
-                    };
-                    for sender in [p.scs, p.e] {
-                        let m = protect(
-                            b,
-                            &k,
-                            &c.group,
-                            &sender,
-                            &n,
-                            &n,
-                            c.encrypted,
-                            c.require_signature,
-                        );
-                        out.push(b.encode(&m));
-                    }
-                }
-                Delivery::Trigger if held(&c.nas_key) => {
-                    for sender in [p.scs, p.e] {
-                        let m = b.encode(&Msg::Trigger {
-                            ue: c.identity,
-                            indication: indications[0],
-                            group: c.group,
-                            sender,
-                            id: n,
-                            payload: n,
-                        });
-                        out.push(b.seal_on(&c.nas_key, "NAS", &m));
-                    }
-                }
-                Delivery::Trigger => {}
-            },
-            // Uplink messages in any member's name under a key it holds.
-            (Config::Mme(c), Role::Mme(Mme::Serving { .. })) => {
-                let keys: Vec<TermId> = match c.group_key {
-                    Some(k) => vec![k],
-                    None => c.members.iter().map(|(_, _, k)| *k).collect(),
-                };
-                for k in keys.iter().filter(|k| held(k)) {
-                    for (_, ue, _) in &c.members {
-                        let m = b.encode(&Msg::Uplink {
-                            ue: *ue,
-                            id: n,
-                            payload: n,
-                        });
-                        out.push(b.seal_on(k, "NAS", &m));
-                    }
-                }
-            }
-            (Config::Scs(c), Role::Scs(Scs::ExpectReport)) if held(&c.key) => {
-                let m = b.encode(&Msg::Report {
-                    group: c.group,
-                    local: None,
-                });
-                out.push(b.seal_on(&c.key, c.iface, &m));
-            }
-            // The HSS, the SMS-SC and the MTC-IWF's S6m answer are under the core key.
-            _ => {}
-        }
+        forge::forge(cfg, role, know, b, out)
     }
 
     fn describe(msg: TermId) -> String {

@@ -7,18 +7,19 @@ use super::messages::{GroupCodec, Msg, GROUP, GROUP_AUTHORIZED, NOT_AUTHORIZED};
 use super::scs::{protect, AppLayer};
 use super::{LOCAL_GROUP_ID, MEMBER_AUTH};
 use crate::role::{Output, Reject, Stepped};
+use crate::term::MapValues;
 use crate::term::Terms;
 use properties::{Agent, Agents, Event};
 
 /// An SCS the network has a T8/Tsp security association with.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct Sender<V> {
     pub identity: V,
     pub key: V,
 }
 
 /// An MTC group: External and Local Group ID, its members' identities.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct Group<V> {
     pub external: V,
     pub local: V,
@@ -47,7 +48,7 @@ fn request<V: Clone + Eq, B: GroupCodec<Value = V>>(
 
 // ---- SCEF (solution 2) ----
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct ScefConfig<V> {
     pub me: Agent,
     pub senders: Vec<Sender<V>>,
@@ -134,7 +135,7 @@ impl<V: Clone + Eq> Scef<V> {
 
 // ---- MME ----
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct MmeConfig<V> {
     pub me: Agent,
     /// Members: agent, identity, NAS key.
@@ -237,7 +238,7 @@ pub enum Authorization {
     None,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct IwfConfig<V> {
     pub me: Agent,
     pub senders: Vec<Sender<V>>,
@@ -375,7 +376,7 @@ impl<V: Clone + Eq> Iwf<V> {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct HssConfig<V> {
     pub me: Agent,
     pub core_key: V,
@@ -427,7 +428,7 @@ impl Hss {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct SmsScConfig<V> {
     pub me: Agent,
     pub core_key: V,

@@ -6,12 +6,13 @@ use super::messages::{header, GroupCodec, Msg, GROUP};
 use super::{GROUP_MESSAGE, PAYLOAD, SENDER_AUTHORIZED};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Stepped};
+use crate::term::MapValues;
 use crate::term::Terms;
 use properties::{Agent, Agents, Event};
 
 /// Solution 1: the SCS's own protection (application keys are provisioned to the members;
 /// their management is FFS in the study).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct AppLayer<V> {
     pub key: V,
     pub signing_key: V,
@@ -19,7 +20,7 @@ pub struct AppLayer<V> {
     pub alg: V,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct ScsConfig<V> {
     pub me: Agent,
     pub identity: V,

@@ -7,11 +7,12 @@ use super::messages::{header, GroupCodec, Msg, GROUP};
 use super::{GROUP_MESSAGE, MEMBER_AUTH, SENDER_AUTHORIZED};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Stepped};
+use crate::term::MapValues;
 use crate::term::Terms;
 use properties::Agent;
 
 /// What protects and verifies group messages at the UE.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues)]
 pub struct Credentials<V> {
     /// Gkey (solution 2) or the application key (solution 1).
     pub key: V,
@@ -29,7 +30,7 @@ pub enum Delivery {
     Trigger,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct UeConfig<V> {
     pub me: Agent,
     pub identity: V,

@@ -10,6 +10,8 @@
 //! The scenario: A initiates with a peer the attacker picks (B, or the dishonest E), B
 //! responds. Not a handshake of the product, so its roles use the symbolic backend only.
 
+mod forge;
+
 use crate::attacker::Knowledge;
 use crate::backend::{Backend, Fresh, PkeBackend, Symbolic};
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
@@ -253,38 +255,7 @@ impl Protocol for NeedhamSchroeder {
     }
 
     fn forge(c: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
-        let nonces: Vec<TermId> = know.atoms(Sort::Nonce).collect();
-        let own_pk = c.pks[c.me as usize];
-        match role {
-            Role::InitiatorStart => {
-                let others = c
-                    .names
-                    .iter()
-                    .enumerate()
-                    .filter(|(a, _)| *a != c.me as usize);
-                out.extend(others.map(|(_, n)| start(*n)));
-            }
-            Role::ExpectMessage2 { peer, na } => {
-                for nb in &nonces {
-                    let pt = if c.lowe {
-                        b.tuple(&[na, nb, &c.names[*peer as usize]])
-                    } else {
-                        b.tuple(&[na, nb])
-                    };
-                    out.push(b.pk_encrypt(&own_pk, &pt));
-                }
-            }
-            Role::ResponderStart => {
-                for na in &nonces {
-                    for name in &c.names {
-                        let pt = b.tuple(&[na, name]);
-                        out.push(b.pk_encrypt(&own_pk, &pt));
-                    }
-                }
-            }
-            Role::ExpectMessage3 { nb, .. } => out.push(b.pk_encrypt(&own_pk, nb)),
-            Role::Done => {}
-        }
+        forge::forge(c, role, know, b, out)
     }
 
     fn describe(msg: TermId) -> String {

@@ -5,10 +5,11 @@ use super::messages::{Msg, OidcCodec, Profile};
 use super::USER_AUTH;
 use crate::backend::Fresh;
 use crate::role::{Output, Reject};
+use crate::term::MapValues;
 use crate::term::Terms;
 use properties::Agent;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct ClientConfig<V> {
     pub me: Agent,
     pub server: Agent,

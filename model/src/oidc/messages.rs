@@ -15,6 +15,7 @@
 
 use crate::backend::{Backend, Symbolic};
 use crate::role::Reject;
+use crate::term::MapValues;
 use crate::term::Terms;
 use crate::term::{self, Term, TermId};
 
@@ -28,7 +29,7 @@ pub enum Kind {
 
 /// The claims of a token SIM-S signs (RFC 9068 section 2.2; OIDC Core section 2). `exp` and
 /// `iat` are checked by the concrete backend against its clock; the symbolic one has none.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues)]
 pub struct Token<V> {
     pub kind: Kind,
     pub iss: V,
@@ -43,7 +44,7 @@ pub struct Token<V> {
 }
 
 /// The messages of steps 2-13.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues)]
 pub enum Msg<V> {
     /// Steps 2-4: the OpenID Connect Authentication Request (`response_type=code`,
     /// `scope=openid`, the PKCE `code_challenge` with method S256, the `resource` the access
@@ -80,82 +81,12 @@ pub enum Msg<V> {
 }
 
 /// The 5GMSGS client profile of step 11.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues)]
 pub struct Profile<V> {
     pub ue_id: V,
     pub ports: V,
     pub client_id: V,
     pub capabilities: V,
-}
-
-impl<V> Token<V> {
-    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Token<W>, E> {
-        Ok(Token {
-            kind: self.kind,
-            iss: f(&self.iss)?,
-            sub: f(&self.sub)?,
-            aud: self.aud.as_ref().map(&mut *f).transpose()?,
-            client_id: f(&self.client_id)?,
-            jti: f(&self.jti)?,
-        })
-    }
-}
-
-impl<V> Msg<V> {
-    /// The same message with every value mapped.
-    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Msg<W>, E> {
-        Ok(match self {
-            Msg::AuthRequest {
-                client_id,
-                resource,
-                challenge,
-                username,
-                password,
-            } => Msg::AuthRequest {
-                client_id: f(client_id)?,
-                resource: f(resource)?,
-                challenge: challenge.as_ref().map(&mut *f).transpose()?,
-                username: f(username)?,
-                password: f(password)?,
-            },
-            Msg::AuthResponse { code } => Msg::AuthResponse { code: f(code)? },
-            Msg::TokenRequest {
-                code,
-                client_id,
-                verifier,
-            } => Msg::TokenRequest {
-                code: f(code)?,
-                client_id: f(client_id)?,
-                verifier: verifier.as_ref().map(&mut *f).transpose()?,
-            },
-            Msg::TokenResponse {
-                id_token,
-                access_token,
-            } => Msg::TokenResponse {
-                id_token: f(id_token)?,
-                access_token: f(access_token)?,
-            },
-            Msg::Registration { token, profile } => Msg::Registration {
-                token: f(token)?,
-                profile: profile.try_map(f)?,
-            },
-            Msg::RegistrationAccept { client_id } => Msg::RegistrationAccept {
-                client_id: f(client_id)?,
-            },
-            Msg::Introspect {
-                token,
-                caller,
-                credential,
-            } => Msg::Introspect {
-                token: f(token)?,
-                caller: f(caller)?,
-                credential: f(credential)?,
-            },
-            Msg::IntrospectResponse { active } => Msg::IntrospectResponse {
-                active: active.as_ref().map(|t| t.try_map(f)).transpose()?,
-            },
-        })
-    }
 }
 
 /// How a backend encodes these messages, signs tokens and carries the tunnels.

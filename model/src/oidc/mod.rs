@@ -16,6 +16,7 @@
 //! access token).
 
 pub mod client;
+mod forge;
 pub mod messages;
 pub mod server;
 pub mod sim_c;
@@ -27,6 +28,7 @@ use crate::harness::attacker_nonce;
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::Initial;
 use crate::role::{Reject, Status, Stepped};
+use crate::term::MapValues;
 use crate::term::Terms;
 use crate::term::{self, Sort, Term, TermId};
 use client::{Client, ClientConfig};
@@ -205,7 +207,7 @@ pub enum Ue<V> {
     Client(Client<V>),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct UeConfig<V> {
     pub sim_c: SimCConfig<V>,
     pub client: ClientConfig<V>,
@@ -248,7 +250,7 @@ pub enum Role<V = TermId> {
     Server(Server<V>),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub enum Config<V = TermId> {
     Ue(UeConfig<V>),
     SimS(SimSConfig<V>),
@@ -373,116 +375,7 @@ impl Protocol for Oidc {
     crate::harness::delegate_to_roles!();
 
     fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
-        let p = public();
-        let n = attacker_nonce();
-        let mut answer = |b: &mut Symbolic, key: &TermId, ms: Vec<Msg<TermId>>| {
-            if know.derivable(*key) {
-                for m in ms {
-                    let m = b.encode(&m);
-                    out.push(b.tunnel_response(key, &m));
-                }
-            }
-        };
-        match (cfg, role) {
-            // Answers in a tunnel whose key the attacker holds (a malicious server's, or
-            // any in the clear): the codes and tokens it knows.
-            (Config::Ue(_), Role::Ue(Ue::SimC(SimC::ExpectCode { key, .. }))) => {
-                let ms = nonces(know, "code_")
-                    .into_iter()
-                    .map(|code| Msg::AuthResponse { code })
-                    .collect();
-                answer(b, key, ms);
-            }
-            (Config::Ue(_), Role::Ue(Ue::SimC(SimC::ExpectTokens { key }))) => {
-                let access = tokens(know, Kind::Access);
-                let ms = tokens(know, Kind::Id)
-                    .into_iter()
-                    .flat_map(|id_token| {
-                        access.iter().map(move |&access_token| Msg::TokenResponse {
-                            id_token,
-                            access_token,
-                        })
-                    })
-                    .collect();
-                answer(b, key, ms);
-            }
-            (Config::Ue(c), Role::Ue(Ue::Client(Client::ExpectResponse { key }))) => {
-                let ms = vec![Msg::RegistrationAccept {
-                    client_id: c.client.profile.client_id,
-                }];
-                answer(b, key, ms);
-            }
-            // Requests to SIM-S as a client of its own: logins with the passwords it holds
-            // and the codes it holds with any verifier. It learns nothing from
-            // introspection it could not read from the tokens it holds, so it sends none.
-            (Config::SimS(c), Role::SimS(_)) => {
-                let tunnel = c.tunnel_key.map(term::pk);
-                let pkce = |b: &mut Symbolic, v| c.pkce.then(|| b.challenge(&v));
-                // A code of the user's is for redeeming itself: under its own challenge.
-                let own = pkce(b, n);
-                // A code of E's (dishonest) serves only to be injected into a SIM-C of the
-                // user's, who redeems it with its own verifier: under a challenge it saw,
-                // and only once it can answer a SIM-C (it holds a SIM-C's tunnel key).
-                // E's tokens are worth nothing elsewhere: a registration as E is excused.
-                let inject = !nonces(know, "sim_c_tunnel_key").is_empty();
-                let seen: Vec<Option<TermId>> = match c.pkce {
-                    true => known(know, |t| matches!(t, Term::Hash(_)))
-                        .into_iter()
-                        .map(Some)
-                        .collect(),
-                    false => vec![None],
-                };
-                let mut ms = Vec::new();
-                for a in &c.accounts {
-                    let challenges = match know.derivable(a.password) {
-                        false => &[][..],
-                        true if a.agent == U => std::slice::from_ref(&own),
-                        true if inject => &seen[..],
-                        true => &[][..],
-                    };
-                    for r in &c.resources {
-                        for challenge in challenges {
-                            ms.push(Msg::AuthRequest {
-                                client_id: c.client_id,
-                                resource: r.name,
-                                challenge: *challenge,
-                                username: a.username,
-                                password: a.password,
-                            });
-                        }
-                    }
-                }
-                let mut verifiers = vec![None, Some(n)];
-                verifiers.extend(nonces(know, "code_verifier").into_iter().map(Some));
-                for code in nonces(know, "code_") {
-                    for verifier in &verifiers {
-                        ms.push(Msg::TokenRequest {
-                            code,
-                            client_id: c.client_id,
-                            verifier: *verifier,
-                        });
-                    }
-                }
-                for m in ms {
-                    let m = b.encode(&m);
-                    out.push(b.tunnel_request(tunnel.as_ref(), &n, &m));
-                }
-            }
-            // Registrations with every token it holds, as a 5GMSGS client of its own.
-            (Config::Server(c), Role::Server(s)) if s.serving(c) => {
-                let tunnel = term::pk(c.tunnel_key);
-                let mut held = tokens(know, Kind::Access);
-                held.extend(tokens(know, Kind::Id));
-                for token in held {
-                    let m = b.encode(&Msg::Registration {
-                        token,
-                        profile: p.profile.clone(),
-                    });
-                    out.push(b.tunnel_request(Some(&tunnel), &n, &m));
-                }
-            }
-            _ => {}
-        }
+        forge::forge(cfg, role, know, b, out)
     }
 
     fn describe(msg: TermId) -> String {
@@ -690,111 +583,3 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Oidc
 /// The signing key's atom name: the reference gives it an ES256 key (PKCS#8), not random
 /// bytes, when it evaluates the scenario.
 pub const SIGNING_KEY: &str = "sk_SIM-S_sign";
-
-impl<V> Profile<V> {
-    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Profile<W>, E> {
-        Ok(Profile {
-            ue_id: f(&self.ue_id)?,
-            ports: f(&self.ports)?,
-            client_id: f(&self.client_id)?,
-            capabilities: f(&self.capabilities)?,
-        })
-    }
-}
-
-impl<V> Config<V> {
-    /// The same configuration with every value mapped (the reference evaluates the model's
-    /// scenario this way).
-    pub fn try_map<W, E>(&self, f: &mut impl FnMut(&V) -> Result<W, E>) -> Result<Config<W>, E> {
-        Ok(match self {
-            Config::Ue(c) => {
-                let s = &c.sim_c;
-                let k = &c.client;
-                Config::Ue(UeConfig {
-                    sim_c: SimCConfig {
-                        me: s.me,
-                        sim_s: s.sim_s,
-                        username: f(&s.username)?,
-                        password: f(&s.password)?,
-                        client_id: f(&s.client_id)?,
-                        resource: f(&s.resource)?,
-                        issuer: f(&s.issuer)?,
-                        issuer_key: f(&s.issuer_key)?,
-                        sim_s_tunnel: s.sim_s_tunnel.as_ref().map(&mut *f).transpose()?,
-                        pkce: s.pkce,
-                        redirect_observable: s.redirect_observable,
-                    },
-                    client: ClientConfig {
-                        me: k.me,
-                        server: k.server,
-                        username: f(&k.username)?,
-                        server_name: f(&k.server_name)?,
-                        server_tunnel: f(&k.server_tunnel)?,
-                        profile: k.profile.try_map(f)?,
-                        present_id_token: k.present_id_token,
-                    },
-                })
-            }
-            Config::SimS(c) => Config::SimS(SimSConfig {
-                me: c.me,
-                issuer: f(&c.issuer)?,
-                signing_key: f(&c.signing_key)?,
-                verify_key: f(&c.verify_key)?,
-                tunnel_key: c.tunnel_key.as_ref().map(&mut *f).transpose()?,
-                accounts: c
-                    .accounts
-                    .iter()
-                    .map(|a| {
-                        Ok(Account {
-                            agent: a.agent,
-                            username: f(&a.username)?,
-                            password: f(&a.password)?,
-                        })
-                    })
-                    .collect::<Result<_, E>>()?,
-                client_id: f(&c.client_id)?,
-                resources: c
-                    .resources
-                    .iter()
-                    .map(|r| {
-                        Ok(Resource {
-                            agent: r.agent,
-                            name: f(&r.name)?,
-                            credential: f(&r.credential)?,
-                        })
-                    })
-                    .collect::<Result<_, E>>()?,
-                pkce: c.pkce,
-                audience: c.audience,
-                max_codes: c.max_codes,
-            }),
-            Config::Server(c) => Config::Server(ServerConfig {
-                me: c.me,
-                sim_s: c.sim_s,
-                name: f(&c.name)?,
-                tunnel_key: f(&c.tunnel_key)?,
-                issuer: f(&c.issuer)?,
-                validation: match &c.validation {
-                    Validation::Local { issuer_key } => Validation::Local {
-                        issuer_key: f(issuer_key)?,
-                    },
-                    Validation::Introspection {
-                        sim_s_tunnel,
-                        credential,
-                    } => Validation::Introspection {
-                        sim_s_tunnel: f(sim_s_tunnel)?,
-                        credential: f(credential)?,
-                    },
-                },
-                users: c
-                    .users
-                    .iter()
-                    .map(|(u, a)| Ok((f(u)?, *a)))
-                    .collect::<Result<_, E>>()?,
-                check_audience: c.check_audience,
-                accept_id_token: c.accept_id_token,
-                max_registrations: c.max_registrations,
-            }),
-        })
-    }
-}

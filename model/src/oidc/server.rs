@@ -6,11 +6,12 @@ use super::messages::{Kind, Msg, OidcCodec, Profile, Token};
 use super::{REGISTRATION, USER_AUTH};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Stepped};
+use crate::term::MapValues;
 use crate::term::{self, Terms};
 use properties::Agent;
 
 /// How the server validates the token in step 12.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub enum Validation<V> {
     /// The JWT's signature under SIM-S's key.
     Local { issuer_key: V },
@@ -18,7 +19,7 @@ pub enum Validation<V> {
     Introspection { sim_s_tunnel: V, credential: V },
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct ServerConfig<V> {
     pub me: Agent,
     pub sim_s: Agent,

@@ -5,10 +5,11 @@ use super::messages::{Kind, Msg, OidcCodec};
 use super::PASSWORD;
 use crate::backend::Fresh;
 use crate::role::{Output, Reject};
+use crate::term::MapValues;
 use crate::term::Terms;
 use properties::{Agent, Agents, Event};
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct SimCConfig<V> {
     pub me: Agent,
     pub sim_s: Agent,

@@ -6,11 +6,12 @@ use super::messages::{Kind, Msg, OidcCodec, Token};
 use super::{ACCESS_TOKEN, AUTH_CODE, REGISTRATION};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Stepped};
+use crate::term::MapValues;
 use crate::term::{self, Terms};
 use properties::{Agent, Agents, Event};
 
 /// A user account at SIM-S.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct Account<V> {
     pub agent: Agent,
     pub username: V,
@@ -19,14 +20,14 @@ pub struct Account<V> {
 
 /// A resource server (an MSGin5G server) tokens may be issued for, with its introspection
 /// credential.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct Resource<V> {
     pub agent: Agent,
     pub name: V,
     pub credential: V,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct SimSConfig<V> {
     pub me: Agent,
     pub issuer: V,

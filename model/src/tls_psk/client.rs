@@ -6,10 +6,10 @@ use super::schedule::{self as ks, PskKind};
 use super::{claim_data, CLIENT_AUTH, EARLY_DATA_AUTH, SERVER_AUTH, SESSION_KEY};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Status};
-use crate::term::Terms;
+use crate::term::{MapValues, Terms};
 use properties::{Agent, Agents, Event};
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct ClientConfig<V> {
     pub me: Agent,
     /// The server this client means to talk to.

@@ -8,14 +8,14 @@ use super::schedule::{self as ks, PskKind};
 use super::{claim_data, CLIENT_AUTH, EARLY_DATA_AUTH, SERVER_AUTH, SESSION_KEY};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Status};
-use crate::term::Terms;
+use crate::term::{MapValues, Terms};
 use properties::{Agent, Agents, Event};
 
 /// 0-RTT records the server accepts per connection (the honest client sends one).
 pub const MAX_EARLY_RECORDS: u64 = 1;
 
 /// One provisioned external PSK: its identity, the key, and the client it belongs to.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct PskEntry<V> {
     pub identity: V,
     pub psk: V,
@@ -23,7 +23,7 @@ pub struct PskEntry<V> {
     pub peer: Agent,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct ServerConfig<V> {
     pub me: Agent,
     pub psks: Vec<PskEntry<V>>,

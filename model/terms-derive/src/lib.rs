@@ -86,3 +86,154 @@ fn fields(path: TokenStream, fields: &Fields) -> (TokenStream, TokenStream, Toke
         Fields::Unit => (path.clone(), path, quote! {}),
     }
 }
+
+/// `#[derive(MapValues)]` for a configuration or message generic over its value type `V`
+/// (symbolic terms in the model, bytes on the reference): an inherent
+/// `try_map(&self, f) -> Result<Self<W>, E>` that rebuilds it with every `V` mapped by `f`,
+/// through `Option`, `Vec`, `Box`, tuples and fields whose own type has a `try_map`;
+/// fields that hold no `V` are cloned. The reference evaluates a scenario's terms to bytes
+/// with it.
+#[proc_macro_derive(MapValues)]
+pub fn derive_map_values(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    let name = &input.ident;
+    let Some(v) = input.generics.type_params().next().map(|t| t.ident.clone()) else {
+        return syn::Error::new_spanned(name, "MapValues needs a value type parameter")
+            .to_compile_error()
+            .into();
+    };
+    let body = match &input.data {
+        Data::Struct(s) => {
+            let (pattern, rebuilt) = mapped(quote!(#name), &s.fields, &v);
+            quote! { let #pattern = self; Ok(#rebuilt) }
+        }
+        Data::Enum(e) => {
+            let arms = e.variants.iter().map(|variant| {
+                let ident = &variant.ident;
+                let (pattern, rebuilt) = mapped(quote!(#name::#ident), &variant.fields, &v);
+                quote! { #pattern => #rebuilt, }
+            });
+            quote! { Ok(match self { #(#arms)* }) }
+        }
+        Data::Union(_) => {
+            return syn::Error::new_spanned(name, "MapValues cannot be derived for a union")
+                .to_compile_error()
+                .into()
+        }
+    };
+    quote! {
+        impl<#v> #name<#v> {
+            /// The same value with every value mapped by `f`, in field order.
+            #[allow(unused_variables, clippy::needless_question_mark)]
+            pub fn try_map<W, E>(
+                &self,
+                f: &mut impl FnMut(&#v) -> ::std::result::Result<W, E>,
+            ) -> ::std::result::Result<#name<W>, E> {
+                #body
+            }
+        }
+    }
+    .into()
+}
+
+/// The pattern binding a struct's or variant's fields, and the expression rebuilding it
+/// with each field mapped.
+fn mapped(path: TokenStream, fields: &Fields, v: &syn::Ident) -> (TokenStream, TokenStream) {
+    match fields {
+        Fields::Named(named) => {
+            let names: Vec<_> = named.named.iter().map(|f| f.ident.clone()).collect();
+            let values = named
+                .named
+                .iter()
+                .zip(&names)
+                .map(|(f, n)| map(&f.ty, quote!(#n), v));
+            (
+                quote! { #path { #(#names),* } },
+                quote! { #path { #(#names: #values),* } },
+            )
+        }
+        Fields::Unnamed(unnamed) => {
+            let names: Vec<_> = (0..unnamed.unnamed.len())
+                .map(|i| format_ident!("x{}", i))
+                .collect();
+            let values = unnamed
+                .unnamed
+                .iter()
+                .zip(&names)
+                .map(|(f, n)| map(&f.ty, quote!(#n), v));
+            (
+                quote! { #path ( #(#names),* ) },
+                quote! { #path ( #(#values),* ) },
+            )
+        }
+        Fields::Unit => (path.clone(), path),
+    }
+}
+
+/// The expression mapping `e` (a reference to a value of type `ty`).
+fn map(ty: &syn::Type, e: TokenStream, v: &syn::Ident) -> TokenStream {
+    if !mentions(ty, v) {
+        return quote! { ::std::clone::Clone::clone(#e) };
+    }
+    match ty {
+        syn::Type::Path(p) if p.path.is_ident(v) => quote! { f(#e)? },
+        syn::Type::Path(p) => {
+            let last = p.path.segments.last().expect("a path has a segment");
+            let inner = match &last.arguments {
+                syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
+                    syn::GenericArgument::Type(t) => Some(t),
+                    _ => None,
+                }),
+                _ => None,
+            };
+            match (last.ident.to_string().as_str(), inner) {
+                ("Option", Some(t)) => {
+                    let m = map(t, quote!(x), v);
+                    quote! { match #e { Some(x) => Some(#m), None => None } }
+                }
+                ("Vec", Some(t)) => {
+                    let m = map(t, quote!(x), v);
+                    quote! {
+                        #e.iter()
+                            .map(|x| Ok::<_, E>(#m))
+                            .collect::<::std::result::Result<_, E>>()?
+                    }
+                }
+                ("Box", Some(t)) => {
+                    let m = map(t, quote!((&**#e)), v);
+                    quote! { Box::new(#m) }
+                }
+                _ => quote! { #e.try_map(&mut *f)? },
+            }
+        }
+        syn::Type::Tuple(t) => {
+            let names: Vec<_> = (0..t.elems.len())
+                .map(|i| format_ident!("t{}", i))
+                .collect();
+            let values = t
+                .elems
+                .iter()
+                .zip(&names)
+                .map(|(ty, n)| map(ty, quote!(#n), v));
+            quote! { { let (#(#names),*) = #e; (#(#values),*) } }
+        }
+        _ => syn::Error::new_spanned(
+            ty,
+            "MapValues maps V, Option, Vec, Box, tuples and types with a try_map",
+        )
+        .to_compile_error(),
+    }
+}
+
+/// Does `ty` name the type parameter `v`?
+fn mentions(ty: &syn::Type, v: &syn::Ident) -> bool {
+    quote!(#ty).into_iter().any(|t| mentions_token(&t, v))
+}
+
+fn mentions_token(t: &proc_macro2::TokenTree, v: &syn::Ident) -> bool {
+    match t {
+        proc_macro2::TokenTree::Ident(i) => i == v,
+        proc_macro2::TokenTree::Group(g) => g.stream().into_iter().any(|t| mentions_token(&t, v)),
+        _ => false,
+    }
+}

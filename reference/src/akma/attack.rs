@@ -73,7 +73,7 @@ impl TlsTerms for AkmaEval<'_> {
         }
         let m = (Symbolic { session: 0 }).decode_sbi(&t).ok()?;
         Some(
-            m.try_map(|v| TlsTerms::value(self, *v))
+            m.try_map(&mut |v| TlsTerms::value(self, *v))
                 .map(|m| self.b.encode_sbi(&m)),
         )
     }

@@ -178,7 +178,9 @@ impl EapCodec for Concrete {
     ) -> Bytes {
         // The PDU session identity is one octet (a longer value goes as its first).
         let psi = psi.0.first().copied().unwrap_or_default();
-        let m = m.try_map(|v| Ok::<_, ()>(v.0.clone())).expect("infallible");
+        let m = m
+            .try_map(&mut |v| Ok::<_, ()>(v.0.clone()))
+            .expect("infallible");
         let plain = nas::encode(psi, &m);
         let header = nas::security_header(count);
         let sealed = self.aead_seal(
@@ -212,7 +214,7 @@ impl EapCodec for Concrete {
             ))?;
         let (psi, m) =
             nas::decode(&plain.0).map_err(|e| fail(self.eap(), e, "5GSM message malformed"))?;
-        let m = m.try_map(|v| Ok::<_, ()>(Bytes(v.clone())));
+        let m = m.try_map(&mut |v| Ok::<_, ()>(Bytes(v.clone())));
         Ok((Bytes(vec![psi]), m.expect("infallible")))
     }
 

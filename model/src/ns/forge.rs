@@ -1,0 +1,45 @@
+//! The attacker's synthesis for Needham-Schroeder: the messages of the shape a waiting role expects
+//! that the attacker can build from what it knows (see `Protocol::forge`).
+
+use super::*;
+
+pub(super) fn forge(
+    c: &Config,
+    role: &Role,
+    know: &Knowledge,
+    b: &mut Symbolic,
+    out: &mut Vec<TermId>,
+) {
+    let nonces: Vec<TermId> = know.atoms(Sort::Nonce).collect();
+    let own_pk = c.pks[c.me as usize];
+    match role {
+        Role::InitiatorStart => {
+            let others = c
+                .names
+                .iter()
+                .enumerate()
+                .filter(|(a, _)| *a != c.me as usize);
+            out.extend(others.map(|(_, n)| start(*n)));
+        }
+        Role::ExpectMessage2 { peer, na } => {
+            for nb in &nonces {
+                let pt = if c.lowe {
+                    b.tuple(&[na, nb, &c.names[*peer as usize]])
+                } else {
+                    b.tuple(&[na, nb])
+                };
+                out.push(b.pk_encrypt(&own_pk, &pt));
+            }
+        }
+        Role::ResponderStart => {
+            for na in &nonces {
+                for name in &c.names {
+                    let pt = b.tuple(&[na, name]);
+                    out.push(b.pk_encrypt(&own_pk, &pt));
+                }
+            }
+        }
+        Role::ExpectMessage3 { nb, .. } => out.push(b.pk_encrypt(&own_pk, nb)),
+        Role::Done => {}
+    }
+}

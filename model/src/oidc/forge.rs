@@ -1,0 +1,123 @@
+//! The attacker's synthesis for the OIDC token flow: the messages of the shape a waiting role expects
+//! that the attacker can build from what it knows (see `Protocol::forge`).
+
+use super::*;
+
+pub(super) fn forge(
+    cfg: &Config,
+    role: &Role,
+    know: &Knowledge,
+    b: &mut Symbolic,
+    out: &mut Vec<TermId>,
+) {
+    let p = public();
+    let n = attacker_nonce();
+    let mut answer = |b: &mut Symbolic, key: &TermId, ms: Vec<Msg<TermId>>| {
+        if know.derivable(*key) {
+            for m in ms {
+                let m = b.encode(&m);
+                out.push(b.tunnel_response(key, &m));
+            }
+        }
+    };
+    match (cfg, role) {
+        // Answers in a tunnel whose key the attacker holds (a malicious server's, or
+        // any in the clear): the codes and tokens it knows.
+        (Config::Ue(_), Role::Ue(Ue::SimC(SimC::ExpectCode { key, .. }))) => {
+            let ms = nonces(know, "code_")
+                .into_iter()
+                .map(|code| Msg::AuthResponse { code })
+                .collect();
+            answer(b, key, ms);
+        }
+        (Config::Ue(_), Role::Ue(Ue::SimC(SimC::ExpectTokens { key }))) => {
+            let access = tokens(know, Kind::Access);
+            let ms = tokens(know, Kind::Id)
+                .into_iter()
+                .flat_map(|id_token| {
+                    access.iter().map(move |&access_token| Msg::TokenResponse {
+                        id_token,
+                        access_token,
+                    })
+                })
+                .collect();
+            answer(b, key, ms);
+        }
+        (Config::Ue(c), Role::Ue(Ue::Client(Client::ExpectResponse { key }))) => {
+            let ms = vec![Msg::RegistrationAccept {
+                client_id: c.client.profile.client_id,
+            }];
+            answer(b, key, ms);
+        }
+        // Requests to SIM-S as a client of its own: logins with the passwords it holds
+        // and the codes it holds with any verifier. It learns nothing from
+        // introspection it could not read from the tokens it holds, so it sends none.
+        (Config::SimS(c), Role::SimS(_)) => {
+            let tunnel = c.tunnel_key.map(term::pk);
+            let pkce = |b: &mut Symbolic, v| c.pkce.then(|| b.challenge(&v));
+            // A code of the user's is for redeeming itself: under its own challenge.
+            let own = pkce(b, n);
+            // A code of E's (dishonest) serves only to be injected into a SIM-C of the
+            // user's, who redeems it with its own verifier: under a challenge it saw,
+            // and only once it can answer a SIM-C (it holds a SIM-C's tunnel key).
+            // E's tokens are worth nothing elsewhere: a registration as E is excused.
+            let inject = !nonces(know, "sim_c_tunnel_key").is_empty();
+            let seen: Vec<Option<TermId>> = match c.pkce {
+                true => known(know, |t| matches!(t, Term::Hash(_)))
+                    .into_iter()
+                    .map(Some)
+                    .collect(),
+                false => vec![None],
+            };
+            let mut ms = Vec::new();
+            for a in &c.accounts {
+                let challenges = match know.derivable(a.password) {
+                    false => &[][..],
+                    true if a.agent == U => std::slice::from_ref(&own),
+                    true if inject => &seen[..],
+                    true => &[][..],
+                };
+                for r in &c.resources {
+                    for challenge in challenges {
+                        ms.push(Msg::AuthRequest {
+                            client_id: c.client_id,
+                            resource: r.name,
+                            challenge: *challenge,
+                            username: a.username,
+                            password: a.password,
+                        });
+                    }
+                }
+            }
+            let mut verifiers = vec![None, Some(n)];
+            verifiers.extend(nonces(know, "code_verifier").into_iter().map(Some));
+            for code in nonces(know, "code_") {
+                for verifier in &verifiers {
+                    ms.push(Msg::TokenRequest {
+                        code,
+                        client_id: c.client_id,
+                        verifier: *verifier,
+                    });
+                }
+            }
+            for m in ms {
+                let m = b.encode(&m);
+                out.push(b.tunnel_request(tunnel.as_ref(), &n, &m));
+            }
+        }
+        // Registrations with every token it holds, as a 5GMSGS client of its own.
+        (Config::Server(c), Role::Server(s)) if s.serving(c) => {
+            let tunnel = term::pk(c.tunnel_key);
+            let mut held = tokens(know, Kind::Access);
+            held.extend(tokens(know, Kind::Id));
+            for token in held {
+                let m = b.encode(&Msg::Registration {
+                    token,
+                    profile: p.profile.clone(),
+                });
+                out.push(b.tunnel_request(Some(&tunnel), &n, &m));
+            }
+        }
+        _ => {}
+    }
+}
