@@ -152,13 +152,13 @@ fn registration(policy: &Policy) -> usize {
         // The server's side of the connection: its id and the certificate's name.
         sb.transport = cb.transport.clone();
         for m in out.into_iter().filter_map(|o| match o {
-            Output::Send(m) => Some(m),
+            Output::Send(_, m) => Some(m),
             _ => None,
         }) {
             let (next, out) = server.step(&server_cfg, Some(&m), &mut sb).unwrap();
             server = next;
             input = out.into_iter().find_map(|o| match o {
-                Output::Send(m) => Some(m),
+                Output::Send(_, m) => Some(m),
                 _ => None,
             });
         }

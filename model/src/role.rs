@@ -4,10 +4,14 @@
 
 use properties::{Agent, Claim, Event};
 
+/// The interface (reference point) a message goes on: "MSGin5G-1", "N6", "T8", ...
+pub type Interface = &'static str;
+
 /// What a role step produces.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Output<V> {
-    Send(V),
+    /// A message sent on an interface.
+    Send(Interface, V),
     Claim(Event<V>),
 }
 

@@ -83,7 +83,7 @@ impl<R: Machine> Endpoint<R> {
         let mut sent = Vec::new();
         for o in outputs {
             match o {
-                Output::Send(m) => sent.push(m),
+                Output::Send(_, m) => sent.push(m),
                 Output::Claim(e) => self.events.push(e),
             }
         }

@@ -101,7 +101,7 @@ fn broadcast(s: &Setup, payload: &str) -> Bytes {
         .unwrap();
     out.into_iter()
         .find_map(|o| match o {
-            Output::Send(m) if decode(&m).is_ok_and(|m| matches!(m, Msg::Protected { .. })) => {
+            Output::Send(_, m) if decode(&m).is_ok_and(|m| matches!(m, Msg::Protected { .. })) => {
                 Some(m)
             }
             _ => None,

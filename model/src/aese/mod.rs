@@ -6,6 +6,27 @@
 //! for a resource owner and a client application, checked by its access control server.
 //!
 //! Roles and messages: `roles`, `messages`.
+//!
+//! ```text
+//! A1/A4 (clause 6.1): R, the requester (the SCEF on A1, an application on A4); NE, the
+//! 3GPP network entity holding a UE's data.
+//! 1. R -> NE: {Request(R, service, UE external identifier, id)}_K_R-NE   (6.1.5)
+//! 2. NE: R authorized for the service for that UE (6.1.4.2)
+//! 3. NE -> R: {Response(id, the UE's data)}_K_R-NE (never the IMSI: 6.1.4.1)
+//! Autho4API (Annex A.2): O, the resource owner; C, the client application; the SCEF as
+//! authorization server and access control server.
+//! 1. O -> SCEF: {Grant(O, C, scope)}_K_O              (the owner's consent)
+//! 2. SCEF -> C: Redirect(C, token = sig_SCEF(O, C, scope))
+//! 3. C -> SCEF: {ApiRequest(token, resource)}_A2
+//! 4. SCEF -> C: {ApiResponse(O, the resource)}_A2     (token's client and owner checked)
+//! ```
+//! Claims: requester and network entity agree injectively on request and response; the
+//! UE's data is secret and the IMSI private; in Autho4API the owner agrees to each access
+//! and the resource is secret to the owner and the clients it authorized.
+//!
+//! Out of scope: how A1's security association is made (TLS, NDS/IP or IPsec of clause
+//! 6.1.5.1 are one symbolic key), the OMA Autho4API message formats and token lifetimes,
+//! charging and the T8 API itself.
 
 mod forge;
 pub mod messages;

@@ -63,7 +63,7 @@ impl<V: Clone + Eq> Requester<V> {
                 };
                 let out = vec![
                     Output::running(cfg.me, cfg.ne, REQUEST, data),
-                    Output::Send(send(b, &cfg.key, &m)),
+                    Output::Send("A1/A4", send(b, &cfg.key, &m)),
                 ];
                 Ok((Requester::ExpectResponse { id }, out))
             }
@@ -194,16 +194,19 @@ impl<V: Clone + Eq> Ne<V> {
                 claim: IMSI,
                 value: s.imsi.clone(),
             }),
-            Output::Send(send(
-                b,
-                &key,
-                &Msg::Response {
-                    id: id.clone(),
-                    ue,
-                    data: s.data.clone(),
-                    imsi: cfg.expose_imsi.then(|| s.imsi.clone()),
-                },
-            )),
+            Output::Send(
+                "A1/A4",
+                send(
+                    b,
+                    &key,
+                    &Msg::Response {
+                        id: id.clone(),
+                        ue,
+                        data: s.data.clone(),
+                        imsi: cfg.expose_imsi.then(|| s.imsi.clone()),
+                    },
+                ),
+            ),
         ];
         let mut seen = self.seen.clone();
         seen.push(id);
@@ -254,7 +257,7 @@ impl Owner {
             Owner::Done,
             vec![
                 Output::running(cfg.me, cfg.scef, ACCESS, data),
-                Output::Send(m),
+                Output::Send("Autho4API", m),
             ],
         ))
     }
@@ -302,7 +305,7 @@ impl Client {
                 };
                 Ok((
                     Client::ExpectResource,
-                    vec![Output::Send(send(b, &key, &m))],
+                    vec![Output::Send("A1/A4", send(b, &key, &m))],
                 ))
             }
             Client::ExpectResource => match receive(b, &key, v)? {
@@ -384,7 +387,7 @@ impl Scef {
                 },
             );
             let m = b.encode(&Msg::Redirect { client, token });
-            return Ok((next, vec![Output::Send(m)]));
+            return Ok((next, vec![Output::Send("Autho4API", m)]));
         }
         // Access control server: a request on a client's association.
         let (presenter, key, m) = cfg
@@ -429,14 +432,17 @@ impl Scef {
                 claim: RESOURCE,
                 value: r.data.clone(),
             }),
-            Output::Send(send(
-                b,
-                &Some(key),
-                &Msg::ApiResponse {
-                    owner,
-                    data: r.data.clone(),
-                },
-            )),
+            Output::Send(
+                "A1/A4",
+                send(
+                    b,
+                    &Some(key),
+                    &Msg::ApiResponse {
+                        owner,
+                        data: r.data.clone(),
+                    },
+                ),
+            ),
         ];
         Ok((next, out))
     }

@@ -89,7 +89,7 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Af<V> {
                 let env = b.seal_sbi(&cfg.name, cfg.channel.as_ref(), None, &get);
                 let data = b.tuple(&[&hello.identity, &cfg.af_id]);
                 out.push(Output::running(cfg.me, cfg.aanf, AF_ID, data));
-                out.push(Output::Send(env));
+                out.push(Output::Send("N62", env));
                 Af::ExpectKey {
                     ch: input.clone(),
                     a_kid: hello.identity,

@@ -56,7 +56,7 @@ impl Ausf {
                 claim: K_AKMA,
                 value: a.k_akma,
             }),
-            Output::Send(env),
+            Output::Send("N61", env),
         ];
         Ok((Ausf::Done, out))
     }
@@ -203,12 +203,10 @@ impl<V: Clone + Eq> Aanf<V> {
                     supi: (from.internal || cfg.supi_to_external).then(|| supi.clone()),
                     gpsi: ue.gpsi.clone(),
                 });
-                out.push(Output::Send(b.seal_sbi(
-                    &cfg.name,
-                    from.channel.as_ref(),
-                    Some(&body),
-                    &reply,
-                )));
+                out.push(Output::Send(
+                    "N62",
+                    b.seal_sbi(&cfg.name, from.channel.as_ref(), Some(&body), &reply),
+                ));
                 let next = match left {
                     0 | 1 => Aanf::Done,
                     n => Aanf::Serving {

@@ -6,6 +6,26 @@
 //! the AAnF for K_AF over an authenticated channel (clause 6.2); Ua* is TLS 1.3 with K_AF as
 //! the external PSK and A-KID as its identity: the `tls_psk` client and server, composed, not
 //! rewritten. Key derivations are in `keys`, service operations in `messages`.
+//!
+//! ```text
+//! UE, AUSF, AAnF, AF (the MSGin5G server); K_AUSF from primary authentication.
+//! 0. UE, AUSF: K_AKMA = KDF(K_AUSF, "AKMA", SUPI), A-TID = KDF(K_AUSF, "A-TID", SUPI),
+//!    A-KID = RID || A-TID @ HNI                                    (6.1 steps 2-3, A.2-A.3)
+//! 1. AUSF -> AAnF: Naanf_AKMA_AnchorKey_Register(SUPI, A-KID, K_AKMA)  on N61 (6.1 step 4)
+//! 2. UE: K_AF = KDF(K_AKMA, AF_ID)                                     (6.2 step 1, A.4)
+//! 3. UE -> AF: ClientHello(identity A-KID, binder under K_AF)          (6.2 step 2, Ua*)
+//! 4. AF -> AAnF: Naanf_AKMA_ApplicationKey_Get(A-KID, AF_ID)           on N62 (step 3)
+//! 5. AAnF -> AF: K_AF, K_AF expiry, GPSI [, SUPI to an AF inside the operator] (steps 4-5)
+//! 6. AF <-> UE: the rest of TLS 1.3 with K_AF as the PSK (`tls_psk`)   (step 6)
+//! ```
+//! Claims: K_AKMA and K_AF secret; the SUPI private to the home network and internal AFs;
+//! the UE and the AF agree on (A-KID, AF_ID, K_AF), the AF and the AAnF on (A-KID, AF_ID);
+//! the Ua* claims of TLS-PSK.
+//!
+//! Out of scope: primary authentication (K_AUSF is given), K_AUSF refresh and the
+//! re-derivation of K_AKMA, the NEF's own messages for an AF outside the operator's domain
+//! (its checks are folded into the AAnF), AKMA context removal, and the TLS 1.2 profile of
+//! Ua* (TS 33.535 Annex B); the SBI channel is one symbolic AEAD keyed per NF pair.
 
 pub mod af;
 mod forge;

@@ -91,7 +91,7 @@ impl<V: Clone + Eq> DnAaa<V> {
                 state: state.clone(),
                 eap,
             };
-            Output::Send(b.seal_radius(cfg.secret.as_ref(), &m))
+            Output::Send("N6", b.seal_radius(cfg.secret.as_ref(), &m))
         };
         let conv = match (self, &state) {
             (DnAaa::Idle, None) => None,
@@ -186,7 +186,7 @@ impl<V: Clone + Eq> DnAaa<V> {
                 let out = vec![
                     Output::running(cfg.me, conv.subscriber, REGISTRATION, reg),
                     Output::running(cfg.me, cfg.smf, PDU_SESSION_AUTH, session),
-                    Output::Send(b.seal_radius(cfg.secret.as_ref(), &m)),
+                    Output::Send("N6", b.seal_radius(cfg.secret.as_ref(), &m)),
                 ];
                 Ok((DnAaa::Done, out))
             }

@@ -10,6 +10,30 @@
 //! Channels per hop: UE-AMF-SMF under NAS security from primary authentication (and SBA
 //! security on N11); SMF-DN-AAA RADIUS on N6, protected by its shared secret or not, per
 //! variant.
+//!
+//! ```text
+//! UE, SMF (EAP authenticator), DN-AAA (the MSGF, EAP server); K_NAS from primary
+//! authentication, the RADIUS secret shared by SMF and DN-AAA.
+//! 1. UE -> SMF: {PDU Session Establishment Request(PSI, DN identity)}_K_NAS  on N1
+//!               (step 2; TS 33.501 clause 11.1.2 step 1)
+//! 2. SMF -> DN-AAA: Access-Request(EAP-Response/Identity, Message-Authenticator) on N6
+//!                                                                          (steps 3-4)
+//! 3. DN-AAA <-> SMF <-> UE: the EAP-TLS flights (ClientHello ... Finished), each an
+//!    Access-Challenge / Access-Request on N6 and a {PDU Session Authentication Command /
+//!    Complete}_K_NAS on N1                                                 (steps 5-6)
+//! 4. DN-AAA -> SMF: Access-Accept(EAP-Success, the MSK from the TLS exporter in the
+//!    MS-MPPE keys, the registration response)                              (step 7)
+//! 5. SMF -> UE: {PDU Session Establishment Accept(PSI, EAP-Success, registration)}_K_NAS
+//!                                                                          (steps 8-10)
+//! ```
+//! Claims: the MSK is secret; the UE and the DN-AAA authenticate each other (EAP-TLS
+//! certificates); the UE agrees with the DN-AAA on the registration, with the SMF on the
+//! PDU session.
+//!
+//! Out of scope: primary authentication and the AMF (NAS is one channel keyed by K_NAS, one
+//! security context per UE), re-authentication, EAP methods other than EAP-TLS, TLS
+//! session resumption and certificate revocation, Diameter on N6, RADIUS accounting;
+//! TLS is flight by flight with one symbolic key schedule (`tls`).
 
 pub mod dn_aaa;
 mod forge;

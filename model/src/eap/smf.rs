@@ -85,7 +85,7 @@ impl<V: Clone + Eq> Smf<V> {
                 state,
                 eap,
             };
-            let out = vec![Output::Send(b.seal_radius(cfg.secret.as_ref(), &m))];
+            let out = vec![Output::Send("N6", b.seal_radius(cfg.secret.as_ref(), &m))];
             let session = Session {
                 rounds: session.rounds + 1,
                 ..session
@@ -140,6 +140,7 @@ impl<V: Clone + Eq> Smf<V> {
                 let count = session.rounds - 1;
                 let nas = |b: &mut B, m: Nas<V>| {
                     vec![Output::Send(
+                        "N1",
                         b.seal_nas(&cfg.k_nas, false, count, &cfg.psi, &m),
                     )]
                 };

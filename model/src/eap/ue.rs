@@ -91,7 +91,10 @@ impl<V: Clone + Eq> Ue<V> {
                 dnn: cfg.dnn.clone(),
                 identity: cfg.nai.clone(),
             };
-            let out = vec![Output::Send(b.seal_nas(&cfg.k_nas, true, 0, &cfg.psi, &m))];
+            let out = vec![Output::Send(
+                "N1",
+                b.seal_nas(&cfg.k_nas, true, 0, &cfg.psi, &m),
+            )];
             let next = Ue {
                 phase: Phase::ExpectStart,
                 downlink: 0,
@@ -110,7 +113,7 @@ impl<V: Clone + Eq> Ue<V> {
         let reply = |b: &mut B, eap: Eap<V>| {
             let eap = b.encode_eap(&eap);
             let m = Nas::AuthenticationComplete { eap };
-            Output::Send(b.seal_nas(&cfg.k_nas, true, downlink, &cfg.psi, &m))
+            Output::Send("N1", b.seal_nas(&cfg.k_nas, true, downlink, &cfg.psi, &m))
         };
         let eap = match nas {
             // Step 10: EAP Success and the registration response. Only after the TLS

@@ -71,7 +71,7 @@ impl Ccf {
             },
         );
         let m = b.encode(&Msg::TokenResponse { token });
-        let out = vec![Output::Send(b.seal(&key, false, 0, &m))];
+        let out = vec![Output::Send("CAPIF-1e", b.seal(&key, false, 0, &m))];
         Ok((
             Ccf {
                 issued: self.issued + 1,

@@ -6,7 +6,7 @@
 use super::messages::{GatewayCodec, Msg};
 use super::{AUTHORIZATION, MESSAGE, REGISTRATION, SERVER_AUTH};
 use crate::backend::Fresh;
-use crate::role::{Output, Reject, Stepped};
+use crate::role::{Interface, Output, Reject, Stepped};
 use crate::term::MapValues;
 use crate::term::Terms;
 use properties::Agent;
@@ -67,7 +67,7 @@ impl<V: Clone + Eq> Client<V> {
                 });
                 let ccf = cfg.tls.then_some(ccf_key);
                 let me = cfg.credential.as_ref().map(|sk| (&cfg.identity, sk));
-                out.push(Output::Send(b.connect(ccf, me, &key, &m)));
+                out.push(Output::Send("CAPIF-1e", b.connect(ccf, me, &key, &m)));
                 Client::ExpectToken { key }
             }
             (Client::Start, None, None) => self.register(cfg, None, b, &mut out),
@@ -106,7 +106,7 @@ impl<V: Clone + Eq> Client<V> {
                     message_data(b, &msg),
                 ));
                 let m = b.encode(&msg);
-                out.push(Output::Send(b.seal(key, true, 1, &m)));
+                out.push(Output::Send(registrant(cfg), b.seal(key, true, 1, &m)));
                 Client::ExpectMessage { key: key.clone() }
             }
             // The server's message to it (the second record down).
@@ -155,7 +155,10 @@ impl<V: Clone + Eq> Client<V> {
             None => cfg.credential.as_ref().map(|sk| (&cfg.identity, sk)),
             Some(_) => None,
         };
-        out.push(Output::Send(b.connect(server, me, &key, &m)));
+        out.push(Output::Send(
+            registrant(cfg),
+            b.connect(server, me, &key, &m),
+        ));
         Client::ExpectAccept { key }
     }
 }
@@ -170,5 +173,14 @@ pub fn message_data<V, B: GatewayCodec<Value = V>>(b: &mut B, m: &Msg<V>) -> V {
             payload,
         } => b.tuple(&[id, originator, recipient, payload]),
         _ => b.tuple(&[]),
+    }
+}
+
+/// The interface a registrant talks to the MSGin5G server on: an AS (with CAPIF) on
+/// MSGin5G-3, a legacy 3GPP or non-3GPP message gateway on MSGin5G-2 or -4.
+fn registrant<V>(cfg: &ClientConfig<V>) -> Interface {
+    match cfg.capif {
+        Some(_) => "MSGin5G-3",
+        None => "MSGin5G-2/-4",
     }
 }

@@ -8,6 +8,28 @@
 //! Roles: the registrants (`client`: both gateways and the AS), the CAPIF core function
 //! (`ccf`), the MSGin5G server's side of a connection (`server`). Messages and transport:
 //! `messages`.
+//!
+//! ```text
+//! G: a legacy 3GPP or non-3GPP message gateway, or an AS; CCF: the CAPIF core function;
+//! S: the MSGin5G server, holding a policy of which registrant may front which service.
+//! 0. AS -> CCF: TLS (mutual on CAPIF-1e), TokenRequest(AS identity, S)  (TS 33.122 6.5.2)
+//!    CCF -> AS: CAPIF token = sig_CCF(sub AS, aud S)
+//! 1. G -> S: TLS (S's certificate; G's client certificate for a gateway) on MSGin5G-2
+//!            (legacy), -4 (non-3GPP) or -3 (AS), Register(identity, kind, service
+//!            [, CAPIF token])                                 (clauses 5.3-5.4)
+//! 2. S -> G: Accept(identity, the client IDs of the service)  (S checks who G is: its
+//!            certificate, its token, and that the policy lets it front the service)
+//! 3. G -> S: MSGin5G message(id, originator G, recipient, payload)
+//! 4. S -> G: MSGin5G message(id', originator, recipient G, payload')
+//! ```
+//! Claims: the client IDs are secret to S and the service's owner; G agrees with S on the
+//! registration (identity, service, client IDs) and S with G; S authorized G for the
+//! service; each MSGin5G message is agreed injectively.
+//!
+//! Out of scope: the other CAPIF flows (discovery, publication, the API invoker's
+//! onboarding credentials beyond a key pair), token expiry and refresh, deregistration,
+//! MSGin5G message segmentation and delivery reports, and TLS itself (a connection is one
+//! symbolic key from its first flight).
 
 pub mod ccf;
 pub mod client;

@@ -98,7 +98,10 @@ impl<V: Clone + Ord> Server<V> {
         let data = message_data(b, &reply);
         out.push(Output::running(cfg.me, c.registrant, MESSAGE, data));
         let m = b.encode(&reply);
-        out.push(Output::Send(b.seal(&c.key, false, 1, &m)));
+        out.push(Output::Send(
+            "MSGin5G-2/-3/-4",
+            b.seal(&c.key, false, 1, &m),
+        ));
         let mut next = self.clone();
         next.connections[i].done = true;
         Ok((next, out))
@@ -185,7 +188,7 @@ impl<V: Clone + Ord> Server<V> {
                 claim: CLIENT_IDS,
                 value: client_ids,
             }),
-            Output::Send(b.seal(&key, false, 0, &accept)),
+            Output::Send("MSGin5G-2/-3/-4", b.seal(&key, false, 0, &accept)),
         ];
         // The connections as a set: the order they came in makes no difference.
         let mut next = self.clone();

@@ -7,6 +7,31 @@
 //!
 //! Roles: the SCS (`scs`), the UEs (`ue`), the SCEF, MME, MTC-IWF, HSS and SMS-SC
 //! (`network`). Messages and their protection: `messages`.
+//!
+//! ```text
+//! SCS, SCEF, MME, UE_1..n (the group); MTC-IWF, HSS, SMS-SC for T4 delivery.
+//! Solution 2 (clause 4.1.4.2):
+//! 1. MME -> UE_i: {Credentials(group, Gkey, verify key of the SCEF, key index)}_NAS
+//!                                                                        (step 4)
+//! 2. SCS -> SCEF: {GroupRequest(SCS, External Group ID, group indication, id,
+//!                 payload)}_T8                                           (steps 1-3)
+//! 3. SCEF: the SCS authorized for the group (step 5), the Local Group ID resolved
+//!          (step 6)
+//! 4. SCEF -> UE_*: broadcast {id, payload}_Gkey, sig_SCEF(...)           (step 7)
+//! 5. SCEF -> SCS: {Report(delivered)}_T8
+//! Solution 1 (4.1.4.1): the payload is {payload}_K_app, sig_SCS(...) end to end.
+//! Solutions 6/5 (4.1.4.6, 4.1.4.5): SCS -> MTC-IWF on Tsp, MTC-IWF -> HSS on S6m
+//! (resolve, authorize), MTC-IWF -> SMS-SC on T4, SMS-SC -> UE_i per-UE {trigger}_NAS.
+//! Members' own messages (4.1.1): UE_i -> MME: {Uplink(id, payload)}_NAS or _Gkey.
+//! ```
+//! Claims: each member agrees injectively with the SCS on the group message, and
+//! non-injectively with the network that an authorized SCS sent it; the payload and the
+//! Local Group ID are secret; the network agrees injectively with a member on its own
+//! message.
+//!
+//! Out of scope: MBMS-based delivery (solution 3: TS 33.246's keys), the broadcast channel's
+//! own radio security, key refresh and group membership changes, SMS segmentation; T8,
+//! Tsp, S6m and T4 are each one symbolic association key.
 
 mod forge;
 pub mod messages;

@@ -121,12 +121,15 @@ impl<V: Clone + Eq> Scef<V> {
             let m = protect(b, k, &group, &sender, &id, &payload, cfg.encrypt, cfg.sign);
             b.encode(&m)
         };
-        out.push(Output::Send(broadcast));
+        out.push(Output::Send("broadcast", broadcast));
         let report = b.encode(&Msg::Report {
             group,
             local: cfg.expose_local.then(|| g.local.clone()),
         });
-        out.push(Output::Send(b.seal_on(&cfg.senders[i].key, "T8", &report)));
+        out.push(Output::Send(
+            "T8",
+            b.seal_on(&cfg.senders[i].key, "T8", &report),
+        ));
         let mut seen = self.seen.clone();
         seen.push(id);
         Ok((Scef { seen }, out))
@@ -177,7 +180,7 @@ impl<V: Clone + Eq> Mme<V> {
                 let out = cfg
                     .members
                     .iter()
-                    .map(|(_, _, k)| Output::Send(b.seal_on(k, "NAS", &m)))
+                    .map(|(_, _, k)| Output::Send("NAS", b.seal_on(k, "NAS", &m)))
                     .collect();
                 Ok((Mme::Serving { seen: Vec::new() }, out))
             }
@@ -301,7 +304,7 @@ impl<V: Clone + Eq> Iwf<V> {
                 sender: identity,
                 group: group.clone(),
             });
-            let out = vec![Output::Send(b.seal_on(&cfg.core_key, "S6m", &q))];
+            let out = vec![Output::Send("S6m", b.seal_on(&cfg.core_key, "S6m", &q))];
             let mut seen = self.seen.clone();
             seen.push(id.clone());
             let pending = Some(Pending {
@@ -361,11 +364,11 @@ impl<V: Clone + Eq> Iwf<V> {
                 id: p.id.clone(),
                 payload: p.payload.clone(),
             });
-            out.push(Output::Send(b.seal_on(&cfg.core_key, "T4", &t)));
+            out.push(Output::Send("T4", b.seal_on(&cfg.core_key, "T4", &t)));
         }
         let report = b.encode(&Msg::Report { group, local: None });
         let key = &cfg.senders[p.sender].key;
-        out.push(Output::Send(b.seal_on(key, "Tsp", &report)));
+        out.push(Output::Send("Tsp", b.seal_on(key, "Tsp", &report)));
         Ok((
             Iwf {
                 seen: self.seen.clone(),
@@ -423,7 +426,7 @@ impl Hss {
         });
         Ok((
             Hss(self.0 + 1),
-            vec![Output::Send(b.seal_on(&cfg.core_key, "S6m", &a))],
+            vec![Output::Send("S6m", b.seal_on(&cfg.core_key, "S6m", &a))],
         ))
     }
 }
@@ -463,7 +466,7 @@ impl SmsSc {
             .ok_or(Reject("trigger for an unknown UE"))?;
         Ok((
             SmsSc(self.0 + 1),
-            vec![Output::Send(b.seal_on(k, "NAS", &m))],
+            vec![Output::Send("NAS", b.seal_on(k, "NAS", &m))],
         ))
     }
 }

@@ -87,7 +87,7 @@ impl Scs {
                     id,
                     payload: carried,
                 });
-                out.push(Output::Send(b.seal_on(&cfg.key, cfg.iface, &m)));
+                out.push(Output::Send(cfg.iface, b.seal_on(&cfg.key, cfg.iface, &m)));
                 Ok((Scs::ExpectReport, out))
             }
             (Scs::ExpectReport, Some(v)) => {

@@ -98,7 +98,7 @@ impl<V: Clone + Eq> Ue<V> {
                 });
                 let out = vec![
                     Output::running(cfg.me, *to, MEMBER_AUTH, data),
-                    Output::Send(b.seal_on(key, "NAS", &m)),
+                    Output::Send("NAS", b.seal_on(key, "NAS", &m)),
                 ];
                 Ok((Ue::Done, out))
             }

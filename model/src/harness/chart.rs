@@ -81,7 +81,7 @@ pub fn chart_steps<P: Protocol>(
                 .iter()
                 .map(|o| {
                     let text = match o {
-                        Output::Send(msg) => P::describe(*msg),
+                        Output::Send(_, msg) => P::describe(*msg),
                         Output::Claim(_) => String::new(),
                     };
                     (o.clone(), text)
@@ -116,7 +116,7 @@ pub fn chart_steps<P: Protocol>(
         for o in &moment.outputs {
             let from = lane.clone().unwrap_or_default();
             let text = match o {
-                Output::Send(msg) => {
+                Output::Send(_, msg) => {
                     step(&mut steps, from, ATTACKER.into(), P::describe(*msg), "sent");
                     sent_at.push((*msg, steps.len()));
                     continue;

@@ -259,7 +259,7 @@ impl<P: Protocol> DyModel<P> {
         let mut claimed = false;
         for o in &outputs {
             match o {
-                Output::Send(m) => {
+                Output::Send(_, m) => {
                     learned.push(*m);
                     match self.search.log {
                         Log::Ordered => next.net.push(*m),

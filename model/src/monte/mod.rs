@@ -5,6 +5,25 @@
 //! locations; the IMSI leaks in a report.
 //!
 //! Roles and messages: `roles`, `messages`.
+//!
+//! ```text
+//! T: the third party (SCS/AS), SCEF, MME (with the HSS's mapping folded into the SCEF).
+//! 1. T -> SCEF: {Request(T, UE external identifier, location event, SCS/AS Reference ID)}_T8
+//!                                                    (TS 23.682 clause 5.6.1.1 step 1)
+//! 2. SCEF: T authorized to monitor that UE (clause 5.1.3); the external identifier mapped
+//!          to the IMSI, which stays inside
+//! 3. SCEF -> MME: {Configure(IMSI, authorized area, SCEF Reference ID)}_core
+//! 4. MME -> SCEF: {Event(SCEF Reference ID, location)}_core   (the UE left its authorized
+//!                                                              area: clause 5.1.4.1)
+//! 5. SCEF -> T: {Report(SCS/AS Reference ID, location)}_T8    (never the IMSI: 5.2.2)
+//! ```
+//! Claims: T agrees injectively with the SCEF on each report; the location is secret to
+//! the network and the third parties authorized for the UE; the IMSI private to the network.
+//!
+//! Out of scope: key issue 2 of clause 5.2 (the number of UEs in an area), user consent,
+//! monitoring events other than location reporting, event expiry and the maximum number of
+//! reports, the HSS as a role of its own; T8 (TLS) and the core interfaces are each one
+//! symbolic key.
 
 mod forge;
 pub mod messages;

@@ -55,7 +55,7 @@ impl<V: Clone + Eq> ThirdParty<V> {
                 };
                 Ok((
                     ThirdParty::ExpectReport { reference },
-                    vec![Output::Send(send(b, &cfg.key, &m))],
+                    vec![Output::Send("T8", send(b, &cfg.key, &m))],
                 ))
             }
             (ThirdParty::ExpectReport { reference }, Some(v)) => {
@@ -174,7 +174,7 @@ impl<V: Clone + Eq> Scef<V> {
             };
             let out = vec![
                 Output::running(cfg.me, *agent, REPORT, data),
-                Output::Send(send(b, &cfg.tls.then(|| key.clone()), &m)),
+                Output::Send("T8", send(b, &cfg.tls.then(|| key.clone()), &m)),
             ];
             let mut next = self.clone();
             next.armed[at].reported = true;
@@ -236,7 +236,7 @@ impl<V: Clone + Eq> Scef<V> {
                 claim: IMSI,
                 value: cfg.ues[u].imsi.clone(),
             }),
-            Output::Send(seal_channel(b, &cfg.core_key, "core", &m)),
+            Output::Send("core", seal_channel(b, &cfg.core_key, "core", &m)),
         ];
         let mut next = self.clone();
         next.armed.push(Armed {
@@ -302,7 +302,7 @@ impl Mme {
                 claim: LOCATION,
                 value: location,
             }),
-            Output::Send(seal_channel(b, &cfg.core_key, "core", &e)),
+            Output::Send("core", seal_channel(b, &cfg.core_key, "core", &e)),
         ];
         Ok((Mme(self.0 + 1), out))
     }

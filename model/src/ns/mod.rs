@@ -9,6 +9,10 @@
 //! ```
 //! The scenario: A initiates with a peer the attacker picks (B, or the dishonest E), B
 //! responds. Not a handshake of the product, so its roles use the symbolic backend only.
+//! Claims: Na and Nb secret; each agrees with the other on (Na, Nb) in Lowe's strengths.
+//!
+//! Out of scope: key distribution (the public keys are known), timestamps and key
+//! compromise of the honest agents.
 
 mod forge;
 
@@ -192,7 +196,10 @@ impl Protocol for NeedhamSchroeder {
                 // 1. A -> B: {Na, A}pk(B)
                 let msg1 = b.tuple(&[&na, &me]);
                 let msg1 = b.pk_encrypt(&c.pks[peer as usize], &msg1);
-                Ok((Role::ExpectMessage2 { peer, na }, vec![Output::Send(msg1)]))
+                Ok((
+                    Role::ExpectMessage2 { peer, na },
+                    vec![Output::Send("network", msg1)],
+                ))
             }
             Role::ExpectMessage2 { peer, na } => {
                 let pt = b.pk_decrypt(&c.sk, &m).ok_or(Reject("not for me"))?;
@@ -212,7 +219,10 @@ impl Protocol for NeedhamSchroeder {
                 ];
                 out.extend(secrets(*peer, [*na, nb]));
                 // 3. A -> B: {Nb}pk(B)
-                out.push(Output::Send(b.pk_encrypt(&c.pks[*peer as usize], &nb)));
+                out.push(Output::Send(
+                    "network",
+                    b.pk_encrypt(&c.pks[*peer as usize], &nb),
+                ));
                 Ok((Role::Done, out))
             }
             Role::ResponderStart => {
@@ -237,7 +247,7 @@ impl Protocol for NeedhamSchroeder {
                     Role::ExpectMessage3 { peer, na: *na, nb },
                     vec![
                         Output::running(c.me, peer, RESPONDER_AUTH, data),
-                        Output::Send(msg2),
+                        Output::Send("network", msg2),
                     ],
                 ))
             }

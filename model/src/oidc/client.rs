@@ -51,11 +51,10 @@ impl<V: Clone + Eq> Client<V> {
             token,
             profile: cfg.profile.clone(),
         });
-        out.push(Output::Send(b.tunnel_request(
-            Some(&cfg.server_tunnel),
-            &key,
-            &m,
-        )));
+        out.push(Output::Send(
+            "MSGin5G-1",
+            b.tunnel_request(Some(&cfg.server_tunnel), &key, &m),
+        ));
         Client::ExpectResponse { key }
     }
 

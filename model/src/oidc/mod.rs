@@ -14,6 +14,33 @@
 //! PKCE binds the code to the SIM-C that asked: `no-pkce`, `redirect-intercepted`), and
 //! whether OpenID Connect is supported (it is, in every variant; its ID token is not an
 //! access token).
+//!
+//! ```text
+//! SIM-C and the 5GMSGS client C on the UE, SIM-S (OpenID provider), S (MSGin5G server).
+//! 1. SIM-C -> SIM-S: tunnel (TLS) on IM-UU                               (step 1)
+//! 2. SIM-C -> SIM-S: Authentication Request(client_id of C, redirect_uri, scope,
+//!                    code_challenge = H(verifier), resource S)           (steps 2-3)
+//! 3. SIM-C -> SIM-S: the user's login (username, password)               (step 4)
+//! 4. SIM-S -> SIM-C: redirect(code) to redirect_uri, on the UE           (steps 5-6)
+//! 5. SIM-C -> SIM-S: Token Request(code, verifier, client_id)            (step 7)
+//! 6. SIM-S -> SIM-C: ID token, access token = sig_SIM-S(iss, sub, aud S, client_id, jti)
+//!                                                                        (step 8)
+//! 7. SIM-C -> C: the tokens (local)                                      (step 9)
+//! 8. C -> S: tunnel (TLS, S's certificate) on MSGin5G-1, Registration(access token,
+//!            profile)                                                    (steps 10-11)
+//! 9. S: verify the token with SIM-S's key, or S -> SIM-S: Introspect(token, S's
+//!       credential) on IM-S, SIM-S -> S: active claims (RFC 7662)       (step 12)
+//! 10. S -> C: Registration Accept                                        (step 13)
+//! ```
+//! Claims: the password, the authorization code and the access token are secret; S agrees
+//! with the user's client on the user it authenticated (user_auth) and on the registration,
+//! injectively.
+//!
+//! Out of scope: refresh tokens, token revocation, consent, dynamic client registration,
+//! OpenID discovery (SIM-S's key and endpoints are configured), the JOSE algorithms (one
+//! symbolic signature), clocks and token expiry (no token expires within a run), and
+//! TLS itself (a tunnel is one symbolic key; the attacker cannot read or forge one it does
+//! not hold).
 
 pub mod client;
 mod forge;

@@ -107,11 +107,10 @@ impl<V: Clone + Eq> Server<V> {
                     caller: cfg.name.clone(),
                     credential: credential.clone(),
                 });
-                let out = vec![Output::Send(b.tunnel_request(
-                    Some(sim_s_tunnel),
-                    &query_key,
-                    &q,
-                ))];
+                let out = vec![Output::Send(
+                    "IM-S",
+                    b.tunnel_request(Some(sim_s_tunnel), &query_key, &q),
+                )];
                 next.pending = Some(Pending {
                     key,
                     token,
@@ -162,7 +161,7 @@ impl<V: Clone + Eq> Server<V> {
         let out = vec![
             Output::commit(cfg.me, cfg.sim_s, REGISTRATION, data.clone()),
             Output::commit(cfg.me, user, USER_AUTH, data),
-            Output::Send(b.tunnel_response(&key, &accept)),
+            Output::Send("MSGin5G-1", b.tunnel_response(&key, &accept)),
         ];
         Ok((self, out))
     }

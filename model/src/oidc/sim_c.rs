@@ -84,11 +84,10 @@ impl<V: Clone + Eq> SimC<V> {
                     claim: PASSWORD,
                     value: cfg.password.clone(),
                 }));
-                out.push(Output::Send(b.tunnel_request(
-                    cfg.sim_s_tunnel.as_ref(),
-                    &key,
-                    &m,
-                )));
+                out.push(Output::Send(
+                    "IM-UU",
+                    b.tunnel_request(cfg.sim_s_tunnel.as_ref(), &key, &m),
+                ));
                 Ok(Next::Wait(SimC::ExpectCode { key, verifier }))
             }
             // Steps 6-7: the code, then the Token Request with the verifier.
@@ -98,18 +97,17 @@ impl<V: Clone + Eq> SimC<V> {
                     return Err(Reject("expected the Authentication Response"));
                 };
                 if cfg.redirect_observable {
-                    out.push(Output::Send(redirect));
+                    out.push(Output::Send("local", redirect));
                 }
                 let m = b.encode(&Msg::TokenRequest {
                     code,
                     client_id: cfg.client_id.clone(),
                     verifier: verifier.clone(),
                 });
-                out.push(Output::Send(b.tunnel_request(
-                    cfg.sim_s_tunnel.as_ref(),
-                    key,
-                    &m,
-                )));
+                out.push(Output::Send(
+                    "IM-UU",
+                    b.tunnel_request(cfg.sim_s_tunnel.as_ref(), key, &m),
+                ));
                 Ok(Next::Wait(SimC::ExpectTokens { key: key.clone() }))
             }
             // Steps 8-9: the tokens; the ID token must be SIM-S's, for this client and user

@@ -203,8 +203,13 @@ impl<V: Clone + Eq> SimS<V> {
             }
             _ => return Err(Reject("not a request SIM-S serves")),
         };
+        // To SIM-C on IM-UU; to the MSGin5G server, a VAL server, on IM-S (TS 23.434).
+        let on = match answer {
+            Msg::IntrospectResponse { .. } => "IM-S",
+            _ => "IM-UU",
+        };
         let m = b.encode(&answer);
-        out.push(Output::Send(b.tunnel_response(&key, &m)));
+        out.push(Output::Send(on, b.tunnel_response(&key, &m)));
         Ok((next, out))
     }
 }

@@ -128,7 +128,7 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                     binder: None,
                 };
                 let ch = client_hello(b, &early, cfg.psk_kind, hello, None);
-                out.push(Output::Send(b.plaintext_record(&ch)));
+                out.push(Output::Send("MSGin5G-1", b.plaintext_record(&ch)));
                 let c_e = cfg.early_data.then(|| {
                     // Section 4.2.10: 0-RTT data under client_early_traffic_secret.
                     let c_e = ks::client_early_traffic_secret(b, &early, &ch);
@@ -136,12 +136,10 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                     let payload = b.fresh(Fresh::Nonce("early_data"));
                     let data = b.tuple(&[&cfg.identity, &random, &payload]);
                     out.push(Output::running(cfg.me, cfg.peer, EARLY_DATA_AUTH, data));
-                    out.push(Output::Send(b.seal_record(
-                        &keys,
-                        0,
-                        ContentType::ApplicationData,
-                        &payload,
-                    )));
+                    out.push(Output::Send(
+                        "MSGin5G-1",
+                        b.seal_record(&keys, 0, ContentType::ApplicationData, &payload),
+                    ));
                     c_e
                 });
                 Client::ExpectServerHello {
@@ -284,24 +282,20 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                     // Section 4.5: EndOfEarlyData under the early traffic keys.
                     let eoed = b.encode(&Handshake::EndOfEarlyData);
                     let keys = ks::traffic_keys(b, c_e);
-                    out.push(Output::Send(b.seal_record(
-                        &keys,
-                        1,
-                        ContentType::Handshake,
-                        &eoed,
-                    )));
+                    out.push(Output::Send(
+                        "MSGin5G-1",
+                        b.seal_record(&keys, 1, ContentType::Handshake, &eoed),
+                    ));
                     transcript = b.concat(&[&transcript, &eoed]);
                 }
                 out.push(Output::running(cfg.me, cfg.peer, CLIENT_AUTH, data));
                 let vd = ks::finished(b, c_hs, &transcript);
                 let fin = b.encode(&Handshake::Finished(vd));
                 let keys = ks::traffic_keys(b, c_hs);
-                out.push(Output::Send(b.seal_record(
-                    &keys,
-                    0,
-                    ContentType::Handshake,
-                    &fin,
-                )));
+                out.push(Output::Send(
+                    "MSGin5G-1",
+                    b.seal_record(&keys, 0, ContentType::Handshake, &fin),
+                ));
                 let partners = Agents::of(&[cfg.me, cfg.peer]);
                 for key in [&c_ap, &s_ap] {
                     out.push(Output::Claim(Event::Secret {
@@ -313,12 +307,10 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                 }
                 let payload = b.fresh(Fresh::Nonce("client_data"));
                 let keys = ks::traffic_keys(b, &c_ap);
-                out.push(Output::Send(b.seal_record(
-                    &keys,
-                    0,
-                    ContentType::ApplicationData,
-                    &payload,
-                )));
+                out.push(Output::Send(
+                    "MSGin5G-1",
+                    b.seal_record(&keys, 0, ContentType::ApplicationData, &payload),
+                ));
                 Ok(Client::ExpectApplicationData { s_ap, seq: 0 })
             }
             (Client::ExpectFinished(_), _) => Err(Reject("expected Finished")),

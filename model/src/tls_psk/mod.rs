@@ -2,10 +2,32 @@
 //! MSGin5G-1: key issue #2, solution #5 (`seeds/004`: mandatory to support when the UE has a
 //! SEAL client; the PSK is provisioned by SEAL key management).
 //!
-//! RFC 8446 sections 2.2 (resumption and PSK), 4.2.9 (psk_key_exchange_modes), 4.2.10
-//! (early data), 4.2.11 (pre_shared_key and binders), 7.1 (key schedule). The roles in
-//! `client` and `server` are generic over the backend: the model runs them on `Symbolic`,
-//! the reference crate on real crypto.
+//! ```text
+//! C: the 5GMSGS client, S: the MSGin5G server, PSK shared by C and S under identity id.
+//! 1. C -> S: ClientHello(Rc, g^x, psk_dhe_ke | psk_ke, early_data?, id,         (4.1.2,
+//!            binder = HMAC(binder_key(PSK), H(ClientHello without binders)))    4.2.11)
+//! 2. C -> S: {client_data0}_client_early_traffic_secret           (0-RTT, 4.2.10)
+//! 3. S -> C: ServerHello(Rs, g^y)                                 (4.1.3)
+//! 4. S -> C: {EncryptedExtensions(early_data?)}_s_hs_traffic      (4.3.1)
+//! 5. S -> C: {Finished(HMAC(s_finished_key, H(1..4)))}_s_hs_traffic       (4.4.4)
+//! 6. C -> S: {EndOfEarlyData}_c_e_traffic    (when S accepted 0-RTT, 4.5)
+//! 7. C -> S: {Finished(HMAC(c_finished_key, H(1..6)))}_c_hs_traffic
+//! 8. C -> S: {client_data}_c_ap_traffic;  S -> C: {server_data}_s_ap_traffic
+//! ```
+//! The key schedule (section 7.1, `schedule`): early secret from the PSK, handshake secret
+//! with g^xy (psk_dhe_ke) or without (psk_ke), traffic secrets over the transcript.
+//! Claims: each side agrees with the other on (id, Rc, Rs, the application traffic
+//! secrets), in Lowe's four strengths; the session key is secret, and forward secret once
+//! the PSK is revealed; the server agrees with the client on the 0-RTT data (which a
+//! replay can make non-injective). No secrecy claim is made on the 0-RTT data.
+//!
+//! Out of scope: certificates (a PSK-only handshake), HelloRetryRequest, session tickets and
+//! resumption PSKs (the schedule has the resumption binder label, no scenario uses it),
+//! KeyUpdate, alerts and record padding; cipher suites are one symbolic AEAD and one hash;
+//! the attacker cannot break the primitives, and guesses no value.
+//!
+//! The roles in `client` and `server` are generic over the backend: the model runs them on
+//! `Symbolic`, the reference crate on real crypto.
 
 pub mod client;
 mod forge;

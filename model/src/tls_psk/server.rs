@@ -152,10 +152,10 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Server<V> {
                     SERVER_AUTH,
                     data.clone(),
                 ));
-                out.push(Output::Send(b.plaintext_record(&sh)));
+                out.push(Output::Send("MSGin5G-1", b.plaintext_record(&sh)));
                 let keys = ks::traffic_keys(b, &s_hs);
                 for record in seal_flight(b, &keys, 0, &[&ee, &fin]) {
-                    out.push(Output::Send(record));
+                    out.push(Output::Send("MSGin5G-1", record));
                 }
                 let expect_finished = Server::ExpectFinished {
                     transcript,
@@ -252,12 +252,10 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Server<V> {
                 open_application_data(b, &keys, 0, record)?;
                 let payload = b.fresh(Fresh::Nonce("server_data"));
                 let keys = ks::traffic_keys(b, s_ap);
-                out.push(Output::Send(b.seal_record(
-                    &keys,
-                    0,
-                    ContentType::ApplicationData,
-                    &payload,
-                )));
+                out.push(Output::Send(
+                    "MSGin5G-1",
+                    b.seal_record(&keys, 0, ContentType::ApplicationData, &payload),
+                ));
                 Server::Done
             }
             Server::Done => return Err(Reject("connection closed")),

@@ -3,6 +3,9 @@
 //! sessions), `hash_shape` hashes it with every term by its shape (fresh values of all
 //! sessions alike), so that interchangeable sessions can be put in a canonical order.
 //! Every field's type must implement `model::term::Terms`; type parameters get the bound.
+//!
+//! `#[derive(MapValues)]` for configurations and messages generic over their value type:
+//! `try_map` rebuilds one with every value mapped (see the derive's doc).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};

@@ -117,7 +117,6 @@ impl Forger for AkmaEval<'_> {
 }
 
 impl Attacks for Akma {
-    const INTERFACE: &'static str = "Ua*/N33";
     type Machine = Role<Bytes>;
     type Eval<'a> = AkmaEval<'a>;
 

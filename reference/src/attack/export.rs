@@ -26,13 +26,14 @@ pub(crate) fn export<H: Attacks>(
     let attack = result.attack.as_ref()?;
     let lane = |i: u8| cast.instances[usize::from(i)].clone();
     let mut lines: Vec<Line> = Vec::new();
-    let mut sent: Vec<(TermId, usize)> = Vec::new();
+    // What honest roles sent: the message, its step and its interface.
+    let mut sent: Vec<(TermId, usize, &str)> = Vec::new();
     let mut atoms = BTreeSet::new();
-    let line = |from: String, to: String, msg: String, op: Option<Op>| Line {
+    let line = |from: String, to: String, on: Option<&str>, msg: String, op: Option<Op>| Line {
         step: 0,
         from,
         to,
-        interface: Some(H::INTERFACE.into()),
+        interface: on.map(Into::into),
         msg,
         bytes: None,
         expect: None,
@@ -44,21 +45,24 @@ pub(crate) fn export<H: Attacks>(
                 lines.push(line(
                     ATTACKER.into(),
                     lane(i),
+                    None,
                     "start".into(),
                     Some(Op::Start),
                 ));
                 lane(i)
             }
             Action::Deliver(i, msg) => {
-                let op = match sent.iter().find(|(t, _)| *t == msg) {
-                    Some((_, step)) => Op::Replay(*step),
+                // A replay comes on the interface it was sent on; a forged message on
+                // whichever the receiver reads it from.
+                let (op, on) = match sent.iter().find(|(t, ..)| *t == msg) {
+                    Some((_, step, on)) => (Op::Replay(*step), Some(*on)),
                     None => {
                         secret_atoms(msg, &mut atoms);
-                        Op::Forge(to_expr(msg))
+                        (Op::Forge(to_expr(msg)), None)
                     }
                 };
                 let text = moment.delivered.clone().unwrap_or_default();
-                lines.push(line(ATTACKER.into(), lane(i), text, Some(op)));
+                lines.push(line(ATTACKER.into(), lane(i), on, text, Some(op)));
                 lane(i)
             }
             Action::Reveal(a) => {
@@ -66,6 +70,7 @@ pub(crate) fn export<H: Attacks>(
                 lines.push(line(
                     ATTACKER.into(),
                     ATTACKER.into(),
+                    None,
                     format!("reveal {name}'s long-term keys"),
                     Some(Op::Reveal(name.into())),
                 ));
@@ -74,10 +79,16 @@ pub(crate) fn export<H: Attacks>(
         };
         for (o, text) in &moment.outputs {
             match o {
-                Output::Send(msg) => {
+                Output::Send(on, msg) => {
                     secret_atoms(*msg, &mut atoms);
-                    lines.push(line(from.clone(), ATTACKER.into(), text.clone(), None));
-                    sent.push((*msg, lines.len()));
+                    lines.push(line(
+                        from.clone(),
+                        ATTACKER.into(),
+                        Some(on),
+                        text.clone(),
+                        None,
+                    ));
+                    sent.push((*msg, lines.len(), on));
                 }
                 Output::Claim(Event::Secret { value, .. }) => secret_atoms(*value, &mut atoms),
                 Output::Claim(_) => {}
@@ -89,6 +100,7 @@ pub(crate) fn export<H: Attacks>(
         lines.push(line(
             ATTACKER.into(),
             ATTACKER.into(),
+            None,
             format!("derive the claimed {} secret", result.property),
             Some(Op::Derive(to_expr(v))),
         ));

@@ -74,8 +74,6 @@ pub struct AgentSpec {
 
 /// A handshake whose runs `check --trace-out` exports and `replay` runs on the reference.
 pub(crate) trait Attacks: Handshake {
-    /// The interfaces the trace's messages travel on, in words.
-    const INTERFACE: &'static str;
     /// The reference role machine of an instance.
     type Machine: Machine;
     /// Evaluates the attacker's terms (and the scenario's) on the trace's values.

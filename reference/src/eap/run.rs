@@ -88,7 +88,7 @@ fn reason(r: Reject, b: &Concrete) -> String {
 fn sends(out: &[Output<Bytes>]) -> Vec<Bytes> {
     out.iter()
         .filter_map(|o| match o {
-            Output::Send(m) => Some(m.clone()),
+            Output::Send(_, m) => Some(m.clone()),
             _ => None,
         })
         .collect()

@@ -89,7 +89,6 @@ fn unverified_claims(token: &str) -> Option<CapifToken<Bytes>> {
 }
 
 impl Attacks for Gateway {
-    const INTERFACE: &'static str = "MSGin5G-2/-3/-4";
     type Machine = Role<Bytes>;
     type Eval<'a> = TextEval<'a, GatewayTerms>;
 

@@ -144,7 +144,7 @@ fn connection(
             Ok((_, out)) => {
                 say(format!("received {}", summary(&line)));
                 for o in out {
-                    if let Output::Send(m) = o {
+                    if let Output::Send(_, m) = o {
                         say(format!("sent {}", summary(&m.0)));
                         write_line(w, &m.0)?;
                     }
@@ -277,7 +277,7 @@ pub fn register(o: &RegisterOptions) -> Result<Registered, String> {
             }
         }
         for o in out {
-            if let Output::Send(m) = o {
+            if let Output::Send(_, m) = o {
                 if matches!(b.decode(&m), Ok(Msg::Message { .. })) {
                     sent = String::from_utf8_lossy(&m.0).into();
                 }

@@ -91,7 +91,6 @@ impl Forger for Eval<'_> {
 }
 
 impl Attacks for GroupMessaging {
-    const INTERFACE: &'static str = "T8/Tsp/NAS/broadcast";
     type Machine = Role<Bytes>;
     type Eval<'a> = Eval<'a>;
 

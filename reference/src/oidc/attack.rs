@@ -89,7 +89,6 @@ fn unverified_claims(token: &Bytes) -> Option<Token<Bytes>> {
 }
 
 impl Attacks for Oidc {
-    const INTERFACE: &'static str = "MSGin5G-1";
     type Machine = Role<Bytes>;
     type Eval<'a> = TextEval<'a, OidcTerms>;
 

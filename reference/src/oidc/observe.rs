@@ -159,7 +159,7 @@ pub fn replay(t: &Trace) -> Result<Outcome, TraceError> {
     let collect = |out: Vec<Output<Bytes>>, sent: &mut Vec<Bytes>, events: &mut Vec<_>| {
         for o in out {
             match o {
-                Output::Send(m) => sent.push(m),
+                Output::Send(_, m) => sent.push(m),
                 Output::Claim(e) => events.push(e),
             }
         }

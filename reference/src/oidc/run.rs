@@ -227,7 +227,7 @@ fn sends(out: Vec<Output<Bytes>>, events: &mut Vec<Event<Bytes>>) -> Vec<Bytes> 
     let mut v = Vec::new();
     for o in out {
         match o {
-            Output::Send(m) => v.push(m),
+            Output::Send(_, m) => v.push(m),
             Output::Claim(e) => events.push(e),
         }
     }

@@ -225,7 +225,6 @@ impl Forger for TlsEval<'_> {
 }
 
 impl Attacks for TlsPsk {
-    const INTERFACE: &'static str = "MSGin5G-1";
     type Machine = Role<Bytes>;
     type Eval<'a> = TlsEval<'a>;
 
