@@ -1,15 +1,9 @@
-//! The attacker's synthesis for service capability exposure (AESE): the messages of the shape a waiting role expects
-//! that the attacker can build from what it knows (see `Protocol::forge`).
+//! The attacker's synthesis for service capability exposure (AESE): what it can build for a
+//! waiting role (`Protocol::forge`).
 
 use super::*;
 
-pub(super) fn forge(
-    cfg: &Config,
-    role: &Role,
-    know: &Knowledge,
-    b: &mut Symbolic,
-    out: &mut Vec<TermId>,
-) {
+pub fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
     let p = public();
     let n = attacker_nonce();
     let held = |k: &TermId| know.derivable(*k);

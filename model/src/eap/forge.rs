@@ -1,15 +1,9 @@
-//! The attacker's synthesis for EAP secondary authentication: the messages of the shape a waiting role expects
-//! that the attacker can build from what it knows (see `Protocol::forge`).
+//! The attacker's synthesis for EAP secondary authentication: what it can build for a
+//! waiting role (`Protocol::forge`).
 
 use super::*;
 
-pub(super) fn forge(
-    cfg: &Config,
-    role: &Role,
-    know: &Knowledge,
-    b: &mut Symbolic,
-    out: &mut Vec<TermId>,
-) {
+pub fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
     let p = public();
     let (nonce, _) = tls::attacker_randomness();
     let held = |k: &Option<TermId>| k.is_none_or(|k| know.derivable(k));

@@ -1,5 +1,5 @@
-//! The attacker's synthesis for Needham-Schroeder: the messages of the shape a waiting role expects
-//! that the attacker can build from what it knows (see `Protocol::forge`).
+//! The attacker's synthesis for Needham-Schroeder: what it can build for a waiting role
+//! (`Protocol::forge`).
 
 use super::*;
 

@@ -1,15 +1,9 @@
-//! The attacker's synthesis for TLS-PSK: the messages of the shape a waiting role expects
-//! that the attacker can build from what it knows (see `Protocol::forge`).
+//! The attacker's synthesis for TLS-PSK: what it can build for a waiting role
+//! (`Protocol::forge`).
 
 use super::*;
 
-pub(super) fn forge(
-    cfg: &Config,
-    role: &Role,
-    know: &Knowledge,
-    b: &mut Symbolic,
-    out: &mut Vec<TermId>,
-) {
+pub fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
     // The free fields of a message the attacker builds (random, key share, payload)
     // take its own values. An honest value there never helps an attack: an honest
     // random or key share in a message built around it gives a transcript or keys that
