@@ -8,6 +8,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use model::backend::Backend;
 use model::gateway::{self, client::Client, client::ClientConfig};
+use model::role::Steps;
 use model::role::{Initial, Output};
 use reference::concrete::{hkdf_expand_label, Bytes, Calls, Concrete};
 use reference::gateway::policy::Policy;

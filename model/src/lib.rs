@@ -10,6 +10,7 @@ pub mod akma;
 pub mod attacker;
 pub mod backend;
 pub mod catalog;
+pub mod channel;
 pub mod eap;
 pub mod gateway;
 pub mod group;

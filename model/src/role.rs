@@ -2,6 +2,7 @@
 //! waits for. Every handshake's roles speak it, on both backends (the model and the
 //! reference); the harness reads it.
 
+use crate::backend::Backend;
 use properties::{Agent, Claim, Event};
 
 /// The interface (reference point) a message goes on: "MSGin5G-1", "N6", "T8", ...
@@ -38,6 +39,29 @@ impl<V> Output<V> {
 
 /// What one step of role `R` gives: its next state and outputs, or why it refused.
 pub type Stepped<R, V> = Result<(R, Vec<Output<V>>), Reject>;
+
+/// A role machine: one state per message it waits for. Every handshake's `Role` enum is
+/// one; the harness explores it on the symbolic backend and the reference runs it on real
+/// bytes, both through [`Steps`].
+pub trait Machine {
+    fn status(&self) -> Status;
+    /// What it waits for, for error messages.
+    fn waiting_for(&self) -> &'static str {
+        "its next message"
+    }
+}
+
+/// One step of a role machine on backend `B`: `None` starts an initiator, `Some(m)`
+/// delivers message `m`.
+pub trait Steps<B: Backend>: Machine + Sized {
+    type Config;
+    fn step(
+        &self,
+        cfg: &Self::Config,
+        input: Option<&B::Value>,
+        b: &mut B,
+    ) -> Stepped<Self, B::Value>;
+}
 
 /// Why a role refused an input: which check failed.
 #[derive(Clone, Debug, PartialEq, Eq)]

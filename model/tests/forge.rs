@@ -5,7 +5,7 @@
 
 use model::backend::Symbolic;
 use model::harness::{DyModel, Protocol, RevealPolicy};
-use model::role::Status;
+use model::role::{Machine, Status, Steps};
 use model::{akma, ns, tls_psk};
 use stateright::Model;
 use std::collections::{HashSet, VecDeque};
@@ -20,7 +20,7 @@ fn forged_messages_are_accepted<P: Protocol>(m: &DyModel<P>) -> usize {
             continue;
         }
         for (i, role) in s.roles.iter().enumerate() {
-            if !matches!(P::status(role), Status::Wait | Status::Serve) {
+            if !matches!(role.status(), Status::Wait | Status::Serve) {
                 continue;
             }
             let cfg = &m.scenario.instances[i].cfg;
@@ -29,7 +29,7 @@ fn forged_messages_are_accepted<P: Protocol>(m: &DyModel<P>) -> usize {
             P::forge(cfg, role, &s.know, &mut b, &mut forged);
             for msg in forged.into_iter().filter(|f| s.know.derivable(*f)) {
                 checked += 1;
-                if let Err(why) = P::step(cfg, role, Some(msg), &mut b) {
+                if let Err(why) = role.step(cfg, Some(&msg), &mut b) {
                     panic!(
                         "{}/{}: instance {i} in {role:?} rejects forged {}: {}",
                         m.handshake,

@@ -14,58 +14,22 @@
 //!    further requests); `waiting_for()` names what the role expects next, for errors.
 
 use crate::concrete::{Bytes, Concrete};
-use model::role::{Output, Reject, Status};
+use model::role::{Output, Reject, Status, Steps};
 use properties::Event;
 
-/// A role machine of the model, stepped on the concrete backend.
-pub trait Machine: Sized {
-    type Config;
-    fn step(
-        &self,
-        cfg: &Self::Config,
-        input: Option<&Bytes>,
-        b: &mut Concrete,
-    ) -> Result<(Self, Vec<Output<Bytes>>), Reject>;
-    fn status(&self) -> Status;
-    fn waiting_for(&self) -> &'static str;
-}
+/// A role machine of the model on the concrete backend: any `Steps<Concrete>`.
+pub trait ConcreteRole: Steps<Concrete> {}
 
-/// `Machine` for a model's role enum, whose inherent `step`, `status` and `waiting_for`
-/// have the trait's shape.
-macro_rules! role_machine {
-    ($role:ty, $config:ty) => {
-        impl $crate::endpoint::Machine for $role {
-            type Config = $config;
-            fn step(
-                &self,
-                cfg: &$config,
-                input: Option<&$crate::concrete::Bytes>,
-                b: &mut $crate::concrete::Concrete,
-            ) -> Result<
-                (Self, Vec<model::role::Output<$crate::concrete::Bytes>>),
-                model::role::Reject,
-            > {
-                <$role>::step(self, cfg, input, b)
-            }
-            fn status(&self) -> model::role::Status {
-                <$role>::status(self)
-            }
-            fn waiting_for(&self) -> &'static str {
-                <$role>::waiting_for(self)
-            }
-        }
-    };
-}
-pub(crate) use role_machine;
+impl<R: Steps<Concrete>> ConcreteRole for R {}
 
-pub struct Endpoint<R: Machine> {
+pub struct Endpoint<R: ConcreteRole> {
     pub role: R,
     pub cfg: R::Config,
     pub b: Concrete,
     pub events: Vec<Event<Bytes>>,
 }
 
-impl<R: Machine> Endpoint<R> {
+impl<R: ConcreteRole> Endpoint<R> {
     /// A role of an exported attack: its configuration comes from the model's scenario.
     pub fn from_parts(role: R, cfg: R::Config, b: Concrete) -> Self {
         Endpoint {

@@ -33,10 +33,12 @@ pub mod messages;
 pub mod roles;
 
 use crate::attacker::Knowledge;
-use crate::backend::{seal_channel, Symbolic};
+use crate::backend::Symbolic;
+use crate::channel::seal_channel;
 use crate::harness::attacker_nonce;
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::{lift, Initial};
+use crate::role::{Machine, Steps};
 use crate::role::{Reject, Status, Stepped};
 use crate::term::Terms;
 use crate::term::{self, Sort, Term, TermId};
@@ -227,13 +229,22 @@ pub enum Config<V = TermId> {
     Scef(ScefConfig<V>),
 }
 
-impl<V: Clone + Eq> Role<V> {
-    pub fn step<B: AeseCodec<Value = V>>(
-        &self,
-        cfg: &Config<V>,
-        input: Option<&V>,
-        b: &mut B,
-    ) -> Stepped<Role<V>, V> {
+impl<V: Clone + Eq> Machine for Role<V> {
+    fn status(&self) -> Status {
+        match self {
+            Role::Requester(Requester::Start) | Role::Owner(Owner::Start) => Status::Initiate,
+            Role::Requester(Requester::Done) | Role::Owner(Owner::Done) => Status::Done,
+            Role::Client(Client::Done) => Status::Done,
+            Role::Requester(_) | Role::Client(_) => Status::Wait,
+            Role::Ne(_) | Role::Scef(_) => Status::Serve,
+        }
+    }
+}
+
+impl<V: Clone + Eq, B: AeseCodec<Value = V>> Steps<B> for Role<V> {
+    type Config = Config<V>;
+
+    fn step(&self, cfg: &Config<V>, input: Option<&V>, b: &mut B) -> Stepped<Role<V>, V> {
         match (cfg, self) {
             (Config::Requester(c), Role::Requester(r)) => {
                 lift(r.step(c, input, b), Role::Requester)
@@ -243,16 +254,6 @@ impl<V: Clone + Eq> Role<V> {
             (Config::Client(c), Role::Client(r)) => lift(r.step(c, input, b), Role::Client),
             (Config::Scef(c), Role::Scef(r)) => lift(r.step(c, input, b), Role::Scef),
             _ => Err(Reject("role and configuration differ")),
-        }
-    }
-
-    pub fn status(&self) -> Status {
-        match self {
-            Role::Requester(Requester::Start) | Role::Owner(Owner::Start) => Status::Initiate,
-            Role::Requester(Requester::Done) | Role::Owner(Owner::Done) => Status::Done,
-            Role::Client(Client::Done) => Status::Done,
-            Role::Requester(_) | Role::Client(_) => Status::Wait,
-            Role::Ne(_) | Role::Scef(_) => Status::Serve,
         }
     }
 }
@@ -316,7 +317,8 @@ fn tokens(know: &Knowledge) -> Vec<TermId> {
 pub struct Exposure;
 
 impl Protocol for Exposure {
-    crate::harness::delegate_to_roles!();
+    type Role = Role;
+    type Config = Config;
 
     fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
         forge::forge(cfg, role, know, b, out)

@@ -4,7 +4,8 @@
 
 use super::messages::{AeseCodec, Msg, Token};
 use super::{ACCESS, DATA, IMSI, REQUEST, RESOURCE, RESPONSE};
-use crate::backend::{open_channel, open_or_clear, seal_or_clear, Fresh};
+use crate::backend::Fresh;
+use crate::channel::{open_channel, open_or_clear, seal_or_clear};
 use crate::role::{Output, Reject, Stepped};
 use crate::term::Terms;
 use properties::{Agent, Agents, Event};

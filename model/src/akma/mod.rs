@@ -38,6 +38,7 @@ use crate::attacker::Knowledge;
 use crate::backend::Symbolic;
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::Initial;
+use crate::role::{Machine, Steps};
 use crate::role::{Output, Reject, Status, Stepped};
 use crate::term::MapValues;
 use crate::term::Terms;
@@ -262,27 +263,8 @@ pub enum Config<V = TermId> {
     Af(AfConfig<V>),
 }
 
-impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Role<V> {
-    pub fn step<B: AkmaCodec<Value = V>>(
-        &self,
-        cfg: &Config<V>,
-        input: Option<&V>,
-        b: &mut B,
-    ) -> Stepped<Role<V>, V> {
-        match (cfg, self) {
-            (Config::Ue(c), Role::Ue(r)) => r.step(c, input, b).map(|(r, o)| (Role::Ue(r), o)),
-            (Config::Ausf(c), Role::Ausf(r)) => {
-                r.step(c, input, b).map(|(r, o)| (Role::Ausf(r), o))
-            }
-            (Config::Aanf(c), Role::Aanf(r)) => {
-                r.step(c, input, b).map(|(r, o)| (Role::Aanf(r), o))
-            }
-            (Config::Af(c), Role::Af(r)) => r.step(c, input, b).map(|(r, o)| (Role::Af(r), o)),
-            _ => Err(Reject("role and configuration differ")),
-        }
-    }
-
-    pub fn status(&self) -> Status {
+impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Machine for Role<V> {
+    fn status(&self) -> Status {
         match self {
             Role::Ue(Ue::Start) | Role::Ausf(Ausf::Start) => Status::Initiate,
             Role::Ue(Ue::Ua { tls, .. }) => tls.status(),
@@ -295,7 +277,7 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Role<V> {
     }
 
     /// What the role waits for, for error messages.
-    pub fn waiting_for(&self) -> &'static str {
+    fn waiting_for(&self) -> &'static str {
         match self {
             Role::Ue(Ue::Start) | Role::Ausf(Ausf::Start) => "nothing (not started)",
             Role::Ue(Ue::Ua { tls, .. }) => tls.waiting_for(),
@@ -310,11 +292,32 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Role<V> {
     }
 }
 
+impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug, B: AkmaCodec<Value = V>> Steps<B>
+    for Role<V>
+{
+    type Config = Config<V>;
+
+    fn step(&self, cfg: &Config<V>, input: Option<&V>, b: &mut B) -> Stepped<Role<V>, V> {
+        match (cfg, self) {
+            (Config::Ue(c), Role::Ue(r)) => r.step(c, input, b).map(|(r, o)| (Role::Ue(r), o)),
+            (Config::Ausf(c), Role::Ausf(r)) => {
+                r.step(c, input, b).map(|(r, o)| (Role::Ausf(r), o))
+            }
+            (Config::Aanf(c), Role::Aanf(r)) => {
+                r.step(c, input, b).map(|(r, o)| (Role::Aanf(r), o))
+            }
+            (Config::Af(c), Role::Af(r)) => r.step(c, input, b).map(|(r, o)| (Role::Af(r), o)),
+            _ => Err(Reject("role and configuration differ")),
+        }
+    }
+}
+
 /// The AKMA protocol for the harness.
 pub struct Akma;
 
 impl Protocol for Akma {
-    crate::harness::delegate_to_roles!();
+    type Role = Role;
+    type Config = Config;
 
     fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
         forge::forge(cfg, role, know, b, out)

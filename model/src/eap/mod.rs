@@ -46,6 +46,7 @@ use crate::attacker::Knowledge;
 use crate::backend::Symbolic;
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::Initial;
+use crate::role::{Machine, Steps};
 use crate::role::{Reject, Status, Stepped};
 use crate::term::Terms;
 use crate::term::{self, Sort, TermId};
@@ -199,24 +200,8 @@ pub enum Config<V = TermId> {
     DnAaa(DnAaaConfig<V>),
 }
 
-impl<V: Clone + Eq> Role<V> {
-    pub fn step<B: EapCodec<Value = V> + EapTls>(
-        &self,
-        cfg: &Config<V>,
-        input: Option<&V>,
-        b: &mut B,
-    ) -> Stepped<Role<V>, V> {
-        match (cfg, self) {
-            (Config::Ue(c), Role::Ue(r)) => r.step(c, input, b).map(|(r, o)| (Role::Ue(r), o)),
-            (Config::Smf(c), Role::Smf(r)) => r.step(c, input, b).map(|(r, o)| (Role::Smf(r), o)),
-            (Config::DnAaa(c), Role::DnAaa(r)) => {
-                r.step(c, input, b).map(|(r, o)| (Role::DnAaa(r), o))
-            }
-            _ => Err(Reject("role and configuration differ")),
-        }
-    }
-
-    pub fn status(&self) -> Status {
+impl<V: Clone + Eq> Machine for Role<V> {
+    fn status(&self) -> Status {
         match self {
             Role::Ue(Ue {
                 phase: Phase::Start,
@@ -234,11 +219,26 @@ impl<V: Clone + Eq> Role<V> {
         }
     }
 
-    pub fn waiting_for(&self) -> &'static str {
+    fn waiting_for(&self) -> &'static str {
         match self {
             Role::Ue(r) => r.waiting_for(),
             Role::Smf(r) => r.waiting_for(),
             Role::DnAaa(r) => r.waiting_for(),
+        }
+    }
+}
+
+impl<V: Clone + Eq, B: EapCodec<Value = V> + EapTls> Steps<B> for Role<V> {
+    type Config = Config<V>;
+
+    fn step(&self, cfg: &Config<V>, input: Option<&V>, b: &mut B) -> Stepped<Role<V>, V> {
+        match (cfg, self) {
+            (Config::Ue(c), Role::Ue(r)) => r.step(c, input, b).map(|(r, o)| (Role::Ue(r), o)),
+            (Config::Smf(c), Role::Smf(r)) => r.step(c, input, b).map(|(r, o)| (Role::Smf(r), o)),
+            (Config::DnAaa(c), Role::DnAaa(r)) => {
+                r.step(c, input, b).map(|(r, o)| (Role::DnAaa(r), o))
+            }
+            _ => Err(Reject("role and configuration differ")),
         }
     }
 }
@@ -280,7 +280,8 @@ pub fn public() -> Public {
 pub struct SecondaryAuth;
 
 impl Protocol for SecondaryAuth {
-    crate::harness::delegate_to_roles!();
+    type Role = Role;
+    type Config = Config;
 
     fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
         forge::forge(cfg, role, know, b, out)

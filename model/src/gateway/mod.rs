@@ -42,6 +42,7 @@ use crate::backend::Symbolic;
 use crate::harness::attacker_nonce;
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::Initial;
+use crate::role::{Machine, Steps};
 use crate::role::{Reject, Status, Stepped};
 use crate::term::MapValues;
 use crate::term::Terms;
@@ -228,26 +229,8 @@ pub enum Config<V = TermId> {
     Server(ServerConfig<V>),
 }
 
-impl<V: Clone + Ord> Role<V> {
-    pub fn step<B: GatewayCodec<Value = V>>(
-        &self,
-        cfg: &Config<V>,
-        input: Option<&V>,
-        b: &mut B,
-    ) -> Stepped<Role<V>, V> {
-        match (cfg, self) {
-            (Config::Client(c), Role::Client(r)) => {
-                r.step(c, input, b).map(|(r, o)| (Role::Client(r), o))
-            }
-            (Config::Ccf(c), Role::Ccf(r)) => r.step(c, input, b).map(|(r, o)| (Role::Ccf(r), o)),
-            (Config::Server(c), Role::Server(r)) => {
-                r.step(c, input, b).map(|(r, o)| (Role::Server(r), o))
-            }
-            _ => Err(Reject("role and configuration differ")),
-        }
-    }
-
-    pub fn status(&self) -> Status {
+impl<V: Clone + Ord> Machine for Role<V> {
+    fn status(&self) -> Status {
         match self {
             Role::Client(Client::Start) => Status::Initiate,
             Role::Client(Client::Done) => Status::Done,
@@ -257,7 +240,7 @@ impl<V: Clone + Ord> Role<V> {
     }
 
     /// What the role waits for, for a person reading a refusal.
-    pub fn waiting_for(&self) -> &'static str {
+    fn waiting_for(&self) -> &'static str {
         match self {
             Role::Client(Client::Start) => "its start",
             Role::Client(Client::ExpectToken { .. }) => "the CAPIF token response",
@@ -266,6 +249,23 @@ impl<V: Clone + Ord> Role<V> {
             Role::Client(Client::Done) => "nothing (done)",
             Role::Ccf(_) => "a CAPIF token request",
             Role::Server(_) => "a registration request or an MSGin5G message",
+        }
+    }
+}
+
+impl<V: Clone + Ord, B: GatewayCodec<Value = V>> Steps<B> for Role<V> {
+    type Config = Config<V>;
+
+    fn step(&self, cfg: &Config<V>, input: Option<&V>, b: &mut B) -> Stepped<Role<V>, V> {
+        match (cfg, self) {
+            (Config::Client(c), Role::Client(r)) => {
+                r.step(c, input, b).map(|(r, o)| (Role::Client(r), o))
+            }
+            (Config::Ccf(c), Role::Ccf(r)) => r.step(c, input, b).map(|(r, o)| (Role::Ccf(r), o)),
+            (Config::Server(c), Role::Server(r)) => {
+                r.step(c, input, b).map(|(r, o)| (Role::Server(r), o))
+            }
+            _ => Err(Reject("role and configuration differ")),
         }
     }
 }
@@ -336,7 +336,8 @@ fn tokens(know: &Knowledge) -> Vec<TermId> {
 pub struct Gateway;
 
 impl Protocol for Gateway {
-    crate::harness::delegate_to_roles!();
+    type Role = Role;
+    type Config = Config;
 
     fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
         forge::forge(cfg, role, know, b, out)

@@ -287,11 +287,11 @@ impl GroupCodec for Symbolic {
     }
 
     fn seal_on(&mut self, key: &TermId, iface: &'static str, m: &TermId) -> TermId {
-        crate::backend::seal_channel(self, key, iface, m)
+        crate::channel::seal_channel(self, key, iface, m)
     }
 
     fn open_on(&mut self, key: &TermId, iface: &'static str, v: &TermId) -> Result<TermId, Reject> {
-        crate::backend::open_channel(self, key, iface, v)
+        crate::channel::open_channel(self, key, iface, v)
     }
 }
 

@@ -44,6 +44,7 @@ use crate::backend::Symbolic;
 use crate::harness::attacker_nonce;
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::{lift, Initial};
+use crate::role::{Machine, Steps};
 use crate::role::{Reject, Status, Stepped};
 use crate::term::MapValues;
 use crate::term::Terms;
@@ -291,26 +292,8 @@ pub enum Config<V = TermId> {
     SmsSc(SmsScConfig<V>),
 }
 
-impl<V: Clone + Eq> Role<V> {
-    pub fn step<B: GroupCodec<Value = V>>(
-        &self,
-        cfg: &Config<V>,
-        input: Option<&V>,
-        b: &mut B,
-    ) -> Stepped<Role<V>, V> {
-        match (cfg, self) {
-            (Config::Scs(c), Role::Scs(r)) => lift(r.step(c, input, b), Role::Scs),
-            (Config::Ue(c), Role::Ue(r)) => lift(r.step(c, input, b), Role::Ue),
-            (Config::Scef(c), Role::Scef(r)) => lift(r.step(c, input, b), Role::Scef),
-            (Config::Mme(c), Role::Mme(r)) => lift(r.step(c, input, b), Role::Mme),
-            (Config::Iwf(c), Role::Iwf(r)) => lift(r.step(c, input, b), Role::Iwf),
-            (Config::Hss(c), Role::Hss(r)) => lift(r.step(c, input, b), Role::Hss),
-            (Config::SmsSc(c), Role::SmsSc(r)) => lift(r.step(c, input, b), Role::SmsSc),
-            _ => Err(Reject("role and configuration differ")),
-        }
-    }
-
-    pub fn status(&self) -> Status {
+impl<V: Clone + Eq> Machine for Role<V> {
+    fn status(&self) -> Status {
         match self {
             Role::Scs(Scs::Start) | Role::Mme(Mme::Start) | Role::Ue(Ue::Start) => Status::Initiate,
             Role::Scs(Scs::Done) | Role::Ue(Ue::Done) => Status::Done,
@@ -324,7 +307,7 @@ impl<V: Clone + Eq> Role<V> {
         }
     }
 
-    pub fn waiting_for(&self) -> &'static str {
+    fn waiting_for(&self) -> &'static str {
         match self {
             Role::Scs(Scs::Start) | Role::Ue(Ue::Start) | Role::Mme(Mme::Start) => "its start",
             Role::Scs(Scs::ExpectReport) => "the delivery report",
@@ -336,6 +319,23 @@ impl<V: Clone + Eq> Role<V> {
             Role::Mme(_) => "an uplink message",
             Role::Hss(_) => "a group resolution request",
             Role::SmsSc(_) => "a trigger",
+        }
+    }
+}
+
+impl<V: Clone + Eq, B: GroupCodec<Value = V>> Steps<B> for Role<V> {
+    type Config = Config<V>;
+
+    fn step(&self, cfg: &Config<V>, input: Option<&V>, b: &mut B) -> Stepped<Role<V>, V> {
+        match (cfg, self) {
+            (Config::Scs(c), Role::Scs(r)) => lift(r.step(c, input, b), Role::Scs),
+            (Config::Ue(c), Role::Ue(r)) => lift(r.step(c, input, b), Role::Ue),
+            (Config::Scef(c), Role::Scef(r)) => lift(r.step(c, input, b), Role::Scef),
+            (Config::Mme(c), Role::Mme(r)) => lift(r.step(c, input, b), Role::Mme),
+            (Config::Iwf(c), Role::Iwf(r)) => lift(r.step(c, input, b), Role::Iwf),
+            (Config::Hss(c), Role::Hss(r)) => lift(r.step(c, input, b), Role::Hss),
+            (Config::SmsSc(c), Role::SmsSc(r)) => lift(r.step(c, input, b), Role::SmsSc),
+            _ => Err(Reject("role and configuration differ")),
         }
     }
 }
@@ -399,7 +399,8 @@ pub fn public() -> Public {
 pub struct GroupMessaging;
 
 impl Protocol for GroupMessaging {
-    crate::harness::delegate_to_roles!();
+    type Role = Role;
+    type Config = Config;
 
     fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
         forge::forge(cfg, role, know, b, out)

@@ -28,7 +28,7 @@ pub use scenario::{AgentInfo, Instance, RevealPolicy, Scenario};
 
 use crate::attacker::Knowledge;
 use crate::backend::Symbolic;
-use crate::role::{Output, Reject, Status};
+use crate::role::Steps;
 use crate::term::TermId;
 use std::fmt::Debug;
 use std::hash::Hash;
@@ -40,18 +40,17 @@ pub trait Protocol: Sized + Send + Sync + 'static {
     /// compare terms for equality and take them apart, never order them or read their
     /// sessions, so that renaming the fresh values of interchangeable sessions maps runs
     /// to runs (symmetry reduction).
-    type Role: Clone + Debug + Hash + Eq + Send + Sync + crate::term::Terms;
+    type Role: Clone
+        + Debug
+        + Hash
+        + Eq
+        + Send
+        + Sync
+        + crate::term::Terms
+        + Steps<Symbolic, Config = Self::Config>;
     /// Instances of one agent in one role with equal configurations are interchangeable.
     type Config: Debug + PartialEq + Send + Sync;
 
-    fn status(role: &Self::Role) -> Status;
-    /// One step: `None` starts an initiator, `Some(m)` delivers message `m`.
-    fn step(
-        cfg: &Self::Config,
-        role: &Self::Role,
-        input: Option<TermId>,
-        b: &mut Symbolic,
-    ) -> Result<(Self::Role, Vec<Output<TermId>>), Reject>;
     /// Messages of the shape `role` waits for that the attacker may build: each free field
     /// (nonce, key share, identity, payload) filled from `know` by type, the rest computed as
     /// the receiver would check it. The harness keeps those `know` can derive; replays of
@@ -66,29 +65,6 @@ pub trait Protocol: Sized + Send + Sync + 'static {
     /// A short name of a wire message, for charts.
     fn describe(msg: TermId) -> String;
 }
-
-/// The `Protocol` items of a handshake whose `Role` and `Config` enums step and report
-/// their status themselves (`Role::step(cfg, input, b)`, `Role::status()`).
-macro_rules! delegate_to_roles {
-    () => {
-        type Role = Role;
-        type Config = Config;
-
-        fn status(role: &Role) -> $crate::role::Status {
-            role.status()
-        }
-
-        fn step(
-            cfg: &Config,
-            role: &Role,
-            input: Option<$crate::term::TermId>,
-            b: &mut $crate::backend::Symbolic,
-        ) -> Result<(Role, Vec<$crate::role::Output<$crate::term::TermId>>), $crate::role::Reject> {
-            role.step(cfg, input.as_ref(), b)
-        }
-    };
-}
-pub(crate) use delegate_to_roles;
 
 /// The attacker's own value (nonce, payload, identifier) in every scenario.
 pub fn attacker_nonce() -> TermId {

@@ -12,7 +12,7 @@ use super::symmetry::Classes;
 use super::Protocol;
 use crate::attacker::{Deriver, Knowledge};
 use crate::backend::Symbolic;
-use crate::role::{Output, Status};
+use crate::role::{Machine, Output, Status, Steps};
 use crate::term::TermId;
 use properties::{Agent, Event, Facts, Log, Property};
 use stateright::Model;
@@ -311,7 +311,9 @@ impl<P: Protocol> DyModel<P> {
             return stepped;
         }
         let inst = &self.scenario.instances[i];
-        let stepped = P::step(&inst.cfg, role, input, &mut self.backend(i)).ok();
+        let stepped = role
+            .step(&inst.cfg, input.as_ref(), &mut self.backend(i))
+            .ok();
         STEPS.with_borrow_mut(|slot| {
             let memo = step_memo::<P::Role>(slot);
             if memo.len() >= STEPS_CAP {
@@ -446,7 +448,7 @@ impl<P: Protocol> DyModel<P> {
     pub fn executable(&self, s: &DyState<P::Role>) -> bool {
         s.roles
             .iter()
-            .all(|r| matches!(P::status(r), Status::Done | Status::Serve))
+            .all(|r| matches!(r.status(), Status::Done | Status::Serve))
     }
 
     pub fn agent_name(&self, a: Agent) -> &'static str {
@@ -521,7 +523,7 @@ impl<P: Protocol> Model for DyModel<P> {
             return;
         }
         for (i, role) in s.roles.iter().enumerate() {
-            match P::status(role) {
+            match role.status() {
                 Status::Initiate => actions.push(Action::Start(i as u8)),
                 // Every candidate is offered; `next_state` runs the role's step once and
                 // drops the deliveries the role rejects.

@@ -30,10 +30,12 @@ pub mod messages;
 pub mod roles;
 
 use crate::attacker::Knowledge;
-use crate::backend::{seal_channel, Symbolic};
+use crate::backend::Symbolic;
+use crate::channel::seal_channel;
 use crate::harness::attacker_nonce;
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::{lift, Initial};
+use crate::role::{Machine, Steps};
 use crate::role::{Reject, Status, Stepped};
 use crate::term::Terms;
 use crate::term::{self, Sort, TermId};
@@ -133,13 +135,21 @@ pub enum Config<V = TermId> {
     Mme(MmeConfig<V>),
 }
 
-impl<V: Clone + Eq> Role<V> {
-    pub fn step<B: MonteCodec<Value = V>>(
-        &self,
-        cfg: &Config<V>,
-        input: Option<&V>,
-        b: &mut B,
-    ) -> Stepped<Role<V>, V> {
+impl<V: Clone + Eq> Machine for Role<V> {
+    fn status(&self) -> Status {
+        match self {
+            Role::ThirdParty(ThirdParty::Start) => Status::Initiate,
+            Role::ThirdParty(ThirdParty::Done) => Status::Done,
+            Role::ThirdParty(_) => Status::Wait,
+            Role::Scef(_) | Role::Mme(_) => Status::Serve,
+        }
+    }
+}
+
+impl<V: Clone + Eq, B: MonteCodec<Value = V>> Steps<B> for Role<V> {
+    type Config = Config<V>;
+
+    fn step(&self, cfg: &Config<V>, input: Option<&V>, b: &mut B) -> Stepped<Role<V>, V> {
         match (cfg, self) {
             (Config::ThirdParty(c), Role::ThirdParty(r)) => {
                 lift(r.step(c, input, b), Role::ThirdParty)
@@ -147,15 +157,6 @@ impl<V: Clone + Eq> Role<V> {
             (Config::Scef(c), Role::Scef(r)) => lift(r.step(c, input, b), Role::Scef),
             (Config::Mme(c), Role::Mme(r)) => lift(r.step(c, input, b), Role::Mme),
             _ => Err(Reject("role and configuration differ")),
-        }
-    }
-
-    pub fn status(&self) -> Status {
-        match self {
-            Role::ThirdParty(ThirdParty::Start) => Status::Initiate,
-            Role::ThirdParty(ThirdParty::Done) => Status::Done,
-            Role::ThirdParty(_) => Status::Wait,
-            Role::Scef(_) | Role::Mme(_) => Status::Serve,
         }
     }
 }
@@ -197,7 +198,8 @@ pub fn public() -> Public {
 pub struct Monitoring;
 
 impl Protocol for Monitoring {
-    crate::harness::delegate_to_roles!();
+    type Role = Role;
+    type Config = Config;
 
     fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
         forge::forge(cfg, role, know, b, out)

@@ -4,7 +4,8 @@
 
 use super::messages::{MonteCodec, Msg, OUT_OF_AREA};
 use super::{IMSI, LOCATION, REPORT};
-use crate::backend::{open_channel, open_or_clear, seal_channel, seal_or_clear, Fresh};
+use crate::backend::Fresh;
+use crate::channel::{open_channel, open_or_clear, seal_channel, seal_or_clear};
 use crate::role::{Output, Reject, Stepped};
 use crate::term::{self, Terms};
 use properties::{Agent, Agents, Event};

@@ -19,7 +19,7 @@ mod forge;
 use crate::attacker::Knowledge;
 use crate::backend::{Backend, Fresh, PkeBackend, Symbolic};
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
-use crate::role::{Output, Reject, Status};
+use crate::role::{Machine, Output, Reject, Status, Stepped, Steps};
 use crate::term::Terms;
 use crate::term::{self, Sort, Term, TermId};
 use properties::{Agent, Agents, Claim, Event, Kind, Property};
@@ -149,26 +149,21 @@ fn start(peer: TermId) -> TermId {
     term::tuple(&[term::constant("start"), peer])
 }
 
-pub struct NeedhamSchroeder;
-
-impl Protocol for NeedhamSchroeder {
-    type Role = Role;
-    type Config = Config;
-
-    fn status(role: &Role) -> Status {
-        match role {
+impl Machine for Role {
+    fn status(&self) -> Status {
+        match self {
             Role::Done => Status::Done,
             _ => Status::Wait,
         }
     }
+}
 
-    fn step(
-        c: &Config,
-        role: &Role,
-        input: Option<TermId>,
-        b: &mut Symbolic,
-    ) -> Result<(Role, Vec<Output<TermId>>), Reject> {
-        let m = input.ok_or(Reject("roles wait for a message"))?;
+impl Steps<Symbolic> for Role {
+    type Config = Config;
+
+    fn step(&self, c: &Config, input: Option<&TermId>, b: &mut Symbolic) -> Stepped<Role, TermId> {
+        let role = self;
+        let m = *input.ok_or(Reject("roles wait for a message"))?;
         let me = c.names[c.me as usize];
         let secrets = |peer: Agent, values: [TermId; 2]| {
             values.map(|value| {
@@ -263,6 +258,13 @@ impl Protocol for NeedhamSchroeder {
             Role::Done => Err(Reject("done")),
         }
     }
+}
+
+pub struct NeedhamSchroeder;
+
+impl Protocol for NeedhamSchroeder {
+    type Role = Role;
+    type Config = Config;
 
     fn forge(c: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
         forge::forge(c, role, know, b, out)

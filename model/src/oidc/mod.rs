@@ -54,6 +54,7 @@ use crate::backend::Symbolic;
 use crate::harness::attacker_nonce;
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::Initial;
+use crate::role::{Machine, Steps};
 use crate::role::{Reject, Status, Stepped};
 use crate::term::MapValues;
 use crate::term::Terms;
@@ -284,26 +285,8 @@ pub enum Config<V = TermId> {
     Server(ServerConfig<V>),
 }
 
-impl<V: Clone + Eq> Role<V> {
-    pub fn step<B: OidcCodec<Value = V>>(
-        &self,
-        cfg: &Config<V>,
-        input: Option<&V>,
-        b: &mut B,
-    ) -> Stepped<Role<V>, V> {
-        match (cfg, self) {
-            (Config::Ue(c), Role::Ue(r)) => r.step(c, input, b).map(|(r, o)| (Role::Ue(r), o)),
-            (Config::SimS(c), Role::SimS(r)) => {
-                r.step(c, input, b).map(|(r, o)| (Role::SimS(r), o))
-            }
-            (Config::Server(c), Role::Server(r)) => {
-                r.step(c, input, b).map(|(r, o)| (Role::Server(r), o))
-            }
-            _ => Err(Reject("role and configuration differ")),
-        }
-    }
-
-    pub fn status(&self) -> Status {
+impl<V: Clone + Eq> Machine for Role<V> {
+    fn status(&self) -> Status {
         match self {
             Role::Ue(Ue::SimC(SimC::Start)) => Status::Initiate,
             Role::Ue(Ue::Client(Client::Registered)) => Status::Done,
@@ -313,7 +296,7 @@ impl<V: Clone + Eq> Role<V> {
         }
     }
 
-    pub fn waiting_for(&self) -> &'static str {
+    fn waiting_for(&self) -> &'static str {
         match self {
             Role::Ue(Ue::SimC(SimC::Start)) => "its start",
             Role::Ue(Ue::SimC(SimC::ExpectCode { .. })) => "the Authentication Response",
@@ -323,6 +306,23 @@ impl<V: Clone + Eq> Role<V> {
             Role::SimS(_) => "a request",
             Role::Server(Server { pending: None, .. }) => "a registration request",
             Role::Server(_) => "the introspection response",
+        }
+    }
+}
+
+impl<V: Clone + Eq, B: OidcCodec<Value = V>> Steps<B> for Role<V> {
+    type Config = Config<V>;
+
+    fn step(&self, cfg: &Config<V>, input: Option<&V>, b: &mut B) -> Stepped<Role<V>, V> {
+        match (cfg, self) {
+            (Config::Ue(c), Role::Ue(r)) => r.step(c, input, b).map(|(r, o)| (Role::Ue(r), o)),
+            (Config::SimS(c), Role::SimS(r)) => {
+                r.step(c, input, b).map(|(r, o)| (Role::SimS(r), o))
+            }
+            (Config::Server(c), Role::Server(r)) => {
+                r.step(c, input, b).map(|(r, o)| (Role::Server(r), o))
+            }
+            _ => Err(Reject("role and configuration differ")),
         }
     }
 }
@@ -399,7 +399,8 @@ fn tokens(know: &Knowledge, kind: Kind) -> Vec<TermId> {
 pub struct Oidc;
 
 impl Protocol for Oidc {
-    crate::harness::delegate_to_roles!();
+    type Role = Role;
+    type Config = Config;
 
     fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
         forge::forge(cfg, role, know, b, out)

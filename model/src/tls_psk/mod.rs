@@ -39,6 +39,7 @@ use crate::attacker::Knowledge;
 use crate::backend::{Backend, Symbolic};
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::{Initial, Output, Reject, Status};
+use crate::role::{Machine, Steps};
 use crate::term::{self, Sort, TermId};
 use crate::term::{MapValues, Terms};
 use client::{client_hello, Client, ClientConfig};
@@ -254,9 +255,30 @@ impl<V> Initial for Config<V> {
     }
 }
 
-impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Role<V> {
+impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Machine for Role<V> {
+    fn status(&self) -> Status {
+        match self {
+            Role::Client(c) => c.status(),
+            Role::Server(s) => s.status(),
+        }
+    }
+
+    /// What the role waits for, for error messages.
+    fn waiting_for(&self) -> &'static str {
+        match self {
+            Role::Client(c) => c.waiting_for(),
+            Role::Server(s) => s.waiting_for(),
+        }
+    }
+}
+
+impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug, B: TlsCodec<Value = V>> Steps<B>
+    for Role<V>
+{
+    type Config = Config<V>;
+
     /// Step the role on one input (none to start a client), on any backend.
-    pub fn step<B: TlsCodec<Value = V>>(
+    fn step(
         &self,
         cfg: &Config<V>,
         input: Option<&V>,
@@ -272,39 +294,11 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Role<V> {
             _ => Err(Reject("role and configuration differ")),
         }
     }
-
-    pub fn status(&self) -> Status {
-        match self {
-            Role::Client(c) => c.status(),
-            Role::Server(s) => s.status(),
-        }
-    }
-
-    /// What the role waits for, for error messages.
-    pub fn waiting_for(&self) -> &'static str {
-        match self {
-            Role::Client(c) => c.waiting_for(),
-            Role::Server(s) => s.waiting_for(),
-        }
-    }
 }
 
 impl Protocol for TlsPsk {
     type Role = Role;
     type Config = Config;
-
-    fn status(role: &Role) -> Status {
-        role.status()
-    }
-
-    fn step(
-        cfg: &Config,
-        role: &Role,
-        input: Option<TermId>,
-        b: &mut Symbolic,
-    ) -> Result<(Role, Vec<Output<TermId>>), Reject> {
-        role.step(cfg, input.as_ref(), b)
-    }
 
     fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
         forge::forge(cfg, role, know, b, out)

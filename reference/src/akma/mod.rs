@@ -7,7 +7,7 @@ pub mod kdf;
 pub mod sbi;
 
 use crate::concrete::{Bytes, Concrete};
-use crate::endpoint::{role_machine, Endpoint};
+use crate::endpoint::Endpoint;
 use crate::tls_psk::runner::{self, read_record, RunError};
 use crate::tls_psk::Party;
 use crate::trace::Line;
@@ -23,8 +23,6 @@ use model::tls_psk::messages::PskMode;
 use properties::Agents;
 use std::io::{Read, Write};
 use std::time::{Duration, SystemTime};
-
-role_machine!(Role<Bytes>, Config<Bytes>);
 
 /// A subscriber after primary authentication, as the UE and the AUSF both hold it.
 #[derive(Clone, Debug)]

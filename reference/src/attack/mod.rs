@@ -27,11 +27,12 @@ pub use expr::Expr;
 pub use run::Forger;
 
 use crate::concrete::{Bytes, Concrete};
-use crate::endpoint::Machine;
+use crate::endpoint::ConcreteRole;
 use crate::outcome::Outcome;
 use crate::trace::{Hex, Trace, TraceError};
 use model::handshake::Handshake;
 use model::harness::RevealPolicy;
+use model::role::Steps;
 use ring::rand::SecureRandom;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -75,7 +76,7 @@ pub struct AgentSpec {
 /// A handshake whose runs `check --trace-out` exports and `replay` runs on the reference.
 pub(crate) trait Attacks: Handshake {
     /// The reference role machine of an instance.
-    type Machine: Machine;
+    type Machine: ConcreteRole;
     /// Evaluates the attacker's terms (and the scenario's) on the trace's values.
     type Eval<'a>: Forger;
 
@@ -85,7 +86,7 @@ pub(crate) trait Attacks: Handshake {
     fn instance(
         cfg: &Self::Config,
         eval: &mut Self::Eval<'_>,
-    ) -> Result<(Self::Machine, <Self::Machine as Machine>::Config), String>;
+    ) -> Result<(Self::Machine, <Self::Machine as Steps<Concrete>>::Config), String>;
     /// Sets up an instance's backend further (the PSK mode a TLS server prefers).
     fn prepare(_cfg: &Self::Config, _b: &mut Concrete) {}
     /// A value for the atom `name#session` of an exported trace: 32 random octets unless

@@ -5,7 +5,7 @@
 use super::expr::intern;
 use super::{input_err, AttackInputs, Op};
 use crate::concrete::{Bytes, Concrete, Transport};
-use crate::endpoint::{Endpoint, Machine};
+use crate::endpoint::{ConcreteRole, Endpoint};
 use crate::outcome::{Outcome, Replayed};
 use crate::trace::{Hex, Trace, TraceError};
 use model::harness::{DyModel, Protocol, EXECUTABILITY};
@@ -38,7 +38,7 @@ pub trait Forger {
 /// The endpoints of model `m`'s instances and their lane names: `build` evaluates an
 /// instance's configuration into its initial role and configuration; each backend draws
 /// its fresh values from the trace's (`prepare` sets it up further).
-pub(crate) fn endpoints<P: Protocol, R: Machine>(
+pub(crate) fn endpoints<P: Protocol, R: ConcreteRole>(
     m: &DyModel<P>,
     values: &BTreeMap<String, Hex>,
     mut build: impl FnMut(&P::Config) -> Result<(R, R::Config), String>,
@@ -74,7 +74,7 @@ pub(crate) fn fresh_of(
         .collect()
 }
 
-pub(crate) fn run<R: Machine>(
+pub(crate) fn run<R: ConcreteRole>(
     t: &Trace,
     inputs: &AttackInputs,
     mut eps: Vec<Endpoint<R>>,

@@ -13,15 +13,12 @@ pub mod run;
 use crate::concrete::{Bytes, Concrete};
 use crate::oidc::jwt::{self, Audience, Claims, JwtError, SigningKey};
 use model::gateway::messages::{Accepted, CapifToken, GatewayCodec, Msg};
-use model::gateway::{Config, Role};
 use model::oidc::messages::Kind;
 use model::role::Reject;
 use serde_json::{json, Map, Value};
 
 /// The issuer of CAPIF access tokens.
 pub const CAPIF_ISSUER: &str = "capif-core-function";
-
-crate::endpoint::role_machine!(Role<Bytes>, Config<Bytes>);
 
 fn text(v: &Bytes) -> Result<String, Reject> {
     String::from_utf8(v.0.clone()).map_err(|_| Reject("a value that is not UTF-8"))

@@ -13,6 +13,7 @@ use model::gateway::client::{Client, ClientConfig};
 use model::gateway::messages::{GatewayCodec, Msg};
 use model::gateway::{Config, Role};
 use model::role::Initial;
+use model::role::{Machine, Steps};
 use model::role::{Output, Reject};
 use rustls::pki_types::ServerName;
 use rustls::{ClientConnection, ServerConnection, StreamOwned};

@@ -14,13 +14,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use model::backend::Backend;
 use model::group::messages::{GroupCodec, Msg};
-use model::group::{Config, Role};
 use model::role::Reject;
 use ring::rand::SecureRandom;
 use ring::signature::{self, EcdsaKeyPair, KeyPair, UnparsedPublicKey};
 use serde_json::{json, Map, Value};
-
-crate::endpoint::role_machine!(Role<Bytes>, Config<Bytes>);
 
 /// The algorithm id a protected group message names: the body's AEAD and the signature.
 pub const ALGORITHM: &str = "CHACHA20-POLY1305+ECDSA-P256-SHA256";

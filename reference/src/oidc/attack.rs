@@ -19,8 +19,6 @@ use model::role::Reject;
 use model::term::{self, Term, TermId};
 use std::collections::BTreeMap;
 
-crate::endpoint::role_machine!(Role<Bytes>, Config<Bytes>);
-
 /// Solution #1's terms on the reference.
 pub(crate) struct OidcTerms;
 

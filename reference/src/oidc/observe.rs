@@ -15,6 +15,7 @@ use model::oidc::messages::Profile;
 use model::oidc::server::Server;
 use model::oidc::sim_c::SimC;
 use model::oidc::{self, Ue};
+use model::role::Machine;
 use model::role::{Output, Reject};
 use properties::Event;
 use serde::{Deserialize, Serialize};

@@ -10,7 +10,7 @@ pub mod runner;
 pub mod wire;
 
 use crate::concrete::{Bytes, Concrete};
-use crate::endpoint::{role_machine, Endpoint};
+use crate::endpoint::Endpoint;
 use crate::trace::Hex;
 use model::role::{Reject, Status};
 use model::tls_psk::client::{Client, ClientConfig};
@@ -22,8 +22,6 @@ use properties::Agent;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use wire::{Profile, Reader, Tls};
-
-role_machine!(Role<Bytes>, Config<Bytes>);
 
 /// A TLS-PSK client or server on the concrete backend.
 pub type TlsEndpoint = Endpoint<Role<Bytes>>;

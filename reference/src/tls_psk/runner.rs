@@ -4,7 +4,7 @@
 use super::wire;
 use super::{describe_record, is_change_cipher_spec, Party};
 use crate::concrete::Bytes;
-use crate::endpoint::{Endpoint, Machine};
+use crate::endpoint::{ConcreteRole, Endpoint};
 use crate::trace::Hex;
 use crate::trace::Line;
 use model::role::Status;
@@ -87,7 +87,7 @@ pub fn read_record(r: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
 }
 
 /// Run `ep` as `me` over `stream` until its role is done.
-pub fn run<S: Read + Write, R: Machine>(
+pub fn run<S: Read + Write, R: ConcreteRole>(
     stream: &mut S,
     ep: &mut Endpoint<R>,
     me: Party,
