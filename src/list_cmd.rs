@@ -7,20 +7,20 @@ pub fn list(json: bool) {
     for h in catalog::handshakes() {
         if !json {
             println!("{}: {}", h.name, h.about);
-            println!("  --sessions N: {}", wrap(h.sessions, 16));
+            println!("  --sessions N: {}", wrap(h.sessions_meaning, 16));
         }
         for v in &h.variants {
             if json {
                 let props: Vec<_> = v.properties.iter().map(|p| p.name).collect();
                 let line = serde_json::json!({
                     "handshake": h.name, "variant": v.name, "about": v.about,
-                    "sessions": v.sessions, "properties": props,
+                    "sessions": v.default_sessions, "properties": props,
                     "expect_violated": v.expect_violated,
                 });
                 println!("{line}");
             } else {
                 println!("  {:<22} {}", v.name, wrap(v.about, 24));
-                println!("  {:<22} default: --sessions {}", "", v.sessions);
+                println!("  {:<22} default: --sessions {}", "", v.default_sessions);
             }
         }
         if !json {

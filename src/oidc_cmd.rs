@@ -4,7 +4,7 @@
 //! SIM-S's JWKS.
 
 use clap::{Args, Subcommand};
-use model::oidc::messages::Profile;
+use model::oidc::messages::ClientProfile;
 use reference::concrete::Bytes;
 use reference::oidc::run::{self, ServerOptions, UeOptions};
 use std::net::{SocketAddr, TcpListener};
@@ -104,7 +104,7 @@ fn ue(a: &UeArgs) -> Result<(), String> {
         client_id: a.client_id.clone(),
         resource: a.resource.clone(),
         server: a.server.clone(),
-        profile: Profile {
+        profile: ClientProfile {
             ue_id: b("imei-356938035643809"),
             ports: b("5683"),
             client_id: b(&a.client_id),

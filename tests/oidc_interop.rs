@@ -4,7 +4,7 @@
 //! the access tokens it issued (ES256 JWTs, RFC 9068) against its JWKS. Loopback only; the
 //! provider's npm packages are installed here when missing (`npm ci`).
 
-use model::oidc::messages::Profile;
+use model::oidc::messages::ClientProfile;
 use reference::concrete::Bytes;
 use reference::oidc::run::{self, Handled, ServerOptions, UeOptions, UeOutcome};
 use std::io::{BufRead, BufReader};
@@ -109,9 +109,9 @@ fn start_provider() -> Result<Provider, String> {
     })
 }
 
-fn profile() -> Profile<Bytes> {
+fn profile() -> ClientProfile<Bytes> {
     let b = |s: &str| Bytes(s.as_bytes().to_vec());
-    Profile {
+    ClientProfile {
         ue_id: b("imei-356938035643809"),
         ports: b("5683"),
         client_id: b(CLIENT_ID),

@@ -32,7 +32,7 @@ impl<H: Handshake> Registered for Entry<H> {
         HandshakeInfo {
             name: H::NAME,
             about: H::ABOUT,
-            sessions: H::SESSIONS,
+            sessions_meaning: H::SESSIONS_MEANING,
             variants: H::VARIANTS.iter().map(H::variant_info).collect(),
         }
     }
@@ -50,7 +50,7 @@ impl<H: Handshake> Registered for Entry<H> {
         let mut report = check_with(m, opts, progress);
         // What the count set, beside the instances it gave (a server's request budget
         // does not show in them).
-        report.bound = format!("{}; --sessions {n}: {}", report.bound, H::SESSIONS);
+        report.bound = format!("{}; --sessions {n}: {}", report.bound, H::SESSIONS_MEANING);
         Ok(report)
     }
 }
@@ -132,7 +132,7 @@ pub fn model<H: Handshake>(
             handshake: H::NAME.into(),
             variant: variant.into(),
         })?;
-    let sessions = sessions.unwrap_or(H::variant_info(v).sessions);
+    let sessions = sessions.unwrap_or(H::variant_info(v).default_sessions);
     let (most, names) = H::MOST;
     at_most(sessions, most, names).map_err(|reason| CatalogError::Sessions {
         handshake: H::NAME.into(),

@@ -14,7 +14,7 @@ pub trait Handshake: Protocol {
     const NAME: &'static str;
     const ABOUT: &'static str;
     /// What `--sessions N` sets, in words.
-    const SESSIONS: &'static str;
+    const SESSIONS_MEANING: &'static str;
 
     const VARIANTS: &'static [Self::Variant];
     /// The most sessions the scenario has names for, and what the names are.
@@ -31,7 +31,7 @@ pub struct VariantInfo {
     pub name: &'static str,
     pub about: &'static str,
     /// Default sessions per honest role.
-    pub sessions: usize,
+    pub default_sessions: usize,
     pub properties: Vec<Property>,
     pub expect_violated: &'static [&'static str],
 }
@@ -47,7 +47,7 @@ impl VariantInfo {
         VariantInfo {
             name,
             about,
-            sessions: DEFAULT_SESSIONS,
+            default_sessions: DEFAULT_SESSIONS,
             properties,
             expect_violated,
         }
@@ -59,6 +59,6 @@ pub struct HandshakeInfo {
     pub name: &'static str,
     pub about: &'static str,
     /// What `--sessions N` sets.
-    pub sessions: &'static str,
+    pub sessions_meaning: &'static str,
     pub variants: Vec<VariantInfo>,
 }

@@ -5,7 +5,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
-use model::oidc::messages::{Kind, Msg, OidcCodec, Profile, Token};
+use model::oidc::messages::{ClientProfile, Kind, Msg, OidcCodec, Token};
 use proptest::prelude::*;
 use reference::concrete::{Bytes, Concrete};
 use reference::oidc::jwt::{self, Audience, Claims, JwtError, SigningKey};
@@ -150,7 +150,7 @@ fn message() -> impl Strategy<Value = Msg<Bytes>> {
         (t(), t(), t(), t(), t()).prop_map(|(token, ue_id, ports, client_id, capabilities)| {
             Msg::Registration {
                 token,
-                profile: Profile {
+                profile: ClientProfile {
                     ue_id,
                     ports,
                     client_id,

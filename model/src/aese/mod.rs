@@ -336,7 +336,7 @@ impl crate::handshake::Handshake for Exposure {
         "Rel-13 service capability exposure (seeds/003 clause 6.1): the SCEF (A1) or an \
         application (A4) asks a 3GPP network entity for a UE's data; OMA Autho4API tokens at \
         the SCEF (Annex A.2)";
-    const SESSIONS: &'static str = "requests per honest requester (Autho4API: authorizations by the owner and reads by the client); the answering side takes one more";
+    const SESSIONS_MEANING: &'static str = "requests per honest requester (Autho4API: authorizations by the owner and reads by the client); the answering side takes one more";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
     fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
@@ -476,7 +476,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Expo
     };
     initial_knowledge.sort();
     DyModel {
-        handshake: "aese",
+        handshake: <Exposure as crate::handshake::Handshake>::NAME,
         variant: v.name,
         scenario: Scenario {
             sessions,

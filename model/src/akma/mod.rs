@@ -335,7 +335,8 @@ impl crate::handshake::Handshake for Akma {
         "AKMA (TS 33.535) between the MSGin5G client's UE and the MSGin5G server as \
         AF, with Ua* = TLS 1.3 with K_AF as the external PSK and A-KID as its identity (key \
         issue #2, solution #4; the mandatory basis per seeds/004)";
-    const SESSIONS: &'static str = "UE sessions and AF sessions (the AAnF answers N + 1 requests)";
+    const SESSIONS_MEANING: &'static str =
+        "UE sessions and AF sessions (the AAnF answers N + 1 requests)";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
     fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
@@ -485,7 +486,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Akma
         term::atom(Sort::DhSecret, "attacker_dh", 0),
     ];
     DyModel {
-        handshake: "akma",
+        handshake: <Akma as crate::handshake::Handshake>::NAME,
         variant: v.name,
         scenario: Scenario {
             sessions,

@@ -317,7 +317,7 @@ impl crate::handshake::Handshake for SecondaryAuth {
         "EAP secondary authentication (TS 33.501 clause 11.1.2) between the 5GMSGS \
         client's UE and the MSGF as DN-AAA, through the SMF: EAP-TLS (RFC 9190), RADIUS on \
         N6, the registration response with EAP Success (key issue #2, solution #2)";
-    const SESSIONS: &'static str =
+    const SESSIONS_MEANING: &'static str =
         "UE sessions (PDU sessions, each with its SMF session) and DN-AAA conversations";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
@@ -459,7 +459,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Seco
     initial_knowledge.extend(&psis);
     initial_knowledge.push(creds(nai_e, sk_e).cert);
     DyModel {
-        handshake: "eap",
+        handshake: <SecondaryAuth as crate::handshake::Handshake>::NAME,
         variant: v.name,
         scenario: Scenario {
             sessions,

@@ -355,7 +355,7 @@ impl crate::handshake::Handshake for Gateway {
         "Registration of the legacy 3GPP and non-3GPP message gateways and of an \
         application server (with CAPIF) at the MSGin5G server, and MSGin5G message exchange, \
         over TLS (key issues #1, #3 and #4)";
-    const SESSIONS: &'static str = "registrations per honest registrant (per server in the capif scope); the server takes one connection more than its honest registrations";
+    const SESSIONS_MEANING: &'static str = "registrations per honest registrant (per server in the capif scope); the server takes one connection more than its honest registrations";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
     fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
@@ -480,7 +480,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Gate
     initial_knowledge.extend(p.identities.iter().chain(&p.kinds).chain(&p.services));
     initial_knowledge.extend(p.servers);
     DyModel {
-        handshake: "gateway",
+        handshake: <Gateway as crate::handshake::Handshake>::NAME,
         variant: v.name,
         scenario: Scenario {
             sessions,

@@ -418,7 +418,7 @@ impl crate::handshake::Handshake for GroupMessaging {
         "Rel-13 MTC group message protection (seeds/003 clause 4.1): an SCS's group \
         message to the UEs of an MTC group via the SCEF (Gkey and signature), end to end, or \
         via MTC-IWF, HSS and SMS-SC over T4; members' own messages";
-    const SESSIONS: &'static str = "group messages the SCS sends (uplink scope: messages UE1 sends); the network and the UEs take one more";
+    const SESSIONS_MEANING: &'static str = "group messages the SCS sends (uplink scope: messages UE1 sends); the network and the UEs take one more";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
     fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
@@ -651,7 +651,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Grou
     initial_knowledge.extend([p.kid, term::pk(sk_scef), term::pk(sk_scs)]);
     initial_knowledge.extend(p.ues);
     DyModel {
-        handshake: "group",
+        handshake: <GroupMessaging as crate::handshake::Handshake>::NAME,
         variant: v.name,
         scenario: Scenario {
             sessions,

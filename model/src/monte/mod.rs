@@ -217,7 +217,7 @@ impl crate::handshake::Handshake for Monitoring {
         "Rel-13 monitoring (seeds/003 clause 5): a third party's location reporting \
         through the SCEF, the MME detecting a move out of the authorized area, reports \
         without the IMSI";
-    const SESSIONS: &'static str =
+    const SESSIONS_MEANING: &'static str =
         "monitoring requests by the honest third party; the SCEF and the MME take one more";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
@@ -299,7 +299,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Moni
     let mut initial_knowledge = vec![attacker_nonce(), p.event];
     initial_knowledge.extend(p.third_parties.iter().chain(&p.ues).chain(&p.areas));
     DyModel {
-        handshake: "monte",
+        handshake: <Monitoring as crate::handshake::Handshake>::NAME,
         variant: v.name,
         scenario: Scenario {
             sessions,

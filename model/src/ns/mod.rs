@@ -280,7 +280,7 @@ impl crate::handshake::Handshake for NeedhamSchroeder {
     const NAME: &'static str = "ns";
     const ABOUT: &'static str =
         "Needham-Schroeder public key and NSL: calibration of the checker (Lowe 1996)";
-    const SESSIONS: &'static str = "initiator sessions of A and responder sessions of B";
+    const SESSIONS_MEANING: &'static str = "initiator sessions of A and responder sessions of B";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
     fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
@@ -337,7 +337,7 @@ pub fn model(v: &Variant, sessions: usize) -> DyModel<NeedhamSchroeder> {
     let mut initial_knowledge = pks.clone();
     initial_knowledge.push(term::atom(Sort::Nonce, "attacker_nonce", 0));
     DyModel {
-        handshake: "ns",
+        handshake: <NeedhamSchroeder as crate::handshake::Handshake>::NAME,
         variant: v.name,
         scenario: Scenario {
             sessions,

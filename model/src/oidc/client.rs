@@ -1,7 +1,7 @@
 //! The 5GMSGS client (solution #1 steps 9-13): registration with the MSGin5G server over
 //! MSGin5G-1 with the access token from SIM-C.
 
-use super::messages::{Msg, OidcCodec, Profile};
+use super::messages::{ClientProfile, Msg, OidcCodec};
 use super::USER_AUTH;
 use crate::backend::Fresh;
 use crate::role::{Output, Reject};
@@ -17,7 +17,7 @@ pub struct ClientConfig<V> {
     /// The MSGin5G server's name (the token's audience) and tunnel key (public).
     pub server_name: V,
     pub server_tunnel: V,
-    pub profile: Profile<V>,
+    pub profile: ClientProfile<V>,
     /// Present the ID token as the access token (`id-token-as-access-token`).
     pub present_id_token: bool,
 }

@@ -70,7 +70,7 @@ pub enum Msg<V> {
     TokenResponse { id_token: V, access_token: V },
     /// Step 11: application registration with the access token and the 5GMSGS client
     /// profile (UE ID, ports, 5GMSGS client ID, capabilities).
-    Registration { token: V, profile: Profile<V> },
+    Registration { token: V, profile: ClientProfile<V> },
     /// Step 13: accept, naming the registered 5GMSGS client ID.
     RegistrationAccept { client_id: V },
     /// Step 12 by introspection: the token, and the caller's name and client credential
@@ -82,7 +82,7 @@ pub enum Msg<V> {
 
 /// The 5GMSGS client profile of step 11.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues)]
-pub struct Profile<V> {
+pub struct ClientProfile<V> {
     pub ue_id: V,
     pub ports: V,
     pub client_id: V,
@@ -250,7 +250,7 @@ impl OidcCodec for Symbolic {
         if let Some(f) = term::tagged(v, REGISTRATION, 5) {
             return Ok(Msg::Registration {
                 token: f[0],
-                profile: Profile {
+                profile: ClientProfile {
                     ue_id: f[1],
                     ports: f[2],
                     client_id: f[3],

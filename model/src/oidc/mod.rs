@@ -60,7 +60,7 @@ use crate::term::MapValues;
 use crate::term::Terms;
 use crate::term::{self, Sort, Term, TermId};
 use client::{Client, ClientConfig};
-use messages::{Kind, Msg, OidcCodec, Profile};
+use messages::{ClientProfile, Kind, Msg, OidcCodec};
 use properties::{Agent, Claim, Kind as PropertyKind, Property};
 use server::{Server, ServerConfig, Validation};
 use sim_c::{Next, SimC, SimCConfig};
@@ -350,7 +350,7 @@ pub struct Public {
     /// The MSGin5G servers S (honest) and M (malicious), as token audiences.
     pub servers: [TermId; 2],
     pub issuer: TermId,
-    pub profile: Profile<TermId>,
+    pub profile: ClientProfile<TermId>,
 }
 
 pub fn public() -> Public {
@@ -360,7 +360,7 @@ pub fn public() -> Public {
         client_id: c("5gmsgs-client-1"),
         servers: [c("msgin5g-server-s"), c("msgin5g-server-m")],
         issuer: c("https://sim-s.example"),
-        profile: Profile {
+        profile: ClientProfile {
             ue_id: c("ue-id-u"),
             ports: c("5gmsgs-ports"),
             client_id: c("5gmsgs-client-1"),
@@ -418,7 +418,7 @@ impl crate::handshake::Handshake for Oidc {
         "OpenID Connect token flow via the SEAL identity management server: SIM-C gets \
         an access token from SIM-S with the code flow and PKCE, the 5GMSGS client registers \
         with it at the MSGin5G server, which validates it (key issue #2, solution #1)";
-    const SESSIONS: &'static str = "the user's UE sessions with the honest server, and its registrations (SIM-S issues N + 1 codes; one more UE session with the malicious server)";
+    const SESSIONS_MEANING: &'static str = "the user's UE sessions with the honest server, and its registrations (SIM-S issues N + 1 codes; one more UE session with the malicious server)";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
     fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
@@ -590,7 +590,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Oidc
     initial_knowledge.extend(p.usernames);
     initial_knowledge.extend(p.servers);
     DyModel {
-        handshake: "oidc",
+        handshake: <Oidc as crate::handshake::Handshake>::NAME,
         variant: v.name,
         scenario: Scenario {
             sessions,

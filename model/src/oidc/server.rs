@@ -2,7 +2,7 @@
 //! the access token, validated locally as a signed JWT (RFC 9068 section 4) or at SIM-S by
 //! introspection (RFC 7662). One instance serves every registration.
 
-use super::messages::{Kind, Msg, OidcCodec, Profile, Token};
+use super::messages::{ClientProfile, Kind, Msg, OidcCodec, Token};
 use super::{REGISTRATION, USER_AUTH};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Stepped};
@@ -44,7 +44,7 @@ pub struct ServerConfig<V> {
 pub struct Pending<V> {
     pub key: V,
     pub token: V,
-    pub profile: Profile<V>,
+    pub profile: ClientProfile<V>,
     pub query_key: V,
 }
 
@@ -128,7 +128,7 @@ impl<V: Clone + Eq> Server<V> {
         cfg: &ServerConfig<V>,
         key: V,
         token: V,
-        profile: &Profile<V>,
+        profile: &ClientProfile<V>,
         claims: Token<V>,
         b: &mut B,
     ) -> Stepped<Server<V>, V> {

@@ -99,27 +99,28 @@ const AGREEMENT_BOTH_WAYS: &[&str] = &[
     "client_auth_injective_agreement",
 ];
 
-pub const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "default",
-        about: "psk_dhe_ke, one PSK per client-server pair used in one direction only, binder \
+/// The default: what every other variant changes.
+pub const DEFAULT: Variant = Variant {
+    name: "default",
+    about: "psk_dhe_ke, one PSK per client-server pair used in one direction only, binder \
                 checked, no 0-RTT. Expected: every property holds within the bound.",
-        mode: PskMode::PskDheKe,
-        early_data: false,
-        check_binder: true,
-        shared_psk: false,
-        expect_violated: &[],
-    },
+    mode: PskMode::PskDheKe,
+    early_data: false,
+    check_binder: true,
+    shared_psk: false,
+    expect_violated: &[],
+};
+
+pub const VARIANTS: &[Variant] = &[
+    DEFAULT,
     Variant {
         name: "psk-ke",
         about: "psk_ke (RFC 8446 section 4.2.9), no (EC)DHE: revealing the PSK after a session \
                 gives its traffic keys. Expected: session_key_forward_secrecy violated, the \
                 rest holds.",
         mode: PskMode::PskKe,
-        early_data: false,
-        check_binder: true,
-        shared_psk: false,
         expect_violated: &["session_key_forward_secrecy"],
+        ..DEFAULT
     },
     Variant {
         name: "shared-psk",
@@ -127,33 +128,28 @@ pub const VARIANTS: &[Variant] = &[
                 section 4.2.11 warns against it; the Selfie reflection attack, Drucker and \
                 Gueron 2019): the attacker reflects A's ClientHello to A's own server. \
                 Expected: agreement violated both ways at every level, secrecy holds.",
-        mode: PskMode::PskDheKe,
-        early_data: false,
-        check_binder: true,
         shared_psk: true,
         expect_violated: AGREEMENT_BOTH_WAYS,
+        ..DEFAULT
     },
     Variant {
         name: "no-binder",
         about: "The server does not verify the PSK binder (RFC 8446 section 4.2.11.2). \
                 Expected: nothing breaks within the bound; the Finished MACs and the key \
                 schedule still bind the PSK to the transcript.",
-        mode: PskMode::PskDheKe,
-        early_data: false,
         check_binder: false,
-        shared_psk: false,
         expect_violated: &[],
+        ..DEFAULT
     },
     Variant {
         name: "no-binder-early-data",
         about: "No binder check, with 0-RTT. Expected: as early-data (the replay), nothing \
                 more: the early traffic key is derived from the whole ClientHello, so an \
                 altered ClientHello cannot carry replayed 0-RTT data.",
-        mode: PskMode::PskDheKe,
         early_data: true,
         check_binder: false,
-        shared_psk: false,
         expect_violated: &["early_data_injective_agreement"],
+        ..DEFAULT
     },
     Variant {
         name: "early-data",
@@ -161,11 +157,9 @@ pub const VARIANTS: &[Variant] = &[
                 attacker replays the ClientHello and its early data to a second server \
                 session. Expected: early_data_injective_agreement violated (replay), the \
                 rest holds.",
-        mode: PskMode::PskDheKe,
         early_data: true,
-        check_binder: true,
-        shared_psk: false,
         expect_violated: &["early_data_injective_agreement"],
+        ..DEFAULT
     },
 ];
 
@@ -314,7 +308,7 @@ impl crate::handshake::Handshake for TlsPsk {
     const NAME: &'static str = "tls-psk";
     const ABOUT: &'static str = "TLS 1.3 with an external PSK between 5GMSGS client and \
         MSGin5G server over MSGin5G-1 (key issue #2, solution #5; RFC 8446)";
-    const SESSIONS: &'static str = "client sessions and server sessions per honest agent";
+    const SESSIONS_MEANING: &'static str = "client sessions and server sessions per honest agent";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
     fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
@@ -361,58 +355,26 @@ pub fn model(v: &Variant, sessions: (usize, usize), reveal: RevealPolicy) -> DyM
     if v.shared_psk {
         // A and B share one PSK and both act as client (to the other) and as server.
         let psk = key("psk_AB");
-        agents.push(AgentInfo {
-            name: "A",
-            honest: true,
-            long_term: vec![psk],
-        });
-        agents.push(AgentInfo {
-            name: "B",
-            honest: true,
-            long_term: vec![psk],
-        });
+        agents.push(AgentInfo::new("A", true, vec![psk]));
+        agents.push(AgentInfo::new("B", true, vec![psk]));
         for (me, peer) in [(0, 1), (1, 0)] {
-            for _ in 0..clients {
-                instances.push(Instance {
-                    agent: me,
-                    role: "client",
-                    cfg: client_cfg(me, peer, psk, id("id_AB")),
-                    init: Role::Client(Client::Start),
-                });
-            }
-            for _ in 0..servers {
-                let entry = PskEntry {
-                    identity: id("id_AB"),
-                    psk,
-                    kind: PskKind::External,
-                    peer,
-                };
-                instances.push(Instance {
-                    agent: me,
-                    role: "server",
-                    cfg: server_cfg(me, vec![entry]),
-                    init: Role::Server(Server::ExpectClientHello),
-                });
-            }
+            let client = client_cfg(me, peer, psk, id("id_AB"));
+            instances.extend(Instance::sessions(clients, me, "client", client));
+            let entry = PskEntry {
+                identity: id("id_AB"),
+                psk,
+                kind: PskKind::External,
+                peer,
+            };
+            let server = server_cfg(me, vec![entry]);
+            instances.extend(Instance::sessions(servers, me, "server", server));
         }
     } else {
         // Client C and server S share psk_CS; the dishonest E holds its own PSK with S.
         let (psk_cs, psk_es) = (key("psk_CS"), key("psk_ES"));
-        agents.push(AgentInfo {
-            name: "C",
-            honest: true,
-            long_term: vec![psk_cs],
-        });
-        agents.push(AgentInfo {
-            name: "S",
-            honest: true,
-            long_term: vec![psk_cs, psk_es],
-        });
-        agents.push(AgentInfo {
-            name: "E",
-            honest: false,
-            long_term: vec![psk_es],
-        });
+        agents.push(AgentInfo::new("C", true, vec![psk_cs]));
+        agents.push(AgentInfo::new("S", true, vec![psk_cs, psk_es]));
+        agents.push(AgentInfo::new("E", false, vec![psk_es]));
         let table = vec![
             PskEntry {
                 identity: id("id_C"),
@@ -427,29 +389,21 @@ pub fn model(v: &Variant, sessions: (usize, usize), reveal: RevealPolicy) -> DyM
                 peer: 2,
             },
         ];
-        for _ in 0..clients {
-            instances.push(Instance {
-                agent: 0,
-                role: "client",
-                cfg: client_cfg(0, 1, psk_cs, id("id_C")),
-                init: Role::Client(Client::Start),
-            });
-        }
-        for _ in 0..servers {
-            instances.push(Instance {
-                agent: 1,
-                role: "server",
-                cfg: server_cfg(1, table.clone()),
-                init: Role::Server(Server::ExpectClientHello),
-            });
-        }
+        let client = client_cfg(0, 1, psk_cs, id("id_C"));
+        instances.extend(Instance::sessions(clients, 0, "client", client));
+        instances.extend(Instance::sessions(
+            servers,
+            1,
+            "server",
+            server_cfg(1, table),
+        ));
     }
     let attacker = [
         term::atom(Sort::Nonce, "attacker_nonce", 0),
         term::atom(Sort::DhSecret, "attacker_dh", 0),
     ];
     DyModel {
-        handshake: "tls-psk",
+        handshake: <TlsPsk as crate::handshake::Handshake>::NAME,
         variant: v.name,
         scenario: Scenario {
             sessions: clients,

@@ -14,7 +14,7 @@ pub mod run;
 use crate::concrete::{Bytes, Concrete};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
-use model::oidc::messages::{Kind, Msg, OidcCodec, Profile, Token};
+use model::oidc::messages::{ClientProfile, Kind, Msg, OidcCodec, Token};
 use model::role::Reject;
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
@@ -334,7 +334,7 @@ fn decode_json(o: &Map<String, Value>) -> Result<Msg<Bytes>, Reject> {
     if let Some(Value::Object(p)) = o.get("profile") {
         return Ok(Msg::Registration {
             token: field(o, "access_token")?,
-            profile: Profile {
+            profile: ClientProfile {
                 ue_id: field(p, "ue_id")?,
                 ports: field(p, "ports")?,
                 client_id: field(p, "client_id")?,

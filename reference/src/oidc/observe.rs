@@ -11,7 +11,7 @@ use crate::concrete::{Bytes, Concrete};
 use crate::outcome::{Outcome, Replayed};
 use crate::trace::Hex;
 use crate::trace::{self, Header, Line, Trace, TraceError};
-use model::oidc::messages::Profile;
+use model::oidc::messages::ClientProfile;
 use model::oidc::server::Server;
 use model::oidc::sim_c::SimC;
 use model::oidc::{self, Ue};
@@ -41,13 +41,13 @@ pub struct OidcInputs {
 
 const PROFILE: [&str; 4] = ["ue_id", "ports", "client_id", "capabilities"];
 
-fn profile(p: &BTreeMap<String, String>) -> Result<Profile<Bytes>, String> {
+fn profile(p: &BTreeMap<String, String>) -> Result<ClientProfile<Bytes>, String> {
     let get = |k: &str| {
         p.get(k)
             .map(|v| Bytes(v.as_bytes().to_vec()))
             .ok_or_else(|| format!("header inputs.profile has no {k}"))
     };
-    Ok(Profile {
+    Ok(ClientProfile {
         ue_id: get(PROFILE[0])?,
         ports: get(PROFILE[1])?,
         client_id: get(PROFILE[2])?,

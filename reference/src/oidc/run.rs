@@ -6,7 +6,7 @@
 use super::http::{self, Request, Response};
 use crate::concrete::{Bytes, Concrete};
 use model::oidc::client::{Client, ClientConfig};
-use model::oidc::messages::Profile;
+use model::oidc::messages::ClientProfile;
 use model::oidc::server::{Server, ServerConfig, Validation};
 use model::oidc::sim_c::{SimC, SimCConfig};
 use model::oidc::{Ue, UeConfig, S, SIM_S, U};
@@ -38,7 +38,7 @@ pub struct UeOptions {
     pub resource: String,
     /// The MSGin5G server's base URL; `None`: stop after the tokens.
     pub server: Option<String>,
-    pub profile: Profile<Bytes>,
+    pub profile: ClientProfile<Bytes>,
     /// Present the ID token instead of the access token (`id-token-as-access-token`).
     pub present_id_token: bool,
 }
