@@ -110,6 +110,19 @@ pub struct Property {
     pub claim: Claim,
 }
 
+/// A table of properties, one line per lemma: `lemmas![name: Kind(CLAIM), ...]` is the
+/// `Vec<Property>` with those names (the identifiers, as written), kinds and claims.
+#[macro_export]
+macro_rules! lemmas {
+    ($($name:ident: $kind:ident($claim:expr)),* $(,)?) => {
+        vec![$($crate::Property {
+            name: stringify!($name),
+            kind: $crate::Kind::$kind,
+            claim: $claim,
+        }),*]
+    };
+}
+
 /// Was `agent` revealed among the first `before` events?
 fn revealed_before<V>(events: &[Event<V>], before: usize, agent: Agent) -> bool {
     events[..before]

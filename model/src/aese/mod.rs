@@ -43,7 +43,7 @@ use crate::role::{Reject, Status, Stepped};
 use crate::term::Terms;
 use crate::term::{self, Sort, Term, TermId};
 use messages::{AeseCodec, Msg};
-use properties::{Agent, Agents, Claim, Kind, Property};
+use properties::{Agent, Agents, Claim, Property};
 use roles::{
     Client, ClientConfig, Ne, NeConfig, Owner, OwnerConfig, Requester, RequesterConfig, Resource,
     Scef, ScefConfig, Subscriber,
@@ -184,29 +184,16 @@ pub const VARIANTS: &[Variant] = &[
 
 /// The properties of a scope's claims.
 pub fn properties(scope: Scope) -> Vec<Property> {
-    let p = |name, kind, claim| Property { name, kind, claim };
     match scope {
-        Scope::Exposure => vec![
-            p(
-                "request_injective_agreement",
-                Kind::InjectiveAgreement,
-                REQUEST,
-            ),
-            p(
-                "response_injective_agreement",
-                Kind::InjectiveAgreement,
-                RESPONSE,
-            ),
-            p("ue_data_secrecy", Kind::Secrecy, DATA),
-            p("imsi_privacy", Kind::Secrecy, IMSI),
+        Scope::Exposure => properties::lemmas![
+            request_injective_agreement: InjectiveAgreement(REQUEST),
+            response_injective_agreement: InjectiveAgreement(RESPONSE),
+            ue_data_secrecy: Secrecy(DATA),
+            imsi_privacy: Secrecy(IMSI),
         ],
-        Scope::Autho4Api => vec![
-            p(
-                "resource_access_agreement",
-                Kind::NonInjectiveAgreement,
-                ACCESS,
-            ),
-            p("resource_data_secrecy", Kind::Secrecy, RESOURCE),
+        Scope::Autho4Api => properties::lemmas![
+            resource_access_agreement: NonInjectiveAgreement(ACCESS),
+            resource_data_secrecy: Secrecy(RESOURCE),
         ],
     }
 }

@@ -49,7 +49,7 @@ use crate::tls_psk::{self, TlsPsk};
 use af::{Af, AfConfig};
 use home::{Aanf, AanfConfig, Ausf, AusfConfig, Grant, Subscriber};
 use messages::{AkmaCodec, Sbi, SbiCodec};
-use properties::{Agent, Agents, Claim, Event, Kind, Property};
+use properties::{Agent, Agents, Claim, Event, Property};
 use ue::{Ue, UeConfig};
 
 // Claims 0-3 are the Ua* claims the TLS-PSK roles emit (`tls_psk::SERVER_AUTH` ...).
@@ -206,43 +206,18 @@ pub const VARIANTS: &[Variant] = &[
 ];
 
 pub fn properties() -> Vec<Property> {
-    let p = |name, kind, claim| Property { name, kind, claim };
-    vec![
-        p("k_akma_secrecy", Kind::Secrecy, K_AKMA),
-        p("k_af_secrecy", Kind::Secrecy, K_AF),
-        p("supi_privacy", Kind::Secrecy, SUPI),
-        p(
-            "ua_session_key_secrecy",
-            Kind::Secrecy,
-            tls_psk::SESSION_KEY,
-        ),
-        p("af_auth_aliveness", Kind::Aliveness, AF_KEY),
-        p(
-            "af_auth_injective_agreement",
-            Kind::InjectiveAgreement,
-            AF_KEY,
-        ),
-        p("ue_auth_aliveness", Kind::Aliveness, UE_KEY),
-        p(
-            "ue_auth_injective_agreement",
-            Kind::InjectiveAgreement,
-            UE_KEY,
-        ),
-        p(
-            "ua_server_auth_injective_agreement",
-            Kind::InjectiveAgreement,
-            tls_psk::SERVER_AUTH,
-        ),
-        p(
-            "ua_client_auth_injective_agreement",
-            Kind::InjectiveAgreement,
-            tls_psk::CLIENT_AUTH,
-        ),
-        p(
-            "af_id_non_injective_agreement",
-            Kind::NonInjectiveAgreement,
-            AF_ID,
-        ),
+    properties::lemmas![
+        k_akma_secrecy: Secrecy(K_AKMA),
+        k_af_secrecy: Secrecy(K_AF),
+        supi_privacy: Secrecy(SUPI),
+        ua_session_key_secrecy: Secrecy(tls_psk::SESSION_KEY),
+        af_auth_aliveness: Aliveness(AF_KEY),
+        af_auth_injective_agreement: InjectiveAgreement(AF_KEY),
+        ue_auth_aliveness: Aliveness(UE_KEY),
+        ue_auth_injective_agreement: InjectiveAgreement(UE_KEY),
+        ua_server_auth_injective_agreement: InjectiveAgreement(tls_psk::SERVER_AUTH),
+        ua_client_auth_injective_agreement: InjectiveAgreement(tls_psk::CLIENT_AUTH),
+        af_id_non_injective_agreement: NonInjectiveAgreement(AF_ID),
     ]
 }
 

@@ -52,7 +52,7 @@ use crate::term::Terms;
 use crate::term::{self, Sort, TermId};
 use dn_aaa::{DnAaa, DnAaaConfig, Subscriber};
 use messages::{Eap, EapCodec, Nas, Radius};
-use properties::{Agent, Claim, Kind, Property};
+use properties::{Agent, Claim, Property};
 use smf::{Smf, SmfConfig};
 use tls::{EapTls, TlsCreds};
 use ue::{Phase, Ue, UeConfig};
@@ -158,30 +158,13 @@ pub const VARIANTS: &[Variant] = &[
 ];
 
 pub fn properties() -> Vec<Property> {
-    let p = |name, kind, claim| Property { name, kind, claim };
-    vec![
-        p("msk_secrecy", Kind::Secrecy, MSK),
-        p("ue_auth_aliveness", Kind::Aliveness, UE_AUTH),
-        p(
-            "ue_auth_injective_agreement",
-            Kind::InjectiveAgreement,
-            UE_AUTH,
-        ),
-        p(
-            "dn_aaa_auth_injective_agreement",
-            Kind::InjectiveAgreement,
-            DN_AAA_AUTH,
-        ),
-        p(
-            "registration_injective_agreement",
-            Kind::InjectiveAgreement,
-            REGISTRATION,
-        ),
-        p(
-            "pdu_session_auth_injective_agreement",
-            Kind::InjectiveAgreement,
-            PDU_SESSION_AUTH,
-        ),
+    properties::lemmas![
+        msk_secrecy: Secrecy(MSK),
+        ue_auth_aliveness: Aliveness(UE_AUTH),
+        ue_auth_injective_agreement: InjectiveAgreement(UE_AUTH),
+        dn_aaa_auth_injective_agreement: InjectiveAgreement(DN_AAA_AUTH),
+        registration_injective_agreement: InjectiveAgreement(REGISTRATION),
+        pdu_session_auth_injective_agreement: InjectiveAgreement(PDU_SESSION_AUTH),
     ]
 }
 

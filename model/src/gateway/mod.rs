@@ -50,7 +50,7 @@ use crate::term::{self, Sort, Term, TermId};
 use ccf::{Ccf, CcfConfig};
 use client::{Client, ClientConfig};
 use messages::{GatewayCodec, Msg};
-use properties::{Agent, Claim, Kind, Property};
+use properties::{Agent, Claim, Property};
 use server::{PolicyEntry, Server, ServerConfig};
 
 /// The client IDs and service IDs a registration discloses (the server and the service's
@@ -189,29 +189,12 @@ pub const VARIANTS: &[Variant] = &[
 ];
 
 pub fn properties() -> Vec<Property> {
-    let p = |name, kind, claim| Property { name, kind, claim };
-    vec![
-        p("client_ids_secrecy", Kind::Secrecy, CLIENT_IDS),
-        p(
-            "registration_injective_agreement",
-            Kind::InjectiveAgreement,
-            REGISTRATION,
-        ),
-        p(
-            "server_auth_injective_agreement",
-            Kind::InjectiveAgreement,
-            SERVER_AUTH,
-        ),
-        p(
-            "service_authorization_agreement",
-            Kind::NonInjectiveAgreement,
-            AUTHORIZATION,
-        ),
-        p(
-            "message_injective_agreement",
-            Kind::InjectiveAgreement,
-            MESSAGE,
-        ),
+    properties::lemmas![
+        client_ids_secrecy: Secrecy(CLIENT_IDS),
+        registration_injective_agreement: InjectiveAgreement(REGISTRATION),
+        server_auth_injective_agreement: InjectiveAgreement(SERVER_AUTH),
+        service_authorization_agreement: NonInjectiveAgreement(AUTHORIZATION),
+        message_injective_agreement: InjectiveAgreement(MESSAGE),
     ]
 }
 

@@ -40,7 +40,7 @@ use crate::role::{Reject, Status, Stepped};
 use crate::term::Terms;
 use crate::term::{self, Sort, TermId};
 use messages::{MonteCodec, Msg, OUT_OF_AREA};
-use properties::{Agent, Agents, Claim, Kind, Property};
+use properties::{Agent, Agents, Claim, Property};
 use roles::{Mme, MmeConfig, Monitored, Scef, ScefConfig, ThirdParty, ThirdPartyConfig};
 
 /// The third party commits with the SCEF on (UE, location, alert).
@@ -109,15 +109,10 @@ pub const VARIANTS: &[Variant] = &[
 ];
 
 pub fn properties() -> Vec<Property> {
-    let p = |name, kind, claim| Property { name, kind, claim };
-    vec![
-        p(
-            "report_injective_agreement",
-            Kind::InjectiveAgreement,
-            REPORT,
-        ),
-        p("location_secrecy", Kind::Secrecy, LOCATION),
-        p("imsi_privacy", Kind::Secrecy, IMSI),
+    properties::lemmas![
+        report_injective_agreement: InjectiveAgreement(REPORT),
+        location_secrecy: Secrecy(LOCATION),
+        imsi_privacy: Secrecy(IMSI),
     ]
 }
 

@@ -22,7 +22,7 @@ use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scena
 use crate::role::{Machine, Output, Reject, Status, Stepped, Steps};
 use crate::term::Terms;
 use crate::term::{self, Sort, Term, TermId};
-use properties::{Agent, Agents, Claim, Event, Kind, Property};
+use properties::{Agent, Agents, Claim, Event, Property};
 
 /// B authenticates A (B commits on message 3).
 pub const INITIATOR_AUTH: Claim = 0;
@@ -63,41 +63,16 @@ pub const VARIANTS: &[Variant] = &[
 ];
 
 pub fn properties() -> Vec<Property> {
-    let p = |name, kind, claim| Property { name, kind, claim };
-    vec![
-        p("nonce_secrecy", Kind::Secrecy, NONCES),
-        p("initiator_auth_aliveness", Kind::Aliveness, INITIATOR_AUTH),
-        p(
-            "initiator_auth_weak_agreement",
-            Kind::WeakAgreement,
-            INITIATOR_AUTH,
-        ),
-        p(
-            "initiator_auth_non_injective_agreement",
-            Kind::NonInjectiveAgreement,
-            INITIATOR_AUTH,
-        ),
-        p(
-            "initiator_auth_injective_agreement",
-            Kind::InjectiveAgreement,
-            INITIATOR_AUTH,
-        ),
-        p("responder_auth_aliveness", Kind::Aliveness, RESPONDER_AUTH),
-        p(
-            "responder_auth_weak_agreement",
-            Kind::WeakAgreement,
-            RESPONDER_AUTH,
-        ),
-        p(
-            "responder_auth_non_injective_agreement",
-            Kind::NonInjectiveAgreement,
-            RESPONDER_AUTH,
-        ),
-        p(
-            "responder_auth_injective_agreement",
-            Kind::InjectiveAgreement,
-            RESPONDER_AUTH,
-        ),
+    properties::lemmas![
+        nonce_secrecy: Secrecy(NONCES),
+        initiator_auth_aliveness: Aliveness(INITIATOR_AUTH),
+        initiator_auth_weak_agreement: WeakAgreement(INITIATOR_AUTH),
+        initiator_auth_non_injective_agreement: NonInjectiveAgreement(INITIATOR_AUTH),
+        initiator_auth_injective_agreement: InjectiveAgreement(INITIATOR_AUTH),
+        responder_auth_aliveness: Aliveness(RESPONDER_AUTH),
+        responder_auth_weak_agreement: WeakAgreement(RESPONDER_AUTH),
+        responder_auth_non_injective_agreement: NonInjectiveAgreement(RESPONDER_AUTH),
+        responder_auth_injective_agreement: InjectiveAgreement(RESPONDER_AUTH),
     ]
 }
 

@@ -61,7 +61,7 @@ use crate::term::Terms;
 use crate::term::{self, Sort, Term, TermId};
 use client::{Client, ClientConfig};
 use messages::{ClientProfile, Kind, Msg, OidcCodec};
-use properties::{Agent, Claim, Kind as PropertyKind, Property};
+use properties::{Agent, Claim, Property};
 use server::{Server, ServerConfig, Validation};
 use sim_c::{Next, SimC, SimCConfig};
 use sim_s::{Account, Resource, SimS, SimSConfig};
@@ -210,21 +210,12 @@ pub const VARIANTS: &[Variant] = &[
 ];
 
 pub fn properties() -> Vec<Property> {
-    let p = |name, kind, claim| Property { name, kind, claim };
-    vec![
-        p("access_token_secrecy", PropertyKind::Secrecy, ACCESS_TOKEN),
-        p("auth_code_secrecy", PropertyKind::Secrecy, AUTH_CODE),
-        p("password_secrecy", PropertyKind::Secrecy, PASSWORD),
-        p(
-            "registration_injective_agreement",
-            PropertyKind::InjectiveAgreement,
-            REGISTRATION,
-        ),
-        p(
-            "user_auth_injective_agreement",
-            PropertyKind::InjectiveAgreement,
-            USER_AUTH,
-        ),
+    properties::lemmas![
+        access_token_secrecy: Secrecy(ACCESS_TOKEN),
+        auth_code_secrecy: Secrecy(AUTH_CODE),
+        password_secrecy: Secrecy(PASSWORD),
+        registration_injective_agreement: InjectiveAgreement(REGISTRATION),
+        user_auth_injective_agreement: InjectiveAgreement(USER_AUTH),
     ]
 }
 

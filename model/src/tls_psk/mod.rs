@@ -44,7 +44,7 @@ use crate::term::{self, Sort, TermId};
 use crate::term::{MapValues, Terms};
 use client::{client_hello, Client, ClientConfig};
 use messages::{ClientHello, ContentType, Handshake, PskMode, ServerHello, TlsCodec};
-use properties::{Claim, Kind, Property};
+use properties::{Claim, Property};
 use schedule::{self as ks, PskKind};
 use server::{PskEntry, Server, ServerConfig};
 
@@ -165,58 +165,23 @@ pub const VARIANTS: &[Variant] = &[
 
 /// The properties checked on a variant (early-data ones only where 0-RTT is on).
 pub fn properties(early_data: bool) -> Vec<Property> {
-    let p = |name, kind, claim| Property { name, kind, claim };
-    let mut v = vec![
-        p("session_key_secrecy", Kind::Secrecy, SESSION_KEY),
-        p(
-            "session_key_forward_secrecy",
-            Kind::ForwardSecrecy,
-            SESSION_KEY,
-        ),
-        p("server_auth_aliveness", Kind::Aliveness, SERVER_AUTH),
-        p(
-            "server_auth_weak_agreement",
-            Kind::WeakAgreement,
-            SERVER_AUTH,
-        ),
-        p(
-            "server_auth_non_injective_agreement",
-            Kind::NonInjectiveAgreement,
-            SERVER_AUTH,
-        ),
-        p(
-            "server_auth_injective_agreement",
-            Kind::InjectiveAgreement,
-            SERVER_AUTH,
-        ),
-        p("client_auth_aliveness", Kind::Aliveness, CLIENT_AUTH),
-        p(
-            "client_auth_weak_agreement",
-            Kind::WeakAgreement,
-            CLIENT_AUTH,
-        ),
-        p(
-            "client_auth_non_injective_agreement",
-            Kind::NonInjectiveAgreement,
-            CLIENT_AUTH,
-        ),
-        p(
-            "client_auth_injective_agreement",
-            Kind::InjectiveAgreement,
-            CLIENT_AUTH,
-        ),
+    let mut v = properties::lemmas![
+        session_key_secrecy: Secrecy(SESSION_KEY),
+        session_key_forward_secrecy: ForwardSecrecy(SESSION_KEY),
+        server_auth_aliveness: Aliveness(SERVER_AUTH),
+        server_auth_weak_agreement: WeakAgreement(SERVER_AUTH),
+        server_auth_non_injective_agreement: NonInjectiveAgreement(SERVER_AUTH),
+        server_auth_injective_agreement: InjectiveAgreement(SERVER_AUTH),
+        client_auth_aliveness: Aliveness(CLIENT_AUTH),
+        client_auth_weak_agreement: WeakAgreement(CLIENT_AUTH),
+        client_auth_non_injective_agreement: NonInjectiveAgreement(CLIENT_AUTH),
+        client_auth_injective_agreement: InjectiveAgreement(CLIENT_AUTH),
     ];
     if early_data {
-        v.push(p(
-            "early_data_non_injective_agreement",
-            Kind::NonInjectiveAgreement,
-            EARLY_DATA_AUTH,
-        ));
-        v.push(p(
-            "early_data_injective_agreement",
-            Kind::InjectiveAgreement,
-            EARLY_DATA_AUTH,
-        ));
+        v.extend(properties::lemmas![
+            early_data_non_injective_agreement: NonInjectiveAgreement(EARLY_DATA_AUTH),
+            early_data_injective_agreement: InjectiveAgreement(EARLY_DATA_AUTH),
+        ]);
     }
     v
 }
