@@ -1,8 +1,8 @@
 //! The wire codec: encode/decode round trips, and no panic on any input (proptest; the
 //! cargo-fuzz target in fuzz/ runs the same decoders coverage-guided).
 
+use model::tls_psk::messages::TrafficKeys;
 use model::tls_psk::messages::{ClientHello, Handshake, PskMode, ServerHello, TlsCodec};
-use model::tls_psk::schedule::TrafficKeys;
 use proptest::prelude::*;
 use reference::concrete::{Bytes, Concrete};
 

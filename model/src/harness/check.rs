@@ -3,9 +3,8 @@
 
 use super::chart::{chart_steps, Attack, Step, ATTACKER};
 pub use super::model::EXECUTABILITY;
-use super::model::{reached_name, Action, DyModel, Search};
+use super::model::{reached_name, Action, DyModel, DyState, Search};
 use super::scenario::AgentInfo;
-use super::symmetry::representative;
 use super::Protocol;
 use crate::term::TermId;
 use serde::Serialize;
@@ -129,7 +128,7 @@ pub fn check_with<P: Protocol>(
     let start = Instant::now();
     let mut builder = model.checker().threads(opts.threads.max(1));
     if symmetry {
-        builder = builder.symmetry_fn(representative::<P::Role>);
+        builder = builder.symmetry_fn(DyState::<P::Role>::representative);
     }
     if let Some(n) = opts.max_states {
         builder = builder.target_state_count(n);

@@ -8,12 +8,12 @@
 //! attacker reveals an honest agent's long-term keys.
 
 use super::scenario::{RevealPolicy, Scenario};
-use super::symmetry::Classes;
+use super::symmetry::{placement, Classes};
 use super::Protocol;
 use crate::attacker::{Deriver, Knowledge};
 use crate::backend::Symbolic;
 use crate::role::{Machine, Output, Status, Steps};
-use crate::term::TermId;
+use crate::term::{Renaming, TermId, Terms};
 use properties::{Agent, Event, Facts, Log, Property};
 use stateright::Model;
 use std::hash::{Hash, Hasher};
@@ -147,6 +147,34 @@ pub struct DyState<R> {
     pub net: Vec<TermId>,
     pub facts: Facts<TermId>,
     pub run: RunRef,
+}
+
+impl<R: Clone + Terms> DyState<R> {
+    /// The representative of this state under renaming of interchangeable sessions (for
+    /// `CheckerBuilder::symmetry_fn`; see `symmetry`): the sessions of each class placed in
+    /// the order of their shapes, the fresh values of every session that moves renamed in
+    /// role states, knowledge, sent messages and claim facts alike.
+    pub fn representative(&self) -> Self {
+        let to = placement(self.run.0.classes, &self.roles);
+        let renaming = Renaming::new(&to);
+        if renaming.is_identity() {
+            return self.clone();
+        }
+        let rename = |t: &TermId| renaming.apply(*t);
+        let mut roles = self.roles.clone();
+        for (i, role) in self.roles.iter().enumerate() {
+            roles[to[i] as usize] = role.map_terms(&mut |t| renaming.apply(t));
+        }
+        let mut net: Vec<TermId> = self.net.iter().map(rename).collect();
+        net.sort_unstable();
+        DyState {
+            roles,
+            know: self.know.renamed(rename),
+            net,
+            facts: self.facts.map_values(&mut |t| renaming.apply(*t)),
+            run: self.run,
+        }
+    }
 }
 
 impl<R: Hash> Hash for DyState<R> {

@@ -11,10 +11,9 @@
 //! renamed run is a run, violating the same properties. The tests check the verdicts
 //! against the search without it.
 
-use super::model::DyState;
 use super::scenario::Scenario;
 use super::Protocol;
-use crate::term::{shape_hash, Renaming, TermId, Terms};
+use crate::term::{shape_hash, Terms};
 use std::sync::{LazyLock, Mutex};
 
 /// The classes of interchangeable instances of a scenario, each of two or more instance
@@ -87,37 +86,19 @@ impl std::fmt::Debug for Classes {
     }
 }
 
-/// The representative of `s` under renaming of interchangeable sessions (for
-/// `CheckerBuilder::symmetry_fn`).
-pub fn representative<R: Clone + Terms>(s: &DyState<R>) -> DyState<R> {
-    // The new index of every instance: in each class, the sessions sorted by shape.
-    let mut to: Vec<u16> = (0..s.roles.len() as u16).collect();
-    for class in s.run.0.classes.0 {
+/// Where each instance goes in the representative of a state whose role states are
+/// `roles`: in each class, the sessions sorted by the shapes of their states.
+pub fn placement<R: Terms>(classes: Classes, roles: &[R]) -> Vec<u16> {
+    let mut to: Vec<u16> = (0..roles.len() as u16).collect();
+    for class in classes.0 {
         let mut members: Vec<(u64, u16)> = class
             .iter()
-            .map(|&i| (shape_hash(&s.roles[i as usize]), i))
+            .map(|&i| (shape_hash(&roles[i as usize]), i))
             .collect();
         members.sort_unstable();
         for (&place, &(_, i)) in class.iter().zip(&members) {
             to[i as usize] = place;
         }
     }
-    let renaming = Renaming::new(&to);
-    if renaming.is_identity() {
-        return s.clone();
-    }
-    let rename = |t: &TermId| renaming.apply(*t);
-    let mut roles = s.roles.clone();
-    for (i, role) in s.roles.iter().enumerate() {
-        roles[to[i] as usize] = role.map_terms(&mut |t| renaming.apply(t));
-    }
-    let mut net: Vec<TermId> = s.net.iter().map(rename).collect();
-    net.sort_unstable();
-    DyState {
-        roles,
-        know: s.know.renamed(rename),
-        net,
-        facts: s.facts.map_values(&mut |t| renaming.apply(*t)),
-        run: s.run,
-    }
+    to
 }

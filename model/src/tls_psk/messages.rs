@@ -2,11 +2,21 @@
 //! value type, and the codec a backend provides for them. The symbolic codec is here; the
 //! reference crate provides the wire codec.
 
-use super::schedule::{TrafficKeys, KEY_LEN};
 use crate::backend::{Backend, Symbolic};
 use crate::role::Reject;
 use crate::term::Terms;
 use crate::term::{self, Term, TermId};
+
+/// The AEAD key length of TLS_AES_128_GCM_SHA256; TLS_CHACHA20_POLY1305_SHA256 uses 32.
+pub const KEY_LEN: usize = 16;
+pub const IV_LEN: usize = 12;
+
+/// An AEAD key and IV derived from a traffic secret (RFC 8446 section 7.3).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
+pub struct TrafficKeys<V> {
+    pub key: V,
+    pub iv: V,
+}
 
 /// psk_key_exchange_modes (RFC 8446 section 4.2.9).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Terms)]

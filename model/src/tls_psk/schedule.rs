@@ -1,13 +1,10 @@
 //! The TLS 1.3 key schedule for an external PSK (RFC 8446 section 7.1), SHA-256 suites.
 
-use super::messages::TlsCodec;
+use super::messages::{TlsCodec, TrafficKeys, IV_LEN};
 use crate::backend::Backend;
 use crate::term::Terms;
 
 pub const HASH_LEN: usize = 32;
-/// The AEAD key length of TLS_AES_128_GCM_SHA256; TLS_CHACHA20_POLY1305_SHA256 uses 32.
-pub const KEY_LEN: usize = 16;
-pub const IV_LEN: usize = 12;
 
 /// Where a PSK comes from: it selects the binder label (RFC 8446 section 7.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Terms)]
@@ -25,13 +22,6 @@ impl PskKind {
             PskKind::Resumption => "res binder",
         }
     }
-}
-
-/// An AEAD key and IV derived from a traffic secret (RFC 8446 section 7.3).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
-pub struct TrafficKeys<V> {
-    pub key: V,
-    pub iv: V,
 }
 
 fn empty<B: Backend>(b: &mut B) -> B::Value {

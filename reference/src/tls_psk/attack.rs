@@ -9,8 +9,8 @@ use crate::trace::Hex;
 use model::backend::{Backend, Symbolic};
 use model::role::Initial;
 use model::term::{self, Sort, Term, TermId};
+use model::tls_psk::messages::TrafficKeys;
 use model::tls_psk::messages::{ClientHello, ContentType, Handshake, ServerHello, TlsCodec};
-use model::tls_psk::schedule::TrafficKeys;
 use model::tls_psk::{Config, Role, TlsPsk};
 use std::collections::BTreeMap;
 

@@ -227,7 +227,7 @@ fn handshake_name(t: u8) -> &'static str {
 /// Every decoder of the wire codec on `data`, results dropped (the fuzz target).
 pub fn fuzz(data: &[u8]) {
     use model::tls_psk::messages::TlsCodec;
-    use model::tls_psk::schedule::TrafficKeys;
+    use model::tls_psk::messages::TrafficKeys;
     let mut b = Concrete::new();
     let v = Bytes(data.to_vec());
     let _ = b.decode(&v);

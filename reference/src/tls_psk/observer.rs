@@ -11,8 +11,9 @@ use crate::outcome::{Outcome, Replayed};
 use crate::tls_psk::wire;
 use crate::trace::{Trace, TraceError};
 use model::backend::Backend;
+use model::tls_psk::messages::TrafficKeys;
 use model::tls_psk::messages::{ContentType, Handshake, TlsCodec};
-use model::tls_psk::schedule::{self as ks, PskKind, TrafficKeys};
+use model::tls_psk::schedule::{self as ks, PskKind};
 
 /// One direction of the connection: its current keys and record number.
 struct Direction {

@@ -783,7 +783,7 @@ impl TlsCodec for Concrete {
 
     fn seal_record(
         &mut self,
-        keys: &model::tls_psk::schedule::TrafficKeys<Bytes>,
+        keys: &model::tls_psk::messages::TrafficKeys<Bytes>,
         seq: u64,
         ctype: ContentType,
         content: &Bytes,
@@ -811,7 +811,7 @@ impl TlsCodec for Concrete {
 
     fn open_record(
         &mut self,
-        keys: &model::tls_psk::schedule::TrafficKeys<Bytes>,
+        keys: &model::tls_psk::messages::TrafficKeys<Bytes>,
         seq: u64,
         rec: &Bytes,
     ) -> Result<(ContentType, Bytes), Reject> {
