@@ -4,7 +4,7 @@
 
 use clap::{Args, Subcommand, ValueEnum};
 use reference::eap::observe::{EapInputs, Recording};
-use reference::eap::run::{self, DnAaaOptions, DnAaaServer, Endpoint, Handled, UeOptions};
+use reference::eap::run::{self, DnAaaOptions, DnAaaServer, Handled, TlsSide, UeOptions};
 use reference::eap::tls::Versions;
 use reference::trace::Hex;
 use std::net::{SocketAddr, UdpSocket};
@@ -53,9 +53,9 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    fn endpoint(&self) -> Result<Endpoint, String> {
+    fn endpoint(&self) -> Result<TlsSide, String> {
         let read = |p: &PathBuf| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
-        Ok(Endpoint {
+        Ok(TlsSide {
             cert: read(&self.cert)?,
             key: read(&self.key)?,
             ca: read(&self.ca)?,

@@ -4,7 +4,7 @@
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, SanType};
 use reference::concrete::Bytes;
-use reference::eap::run::{run_ue, DnAaaOptions, DnAaaServer, Endpoint, Handled, UeOptions};
+use reference::eap::run::{run_ue, DnAaaOptions, DnAaaServer, Handled, TlsSide, UeOptions};
 use reference::eap::tls::Versions;
 use std::time::Duration;
 
@@ -41,8 +41,8 @@ fn pki() -> Pki {
     }
 }
 
-fn endpoint(pki: &Pki, (cert, key): &(String, String), versions: Versions) -> Endpoint {
-    Endpoint {
+fn endpoint(pki: &Pki, (cert, key): &(String, String), versions: Versions) -> TlsSide {
+    TlsSide {
         cert: cert.clone().into_bytes(),
         key: key.clone().into_bytes(),
         ca: pki.ca.clone().into_bytes(),

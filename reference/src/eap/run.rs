@@ -20,9 +20,9 @@ use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// What a user gives for one EAP-TLS endpoint.
+/// What a user gives for one side of EAP-TLS.
 #[derive(Clone, Debug)]
-pub struct Endpoint {
+pub struct TlsSide {
     /// PEM certificate (chain), private key and trust anchor.
     pub cert: Vec<u8>,
     pub key: Vec<u8>,
@@ -30,7 +30,7 @@ pub struct Endpoint {
     pub versions: Versions,
 }
 
-impl Endpoint {
+impl TlsSide {
     fn creds(&self) -> TlsCreds<Bytes> {
         TlsCreds {
             cert: Bytes(self.cert.clone()),
@@ -43,7 +43,7 @@ impl Endpoint {
 /// The UE's side of a PDU session.
 #[derive(Clone, Debug)]
 pub struct UeOptions {
-    pub tls: Endpoint,
+    pub tls: TlsSide,
     pub identity: String,
     pub dnn: String,
     pub gpsi: String,
@@ -247,7 +247,7 @@ pub fn run_ue(o: &UeOptions, mut radius: impl FnMut(&Bytes) -> Result<Bytes, Str
 /// The DN-AAA's configuration.
 #[derive(Clone, Debug)]
 pub struct DnAaaOptions {
-    pub tls: Endpoint,
+    pub tls: TlsSide,
     pub secret: Vec<u8>,
     pub dnns: Vec<String>,
     /// NAIs of the subscribers it authorizes; each must present a certificate naming it.

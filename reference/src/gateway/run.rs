@@ -6,15 +6,15 @@
 
 use super::policy::Policy;
 use super::refusal;
-use crate::concrete::{Bytes, Concrete, Transport};
+use crate::concrete::{Bytes, Transport};
 use crate::eap::tls::{certificate_identity, client_config, server_config, Versions};
+use crate::endpoint::Endpoint;
 use model::eap::tls::TlsCreds;
 use model::gateway::client::{Client, ClientConfig};
 use model::gateway::messages::{GatewayCodec, Msg};
 use model::gateway::{Config, Role};
 use model::role::Initial;
-use model::role::{Machine, Steps};
-use model::role::{Output, Reject};
+use model::role::Reject;
 use rustls::pki_types::ServerName;
 use rustls::{ClientConnection, ServerConnection, StreamOwned};
 use serde_json::json;
@@ -37,11 +37,8 @@ pub struct Event {
 }
 
 /// The server role and its backend, shared by the connections.
-struct Shared {
-    role: Role<Bytes>,
-    cfg: Config<Bytes>,
-    b: Concrete,
-}
+/// The server's one role instance, which every connection steps.
+type Shared = Endpoint<Role<Bytes>>;
 
 /// Serve registrations on `listener` under `policy`, reporting each event; with
 /// `connections`, return after that many connections have ended.
@@ -54,11 +51,11 @@ pub fn serve(
 ) -> Result<(), String> {
     let tls = Arc::new(server_config(pems, Versions::Tls13)?);
     let cfg = Config::Server(policy.server_config());
-    let shared = Arc::new(Mutex::new(Shared {
-        role: cfg.initial(),
+    let shared = Arc::new(Mutex::new(Endpoint::from_parts(
+        cfg.initial(),
         cfg,
-        b: crate::oidc::backend(),
-    }));
+        crate::oidc::backend(),
+    )));
     let mut threads = Vec::new();
     for (n, tcp) in listener.incoming().enumerate() {
         let id = n as u64 + 1;
@@ -131,24 +128,20 @@ fn connection(
             continue;
         }
         let stepped = {
-            let mut sh = shared.lock().map_err(|_| "server state poisoned")?;
-            let Shared { role, cfg, b } = &mut *sh;
-            b.transport = transport.clone();
-            let stepped = role.step(cfg, Some(&Bytes(line.clone())), b);
-            if let Ok((next, _)) = &stepped {
-                *role = next.clone();
-            }
+            let mut ep = shared.lock().map_err(|_| "server state poisoned")?;
+            ep.b.transport = transport.clone();
+            let stepped = ep.step(Some(&Bytes(line.clone())));
+            // The server's claims are the model's business, not the log's.
+            ep.events.clear();
             stepped
         };
         let w = r.get_mut();
         match stepped {
-            Ok((_, out)) => {
+            Ok(sent) => {
                 say(format!("received {}", summary(&line)));
-                for o in out {
-                    if let Output::Send(_, m) = o {
-                        say(format!("sent {}", summary(&m.0)));
-                        write_line(w, &m.0)?;
-                    }
+                for m in sent {
+                    say(format!("sent {}", summary(&m.0)));
+                    write_line(w, &m.0)?;
                 }
             }
             Err(Reject(why)) => {
@@ -259,34 +252,28 @@ pub fn register(o: &RegisterOptions) -> Result<Registered, String> {
     if let Some(p) = &o.payload {
         b.inputs.insert("payload".into(), p.as_bytes().to_vec());
     }
-    let mut role = cfg.initial();
+    let mut ep = Endpoint::from_parts(cfg.initial(), cfg, b);
     let mut input: Option<Bytes> = None;
     let (mut ids, mut sent, mut received) = (String::new(), String::new(), String::new());
     loop {
-        let waiting = role.waiting_for();
-        let (next, out) = role
-            .step(&cfg, input.as_ref(), &mut b)
-            .map_err(|Reject(why)| {
-                format!("the gateway refused the server's answer (waiting for {waiting}): {why}")
-            })?;
-        if let Some(Ok(Msg::Accept { client_ids, .. })) = input.as_ref().map(|v| b.decode(v)) {
+        let waiting = ep.waiting_for();
+        let out = ep.step(input.as_ref()).map_err(|Reject(why)| {
+            format!("the gateway refused the server's answer (waiting for {waiting}): {why}")
+        })?;
+        let done = matches!(ep.role, Role::Client(Client::Done));
+        if let Some(Ok(Msg::Accept { client_ids, .. })) = input.as_ref().map(|v| ep.b.decode(v)) {
             ids = String::from_utf8_lossy(&client_ids.0).into();
         }
-        if let Some(v) = &input {
-            if matches!(next, Role::Client(Client::Done)) {
-                received = String::from_utf8_lossy(&v.0).into();
-            }
+        if let (Some(v), true) = (&input, done) {
+            received = String::from_utf8_lossy(&v.0).into();
         }
-        for o in out {
-            if let Output::Send(_, m) = o {
-                if matches!(b.decode(&m), Ok(Msg::Message { .. })) {
-                    sent = String::from_utf8_lossy(&m.0).into();
-                }
-                write_line(r.get_mut(), &m.0)?;
+        for m in out {
+            if matches!(ep.b.decode(&m), Ok(Msg::Message { .. })) {
+                sent = String::from_utf8_lossy(&m.0).into();
             }
+            write_line(r.get_mut(), &m.0)?;
         }
-        role = next;
-        if matches!(role, Role::Client(Client::Done)) {
+        if done {
             r.get_mut().conn.send_close_notify();
             let _ = r.get_mut().flush();
             return Ok(Registered {
@@ -299,7 +286,7 @@ pub fn register(o: &RegisterOptions) -> Result<Registered, String> {
         let line = read_line(&mut r)?.ok_or_else(|| {
             format!(
                 "the server closed the connection; we waited for {}",
-                role.waiting_for()
+                ep.waiting_for()
             )
         })?;
         if let Some(why) = refusal(&line) {

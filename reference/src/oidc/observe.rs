@@ -8,15 +8,15 @@
 
 use super::run::{server_config, ue_config, Recorded, ServerOptions, UeOptions, UeOutcome};
 use crate::concrete::{Bytes, Concrete};
+use crate::endpoint::Endpoint;
 use crate::outcome::{Outcome, Replayed};
 use crate::trace::Hex;
 use crate::trace::{self, Header, Line, Trace, TraceError};
+use model::oidc::client::Client;
 use model::oidc::messages::ClientProfile;
-use model::oidc::server::Server;
 use model::oidc::sim_c::SimC;
-use model::oidc::{self, Ue};
-use model::role::Machine;
-use model::role::{Output, Reject};
+use model::oidc::{self, Config, Role, Ue};
+use model::role::{Initial, Reject};
 use properties::Event;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -152,24 +152,16 @@ pub fn replay(t: &Trace) -> Result<Outcome, TraceError> {
         accept_id_token: false,
         now: Some(inputs.now),
     });
-    let mut ue = Ue::SimC(SimC::Start);
-    let mut server = Server::default();
+    let mut ue = Endpoint::from_parts(Role::Ue(Ue::SimC(SimC::Start)), Config::Ue(cfg), ue_b);
+    let server_cfg = Config::Server(server_cfg);
+    let mut server = Endpoint::from_parts(server_cfg.initial(), server_cfg, super::backend());
+    // The claims of both roles, in the order they made them.
     let mut events: Vec<Event<Bytes>> = Vec::new();
     // What the reference roles sent and have not yet been matched with the recording.
-    let mut sent: Vec<Bytes> = Vec::new();
-    let collect = |out: Vec<Output<Bytes>>, sent: &mut Vec<Bytes>, events: &mut Vec<_>| {
-        for o in out {
-            match o {
-                Output::Send(_, m) => sent.push(m),
-                Output::Claim(e) => events.push(e),
-            }
-        }
-    };
-    let (next, out) = ue
-        .step(&cfg, None, &mut ue_b)
+    let mut sent: Vec<Bytes> = ue
+        .step(None)
         .map_err(|Reject(r)| input_err(format!("the UE does not start: {r}")))?;
-    ue = next;
-    collect(out, &mut sent, &mut events);
+    events.append(&mut ue.events);
     let mut notes = Vec::new();
     for (n, line) in &t.lines {
         let (n, step) = (*n, line.step);
@@ -219,13 +211,13 @@ pub fn replay(t: &Trace) -> Result<Outcome, TraceError> {
         match line.to.as_str() {
             // The registration, to the reference server.
             "server" => {
-                let mut b = super::backend();
-                b.oidc().now = inputs.now;
-                b.transport.connection = vec![1];
-                match server.step(&server_cfg, Some(&bytes), &mut b) {
-                    Ok((s, out)) => {
-                        server = s;
-                        collect(out, &mut sent, &mut events);
+                server.b = super::backend();
+                server.b.oidc().now = inputs.now;
+                server.b.transport.connection = vec![1];
+                match server.step(Some(&bytes)) {
+                    Ok(out) => {
+                        sent.extend(out);
+                        events.append(&mut server.events);
                         notes.push(format!(
                             "step {step}: the reference server validated the provider's access \
                              token (ES256 against the recorded JWKS; iss, aud, client_id; exp \
@@ -239,10 +231,10 @@ pub fn replay(t: &Trace) -> Result<Outcome, TraceError> {
                 }
             }
             // Answers to the UE: the provider's, or the reference server's.
-            "sim-c" | "client" => match ue.step(&cfg, Some(&bytes), &mut ue_b) {
-                Ok((next, out)) => {
-                    ue = next;
-                    collect(out, &mut sent, &mut events);
+            "sim-c" | "client" => match ue.step(Some(&bytes)) {
+                Ok(out) => {
+                    sent.extend(out);
+                    events.append(&mut ue.events);
                 }
                 Err(Reject(r)) => return Ok(rejected(format!("{} refused it: {r}", line.to))),
             },
@@ -255,18 +247,18 @@ pub fn replay(t: &Trace) -> Result<Outcome, TraceError> {
                 })
             }
         }
-        if let Some(name) = ue_b.missing {
+        if let Some(name) = ue.b.missing {
             return Err(input_err(format!("header inputs.fresh has no {name}")));
         }
     }
-    if !matches!(ue, Ue::Client(model::oidc::client::Client::Registered)) {
+    if !matches!(ue.role, Role::Ue(Ue::Client(Client::Registered))) {
         return Ok(Outcome {
             verdict: Replayed::Rejected {
                 step: t.lines.last().map_or(0, |(_, l)| l.step),
                 line: t.lines.last().map_or(1, |(n, _)| *n),
                 reason: format!(
                     "the flow ends before the UE is registered (it waits for {})",
-                    model::oidc::Role::Ue(ue).waiting_for()
+                    ue.waiting_for()
                 ),
             },
             notes,

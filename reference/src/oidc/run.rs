@@ -4,13 +4,14 @@
 //! clock, and records every message for a trace.
 
 use super::http::{self, Request, Response};
-use crate::concrete::{Bytes, Concrete};
+use crate::concrete::Bytes;
+use crate::endpoint::Endpoint;
 use model::oidc::client::{Client, ClientConfig};
 use model::oidc::messages::ClientProfile;
-use model::oidc::server::{Server, ServerConfig, Validation};
+use model::oidc::server::{ServerConfig, Validation};
 use model::oidc::sim_c::{SimC, SimCConfig};
-use model::oidc::{Ue, UeConfig, S, SIM_S, U};
-use model::role::{Output, Reject};
+use model::oidc::{Config, Role, Ue, UeConfig, S, SIM_S, U};
+use model::role::{Initial, Reject};
 use properties::Event;
 use serde::Serialize;
 use std::net::TcpListener;
@@ -223,17 +224,6 @@ fn excerpt(page: &str) -> String {
     words.join(" ").chars().take(200).collect()
 }
 
-fn sends(out: Vec<Output<Bytes>>, events: &mut Vec<Event<Bytes>>) -> Vec<Bytes> {
-    let mut v = Vec::new();
-    for o in out {
-        match o {
-            Output::Send(_, m) => v.push(m),
-            Output::Claim(e) => events.push(e),
-        }
-    }
-    v
-}
-
 fn one(v: Vec<Bytes>, what: &str) -> Result<Bytes, String> {
     v.into_iter()
         .next()
@@ -285,7 +275,6 @@ pub fn run_ue(o: &UeOptions) -> Result<UeOutcome, String> {
     let now = be.oidc().now;
     let redirect_uri = be.oidc().redirect_uri.clone();
     let mut rec = Vec::new();
-    let mut events = Vec::new();
     let mut record = |from, to, msg, v: &Bytes| {
         rec.push(Recorded {
             from,
@@ -294,14 +283,12 @@ pub fn run_ue(o: &UeOptions) -> Result<UeOutcome, String> {
             bytes: v.0.clone(),
         })
     };
-    let step = |ue: &Ue<Bytes>, input: Option<&Bytes>, be: &mut Concrete, ev: &mut Vec<_>| {
-        ue.step(&cfg, input, be)
-            .map(|(ue, out)| (ue, sends(out, ev)))
-            .map_err(|Reject(r)| r.to_string())
+    let mut ue = Endpoint::from_parts(Role::Ue(Ue::SimC(SimC::Start)), Config::Ue(cfg), be);
+    let step = |ue: &mut Endpoint<Role<Bytes>>, input: Option<&Bytes>| {
+        ue.step(input).map_err(|Reject(r)| r.to_string())
     };
     // Steps 1-4.
-    let ue = Ue::SimC(SimC::Start);
-    let (ue, out) = step(&ue, None, &mut be, &mut events)?;
+    let out = step(&mut ue, None)?;
     let request = one(out, "Authentication Request")?;
     record("sim-c", "sim-s", "AuthRequest", &request);
     let envelope: serde_json::Value =
@@ -316,8 +303,8 @@ pub fn run_ue(o: &UeOptions) -> Result<UeOutcome, String> {
     refused(&redirect)?;
     let redirect = b(&redirect);
     record("sim-s", "sim-c", "AuthResponse", &redirect);
-    let (ue, out) = step(&ue, Some(&redirect), &mut be, &mut events)
-        .map_err(|e| format!("authentication response: {e}"))?;
+    let out =
+        step(&mut ue, Some(&redirect)).map_err(|e| format!("authentication response: {e}"))?;
     // Steps 7-8.
     let token_request = one(out, "Token Request")?;
     record("sim-c", "sim-s", "TokenRequest", &token_request);
@@ -336,8 +323,7 @@ pub fn run_ue(o: &UeOptions) -> Result<UeOutcome, String> {
     let tokens: serde_json::Value = serde_json::from_slice(&answer.0).unwrap_or_default();
     let token = |k: &str| tokens[k].as_str().unwrap_or_default().to_owned();
     // Steps 8-9: SIM-C checks the ID token and hands over; the client registers.
-    let (ue, out) = step(&ue, Some(&answer), &mut be, &mut events)
-        .map_err(|e| format!("token response: {e}"))?;
+    let out = step(&mut ue, Some(&answer)).map_err(|e| format!("token response: {e}"))?;
     let registration_request = one(out, "registration request")?;
     let mut outcome = UeOutcome {
         id_token: token("id_token"),
@@ -362,16 +348,18 @@ pub fn run_ue(o: &UeOptions) -> Result<UeOutcome, String> {
         )?;
         let answer = b(&answer);
         record("server", "client", "RegistrationResponse", &answer);
-        outcome.registration = Some(match step(&ue, Some(&answer), &mut be, &mut events) {
-            Ok((Ue::Client(Client::Registered), _)) => Ok(text(&o.profile.client_id)),
+        outcome.registration = Some(match step(&mut ue, Some(&answer)) {
+            Ok(_) if matches!(ue.role, Role::Ue(Ue::Client(Client::Registered))) => {
+                Ok(text(&o.profile.client_id))
+            }
             Ok(_) => Err("not registered".into()),
             Err(e) if status == 200 => Err(e),
             Err(_) => Err(format!("HTTP {status}: {}", text(&answer))),
         });
     }
     outcome.recording = rec;
-    outcome.drawn = be.drawn;
-    outcome.events = events;
+    outcome.drawn = ue.b.drawn;
+    outcome.events = ue.events;
     Ok(outcome)
 }
 
@@ -420,21 +408,19 @@ pub struct Handled {
 
 /// The MSGin5G server role behind an HTTP handler: POST /register (steps 11-13).
 pub struct MsgServer {
-    cfg: ServerConfig<Bytes>,
-    role: Server<Bytes>,
+    /// The server role: every request steps it; its claims are in `ep.events`.
+    pub ep: Endpoint<Role<Bytes>>,
     now: Option<u64>,
     pub handled: Vec<Handled>,
-    pub events: Vec<Event<Bytes>>,
 }
 
 impl MsgServer {
     pub fn new(o: &ServerOptions) -> Self {
+        let cfg = Config::Server(server_config(o));
         MsgServer {
-            cfg: server_config(o),
-            role: Server::default(),
+            ep: Endpoint::from_parts(cfg.initial(), cfg, super::backend()),
             now: o.now,
             handled: Vec::new(),
-            events: Vec::new(),
         }
     }
 
@@ -446,23 +432,17 @@ impl MsgServer {
                 "error_description": "only POST /register is served"}),
             )
         } else {
-            let mut be = super::backend();
-            be.transport.connection = r.connection.to_be_bytes().to_vec();
+            // Each request comes on a connection of its own, read at the clock's time.
+            self.ep.b = super::backend();
+            self.ep.b.transport.connection = r.connection.to_be_bytes().to_vec();
             if let Some(now) = self.now {
-                be.oidc().now = now;
+                self.ep.b.oidc().now = now;
             }
-            match self
-                .role
-                .step(&self.cfg, Some(&Bytes(r.body.clone())), &mut be)
-            {
-                Ok((role, out)) => {
-                    self.role = role;
-                    let sent = sends(out, &mut self.events);
-                    Response {
-                        status: 200,
-                        body: sent.into_iter().next().unwrap_or_default().0,
-                    }
-                }
+            match self.ep.step(Some(&Bytes(r.body.clone()))) {
+                Ok(sent) => Response {
+                    status: 200,
+                    body: sent.into_iter().next().unwrap_or_default().0,
+                },
                 // RFC 6750 section 3.1: the token is refused, and why.
                 Err(Reject(why)) => Response::json(
                     401,
