@@ -11,7 +11,6 @@ use model::akma::keys::{self, AkmaBackend, Fc};
 use model::akma::messages::{self as sbi, SbiCodec};
 use model::akma::{Akma, Config, Role};
 use model::backend::Symbolic;
-use model::role::Initial;
 use model::term::{self, Term, TermId};
 use model::tls_psk::messages::PskMode;
 use std::collections::BTreeMap;
@@ -126,9 +125,8 @@ impl Attacks for Akma {
             b: Concrete::new(),
         }
     }
-    fn instance(cfg: &Config, eval: &mut AkmaEval) -> Result<(Role<Bytes>, Config<Bytes>), String> {
-        let cfg = cfg.try_map(&mut |v| TlsTerms::value(eval, *v))?;
-        Ok((cfg.initial(), cfg))
+    fn evaluate(cfg: &Config, eval: &mut AkmaEval) -> Result<Config<Bytes>, String> {
+        cfg.try_map(&mut |v| TlsTerms::value(eval, *v))
     }
     /// Ua* runs in psk_dhe_ke.
     fn prepare(_cfg: &Config, b: &mut Concrete) {

@@ -32,7 +32,7 @@ use crate::outcome::Outcome;
 use crate::trace::{Hex, Trace, TraceError};
 use model::handshake::Handshake;
 use model::harness::RevealPolicy;
-use model::role::Steps;
+use model::role::{Initial, Steps};
 use ring::rand::SecureRandom;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -76,17 +76,14 @@ pub struct AgentSpec {
 /// A handshake whose runs `check --trace-out` exports and `replay` runs on the reference.
 pub(crate) trait Attacks: Handshake {
     /// The reference role machine of an instance.
-    type Machine: ConcreteRole;
+    type Machine: ConcreteRole<Config: Initial<Role = Self::Machine>>;
     /// Evaluates the attacker's terms (and the scenario's) on the trace's values.
     type Eval<'a>: Forger;
 
     fn evaluator(values: &BTreeMap<String, Hex>) -> Self::Eval<'_>;
-    /// An instance's initial role and configuration, its terms evaluated.
-    #[allow(clippy::type_complexity)]
-    fn instance(
-        cfg: &Self::Config,
-        eval: &mut Self::Eval<'_>,
-    ) -> Result<(Self::Machine, <Self::Machine as Steps<Concrete>>::Config), String>;
+    /// An instance's configuration, its terms evaluated (the instance starts in its
+    /// initial state).
+    fn evaluate(cfg: &Self::Config, eval: &mut Self::Eval<'_>) -> Result<Evaluated<Self>, String>;
     /// Sets up an instance's backend further (the PSK mode a TLS server prefers).
     fn prepare(_cfg: &Self::Config, _b: &mut Concrete) {}
     /// A value for the atom `name#session` of an exported trace: 32 random octets unless
@@ -95,6 +92,9 @@ pub(crate) trait Attacks: Handshake {
         random()
     }
 }
+
+/// The reference configuration of a handshake's role machine.
+pub(crate) type Evaluated<H> = <<H as Attacks>::Machine as Steps<Concrete>>::Config;
 
 /// 32 random octets.
 pub fn random() -> Vec<u8> {
@@ -119,7 +119,10 @@ pub(crate) fn replay<H: Attacks>(t: &Trace) -> Result<Outcome, TraceError> {
     let (eps, lanes) = run::endpoints(
         &m,
         &inputs.values,
-        |cfg| H::instance(cfg, &mut eval),
+        |cfg| {
+            let cfg = H::evaluate(cfg, &mut eval)?;
+            Ok((cfg.initial(), cfg))
+        },
         H::prepare,
     )?;
     run::run(t, &inputs, eps, lanes, m.properties.clone(), &mut eval)

@@ -178,7 +178,7 @@ impl Concrete {
     }
 
     fn drain(&mut self) -> Result<Vec<u8>, Reject> {
-        let conn = self.eap().tls.conn.as_mut().expect("checked by the caller");
+        let conn = self.connection();
         let mut out = Vec::new();
         while conn.wants_write() {
             if let Err(e) = conn.write_tls(&mut out) {
@@ -202,6 +202,15 @@ impl Concrete {
             Ok(k) => Ok(Bytes(k[..64].to_vec())),
             Err(e) => Err(self.reject(e, "TLS exporter failed")),
         }
+    }
+
+    /// The TLS connection: the hello of this role's first flight set it up.
+    fn connection(&mut self) -> &mut Connection {
+        self.eap()
+            .tls
+            .conn
+            .as_mut()
+            .expect("set up by the role's hello")
     }
 
     fn handshaking(&self) -> bool {
@@ -300,12 +309,7 @@ impl EapTls for Concrete {
         if self.handshaking() {
             return Err(Reject("the client's flight did not finish the handshake"));
         }
-        let conn = self
-            .eap()
-            .tls
-            .conn
-            .as_mut()
-            .expect("set by tls_server_hello");
+        let conn = self.connection();
         let peer = conn
             .peer_certificates()
             .and_then(|c| c.first())
@@ -313,12 +317,7 @@ impl EapTls for Concrete {
             .unwrap_or_else(|| Err("no client certificate".into()))
             .map_err(|e| self.reject(e, "client certificate unreadable"))?;
         if self.eap().tls.version == Some(ProtocolVersion::TLSv1_3) {
-            let conn = self
-                .eap()
-                .tls
-                .conn
-                .as_mut()
-                .expect("set by tls_server_hello");
+            let conn = self.connection();
             let _ = conn.writer().write_all(&[COMMITMENT]);
             out.extend(self.drain()?);
         }
@@ -337,12 +336,7 @@ impl EapTls for Concrete {
             ));
         }
         if self.eap().tls.version == Some(ProtocolVersion::TLSv1_3) {
-            let conn = self
-                .eap()
-                .tls
-                .conn
-                .as_mut()
-                .expect("set by tls_client_hello");
+            let conn = self.connection();
             let mut data = Vec::new();
             let _ = conn.reader().read_to_end(&mut data);
             if data != [COMMITMENT] {

@@ -17,7 +17,6 @@ use base64::Engine;
 use model::backend::Symbolic;
 use model::gateway::messages::{self, CapifToken, GatewayCodec, Msg};
 use model::gateway::{Config, Gateway, Role};
-use model::role::Initial;
 use model::role::Reject;
 use model::term::{self, Term, TermId};
 use std::collections::BTreeMap;
@@ -95,12 +94,8 @@ impl Attacks for Gateway {
     fn evaluator(values: &BTreeMap<String, Hex>) -> Self::Eval<'_> {
         TextEval::new(values)
     }
-    fn instance(
-        cfg: &Config,
-        eval: &mut Self::Eval<'_>,
-    ) -> Result<(Role<Bytes>, Config<Bytes>), String> {
-        let cfg = cfg.try_map(&mut |v| eval.eval(*v))?;
-        Ok((cfg.initial(), cfg))
+    fn evaluate(cfg: &Config, eval: &mut Self::Eval<'_>) -> Result<Config<Bytes>, String> {
+        cfg.try_map(&mut |v| eval.eval(*v))
     }
     /// The CAPIF core function's token signing key is an ES256 key.
     fn value(atom: &str) -> Vec<u8> {

@@ -12,7 +12,6 @@ use crate::trace::Hex;
 use model::backend::{Backend, Symbolic};
 use model::group::messages::GroupCodec;
 use model::group::{Config, GroupMessaging, Role};
-use model::role::Initial;
 use model::term::{self, Sort, Term, TermId};
 use std::collections::BTreeMap;
 
@@ -100,9 +99,8 @@ impl Attacks for GroupMessaging {
             b: Concrete::new(),
         }
     }
-    fn instance(cfg: &Config, eval: &mut Eval) -> Result<(Role<Bytes>, Config<Bytes>), String> {
-        let cfg = cfg.try_map(&mut |v| eval.eval(*v))?;
-        Ok((cfg.initial(), cfg))
+    fn evaluate(cfg: &Config, eval: &mut Eval) -> Result<Config<Bytes>, String> {
+        cfg.try_map(&mut |v| eval.eval(*v))
     }
     /// The SCEF's and the SCS's signing keys are P-256 keys.
     fn value(atom: &str) -> Vec<u8> {

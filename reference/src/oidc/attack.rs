@@ -14,7 +14,6 @@ use base64::Engine;
 use model::backend::Symbolic;
 use model::oidc::messages::{self, Msg, OidcCodec, Token};
 use model::oidc::{self, Config, Oidc, Role};
-use model::role::Initial;
 use model::role::Reject;
 use model::term::{self, Term, TermId};
 use std::collections::BTreeMap;
@@ -93,12 +92,8 @@ impl Attacks for Oidc {
     fn evaluator(values: &BTreeMap<String, Hex>) -> Self::Eval<'_> {
         TextEval::new(values)
     }
-    fn instance(
-        cfg: &Config,
-        eval: &mut Self::Eval<'_>,
-    ) -> Result<(Role<Bytes>, Config<Bytes>), String> {
-        let cfg = cfg.try_map(&mut |v| eval.eval(*v))?;
-        Ok((cfg.initial(), cfg))
+    fn evaluate(cfg: &Config, eval: &mut Self::Eval<'_>) -> Result<Config<Bytes>, String> {
+        cfg.try_map(&mut |v| eval.eval(*v))
     }
     /// SIM-S's token signing key is an ES256 key.
     fn value(atom: &str) -> Vec<u8> {

@@ -7,7 +7,6 @@ use crate::attack::{value_of, Attacks, Forger};
 use crate::concrete::{Bytes, Concrete};
 use crate::trace::Hex;
 use model::backend::{Backend, Symbolic};
-use model::role::Initial;
 use model::term::{self, Sort, Term, TermId};
 use model::tls_psk::messages::TrafficKeys;
 use model::tls_psk::messages::{ClientHello, ContentType, Handshake, ServerHello, TlsCodec};
@@ -234,9 +233,8 @@ impl Attacks for TlsPsk {
             b: Concrete::new(),
         }
     }
-    fn instance(cfg: &Config, eval: &mut TlsEval) -> Result<(Role<Bytes>, Config<Bytes>), String> {
-        let cfg = cfg.try_map(&mut |v| TlsTerms::value(eval, *v))?;
-        Ok((cfg.initial(), cfg))
+    fn evaluate(cfg: &Config, eval: &mut TlsEval) -> Result<Config<Bytes>, String> {
+        cfg.try_map(&mut |v| TlsTerms::value(eval, *v))
     }
     /// A server prefers its configured PSK mode.
     fn prepare(cfg: &Config, b: &mut Concrete) {
