@@ -6,13 +6,14 @@
 use super::tls::{version_name, Versions};
 use super::{Side, State};
 use crate::concrete::{Bytes, Concrete};
+use crate::endpoint::Endpoint;
 use model::backend::{Backend, Fresh};
 use model::eap::dn_aaa::{DnAaa, DnAaaConfig, Subscriber};
 use model::eap::messages::{Eap as EapMsg, EapCodec, Radius};
 use model::eap::smf::{Smf, SmfConfig};
 use model::eap::tls::TlsCreds;
 use model::eap::ue::{Phase, Ue, UeConfig};
-use model::eap::{DN_AAA, MSK, SMF, U};
+use model::eap::{Config, Role, DN_AAA, MSK, SMF, U};
 use model::role::{Output, Reject};
 use properties::Event;
 use rustls::ServerConfig;
@@ -145,7 +146,7 @@ pub fn run_ue(o: &UeOptions, mut radius: impl FnMut(&Bytes) -> Result<Bytes, Str
         return res;
     }
     let mut ub = backend(Side::Peer, o.tls.versions);
-    let mut sb = backend(Side::Authenticator, o.tls.versions);
+    let sb = backend(Side::Authenticator, o.tls.versions);
     let k_nas = ub.fresh(Fresh::Nonce("K_NAS"));
     let b = |s: &str| Bytes(s.as_bytes().to_vec());
     // The one PDU session of the run.
@@ -172,42 +173,44 @@ pub fn run_ue(o: &UeOptions, mut radius: impl FnMut(&Bytes) -> Result<Bytes, Str
         success_unbound: false,
         max_rounds: 200,
     };
-    let (mut ue, mut smf) = (Ue::new(), Smf::Idle);
+    let secret = scfg.secret.clone();
+    let mut ue = Endpoint::from_parts(Role::Ue(Ue::new()), Config::Ue(ucfg), ub);
+    let mut smf = Endpoint::from_parts(Role::Smf(Smf::Idle), Config::Smf(scfg), sb);
     let mut input: Option<Bytes> = None;
     loop {
         // The UE's step; its NAS message goes to the SMF.
-        let (next, out) = match ue.step(&ucfg, input.as_ref(), &mut ub) {
+        let mut out = match ue.step(input.as_ref()) {
             Ok(x) => x,
             Err(r) => {
-                res.error = Some(format!("UE: {}", reason(r, &ub)));
+                res.error = Some(format!("UE: {}", reason(r, &ue.b)));
                 break;
             }
         };
-        ue = next;
         // The MSK the UE claims secret once TLS confirmed it.
-        for o in &out {
-            if let Output::Claim(Event::Secret {
+        for e in ue.events.drain(..) {
+            if let Event::Secret {
                 claim: MSK, value, ..
-            }) = o
+            } = e
             {
-                res.ue_msk = Some(value.0.clone());
+                res.ue_msk = Some(value.0);
             }
         }
-        if matches!(ue.phase, Phase::Done | Phase::Rejected) {
-            res.registered = ue.phase == Phase::Done;
-            break;
+        if let Role::Ue(Ue { phase, .. }) = &ue.role {
+            if matches!(phase, Phase::Done | Phase::Rejected) {
+                res.registered = *phase == Phase::Done;
+                break;
+            }
         }
-        let Some(nas) = sends(&out).pop() else { break };
+        let Some(nas) = out.pop() else { break };
         // The SMF's step: a RADIUS request out, its answer back in.
-        let (next, out) = match smf.step(&scfg, Some(&nas), &mut sb) {
+        let mut out = match smf.step(Some(&nas)) {
             Ok(x) => x,
             Err(r) => {
-                res.error = Some(format!("SMF: {}", reason(r, &sb)));
+                res.error = Some(format!("SMF: {}", reason(r, &smf.b)));
                 break;
             }
         };
-        smf = next;
-        let Some(request) = sends(&out).pop() else {
+        let Some(request) = out.pop() else {
             break;
         };
         res.rounds += 1;
@@ -222,25 +225,23 @@ pub fn run_ue(o: &UeOptions, mut radius: impl FnMut(&Bytes) -> Result<Bytes, Str
         res.recording.push("dn-aaa", "smf", &answer.0);
         if let Ok(Radius::AccessAccept {
             msk, registration, ..
-        }) = sb.open_radius(scfg.secret.as_ref(), &answer)
+        }) = smf.b.open_radius(secret.as_ref(), &answer)
         {
             res.smf_msk = Some(msk.0);
             res.registration = Some(registration.0);
         }
-        let (next, out) = match smf.step(&scfg, Some(&answer), &mut sb) {
-            Ok(x) => x,
+        input = match smf.step(Some(&answer)) {
+            Ok(mut out) => out.pop(),
             Err(r) => {
-                res.error = Some(format!("SMF: {}", reason(r, &sb)));
+                res.error = Some(format!("SMF: {}", reason(r, &smf.b)));
                 break;
             }
         };
-        smf = next;
-        input = sends(&out).pop();
         if input.is_none() {
             break;
         }
     }
-    res.tls_version = ub.eap().tls.version.map(version_name);
+    res.tls_version = ue.b.eap().tls.version.map(version_name);
     res
 }
 
