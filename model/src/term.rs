@@ -386,7 +386,7 @@ pub trait Terms {
     fn hash_shape(&self, h: &mut dyn std::hash::Hasher);
 }
 
-pub use terms_derive::{MapValues, Terms};
+pub use terms_derive::{MapValues, Tagged, Terms};
 
 impl Terms for TermId {
     fn map_terms(&self, f: &mut dyn FnMut(TermId) -> TermId) -> Self {

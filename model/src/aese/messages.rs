@@ -5,13 +5,14 @@
 
 use crate::backend::{Backend, Symbolic};
 use crate::role::Reject;
-use crate::term::Terms;
 use crate::term::{self, Term, TermId};
+use crate::term::{Tagged, Terms};
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, Tagged)]
 pub enum Msg<V> {
     /// A1 (SCEF) or A4 (application) to the 3GPP network entity: network data about a UE,
     /// by its external identifier, for a service.
+    #[tag(REQUEST)]
     Request {
         requester: V,
         service: V,
@@ -19,6 +20,7 @@ pub enum Msg<V> {
         id: V,
     },
     /// The network entity's answer; `imsi` is the UE's private identity when it leaks.
+    #[tag(RESPONSE)]
     Response {
         id: V,
         ue: V,
@@ -27,27 +29,21 @@ pub enum Msg<V> {
     },
     /// Autho4API: the resource owner authorizes `client` for `scope` at the authorization
     /// server (in the SCEF).
-    Grant {
-        owner: V,
-        client: V,
-        scope: V,
-    },
+    #[tag(GRANT)]
+    Grant { owner: V, client: V, scope: V },
     /// The token, on its way to the client through the owner's user agent.
-    Redirect {
-        client: V,
-        token: V,
-    },
+    #[tag(REDIRECT)]
+    Redirect { client: V, token: V },
     /// The client asks the access control server (in the SCEF) for an owner's resource.
+    #[tag(API_REQUEST)]
     ApiRequest {
         client: V,
         owner: V,
         scope: V,
         token: V,
     },
-    ApiResponse {
-        owner: V,
-        data: V,
-    },
+    #[tag(API_RESPONSE)]
+    ApiResponse { owner: V, data: V },
 }
 
 /// The claims of an Autho4API token.
@@ -85,79 +81,11 @@ fn c(name: &'static str) -> TermId {
 
 impl AeseCodec for Symbolic {
     fn encode(&mut self, m: &Msg<TermId>) -> TermId {
-        let t = term::tuple;
-        match m {
-            Msg::Request {
-                requester,
-                service,
-                ue,
-                id,
-            } => t(&[c(REQUEST), *requester, *service, *ue, *id]),
-            Msg::Response { id, ue, data, imsi } => {
-                t(&[c(RESPONSE), *id, *ue, *data, term::optional(*imsi)])
-            }
-            Msg::Grant {
-                owner,
-                client,
-                scope,
-            } => t(&[c(GRANT), *owner, *client, *scope]),
-            Msg::Redirect { client, token } => t(&[c(REDIRECT), *client, *token]),
-            Msg::ApiRequest {
-                client,
-                owner,
-                scope,
-                token,
-            } => t(&[c(API_REQUEST), *client, *owner, *scope, *token]),
-            Msg::ApiResponse { owner, data } => t(&[c(API_RESPONSE), *owner, *data]),
-        }
+        m.to_term()
     }
 
     fn decode(&mut self, v: &TermId) -> Result<Msg<TermId>, Reject> {
-        let v = *v;
-        if let Some(f) = term::tagged(v, REQUEST, 4) {
-            return Ok(Msg::Request {
-                requester: f[0],
-                service: f[1],
-                ue: f[2],
-                id: f[3],
-            });
-        }
-        if let Some(f) = term::tagged(v, RESPONSE, 4) {
-            return Ok(Msg::Response {
-                id: f[0],
-                ue: f[1],
-                data: f[2],
-                imsi: term::present(f[3]),
-            });
-        }
-        if let Some(f) = term::tagged(v, GRANT, 3) {
-            return Ok(Msg::Grant {
-                owner: f[0],
-                client: f[1],
-                scope: f[2],
-            });
-        }
-        if let Some(f) = term::tagged(v, REDIRECT, 2) {
-            return Ok(Msg::Redirect {
-                client: f[0],
-                token: f[1],
-            });
-        }
-        if let Some(f) = term::tagged(v, API_REQUEST, 4) {
-            return Ok(Msg::ApiRequest {
-                client: f[0],
-                owner: f[1],
-                scope: f[2],
-                token: f[3],
-            });
-        }
-        if let Some(f) = term::tagged(v, API_RESPONSE, 2) {
-            return Ok(Msg::ApiResponse {
-                owner: f[0],
-                data: f[1],
-            });
-        }
-        Err(Reject("not an exposure or Autho4API message"))
+        Msg::from_term(*v).ok_or(Reject("not an exposure or Autho4API message"))
     }
 
     fn sign_token(&mut self, sk: &TermId, t: &Token<TermId>) -> TermId {
@@ -185,16 +113,9 @@ impl AeseCodec for Symbolic {
 
 /// A short name of a wire message, for charts.
 pub fn describe(v: TermId) -> Option<String> {
-    let names = [
-        (REQUEST, 4),
-        (RESPONSE, 4),
-        (GRANT, 3),
-        (REDIRECT, 2),
-        (API_REQUEST, 4),
-        (API_RESPONSE, 2),
-    ];
+    let names = Msg::TAGS;
     match v.get() {
-        Term::Aead { pt, .. } => Some(format!("TLS{{{}}}", term::tag_name(*pt, &names)?)),
-        _ => term::tag_name(v, &names),
+        Term::Aead { pt, .. } => Some(format!("TLS{{{}}}", term::tag_name(*pt, names)?)),
+        _ => term::tag_name(v, names),
     }
 }

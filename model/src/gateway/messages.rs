@@ -10,13 +10,14 @@
 use crate::backend::{Backend, Symbolic};
 use crate::role::Reject;
 use crate::term::MapValues;
-use crate::term::Terms;
 use crate::term::{self, Term, TermId};
+use crate::term::{Tagged, Terms};
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues, Tagged)]
 pub enum Msg<V> {
     /// Registration of a gateway (MSGin5G-2, -4) or an application server (MSGin5G-3):
     /// its identity, its kind and the service it fronts; an AS adds its CAPIF token.
+    #[tag(REGISTER)]
     Register {
         identity: V,
         kind: V,
@@ -25,11 +26,10 @@ pub enum Msg<V> {
     },
     /// The server's response: the 5GMSGS client IDs and service IDs of the service (the
     /// disclosure key issue #4 is about).
-    Accept {
-        identity: V,
-        client_ids: V,
-    },
+    #[tag(ACCEPT)]
+    Accept { identity: V, client_ids: V },
     /// An MSGin5G message (TS 23.554): message id, originator, recipient, payload.
+    #[tag(MESSAGE)]
     Message {
         id: V,
         originator: V,
@@ -38,13 +38,10 @@ pub enum Msg<V> {
     },
     /// CAPIF-1e (TS 33.122 clause 6.5.2): the AS, authenticated by its certificate, asks
     /// the CAPIF core function for an access token for an API exposing function (`server`).
-    TokenRequest {
-        identity: V,
-        server: V,
-    },
-    TokenResponse {
-        token: V,
-    },
+    #[tag(TOKEN_REQUEST)]
+    TokenRequest { identity: V, server: V },
+    #[tag(TOKEN_RESPONSE)]
+    TokenResponse { token: V },
 }
 
 /// The claims of a CAPIF access token (TS 33.122 clause 6.5.2.3, an OAuth 2.0 token).
@@ -132,63 +129,11 @@ fn nonce(up: bool, seq: u8) -> TermId {
 
 impl GatewayCodec for Symbolic {
     fn encode(&mut self, m: &Msg<TermId>) -> TermId {
-        let t = term::tuple;
-        match m {
-            Msg::Register {
-                identity,
-                kind,
-                service,
-                token,
-            } => t(&[c(REGISTER), *identity, *kind, *service, opt(token)]),
-            Msg::Accept {
-                identity,
-                client_ids,
-            } => t(&[c(ACCEPT), *identity, *client_ids]),
-            Msg::Message {
-                id,
-                originator,
-                recipient,
-                payload,
-            } => t(&[c(MESSAGE), *id, *originator, *recipient, *payload]),
-            Msg::TokenRequest { identity, server } => t(&[c(TOKEN_REQUEST), *identity, *server]),
-            Msg::TokenResponse { token } => t(&[c(TOKEN_RESPONSE), *token]),
-        }
+        m.to_term()
     }
 
     fn decode(&mut self, v: &TermId) -> Result<Msg<TermId>, Reject> {
-        let v = *v;
-        if let Some(f) = term::tagged(v, REGISTER, 4) {
-            return Ok(Msg::Register {
-                identity: f[0],
-                kind: f[1],
-                service: f[2],
-                token: term::present(f[3]),
-            });
-        }
-        if let Some(f) = term::tagged(v, ACCEPT, 2) {
-            return Ok(Msg::Accept {
-                identity: f[0],
-                client_ids: f[1],
-            });
-        }
-        if let Some(f) = term::tagged(v, MESSAGE, 4) {
-            return Ok(Msg::Message {
-                id: f[0],
-                originator: f[1],
-                recipient: f[2],
-                payload: f[3],
-            });
-        }
-        if let Some(f) = term::tagged(v, TOKEN_REQUEST, 2) {
-            return Ok(Msg::TokenRequest {
-                identity: f[0],
-                server: f[1],
-            });
-        }
-        if let Some(f) = term::tagged(v, TOKEN_RESPONSE, 1) {
-            return Ok(Msg::TokenResponse { token: f[0] });
-        }
-        Err(Reject("not a registration or MSGin5G message"))
+        Msg::from_term(*v).ok_or(Reject("not a registration or MSGin5G message"))
     }
 
     fn sign_token(&mut self, sk: &TermId, t: &CapifToken<TermId>) -> TermId {
@@ -290,14 +235,8 @@ pub fn token_claims(msg: TermId) -> Option<CapifToken<TermId>> {
 
 /// A short name of a wire message, for charts.
 pub fn describe(v: TermId) -> Option<String> {
-    let names = [
-        (REGISTER, 4),
-        (ACCEPT, 2),
-        (MESSAGE, 4),
-        (TOKEN_REQUEST, 2),
-        (TOKEN_RESPONSE, 1),
-    ];
-    let plain = |v: TermId| term::tag_name(v, &names);
+    let names = Msg::TAGS;
+    let plain = |v: TermId| term::tag_name(v, names);
     match v.get() {
         Term::AEnc { msg, .. } => {
             let f = term::tagged(*msg, TLS, 4)?;

@@ -9,14 +9,15 @@
 use crate::backend::{Backend, Symbolic};
 use crate::role::Reject;
 use crate::term::MapValues;
-use crate::term::Terms;
 use crate::term::{self, Term, TermId};
+use crate::term::{Tagged, Terms};
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues, Tagged)]
 pub enum Msg<V> {
     /// T8 (to the SCEF) or Tsp (to the MTC-IWF): the SCS's message for External Group ID
     /// `group`; `indication` says it is a group message (clause 4.1.3: "the network should
     /// be able to distinguish group message from other messages").
+    #[tag(GROUP_REQUEST)]
     GroupRequest {
         sender: V,
         group: V,
@@ -25,8 +26,10 @@ pub enum Msg<V> {
         payload: V,
     },
     /// The delivery report to the SCS; `local` is the Local Group ID when it leaks.
+    #[tag(REPORT)]
     Report { group: V, local: Option<V> },
     /// Solution 2 step 4: the group security credentials to a UE in NAS signalling.
+    #[tag(CREDENTIALS)]
     Credentials {
         group: V,
         gkey: V,
@@ -36,6 +39,7 @@ pub enum Msg<V> {
     /// Solution 2 step 7 (solution 1: made by the SCS): key index, algorithm id, group,
     /// sender and message id in the clear, the payload in `body` (AEAD under Gkey, or the
     /// payload and a MAC when only integrity is on), the signature over all of it.
+    #[tag(PROTECTED)]
     Protected {
         kid: V,
         alg: V,
@@ -47,9 +51,11 @@ pub enum Msg<V> {
     },
     /// S6m (solution 6): the MTC-IWF asks the HSS to resolve the External Group ID and
     /// whether the sender may send a group message to it.
+    #[tag(RESOLVE)]
     Resolve { sender: V, group: V },
     /// The HSS's answer: the Local Group ID, the members (the IMSIs, as their NAS peers),
     /// and the sender's authorization (`GROUP_AUTHORIZED` or not).
+    #[tag(RESOLVED)]
     Resolved {
         sender: V,
         group: V,
@@ -58,6 +64,7 @@ pub enum Msg<V> {
     },
     /// T4 (MTC-IWF to SMS-SC) and SMS in NAS (to the UE): a trigger to one member with the
     /// Trigger Indication, the External Group ID and the payload.
+    #[tag(TRIGGER)]
     Trigger {
         ue: V,
         indication: V,
@@ -67,6 +74,7 @@ pub enum Msg<V> {
         payload: V,
     },
     /// A member's own message to the network (the Editor's Notes of clause 4.1.1).
+    #[tag(UPLINK)]
     Uplink { ue: V, id: V, payload: V },
 }
 
@@ -126,134 +134,11 @@ fn c(name: &'static str) -> TermId {
 
 impl GroupCodec for Symbolic {
     fn encode(&mut self, m: &Msg<TermId>) -> TermId {
-        let t = term::tuple;
-        match m {
-            Msg::GroupRequest {
-                sender,
-                group,
-                indication,
-                id,
-                payload,
-            } => t(&[
-                c(GROUP_REQUEST),
-                *sender,
-                *group,
-                *indication,
-                *id,
-                *payload,
-            ]),
-            Msg::Report { group, local } => t(&[c(REPORT), *group, term::optional(*local)]),
-            Msg::Credentials {
-                group,
-                gkey,
-                verify_key,
-                kid,
-            } => t(&[c(CREDENTIALS), *group, *gkey, *verify_key, *kid]),
-            Msg::Protected {
-                kid,
-                alg,
-                group,
-                sender,
-                id,
-                body,
-                sig,
-            } => t(&[
-                c(PROTECTED),
-                *kid,
-                *alg,
-                *group,
-                *sender,
-                *id,
-                *body,
-                term::optional(*sig),
-            ]),
-            Msg::Resolve { sender, group } => t(&[c(RESOLVE), *sender, *group]),
-            Msg::Resolved {
-                sender,
-                group,
-                local,
-                authorized,
-            } => t(&[c(RESOLVED), *sender, *group, *local, *authorized]),
-            Msg::Trigger {
-                ue,
-                indication,
-                group,
-                sender,
-                id,
-                payload,
-            } => t(&[c(TRIGGER), *ue, *indication, *group, *sender, *id, *payload]),
-            Msg::Uplink { ue, id, payload } => t(&[c(UPLINK), *ue, *id, *payload]),
-        }
+        m.to_term()
     }
 
     fn decode(&mut self, v: &TermId) -> Result<Msg<TermId>, Reject> {
-        let v = *v;
-        if let Some(f) = term::tagged(v, GROUP_REQUEST, 5) {
-            return Ok(Msg::GroupRequest {
-                sender: f[0],
-                group: f[1],
-                indication: f[2],
-                id: f[3],
-                payload: f[4],
-            });
-        }
-        if let Some(f) = term::tagged(v, REPORT, 2) {
-            return Ok(Msg::Report {
-                group: f[0],
-                local: term::present(f[1]),
-            });
-        }
-        if let Some(f) = term::tagged(v, CREDENTIALS, 4) {
-            return Ok(Msg::Credentials {
-                group: f[0],
-                gkey: f[1],
-                verify_key: f[2],
-                kid: f[3],
-            });
-        }
-        if let Some(f) = term::tagged(v, PROTECTED, 7) {
-            return Ok(Msg::Protected {
-                kid: f[0],
-                alg: f[1],
-                group: f[2],
-                sender: f[3],
-                id: f[4],
-                body: f[5],
-                sig: term::present(f[6]),
-            });
-        }
-        if let Some(f) = term::tagged(v, RESOLVE, 2) {
-            return Ok(Msg::Resolve {
-                sender: f[0],
-                group: f[1],
-            });
-        }
-        if let Some(f) = term::tagged(v, RESOLVED, 4) {
-            return Ok(Msg::Resolved {
-                sender: f[0],
-                group: f[1],
-                local: f[2],
-                authorized: f[3],
-            });
-        }
-        if let Some(f) = term::tagged(v, TRIGGER, 6) {
-            return Ok(Msg::Trigger {
-                ue: f[0],
-                indication: f[1],
-                group: f[2],
-                sender: f[3],
-                id: f[4],
-                payload: f[5],
-            });
-        }
-        if let Some(f) = term::tagged(v, UPLINK, 3) {
-            return Ok(Msg::Uplink {
-                ue: f[0],
-                id: f[1],
-                payload: f[2],
-            });
-        }
-        Err(Reject("not a group messaging message"))
+        Msg::from_term(*v).ok_or(Reject("not a group messaging message"))
     }
 
     fn sign(&mut self, sk: &TermId, m: &TermId) -> TermId {
@@ -310,25 +195,16 @@ pub fn header<B: Backend>(
 
 /// A short name of a wire message, for charts.
 pub fn describe(v: TermId) -> Option<String> {
-    let names = [
-        (GROUP_REQUEST, 5),
-        (REPORT, 2),
-        (CREDENTIALS, 4),
-        (PROTECTED, 7),
-        (RESOLVE, 2),
-        (RESOLVED, 4),
-        (TRIGGER, 6),
-        (UPLINK, 3),
-    ];
+    let names = Msg::TAGS;
     match v.get() {
         Term::Aead { pt, ad, .. } => {
-            let inner = term::tag_name(*pt, &names)?;
+            let inner = term::tag_name(*pt, names)?;
             let via = match ad.get() {
                 Term::Atom { name, .. } => name,
                 _ => "AEAD",
             };
             Some(format!("{via}{{{inner}}}"))
         }
-        _ => term::tag_name(v, &names),
+        _ => term::tag_name(v, names),
     }
 }

@@ -240,3 +240,101 @@ fn mentions_token(t: &proc_macro2::TokenTree, v: &syn::Ident) -> bool {
         _ => false,
     }
 }
+
+/// `#[derive(Tagged)]` for a symbolic message enum whose every variant is a tagged tuple of
+/// its fields: `#[tag(NAME)]` on each variant names the constant that heads it. It writes,
+/// for `Self<TermId>`, `to_term` (the tuple: the tag, then the fields in order, an absent
+/// `Option` as the constant `none`), `from_term` (the message a term is, if any) and
+/// `TAGS` (each tag with its number of fields, for charts). Fields are `V` or `Option<V>`.
+#[proc_macro_derive(Tagged, attributes(tag))]
+pub fn derive_tagged(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    let name = &input.ident;
+    let Data::Enum(e) = &input.data else {
+        return syn::Error::new_spanned(name, "Tagged is derived for message enums")
+            .to_compile_error()
+            .into();
+    };
+    let Some(v) = input.generics.type_params().next().map(|t| t.ident.clone()) else {
+        return syn::Error::new_spanned(name, "Tagged needs a value type parameter")
+            .to_compile_error()
+            .into();
+    };
+    let (mut encode, mut decode, mut tags) = (Vec::new(), Vec::new(), Vec::new());
+    for variant in &e.variants {
+        let ident = &variant.ident;
+        let tag = match variant.attrs.iter().find(|a| a.path().is_ident("tag")) {
+            Some(a) => match a.parse_args::<syn::Path>() {
+                Ok(p) => p,
+                Err(e) => return e.to_compile_error().into(),
+            },
+            None => {
+                return syn::Error::new_spanned(ident, "a variant without #[tag(NAME)]")
+                    .to_compile_error()
+                    .into()
+            }
+        };
+        let Fields::Named(named) = &variant.fields else {
+            return syn::Error::new_spanned(ident, "Tagged variants have named fields")
+                .to_compile_error()
+                .into();
+        };
+        let names: Vec<_> = named.named.iter().map(|f| f.ident.clone()).collect();
+        let mut put = Vec::new();
+        let mut get = Vec::new();
+        for (i, f) in named.named.iter().enumerate() {
+            let n = &names[i];
+            let optional = match &f.ty {
+                syn::Type::Path(p) if p.path.is_ident(&v) => false,
+                syn::Type::Path(p)
+                    if p.path.segments.last().is_some_and(|s| s.ident == "Option") =>
+                {
+                    true
+                }
+                other => {
+                    return syn::Error::new_spanned(other, "Tagged fields are V or Option<V>")
+                        .to_compile_error()
+                        .into()
+                }
+            };
+            if optional {
+                put.push(quote! { ::model::term::optional(*#n) });
+                get.push(quote! { #n: ::model::term::present(f[#i]) });
+            } else {
+                put.push(quote! { *#n });
+                get.push(quote! { #n: f[#i] });
+            }
+        }
+        let arity = names.len();
+        encode.push(quote! {
+            #name::#ident { #(#names),* } => ::model::term::tuple(&[
+                ::model::term::constant(#tag), #(#put),*
+            ]),
+        });
+        decode.push(quote! {
+            if let Some(f) = ::model::term::tagged(v, #tag, #arity) {
+                return Some(#name::#ident { #(#get),* });
+            }
+        });
+        tags.push(quote! { (#tag, #arity) });
+    }
+    quote! {
+        impl #name<::model::term::TermId> {
+            /// Each message's tag and number of fields.
+            pub const TAGS: &'static [(&'static str, usize)] = &[#(#tags),*];
+
+            /// The message as a tagged tuple.
+            pub fn to_term(&self) -> ::model::term::TermId {
+                match self { #(#encode)* }
+            }
+
+            /// The message term `v` is, if it is one.
+            #[allow(unused_variables)]
+            pub fn from_term(v: ::model::term::TermId) -> Option<Self> {
+                #(#decode)*
+                None
+            }
+        }
+    }
+    .into()
+}
