@@ -5,7 +5,7 @@
 use clap::{Args, Subcommand, ValueEnum};
 use reference::eap::observe::{EapInputs, Recording};
 use reference::eap::run::{self, DnAaaOptions, DnAaaServer, Handled, TlsSide, UeOptions};
-use reference::eap::tls::Versions;
+use reference::pki::Versions;
 use reference::trace::Hex;
 use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;

@@ -4,10 +4,9 @@
 //! gateway that registers, sends one MSGin5G message and receives one.
 
 use clap::{Args, Subcommand, ValueEnum};
-use model::eap::tls::TlsCreds;
-use reference::concrete::Bytes;
 use reference::gateway::policy::Policy;
 use reference::gateway::run::{self, RegisterOptions};
+use reference::pki::Credentials;
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -59,13 +58,9 @@ pub struct TlsArgs {
 }
 
 impl TlsArgs {
-    fn read(&self) -> Result<TlsCreds<Bytes>, String> {
-        let read = |p: &PathBuf| {
-            std::fs::read(p)
-                .map(Bytes)
-                .map_err(|e| format!("{}: {e}", p.display()))
-        };
-        Ok(TlsCreds {
+    fn read(&self) -> Result<Credentials, String> {
+        let read = |p: &PathBuf| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+        Ok(Credentials {
             ca: read(&self.ca)?,
             cert: read(&self.cert)?,
             key: read(&self.key)?,

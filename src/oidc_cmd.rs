@@ -122,7 +122,7 @@ fn ue(a: &UeArgs) -> Result<(), String> {
         std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     let claims = |t: &str| {
-        reference::oidc::jwt::verify(t, &out.jwks, out.now)
+        reference::jwt::verify(t, &out.jwks, out.now)
             .map(|(_, c)| serde_json::to_value(c).unwrap_or_default())
             .unwrap_or_else(|e| serde_json::json!({ "error": e.0 }))
     };

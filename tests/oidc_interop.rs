@@ -198,14 +198,11 @@ fn code_flow_with_pkce_then_registration_is_accepted() {
         log.lock()
     );
     // The provider's access token is an RFC 9068 JWT for S, for this client and user.
-    let (kind, claims) =
-        reference::oidc::jwt::verify(&out.access_token, &out.jwks, out.now).unwrap();
-    assert_eq!(kind, model::oidc::messages::Kind::Access);
+    let (kind, claims) = reference::jwt::verify(&out.access_token, &out.jwks, out.now).unwrap();
+    assert_eq!(kind, reference::jwt::TokenType::Access);
     assert_eq!(claims.sub, USER);
     assert_eq!(claims.client_id.as_deref(), Some(CLIENT_ID));
-    assert!(
-        matches!(claims.aud, Some(reference::oidc::jwt::Audience::One(ref a)) if a == SERVER_S)
-    );
+    assert!(matches!(claims.aud, Some(reference::jwt::Audience::One(ref a)) if a == SERVER_S));
     let handled = log.lock().unwrap();
     assert_eq!(handled.len(), 1);
     assert_eq!(handled[0].status, 200);
@@ -258,8 +255,7 @@ fn server_rejects_other_audience_expired_tampered_and_id_tokens() {
     }
     t.join().unwrap();
     // The same valid token, at a server whose clock is past its exp.
-    let (_, claims) =
-        reference::oidc::jwt::verify(&for_s.access_token, &for_s.jwks, for_s.now).unwrap();
+    let (_, claims) = reference::jwt::verify(&for_s.access_token, &for_s.jwks, for_s.now).unwrap();
     let (url, _, t) = server(p, &for_s.jwks, Some(claims.exp + 1), 1);
     let (status, answer) = register(p, &url, &body(&for_s.access_token));
     t.join().unwrap();

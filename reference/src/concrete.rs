@@ -76,6 +76,15 @@ pub struct Concrete {
     rng: ring::rand::SystemRandom,
 }
 
+/// A fresh value that travels as text: base64url of its random octets (the `fresh_form`
+/// of handshakes whose messages are JSON or HTTP).
+pub fn as_text(random: Vec<u8>) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(random)
+        .into_bytes()
+}
+
 /// The codec state each handshake keeps on the backend of one role (TLS's profile and
 /// cipher suite, EAP's framing, OIDC's clock), one value per type: each handshake folder
 /// reads and writes its own through [`Concrete::state`].

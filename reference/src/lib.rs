@@ -3,7 +3,7 @@
 //! checker explores run here unchanged, on real bytes.
 //!
 //! Shared parts: `concrete` (the backend), `endpoint` (a role on it), `trace` (the format),
-//! `replay` (its entry point), `outcome` (what a replay says), `attack` (exported runs). Each handshake is a folder that
+//! `replay` (its entry point), `outcome` (what a replay says), `pki` (certificates for rustls), `jwt` (ES256 tokens and the clock), `attack` (exported runs). Each handshake is a folder that
 //! imports only those (AKMA also TLS-PSK, which carries Ua*), and one line of `registry`.
 
 pub mod akma;
@@ -13,8 +13,10 @@ pub mod eap;
 pub mod endpoint;
 pub mod gateway;
 pub mod group;
+pub mod jwt;
 pub mod oidc;
 pub mod outcome;
+pub mod pki;
 pub mod registry;
 pub mod replay;
 pub mod tls_psk;

@@ -5,7 +5,7 @@
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, SanType};
 use reference::concrete::Bytes;
 use reference::eap::run::{run_ue, DnAaaOptions, DnAaaServer, Handled, TlsSide, UeOptions};
-use reference::eap::tls::Versions;
+use reference::pki::Versions;
 use std::time::Duration;
 
 const U: &str = "ue-u@msgin5g.example";

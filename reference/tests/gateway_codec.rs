@@ -5,7 +5,7 @@ use model::gateway::messages::{CapifToken, GatewayCodec, Msg};
 use proptest::prelude::*;
 use reference::concrete::{Bytes, Concrete};
 use reference::gateway::policy::Policy;
-use reference::oidc::jwt::SigningKey;
+use reference::jwt::SigningKey;
 
 fn b(s: &str) -> Bytes {
     Bytes(s.as_bytes().to_vec())
@@ -90,7 +90,7 @@ fn capif_tokens_verify_only_with_the_issuers_key() {
     let e = c.verify_token(&Bytes(other.jwks()), &token).unwrap_err();
     assert!(e.0.contains("kid") || e.0.contains("signature"), "{e:?}");
     // A token past its lifetime is refused.
-    c.oidc().now += c.oidc().ttl + 1;
+    c.clock().now += c.clock().ttl + 1;
     assert_eq!(
         c.verify_token(&Bytes(ccf.jwks()), &token).unwrap_err().0,
         "token expired"

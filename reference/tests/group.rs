@@ -14,7 +14,7 @@ use properties::{Agents, Event};
 use proptest::prelude::*;
 use reference::concrete::{Bytes, Concrete};
 use reference::group::{decode, encode, ALGORITHM};
-use reference::oidc::jwt::SigningKey;
+use reference::jwt::SigningKey;
 
 fn b(s: &str) -> Bytes {
     Bytes(s.as_bytes().to_vec())

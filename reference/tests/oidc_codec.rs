@@ -8,7 +8,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use model::oidc::messages::{ClientProfile, Kind, Msg, OidcCodec, Token};
 use proptest::prelude::*;
 use reference::concrete::{Bytes, Concrete};
-use reference::oidc::jwt::{self, Audience, Claims, JwtError, SigningKey};
+use reference::jwt::{self, Audience, Claims, JwtError, SigningKey, TokenType};
 
 /// RFC 7520 section 4.4: HS256 over the RFC's protected header and payload gives the RFC's
 /// signature, and a changed payload does not verify.
@@ -60,13 +60,13 @@ fn es256_tokens_verify_only_as_issued() {
     let rng = ring::rand::SystemRandom::new();
     let (key, other) = (SigningKey::generate(&rng), SigningKey::generate(&rng));
     let now = 1_800_000_000;
-    let at = key.sign(Kind::Access, &claims(now)).unwrap();
+    let at = key.sign(TokenType::Access, &claims(now)).unwrap();
     let (kind, c) = jwt::verify(&at, &key.jwks(), now).unwrap();
-    assert_eq!(kind, Kind::Access);
+    assert_eq!(kind, TokenType::Access);
     assert_eq!(c.sub, "user-u");
     // The ID token's typ is not at+jwt (RFC 9068 section 4).
-    let id = key.sign(Kind::Id, &claims(now)).unwrap();
-    assert_eq!(jwt::verify(&id, &key.jwks(), now).unwrap().0, Kind::Id);
+    let id = key.sign(TokenType::Id, &claims(now)).unwrap();
+    assert_eq!(jwt::verify(&id, &key.jwks(), now).unwrap().0, TokenType::Id);
     let err = |t: &str, jwks: &[u8], now| jwt::verify(t, jwks, now).unwrap_err().0;
     assert_eq!(err(&at, &key.jwks(), now + 300), "token expired");
     assert_eq!(

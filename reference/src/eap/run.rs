@@ -3,10 +3,11 @@
 //! `serve_dn_aaa`: the DN-AAA on a UDP socket, one EAP conversation per RADIUS State, for
 //! any RADIUS client (our SMF, or eapol_test). `in_memory`: all three roles, no socket.
 
-use super::tls::{version_name, Versions};
+use super::tls::pki_of;
 use super::{Side, State};
 use crate::concrete::{Bytes, Concrete};
 use crate::endpoint::Endpoint;
+use crate::pki::{self, version_name, Versions};
 use model::backend::{Backend, Fresh};
 use model::eap::dn_aaa::{DnAaa, DnAaaConfig, Subscriber};
 use model::eap::messages::{Eap as EapMsg, EapCodec, Radius};
@@ -141,7 +142,7 @@ pub fn run_ue(o: &UeOptions, mut radius: impl FnMut(&Bytes) -> Result<Bytes, Str
     let mut res = UeOutcome::default();
     // The inputs, checked up front (PEM, and the key belongs to the certificate), so that
     // a bad file is named before any packet.
-    if let Err(e) = super::tls::client_config(&o.tls.creds(), o.tls.versions) {
+    if let Err(e) = pki::client_config(pki_of(&o.tls.creds()), o.tls.versions) {
         res.error = Some(e);
         return res;
     }
@@ -320,7 +321,7 @@ pub struct DnAaaServer {
 impl DnAaaServer {
     /// The server; its inputs are checked here, before any packet.
     pub fn new(opts: DnAaaOptions) -> Result<Self, String> {
-        let tls = super::tls::server_config(&opts.tls.creds(), opts.tls.versions)?;
+        let tls = pki::server_config(pki_of(&opts.tls.creds()), opts.tls.versions)?;
         Ok(DnAaaServer {
             cfg: opts.config(),
             tls: Arc::new(tls),

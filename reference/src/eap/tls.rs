@@ -6,38 +6,13 @@
 //! a user gives.
 
 use crate::concrete::{Bytes, Concrete};
+use crate::pki::{self, certificate_identity, client_config, server_config, Versions};
 use model::eap::tls::{ClientFinished, EapTls, ServerDone, TlsCreds};
 use model::role::Reject;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
-use rustls::server::WebPkiClientVerifier;
-use rustls::{ClientConfig, Connection, ProtocolVersion, RootCertStore, ServerConfig};
+use rustls::pki_types::ServerName;
+use rustls::{Connection, ProtocolVersion, ServerConfig};
 use std::io::{Read, Write};
 use std::sync::Arc;
-
-/// The TLS versions an endpoint offers or accepts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Versions {
-    /// TLS 1.3 only (RFC 9190).
-    #[default]
-    Tls13,
-    /// TLS 1.2 only (RFC 5216).
-    Tls12,
-    /// Both, TLS 1.3 preferred.
-    Any,
-}
-
-impl Versions {
-    fn rustls(self) -> &'static [&'static rustls::SupportedProtocolVersion] {
-        static TLS13: [&rustls::SupportedProtocolVersion; 1] = [&rustls::version::TLS13];
-        static TLS12: [&rustls::SupportedProtocolVersion; 1] = [&rustls::version::TLS12];
-        match self {
-            Versions::Tls13 => &TLS13,
-            Versions::Tls12 => &TLS12,
-            Versions::Any => rustls::ALL_VERSIONS,
-        }
-    }
-}
 
 /// The TLS side of an EAP role: its versions, the connection, and what the handshake
 /// showed (for the user and the trace).
@@ -64,90 +39,6 @@ impl Tls {
 }
 
 /// One-line description of a TLS version.
-pub fn version_name(v: ProtocolVersion) -> &'static str {
-    match v {
-        ProtocolVersion::TLSv1_3 => "TLS 1.3",
-        ProtocolVersion::TLSv1_2 => "TLS 1.2",
-        _ => "TLS (other)",
-    }
-}
-
-pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
-/// Parse errors of the PEM inputs name the input.
-pub fn certs(pem: &[u8], what: &str) -> Result<Vec<CertificateDer<'static>>, String> {
-    let v: Result<Vec<_>, _> = CertificateDer::pem_slice_iter(pem).collect();
-    match v {
-        Ok(v) if !v.is_empty() => Ok(v),
-        Ok(_) => Err(format!("{what}: no PEM certificate in it")),
-        Err(e) => Err(format!("{what}: {e}")),
-    }
-}
-
-pub fn key(pem: &[u8], what: &str) -> Result<PrivateKeyDer<'static>, String> {
-    PrivateKeyDer::from_pem_slice(pem).map_err(|e| format!("{what}: {e}"))
-}
-
-pub fn roots(pem: &[u8]) -> Result<RootCertStore, String> {
-    let mut r = RootCertStore::empty();
-    for c in certs(pem, "trust anchor (CA)")? {
-        r.add(c).map_err(|e| format!("trust anchor (CA): {e}"))?;
-    }
-    Ok(r)
-}
-
-/// The rustls client configuration of an EAP-TLS peer.
-pub fn client_config(me: &TlsCreds<Bytes>, v: Versions) -> Result<ClientConfig, String> {
-    ClientConfig::builder_with_provider(provider())
-        .with_protocol_versions(v.rustls())
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots(&me.ca.0)?)
-        .with_client_auth_cert(certs(&me.cert.0, "certificate")?, key(&me.key.0, "key")?)
-        .map_err(|e| format!("certificate and key: {e}"))
-}
-
-/// The rustls server configuration of an EAP-TLS server: a client certificate is required
-/// and must chain to the trust anchor; no session tickets (RFC 9190 section 2.1.2 leaves
-/// resumption optional; this server does not resume).
-pub fn server_config(me: &TlsCreds<Bytes>, v: Versions) -> Result<ServerConfig, String> {
-    let verifier =
-        WebPkiClientVerifier::builder_with_provider(Arc::new(roots(&me.ca.0)?), provider())
-            .build()
-            .map_err(|e| format!("client certificate verifier: {e}"))?;
-    let mut c = ServerConfig::builder_with_provider(provider())
-        .with_protocol_versions(v.rustls())
-        .map_err(|e| e.to_string())?
-        .with_client_cert_verifier(verifier)
-        .with_single_cert(certs(&me.cert.0, "certificate")?, key(&me.key.0, "key")?)
-        .map_err(|e| format!("certificate and key: {e}"))?;
-    c.send_tls13_tickets = 0;
-    Ok(c)
-}
-
-/// The name in a client certificate that an EAP identity must match: its first
-/// rfc822Name or dNSName subjectAltName, else its subject's common name.
-pub fn certificate_identity(der: &[u8]) -> Result<String, String> {
-    use x509_parser::prelude::*;
-    let (_, cert) =
-        X509Certificate::from_der(der).map_err(|e| format!("client certificate: {e}"))?;
-    if let Ok(Some(san)) = cert.subject_alternative_name() {
-        for n in &san.value.general_names {
-            match n {
-                GeneralName::RFC822Name(s) | GeneralName::DNSName(s) => return Ok(s.to_string()),
-                _ => {}
-            }
-        }
-    }
-    let cn = cert
-        .subject()
-        .iter_common_name()
-        .next()
-        .and_then(|cn| cn.as_str().ok().map(str::to_string));
-    cn.ok_or_else(|| "client certificate: no subjectAltName or common name".into())
-}
-
 const EXPORTER_13: &[u8] = b"EXPORTER_EAP_TLS_Key_Material";
 const EXPORTER_12: &[u8] = b"client EAP encryption";
 /// The commitment message (RFC 9190 section 2.5).
@@ -240,7 +131,7 @@ fn handle() -> Bytes {
 
 impl EapTls for Concrete {
     fn tls_client_hello(&mut self, me: &TlsCreds<Bytes>, server: &Bytes) -> (Bytes, Bytes) {
-        let setup = client_config(me, self.eap().tls.versions).and_then(|c| {
+        let setup = client_config(pki_of(me), self.eap().tls.versions).and_then(|c| {
             let name = String::from_utf8(server.0.clone()).map_err(|e| e.to_string())?;
             let name = ServerName::try_from(name).map_err(|e| format!("server name: {e}"))?;
             rustls::ClientConnection::new(Arc::new(c), name).map_err(|e| e.to_string())
@@ -267,7 +158,7 @@ impl EapTls for Concrete {
     ) -> Result<(Bytes, Bytes), Reject> {
         let config = match &self.eap().tls.server_config {
             Some(c) => Ok(c.clone()),
-            None => server_config(me, self.eap().tls.versions).map(Arc::new),
+            None => server_config(pki_of(me), self.eap().tls.versions).map(Arc::new),
         };
         let conn = config
             .and_then(|c| rustls::ServerConnection::new(c).map_err(|e| e.to_string()))
@@ -345,4 +236,9 @@ impl EapTls for Concrete {
         }
         self.msk()
     }
+}
+
+/// A TLS role's credentials as the PEM the rustls configurations take.
+pub fn pki_of(c: &TlsCreds<Bytes>) -> pki::Pems<'_> {
+    pki::Pems::new(&c.cert.0, &c.key.0, &c.ca.0)
 }

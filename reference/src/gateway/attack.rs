@@ -10,7 +10,7 @@
 use crate::attack::text::{self, Sub, TextEval, TextTerms};
 use crate::attack::Attacks;
 use crate::concrete::{Bytes, Concrete};
-use crate::oidc::attack::{jwks, signing_key};
+use crate::jwt::{jwks, signing_key};
 use crate::trace::Hex;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;

@@ -11,9 +11,8 @@ pub mod policy;
 pub mod run;
 
 use crate::concrete::{Bytes, Concrete};
-use crate::oidc::jwt::{self, Audience, Claims, JwtError, SigningKey};
+use crate::jwt::{self, Audience, Claims, JwtError, SigningKey, TokenType};
 use model::gateway::messages::{Accepted, CapifToken, GatewayCodec, Msg};
-use model::oidc::messages::Kind;
 use model::role::Reject;
 use serde_json::{json, Map, Value};
 
@@ -92,8 +91,8 @@ impl Concrete {
             iss: CAPIF_ISSUER.into(),
             sub: text(&t.subject)?,
             aud: t.aud.as_ref().map(text).transpose()?.map(Audience::One),
-            exp: self.oidc_ref().now + self.oidc_ref().ttl,
-            iat: self.oidc_ref().now,
+            exp: self.clock_ref().now + self.clock_ref().ttl,
+            iat: self.clock_ref().now,
             client_id: None,
             jti: None,
             scope: Some(text(&t.service)?),
@@ -103,7 +102,7 @@ impl Concrete {
     pub fn try_sign_capif(&self, sk: &Bytes, t: &CapifToken<Bytes>) -> Result<Bytes, Reject> {
         let key = SigningKey::from_pkcs8(&sk.0).map_err(|JwtError(e)| Reject(e))?;
         let jws = key
-            .sign(Kind::Access, &self.capif_claims(t)?)
+            .sign(TokenType::Access, &self.capif_claims(t)?)
             .map_err(|JwtError(e)| Reject(e))?;
         Ok(Bytes(jws.into_bytes()))
     }
@@ -195,7 +194,7 @@ impl GatewayCodec for Concrete {
 
     fn verify_token(&mut self, pk: &Bytes, v: &Bytes) -> Result<CapifToken<Bytes>, Reject> {
         let (_, claims) =
-            jwt::verify(&text(v)?, &pk.0, self.oidc().now).map_err(|JwtError(e)| Reject(e))?;
+            jwt::verify(&text(v)?, &pk.0, self.clock().now).map_err(|JwtError(e)| Reject(e))?;
         capif_token(claims)
     }
 

@@ -6,10 +6,9 @@
 
 use super::policy::Policy;
 use super::refusal;
-use crate::concrete::{Bytes, Transport};
-use crate::eap::tls::{certificate_identity, client_config, server_config, Versions};
+use crate::concrete::{as_text, Bytes, Concrete, Transport};
 use crate::endpoint::Endpoint;
-use model::eap::tls::TlsCreds;
+use crate::pki::{self, certificate_identity, client_config, server_config, Credentials, Versions};
 use model::gateway::client::{Client, ClientConfig};
 use model::gateway::messages::{GatewayCodec, Msg};
 use model::gateway::{Config, Role};
@@ -44,17 +43,17 @@ type Shared = Endpoint<Role<Bytes>>;
 /// `connections`, return after that many connections have ended.
 pub fn serve(
     listener: TcpListener,
-    pems: &TlsCreds<Bytes>,
+    pems: &Credentials,
     policy: &Policy,
     connections: Option<u64>,
     report: Arc<dyn Fn(Event) + Send + Sync>,
 ) -> Result<(), String> {
-    let tls = Arc::new(server_config(pems, Versions::Tls13)?);
+    let tls = Arc::new(server_config(pems.pems(), Versions::Tls13)?);
     let cfg = Config::Server(policy.server_config());
     let shared = Arc::new(Mutex::new(Endpoint::from_parts(
         cfg.initial(),
         cfg,
-        crate::oidc::backend(),
+        backend(),
     )));
     let mut threads = Vec::new();
     for (n, tcp) in listener.incoming().enumerate() {
@@ -200,7 +199,7 @@ pub struct RegisterOptions {
     /// The name the server's certificate must carry (default: the host of `connect`).
     pub server_name: String,
     /// PEM trust anchor, certificate and key.
-    pub pems: TlsCreds<Bytes>,
+    pub pems: Credentials,
     pub kind: String,
     pub service: String,
     /// The identity it registers (default: the name in its certificate).
@@ -221,12 +220,12 @@ pub struct Registered {
 
 /// Register, send one MSGin5G message and take the server's.
 pub fn register(o: &RegisterOptions) -> Result<Registered, String> {
-    let cert = crate::eap::tls::certs(&o.pems.cert.0, "certificate")?;
+    let cert = pki::certs(&o.pems.cert, "certificate")?;
     let identity = match &o.identity {
         Some(i) => i.clone(),
         None => certificate_identity(&cert[0])?,
     };
-    let tls = Arc::new(client_config(&o.pems, Versions::Tls13)?);
+    let tls = Arc::new(client_config(o.pems.pems(), Versions::Tls13)?);
     let name = ServerName::try_from(o.server_name.clone())
         .map_err(|e| format!("server name {:?}: {e}", o.server_name))?;
     let tcp = TcpStream::connect(&o.connect).map_err(|e| format!("connect {}: {e}", o.connect))?;
@@ -248,7 +247,7 @@ pub fn register(o: &RegisterOptions) -> Result<Registered, String> {
         capif: None,
         recipient: t(&o.recipient),
     });
-    let mut b = crate::oidc::backend();
+    let mut b = backend();
     if let Some(p) = &o.payload {
         b.inputs.insert("payload".into(), p.as_bytes().to_vec());
     }
@@ -294,4 +293,18 @@ pub fn register(o: &RegisterOptions) -> Result<Registered, String> {
         }
         input = Some(Bytes(line));
     }
+}
+
+/// A backend for a gateway role: the MSGin5G message ids and payloads are JSON strings,
+/// drawn as base64url.
+fn backend() -> Concrete {
+    let mut b = Concrete::new();
+    b.fresh_form = |name, random| match ["message_id", "payload"]
+        .iter()
+        .any(|p| name.starts_with(p))
+    {
+        true => as_text(random),
+        false => random,
+    };
+    b
 }

@@ -7,7 +7,6 @@
 use crate::attack::expr::atom_key;
 use crate::attack::{random, value_of, Attacks, Forger};
 use crate::concrete::{Bytes, Concrete};
-use crate::oidc::attack::signing_key;
 use crate::trace::Hex;
 use model::backend::{Backend, Symbolic};
 use model::group::messages::GroupCodec;
@@ -106,7 +105,13 @@ impl Attacks for GroupMessaging {
     fn value(atom: &str) -> Vec<u8> {
         let name = atom.split('#').next().unwrap_or_default();
         if SIGNING_KEYS.contains(&name) {
-            return signing_key();
+            // A P-256 ECDSA key (PKCS#8), as the SCEF and the SCS sign with.
+            let rng = ring::rand::SystemRandom::new();
+            let alg = &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING;
+            return ring::signature::EcdsaKeyPair::generate_pkcs8(alg, &rng)
+                .expect("P-256 key generation")
+                .as_ref()
+                .to_vec();
         }
         random()
     }

@@ -4,10 +4,10 @@
 //! messages and ES256 JWTs. The tunnels are TLS below the roles, so a tunnel term evaluates
 //! to the message inside it.
 
-use super::jwt::SigningKey;
 use crate::attack::text::{self, Sub, TextEval, TextTerms};
 use crate::attack::Attacks;
 use crate::concrete::{Bytes, Concrete};
+use crate::jwt::{jwks, signing_key};
 use crate::trace::Hex;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
@@ -68,21 +68,14 @@ impl TextTerms for OidcTerms {
     }
 }
 
-/// The JWKS of an ES256 key (empty for another key).
-pub(crate) fn jwks(sk: &Bytes) -> Bytes {
-    SigningKey::from_pkcs8(&sk.0)
-        .map(|k| Bytes(k.jwks()))
-        .unwrap_or_default()
-}
-
 /// The claims of a JWT an honest role issued, read without its signature.
 fn unverified_claims(token: &Bytes) -> Option<Token<Bytes>> {
     let text = std::str::from_utf8(&token.0).ok()?;
     let mut parts = text.split('.');
     let header = jsonwebtoken::decode_header(text).ok()?;
     let payload = B64.decode(parts.nth(1)?).ok()?;
-    let claims: super::jwt::Claims = serde_json::from_slice(&payload).ok()?;
-    super::jwt::to_token(super::jwt::kind(&header), claims).ok()
+    let claims: crate::jwt::Claims = serde_json::from_slice(&payload).ok()?;
+    super::to_token(crate::jwt::token_type(&header), claims).ok()
 }
 
 impl Attacks for Oidc {
@@ -99,9 +92,4 @@ impl Attacks for Oidc {
     fn value(atom: &str) -> Vec<u8> {
         text::value(atom, oidc::SIGNING_KEY, signing_key)
     }
-}
-
-/// A fresh ES256 key (PKCS#8).
-pub(crate) fn signing_key() -> Vec<u8> {
-    SigningKey::generate(&ring::rand::SystemRandom::new()).pkcs8
 }

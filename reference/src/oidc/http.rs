@@ -2,7 +2,7 @@
 //! SIM-S's endpoints. The client is `ureq` (with a cookie jar, for an OpenID provider's login
 //! pages); the server is `hyper` on `tokio-rustls`, serving one handler.
 
-use crate::eap::tls::{certs, key, provider, roots};
+use crate::pki::{certs, key, provider, roots};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes as Body;
 use rustls::{ClientConfig, ServerConfig};

@@ -7,11 +7,11 @@
 
 pub mod attack;
 pub mod http;
-pub mod jwt;
 pub mod observe;
 pub mod run;
 
 use crate::concrete::{Bytes, Concrete};
+use crate::jwt::{self, Audience, Claims, JwtError, TokenType};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use model::oidc::messages::{ClientProfile, Kind, Msg, OidcCodec, Token};
@@ -19,13 +19,9 @@ use model::role::Reject;
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 
-/// The settings and clock of an OIDC role on the concrete backend.
+/// The settings of an OIDC role on the concrete backend (its clock is `jwt::Clock`).
 #[derive(Clone, Debug)]
 pub struct State {
-    /// Unix seconds: the clock tokens are checked against (and issued at).
-    pub now: u64,
-    /// Lifetime of the tokens a SIM-S role issues.
-    pub ttl: u64,
     /// The redirect URI of the 5GMSGS client (a private-use URI scheme, RFC 8252 section
     /// 7.1: the redirect the OS hands to whichever application claims it).
     pub redirect_uri: String,
@@ -35,8 +31,6 @@ pub struct State {
 impl Default for State {
     fn default() -> Self {
         State {
-            now: now(),
-            ttl: 300,
             redirect_uri: REDIRECT_URI.into(),
             scope: "openid msgin5g".into(),
         }
@@ -44,45 +38,59 @@ impl Default for State {
 }
 
 impl Concrete {
-    /// This role's OIDC settings and clock.
+    /// This role's OIDC settings.
     pub fn oidc(&mut self) -> &mut State {
         self.state()
     }
 
-    /// This role's OIDC settings and clock, read only: the defaults where none are set.
+    /// This role's OIDC settings, read only: the defaults where none are set.
     pub fn oidc_ref(&self) -> Cow<'_, State> {
         self.peek()
             .map_or_else(|| Cow::Owned(State::default()), Cow::Borrowed)
     }
 }
 
+/// The model's view of a JWT's verified claims.
+pub fn to_token(typ: TokenType, c: Claims) -> Result<Token<Bytes>, JwtError> {
+    let kind = match typ {
+        TokenType::Access => Kind::Access,
+        TokenType::Id => Kind::Id,
+    };
+    let aud = match c.aud {
+        None => None,
+        Some(Audience::One(a)) => Some(a),
+        Some(Audience::Many(v)) if v.len() == 1 => v.into_iter().next(),
+        Some(Audience::Many(_)) => return Err(JwtError("several audiences")),
+    };
+    let client_id = match (kind, c.client_id) {
+        (_, Some(c)) => c,
+        // An ID token's client is its audience (OIDC Core section 2).
+        (Kind::Id, None) => aud.clone().ok_or(JwtError("ID token without aud"))?,
+        (Kind::Access, None) => return Err(JwtError("access token without client_id")),
+    };
+    let b = |s: String| Bytes(s.into_bytes());
+    Ok(Token {
+        kind,
+        iss: b(c.iss),
+        sub: b(c.sub),
+        aud: aud.map(b),
+        client_id: b(client_id),
+        jti: b(c.jti.unwrap_or_default()),
+    })
+}
+
 pub const REDIRECT_URI: &str = "example.msgin5g.simc:/callback";
 
-/// The system clock in Unix seconds.
-pub fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-/// A backend for a role whose messages are text: its fresh values are drawn [`textual`].
+/// A backend for an OIDC role: the fresh values that travel as text are drawn as
+/// base64url: the PKCE code verifier (43 unreserved characters, RFC 7636 section 4.1),
+/// codes and token identifiers.
 pub fn backend() -> Concrete {
     let mut b = Concrete::new();
-    b.fresh_form = textual;
+    b.fresh_form = |name, random| match ["code", "jti"].iter().any(|p| name.starts_with(p)) {
+        true => crate::concrete::as_text(random),
+        false => random,
+    };
     b
-}
-
-/// Fresh values that travel as text are drawn as base64url: the PKCE code verifier (43
-/// unreserved characters, RFC 7636 section 4.1), codes and token identifiers, and the
-/// MSGin5G message ids and payloads of gateway registration (JSON strings).
-pub fn textual(name: &str, random: Vec<u8>) -> Vec<u8> {
-    let text = ["code", "jti", "message_id", "payload"];
-    if text.iter().any(|p| name.starts_with(p)) {
-        B64.encode(random).into_bytes()
-    } else {
-        random
-    }
 }
 
 fn text(v: &Bytes, field: &'static str) -> Result<String, Reject> {
@@ -191,8 +199,8 @@ impl OidcCodec for Concrete {
     fn verify_token(&mut self, pk: &Bytes, v: &Bytes) -> Result<Token<Bytes>, Reject> {
         let token = self.utf8(v)?;
         let (kind, claims) =
-            jwt::verify(&token, &pk.0, self.oidc().now).map_err(|jwt::JwtError(e)| Reject(e))?;
-        jwt::to_token(kind, claims).map_err(|jwt::JwtError(e)| Reject(e))
+            jwt::verify(&token, &pk.0, self.clock().now).map_err(|jwt::JwtError(e)| Reject(e))?;
+        to_token(kind, claims).map_err(|JwtError(e)| Reject(e))
     }
 
     // TLS carries the tunnels (`http`): the request's key is its connection.
@@ -300,8 +308,8 @@ impl Concrete {
             iss: s(&t.iss)?,
             sub: s(&t.sub)?,
             aud: t.aud.as_ref().map(s).transpose()?.map(jwt::Audience::One),
-            exp: self.oidc_ref().now + self.oidc_ref().ttl,
-            iat: self.oidc_ref().now,
+            exp: self.clock_ref().now + self.clock_ref().ttl,
+            iat: self.clock_ref().now,
             client_id: match t.kind {
                 Kind::Access => Some(s(&t.client_id)?),
                 Kind::Id => None,
@@ -309,8 +317,12 @@ impl Concrete {
             jti: Some(s(&t.jti)?).filter(|j| !j.is_empty()),
             scope: None,
         };
+        let typ = match t.kind {
+            Kind::Access => TokenType::Access,
+            Kind::Id => TokenType::Id,
+        };
         let jws = key
-            .sign(t.kind, &claims)
+            .sign(typ, &claims)
             .map_err(|jwt::JwtError(e)| Reject(e))?;
         Ok(Bytes(jws.into_bytes()))
     }

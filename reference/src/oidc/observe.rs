@@ -142,7 +142,7 @@ pub fn replay(t: &Trace) -> Result<Outcome, TraceError> {
         .map(|(k, v)| (k.clone(), v.0.clone()))
         .collect();
     let mut ue_b = Concrete::replaying(fresh);
-    ue_b.oidc().now = inputs.now;
+    ue_b.clock().now = inputs.now;
     let server_cfg = server_config(&ServerOptions {
         name: inputs.resource.clone(),
         issuer: inputs.issuer.clone(),
@@ -212,7 +212,7 @@ pub fn replay(t: &Trace) -> Result<Outcome, TraceError> {
             // The registration, to the reference server.
             "server" => {
                 server.b = super::backend();
-                server.b.oidc().now = inputs.now;
+                server.b.clock().now = inputs.now;
                 server.b.transport.connection = vec![1];
                 match server.step(Some(&bytes)) {
                     Ok(out) => {

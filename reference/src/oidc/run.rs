@@ -272,7 +272,7 @@ pub fn run_ue(o: &UeOptions) -> Result<UeOutcome, String> {
     let jwks = jwks_at(&agent, &ep.jwks)?;
     let cfg = ue_config(o, &jwks);
     let mut be = super::backend();
-    let now = be.oidc().now;
+    let now = be.clock().now;
     let redirect_uri = be.oidc().redirect_uri.clone();
     let mut rec = Vec::new();
     let mut record = |from, to, msg, v: &Bytes| {
@@ -436,7 +436,7 @@ impl MsgServer {
             self.ep.b = super::backend();
             self.ep.b.transport.connection = r.connection.to_be_bytes().to_vec();
             if let Some(now) = self.now {
-                self.ep.b.oidc().now = now;
+                self.ep.b.clock().now = now;
             }
             match self.ep.step(Some(&Bytes(r.body.clone()))) {
                 Ok(sent) => Response {

@@ -1,16 +1,16 @@
-//! JWTs of solution #1: access tokens (RFC 9068) and ID tokens (OIDC Core section 2),
-//! signed ES256 (RFC 7518 section 3.4) and verified against the issuer's JWKS (RFC 7517).
-//! JWS and JWK handling is the `jsonwebtoken` crate's (on ring); what is ours is which
-//! claims a token must carry and how they map onto the model's `Token`.
+//! JWTs signed ES256 (RFC 7518 section 3.4) and verified against the issuer's JWKS (RFC
+//! 7517): solution #1's access tokens (RFC 9068) and ID tokens (OIDC Core section 2), and
+//! CAPIF access tokens. JWS and JWK handling is the `jsonwebtoken` crate's (on ring); what
+//! is ours is the claims a token carries, and the clock tokens are issued and checked by.
 
-use crate::concrete::Bytes;
+use crate::concrete::{Bytes, Concrete};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use model::oidc::messages::{Kind, Token};
 use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// The `typ` of an RFC 9068 access token (section 2.1; "application/at+jwt" is the same).
 pub const AT_JWT: &str = "at+jwt";
@@ -46,43 +46,65 @@ pub enum Audience {
     Many(Vec<String>),
 }
 
-/// The token's `kind` from its header: RFC 9068 section 4 says a resource server must check
+/// What a token is, as its `typ` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenType {
+    /// An access token (RFC 9068: `typ` at+jwt).
+    Access,
+    /// Any other JWT, such as an ID token.
+    Id,
+}
+
+/// The token's type from its header: RFC 9068 section 4 says a resource server must check
 /// `typ` to tell an access token from an ID token.
-pub fn kind(header: &Header) -> Kind {
+pub fn token_type(header: &Header) -> TokenType {
     match header.typ.as_deref().map(str::to_ascii_lowercase) {
-        Some(t) if t == AT_JWT || t == "application/at+jwt" => Kind::Access,
-        _ => Kind::Id,
+        Some(t) if t == AT_JWT || t == "application/at+jwt" => TokenType::Access,
+        _ => TokenType::Id,
     }
 }
 
-/// The model's view of verified claims.
-pub fn to_token(kind: Kind, c: Claims) -> Result<Token<Bytes>, JwtError> {
-    let aud = match c.aud {
-        None => None,
-        Some(Audience::One(a)) => Some(a),
-        Some(Audience::Many(v)) if v.len() == 1 => v.into_iter().next(),
-        Some(Audience::Many(_)) => return Err(JwtError("several audiences")),
-    };
-    let client_id = match (kind, c.client_id) {
-        (_, Some(c)) => c,
-        // An ID token's client is its audience (OIDC Core section 2).
-        (Kind::Id, None) => aud.clone().ok_or(JwtError("ID token without aud"))?,
-        (Kind::Access, None) => return Err(JwtError("access token without client_id")),
-    };
-    let b = |s: String| Bytes(s.into_bytes());
-    Ok(Token {
-        kind,
-        iss: b(c.iss),
-        sub: b(c.sub),
-        aud: aud.map(b),
-        client_id: b(client_id),
-        jti: b(c.jti.unwrap_or_default()),
-    })
+/// The clock a role issues tokens by and checks their expiry against.
+#[derive(Clone, Debug)]
+pub struct Clock {
+    /// Unix seconds.
+    pub now: u64,
+    /// The lifetime of the tokens the role issues.
+    pub ttl: u64,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock {
+            now: now(),
+            ttl: 300,
+        }
+    }
+}
+
+/// The system clock in Unix seconds.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl Concrete {
+    /// This role's clock.
+    pub fn clock(&mut self) -> &mut Clock {
+        self.state()
+    }
+
+    /// This role's clock, read only: the system's where none is set.
+    pub fn clock_ref(&self) -> Cow<'_, Clock> {
+        self.peek()
+            .map_or_else(|| Cow::Owned(Clock::default()), Cow::Borrowed)
+    }
 }
 
 /// Verify a compact JWS against `jwks` (ES256 only), and its expiry against `now` (Unix
 /// seconds, the caller's clock: the role machines have none).
-pub fn verify(token: &str, jwks: &[u8], now: u64) -> Result<(Kind, Claims), JwtError> {
+pub fn verify(token: &str, jwks: &[u8], now: u64) -> Result<(TokenType, Claims), JwtError> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| JwtError("malformed JWT"))?;
     if header.alg != Algorithm::ES256 {
         return Err(JwtError("JWT not signed with ES256"));
@@ -109,7 +131,7 @@ pub fn verify(token: &str, jwks: &[u8], now: u64) -> Result<(Kind, Claims), JwtE
     if data.claims.exp <= now {
         return Err(JwtError("token expired"));
     }
-    Ok((kind(&header), data.claims))
+    Ok((token_type(&header), data.claims))
 }
 
 /// An ES256 signing key: PKCS#8 (what SIM-S keeps) and its public JWK.
@@ -151,14 +173,26 @@ impl SigningKey {
         serde_json::to_vec(&serde_json::json!({ "keys": [self.jwk] })).expect("JSON")
     }
 
-    pub fn sign(&self, kind: Kind, claims: &Claims) -> Result<String, JwtError> {
+    pub fn sign(&self, kind: TokenType, claims: &Claims) -> Result<String, JwtError> {
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(self.kid.clone());
         header.typ = Some(match kind {
-            Kind::Access => AT_JWT.into(),
-            Kind::Id => "JWT".into(),
+            TokenType::Access => AT_JWT.into(),
+            TokenType::Id => "JWT".into(),
         });
         let key = EncodingKey::from_ec_der(&self.pkcs8);
         jsonwebtoken::encode(&header, claims, &key).map_err(|_| JwtError("signing failed"))
     }
+}
+
+/// A fresh ES256 key (PKCS#8).
+pub fn signing_key() -> Vec<u8> {
+    SigningKey::generate(&ring::rand::SystemRandom::new()).pkcs8
+}
+
+/// The JWKS of an ES256 key (empty for another key).
+pub fn jwks(sk: &Bytes) -> Bytes {
+    SigningKey::from_pkcs8(&sk.0)
+        .map(|k| Bytes(k.jwks()))
+        .unwrap_or_default()
 }
