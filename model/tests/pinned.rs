@@ -22,7 +22,7 @@ fn explorations_are_pinned() {
         assert!(r.complete, "{h} / {v}: the check was cut short");
         got += &format!("{h} {v} {}", r.unique_states);
         for p in r.results.iter().filter(|p| p.trace.is_some()) {
-            let actions = p.attack.as_ref().map_or(0, |a| a.actions.len());
+            let actions = p.attack.as_ref().map_or(0, |a| a.moments.len());
             got += &format!(" {}={actions}", p.property);
         }
         got.push('\n');

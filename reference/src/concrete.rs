@@ -5,6 +5,7 @@
 use model::backend::{Backend, Fresh};
 use ring::{aead, digest, hkdf, hmac, rand::SecureRandom};
 use std::any::{Any, TypeId};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -76,13 +77,16 @@ pub struct Concrete {
     rng: ring::rand::SystemRandom,
 }
 
-/// A fresh value that travels as text: base64url of its random octets (the `fresh_form`
-/// of handshakes whose messages are JSON or HTTP).
-pub fn as_text(random: Vec<u8>) -> Vec<u8> {
+/// A fresh value drawn as text, base64url of its random octets, when its name starts with
+/// one of `text` (the `fresh_form` of handshakes whose messages are JSON or HTTP).
+pub fn text_when(text: &[&str], name: &str, random: Vec<u8>) -> Vec<u8> {
     use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(random)
-        .into_bytes()
+    match text.iter().any(|p| name.starts_with(p)) {
+        true => base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(random)
+            .into_bytes(),
+        false => random,
+    }
 }
 
 /// The codec state each handshake keeps on the backend of one role (TLS's profile and
@@ -135,6 +139,12 @@ impl Concrete {
     /// This role's codec state of type `S`, if set.
     pub fn peek<S: Any>(&self) -> Option<&S> {
         self.states.0.get(&TypeId::of::<S>())?.downcast_ref()
+    }
+
+    /// This role's codec state of type `S`, read only: its default where none is set.
+    pub fn view<S: Any + Clone + Default>(&self) -> Cow<'_, S> {
+        self.peek()
+            .map_or_else(|| Cow::Owned(S::default()), Cow::Borrowed)
     }
 
     /// The backend with codec state `state`.

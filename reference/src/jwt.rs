@@ -97,8 +97,7 @@ impl Concrete {
 
     /// This role's clock, read only: the system's where none is set.
     pub fn clock_ref(&self) -> Cow<'_, Clock> {
-        self.peek()
-            .map_or_else(|| Cow::Owned(Clock::default()), Cow::Borrowed)
+        self.view()
     }
 }
 

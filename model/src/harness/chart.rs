@@ -11,13 +11,12 @@ use serde::Serialize;
 
 pub const ATTACKER: &str = "Attacker";
 
-/// A counterexample: the actions from the initial state to the first violating state, what
-/// each gave as the checker walked it, and for a secrecy property the claimed secret the
-/// attacker derives there. It is the whole record an export needs: no model is built or
+/// A counterexample: the actions from the initial state to the first violating state, each
+/// with what it gave as the checker walked it, and for a secrecy property the claimed secret
+/// the attacker derives there. It is the whole record an export needs: no model is built or
 /// walked again.
 #[derive(Clone, Debug)]
 pub struct Attack {
-    pub actions: Vec<Action>,
     /// Per action, in order: the message delivered (described) and the stepped role's outputs.
     pub moments: Vec<Recorded>,
     pub leaked: Option<TermId>,
@@ -52,7 +51,6 @@ pub fn chart_steps<P: Protocol>(
     property: Option<usize>,
 ) -> (Vec<Step>, Attack) {
     let mut attack = Attack {
-        actions: Vec::new(),
         moments: Vec::new(),
         leaked: None,
     };
@@ -69,8 +67,7 @@ pub fn chart_steps<P: Protocol>(
     };
     for moment in m.walk(actions) {
         let action = moment.action;
-        attack.actions.push(action);
-        attack.moments.push(Recorded {
+        let recorded = Recorded {
             action,
             delivered: match action {
                 Action::Deliver(_, msg) => Some(P::describe(msg)),
@@ -87,7 +84,7 @@ pub fn chart_steps<P: Protocol>(
                     (o.clone(), text)
                 })
                 .collect(),
-        });
+        };
         let lane = match action {
             Action::Start(i) | Action::Deliver(i, _) => Some(m.lane_name(i as usize)),
             Action::Reveal(_) => None,
@@ -99,7 +96,8 @@ pub fn chart_steps<P: Protocol>(
                     None => "built by the attacker".into(),
                 };
                 let to = m.lane_name(i as usize);
-                step(&mut steps, ATTACKER.into(), to, P::describe(msg), &note);
+                let text = recorded.delivered.clone().unwrap_or_default();
+                step(&mut steps, ATTACKER.into(), to, text, &note);
             }
             Action::Reveal(a) => {
                 let msg = format!("reveal {}'s long-term keys", m.agent_name(a));
@@ -113,11 +111,11 @@ pub fn chart_steps<P: Protocol>(
             }
             Action::Start(_) => {}
         }
-        for o in &moment.outputs {
+        for (o, described) in &recorded.outputs {
             let from = lane.clone().unwrap_or_default();
             let text = match o {
                 Output::Send(_, msg) => {
-                    step(&mut steps, from, ATTACKER.into(), P::describe(*msg), "sent");
+                    step(&mut steps, from, ATTACKER.into(), described.clone(), "sent");
                     sent_at.push((*msg, steps.len()));
                     continue;
                 }
@@ -144,6 +142,7 @@ pub fn chart_steps<P: Protocol>(
             };
             step(&mut steps, from.clone(), from, text, "claim");
         }
+        attack.moments.push(recorded);
         if let Some(i) = property.filter(|i| moment.state.facts.violated(*i)) {
             // The secret claim that witnesses the violation, for a secrecy property.
             let mut d = Deriver::new(&moment.state.know);

@@ -179,9 +179,10 @@ fn collect<P: Protocol, C: Checker<DyModel<P>>>(
     let all_found = discoveries.len() == 1 + 2 * m.properties.len();
     let complete = all_found || opts.max_states.is_none_or(|n| checker.state_count() < n);
     let executable = discoveries.contains_key(EXECUTABILITY);
-    let mut lanes: Vec<String> = (0..m.scenario.instances.len())
+    let instances: Vec<String> = (0..m.scenario.instances.len())
         .map(|i| m.lane_name(i))
         .collect();
+    let mut lanes = instances.clone();
     lanes.insert(lanes.len().div_ceil(2), ATTACKER.into());
     let actions = |name: &str| -> Option<Vec<Action>> {
         discoveries
@@ -241,9 +242,7 @@ fn collect<P: Protocol, C: Checker<DyModel<P>>>(
         lanes,
         results,
         cast: Cast {
-            instances: (0..m.scenario.instances.len())
-                .map(|i| m.lane_name(i))
-                .collect(),
+            instances,
             agents: m.scenario.agents.clone(),
             attacker: m.scenario.initial_knowledge.clone(),
             sessions: m.scenario.sessions,

@@ -6,7 +6,7 @@
 
 use super::policy::Policy;
 use super::refusal;
-use crate::concrete::{as_text, Bytes, Concrete, Transport};
+use crate::concrete::{text_when, Bytes, Concrete, Transport};
 use crate::endpoint::Endpoint;
 use crate::pki::{self, certificate_identity, client_config, server_config, Credentials, Versions};
 use model::gateway::client::{Client, ClientConfig};
@@ -299,12 +299,6 @@ pub fn register(o: &RegisterOptions) -> Result<Registered, String> {
 /// drawn as base64url.
 fn backend() -> Concrete {
     let mut b = Concrete::new();
-    b.fresh_form = |name, random| match ["message_id", "payload"]
-        .iter()
-        .any(|p| name.starts_with(p))
-    {
-        true => as_text(random),
-        false => random,
-    };
+    b.fresh_form = |name, random| text_when(&["message_id", "payload"], name, random);
     b
 }

@@ -10,7 +10,7 @@ pub mod http;
 pub mod observe;
 pub mod run;
 
-use crate::concrete::{Bytes, Concrete};
+use crate::concrete::{text_when, Bytes, Concrete};
 use crate::jwt::{self, Audience, Claims, JwtError, TokenType};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
@@ -45,8 +45,7 @@ impl Concrete {
 
     /// This role's OIDC settings, read only: the defaults where none are set.
     pub fn oidc_ref(&self) -> Cow<'_, State> {
-        self.peek()
-            .map_or_else(|| Cow::Owned(State::default()), Cow::Borrowed)
+        self.view()
     }
 }
 
@@ -86,10 +85,7 @@ pub const REDIRECT_URI: &str = "example.msgin5g.simc:/callback";
 /// codes and token identifiers.
 pub fn backend() -> Concrete {
     let mut b = Concrete::new();
-    b.fresh_form = |name, random| match ["code", "jti"].iter().any(|p| name.starts_with(p)) {
-        true => crate::concrete::as_text(random),
-        false => random,
-    };
+    b.fresh_form = |name, random| text_when(&["code", "jti"], name, random);
     b
 }
 
