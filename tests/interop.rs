@@ -60,6 +60,16 @@ fn wait_for(rx: &mpsc::Receiver<String>, what: &str) -> Vec<String> {
     panic!("never saw {what:?}; saw {seen:#?}");
 }
 
+/// The lines a child printed until it closed its stdout (it has exited), bounded in time:
+/// the reader thread may still be passing on its last lines when the child is reaped.
+fn rest_of(rx: &mpsc::Receiver<String>) -> Vec<String> {
+    let mut rest = Vec::new();
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(10)) {
+        rest.push(line);
+    }
+    rest
+}
+
 /// `openssl s_server` with an external PSK; waits until it accepts.
 fn s_server(port: u16, psk: &str, extra: &[&str]) -> (Child, mpsc::Receiver<String>) {
     s_server_as(port, psk, ID, extra)
@@ -219,7 +229,7 @@ fn s_client_against_server(mode: &str, suite: &str, trace: Option<&std::path::Pa
     let status = server.wait().unwrap();
     let _ = s_client.kill();
     let _ = s_client.wait();
-    let out: Vec<String> = rx.try_iter().collect();
+    let out = rest_of(&rx);
     assert!(status.success(), "{mode} {suite}: server failed; {out:?}");
     assert!(
         seen.iter().any(|l| l.contains(suite)),
