@@ -9,7 +9,7 @@ use properties::{Agent, Claim, Event};
 pub type Interface = &'static str;
 
 /// What a role step produces.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Output<V> {
     /// A message sent on an interface.
     Send(Interface, V),

@@ -333,8 +333,6 @@ impl<'a> Renaming<'a> {
         if let Some(r) = RENAMED.with_borrow(|m| m.get(&(self.id, t)).copied()) {
             return r;
         }
-        let go = |x: &TermId| self.apply(*x);
-        let all = |xs: &[TermId]| xs.iter().map(go).collect::<Vec<_>>();
         let r = match t.get() {
             Term::Atom {
                 sort,
@@ -345,26 +343,7 @@ impl<'a> Renaming<'a> {
                 name,
                 self.to.get(*session as usize).copied().unwrap_or(*session),
             ),
-            Term::Tuple(items) => tuple(&all(items)),
-            Term::Concat(items) => concat(&all(items)),
-            Term::Exp(exps) => {
-                let exps = all(exps);
-                exps[1..].iter().fold(dh_public(exps[0]), |acc, x| {
-                    dh_exp(acc, *x).expect("g^x is a DH value")
-                })
-            }
-            Term::Hash(m) => hash(go(m)),
-            Term::Pk(m) => pk(go(m)),
-            Term::Hmac { key, msg } => hmac(go(key), go(msg)),
-            Term::Extract { salt, ikm } => extract(go(salt), go(ikm)),
-            Term::AEnc { pk, msg } => aenc(go(pk), go(msg)),
-            Term::Sign { sk, msg } => sign(go(sk), go(msg)),
-            Term::ExpandLabel {
-                secret,
-                label,
-                context,
-            } => expand_label(go(secret), go(label), go(context)),
-            Term::Aead { key, nonce, ad, pt } => aead(go(key), go(nonce), go(ad), go(pt)),
+            _ => rebuild(t, |x| self.apply(x)),
         };
         RENAMED.with_borrow_mut(|m| {
             if m.len() >= RENAMED_CAP {
@@ -374,6 +353,79 @@ impl<'a> Renaming<'a> {
         });
         r
     }
+}
+
+/// `t` with each direct sub-term `c` replaced by `go(c)`, in field order, built again by the
+/// constructors (so normalised); an atom is itself. `go` must map a DH exponent to a DH
+/// secret.
+pub fn rebuild(t: TermId, mut go: impl FnMut(TermId) -> TermId) -> TermId {
+    let mut all = |xs: &[TermId]| xs.iter().map(|x| go(*x)).collect::<Vec<_>>();
+    match t.get() {
+        Term::Atom { .. } => t,
+        Term::Tuple(items) => tuple(&all(items)),
+        Term::Concat(items) => concat(&all(items)),
+        Term::Exp(exps) => {
+            let exps = all(exps);
+            exps[1..].iter().fold(dh_public(exps[0]), |acc, x| {
+                dh_exp(acc, *x).expect("g^x is a DH value")
+            })
+        }
+        Term::Hash(m) => hash(go(*m)),
+        Term::Pk(m) => pk(go(*m)),
+        Term::Hmac { key, msg } => {
+            let key = go(*key);
+            hmac(key, go(*msg))
+        }
+        Term::Extract { salt, ikm } => {
+            let salt = go(*salt);
+            extract(salt, go(*ikm))
+        }
+        Term::AEnc { pk, msg } => {
+            let pk = go(*pk);
+            aenc(pk, go(*msg))
+        }
+        Term::Sign { sk, msg } => {
+            let sk = go(*sk);
+            sign(sk, go(*msg))
+        }
+        Term::ExpandLabel {
+            secret,
+            label,
+            context,
+        } => {
+            let (secret, label) = (go(*secret), go(*label));
+            expand_label(secret, label, go(*context))
+        }
+        Term::Aead { key, nonce, ad, pt } => {
+            let (key, nonce, ad) = (go(*key), go(*nonce), go(*ad));
+            aead(key, nonce, ad, go(*pt))
+        }
+    }
+}
+
+/// `t` with every occurrence of a sub-term that `map` names replaced by its image (outermost
+/// first): the constructors recompute every hash, MAC, key and ciphertext around it.
+pub fn substitute(t: TermId, map: &FxHashMap<TermId, TermId>) -> TermId {
+    fn go(
+        t: TermId,
+        map: &FxHashMap<TermId, TermId>,
+        done: &mut FxHashMap<TermId, TermId>,
+    ) -> TermId {
+        if let Some(to) = map.get(&t).or_else(|| done.get(&t)) {
+            return *to;
+        }
+        let r = rebuild(t, |c| go(c, map, done));
+        done.insert(t, r);
+        r
+    }
+    go(t, map, &mut FxHashMap::default())
+}
+
+/// The direct sub-terms of `t`, in the order [`rebuild`] visits them.
+pub fn children(t: TermId) -> Vec<TermId> {
+    let mut out = Vec::new();
+    t.get().each_child(&mut |c| out.push(c));
+    out
 }
 
 /// Values that hold terms: role states and what they are made of (`#[derive(Terms)]`).

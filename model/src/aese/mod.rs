@@ -304,6 +304,14 @@ fn tokens(know: &Knowledge) -> Vec<TermId> {
 pub struct Exposure;
 
 impl Protocol for Exposure {
+    const POLICY: &'static [&'static str] = &[
+        roles::NO_MORE_REQUESTS,
+        roles::REPLAYED_REQUEST,
+        roles::NOT_AUTHORIZED,
+        roles::OTHER_CLIENT,
+        roles::OTHER_OWNER,
+    ];
+
     type Role = Role;
     type Config = Config;
 

@@ -10,6 +10,18 @@ use crate::role::{Output, Reject, Stepped};
 use crate::term::Terms;
 use properties::{Agent, Agents, Event};
 
+// Refusals that are the receiver's decision on a well-formed message (`Protocol::POLICY`).
+/// The request budget is spent.
+pub const NO_MORE_REQUESTS: &str = "no more requests in this bound";
+/// A request id seen before (the replay cache).
+pub const REPLAYED_REQUEST: &str = "replayed request";
+/// The network entity's authorization of the requester.
+pub const NOT_AUTHORIZED: &str = "requester not authorized for this service and UE";
+/// The client binding that `token-not-bound-to-app` switches off.
+pub const OTHER_CLIENT: &str = "token issued to another client";
+/// The owner binding that `token-not-bound-to-owner` switches off.
+pub const OTHER_OWNER: &str = "token of another resource owner";
+
 /// A1 or A4 over a security association (`Some(key)`), or in the clear.
 fn send<V: Clone, B: AeseCodec<Value = V>>(b: &mut B, key: &Option<V>, m: &Msg<V>) -> V {
     let m = b.encode(m);
@@ -130,7 +142,7 @@ impl<V: Clone + Eq> Ne<V> {
     ) -> Stepped<Ne<V>, V> {
         let v = input.ok_or(Reject("the network entity only answers"))?;
         if self.seen.len() >= cfg.max_requests {
-            return Err(Reject("no more requests in this bound"));
+            return Err(Reject(NO_MORE_REQUESTS));
         }
         // The requester is whose key opens the request, or who it claims to be.
         let (m, key) = if cfg.authenticate {
@@ -162,14 +174,14 @@ impl<V: Clone + Eq> Ne<V> {
             return Err(Reject("request in another requester's name"));
         }
         if self.seen.contains(&id) {
-            return Err(Reject("replayed request"));
+            return Err(Reject(REPLAYED_REQUEST));
         }
         let authorized = cfg
             .policy
             .iter()
             .any(|(r, s, u)| *r == requester && *s == service && (!cfg.per_ue || *u == ue));
         if !authorized {
-            return Err(Reject("requester not authorized for this service and UE"));
+            return Err(Reject(NOT_AUTHORIZED));
         }
         let s = cfg
             .subscribers
@@ -359,7 +371,7 @@ impl Scef {
     ) -> Stepped<Scef, V> {
         let v = input.ok_or(Reject("the SCEF only answers"))?;
         if self.0 >= cfg.max_requests {
-            return Err(Reject("no more requests in this bound"));
+            return Err(Reject(NO_MORE_REQUESTS));
         }
         let next = Scef(self.0 + 1);
         // Authorization server: a grant on an owner's channel.
@@ -414,10 +426,10 @@ impl Scef {
             return Err(Reject("token for another scope"));
         }
         if cfg.bind_client && t.client != presenter {
-            return Err(Reject("token issued to another client"));
+            return Err(Reject(OTHER_CLIENT));
         }
         if cfg.bind_owner && t.owner != owner {
-            return Err(Reject("token of another resource owner"));
+            return Err(Reject(OTHER_OWNER));
         }
         let r = cfg
             .resources

@@ -8,6 +8,14 @@ use crate::term::MapValues;
 use crate::term::Terms;
 use properties::Agent;
 
+// Refusals that are the receiver's decision on a well-formed message (`Protocol::POLICY`).
+/// The CCF's token budget is spent.
+pub const NO_MORE_TOKENS: &str = "no more tokens in this bound";
+/// A token request over a channel that authenticates no API invoker.
+pub const NOT_AUTHENTICATED: &str = "API invoker not authenticated";
+/// A token request from an API invoker the CCF has not onboarded.
+pub const NOT_ONBOARDED: &str = "API invoker not onboarded";
+
 #[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct CcfConfig<V> {
     pub me: Agent,
@@ -38,7 +46,7 @@ impl Ccf {
     ) -> Stepped<Ccf, V> {
         let v = input.ok_or(Reject("the CAPIF core function only answers"))?;
         if self.issued >= cfg.max_tokens {
-            return Err(Reject("no more tokens in this bound"));
+            return Err(Reject(NO_MORE_TOKENS));
         }
         let certs: Vec<(V, V)> = cfg
             .invokers
@@ -55,13 +63,13 @@ impl Ccf {
         };
         // The invoker is who its certificate says (in the clear: who it claims to be).
         if cfg.tls && name.as_ref() != Some(&identity) {
-            return Err(Reject("API invoker not authenticated"));
+            return Err(Reject(NOT_AUTHENTICATED));
         }
         let (_, _, service) = cfg
             .invokers
             .iter()
             .find(|(n, _, _)| *n == identity)
-            .ok_or(Reject("API invoker not onboarded"))?;
+            .ok_or(Reject(NOT_ONBOARDED))?;
         let token = b.sign_token(
             &cfg.signing_key,
             &CapifToken {

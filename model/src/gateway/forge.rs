@@ -31,8 +31,15 @@ pub fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out:
                 out.push(b.seal(&conn.key, true, 1, &m));
             }
             let to = c.tls.then(|| term::pk(c.tls_key));
-            let mut toks: Vec<Option<TermId>> = vec![None];
-            toks.extend(tokens(know).into_iter().map(Some));
+            // A CAPIF token only beside its own subject and service (the server refuses
+            // any other in every variant).
+            let claims: Vec<(TermId, messages::CapifToken<TermId>)> = tokens(know)
+                .into_iter()
+                .filter_map(|t| match t.get() {
+                    Term::Sign { msg, .. } => Some((t, messages::token_claims(*msg)?)),
+                    _ => None,
+                })
+                .collect();
             for identity in p.identities {
                 for (kind, service) in p.kinds.iter().zip(&p.services) {
                     // E registering for its own service gains the attacker nothing it
@@ -40,12 +47,16 @@ pub fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out:
                     if identity == p.identities[3] && *service == p.services[3] {
                         continue;
                     }
-                    for token in &toks {
+                    let toks = claims
+                        .iter()
+                        .filter(|(_, t)| t.subject == identity && t.service == *service)
+                        .map(|(t, _)| Some(*t));
+                    for token in std::iter::once(None).chain(toks) {
                         let m = Msg::Register {
                             identity,
                             kind: *kind,
                             service: *service,
-                            token: *token,
+                            token,
                         };
                         connect(b, out, to, &m);
                     }

@@ -13,6 +13,9 @@ use crate::term::MapValues;
 use crate::term::{self, Term, TermId};
 use crate::term::{Tagged, Terms};
 
+/// A client certificate the receiver does not trust: its own decision (`Protocol::POLICY`).
+pub const UNTRUSTED_CERTIFICATE: &str = "client certificate not trusted";
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues, Tagged)]
 pub enum Msg<V> {
     /// Registration of a gateway (MSGin5G-2, -4) or an application server (MSGin5G-3):
@@ -197,11 +200,16 @@ impl GatewayCodec for Symbolic {
                 message: m,
             });
         }
+        // The client's certificate is one the receiver trusts (its onboarded clients).
+        let mut trusted = certs.iter().filter(|(n, _)| *n == name).peekable();
+        if trusted.peek().is_none() {
+            return Err(Reject(UNTRUSTED_CERTIFICATE));
+        }
         // CertificateVerify: the named client's key signed this connection to this server.
         let signed = term::tuple(&[key, pk]);
-        let ok = certs.iter().any(|(n, cpk)| {
-            *n == name && matches!(sig.get(), Term::Sign { sk, msg } if term::pk(*sk) == *cpk && *msg == signed)
-        });
+        let ok = trusted.any(
+            |(_, cpk)| matches!(sig.get(), Term::Sign { sk, msg } if term::pk(*sk) == *cpk && *msg == signed),
+        );
         if !ok {
             return Err(Reject("client certificate does not verify"));
         }

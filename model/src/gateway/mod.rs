@@ -319,6 +319,18 @@ fn tokens(know: &Knowledge) -> Vec<TermId> {
 pub struct Gateway;
 
 impl Protocol for Gateway {
+    const POLICY: &'static [&'static str] = &[
+        ccf::NO_MORE_TOKENS,
+        ccf::NOT_AUTHENTICATED,
+        ccf::NOT_ONBOARDED,
+        server::NO_MORE_CONNECTIONS,
+        server::REPLAYED_FIRST_FLIGHT,
+        server::NO_CLIENT_CERTIFICATE,
+        server::NOT_AUTHORIZED,
+        server::OTHER_SERVER,
+        messages::UNTRUSTED_CERTIFICATE,
+    ];
+
     type Role = Role;
     type Config = Config;
 

@@ -13,6 +13,18 @@ use crate::term::MapValues;
 use crate::term::{self, Terms};
 use properties::{Agent, Agents, Event};
 
+// Refusals that are the receiver's decision on a well-formed message (`Protocol::POLICY`).
+/// The server's connection budget is spent.
+pub const NO_MORE_CONNECTIONS: &str = "no more connections in this bound";
+/// A first flight the server has seen before (its replay cache).
+pub const REPLAYED_FIRST_FLIGHT: &str = "replayed first flight";
+/// A CAPIF token for another server: the audience check `capif-token-without-audience` lacks.
+pub const OTHER_SERVER: &str = "CAPIF token for another server";
+/// The server's registration policy does not authorize this kind of client or service.
+pub const NOT_AUTHORIZED: &str = "policy does not authorize this kind or service";
+/// A gateway without a client certificate, which `server-auth-only` lets register.
+pub const NO_CLIENT_CERTIFICATE: &str = "gateway not authenticated by a client certificate";
+
 /// One entry of the authorization policy: an authenticated identity, the agent it is, the
 /// kind of registrant it may register as and the service it may front.
 #[derive(Clone, Debug, PartialEq, MapValues)]
@@ -115,7 +127,7 @@ impl<V: Clone + Ord> Server<V> {
         b: &mut B,
     ) -> Stepped<Server<V>, V> {
         if self.connections.len() >= cfg.max_connections {
-            return Err(Reject("no more connections in this bound"));
+            return Err(Reject(NO_MORE_CONNECTIONS));
         }
         let Accepted {
             key,
@@ -123,7 +135,7 @@ impl<V: Clone + Ord> Server<V> {
             message: m,
         } = b.accept(cfg.tls.then_some(&cfg.tls_key), &cfg.certs, v)?;
         if self.connections.iter().any(|c| c.key == key) {
-            return Err(Reject("replayed first flight"));
+            return Err(Reject(REPLAYED_FIRST_FLIGHT));
         }
         let Msg::Register {
             identity,
@@ -140,14 +152,14 @@ impl<V: Clone + Ord> Server<V> {
             Some(t) => {
                 let t = b.verify_token(&cfg.capif_key, &t)?;
                 if cfg.check_audience && t.aud.as_ref() != Some(&cfg.name) {
-                    return Err(Reject("CAPIF token for another server"));
+                    return Err(Reject(OTHER_SERVER));
                 }
                 if t.subject != identity || t.service != service {
                     return Err(Reject("CAPIF token for another invoker or service"));
                 }
             }
             None if cfg.require_client_certificate && name.as_ref() != Some(&identity) => {
-                return Err(Reject("gateway not authenticated by a client certificate"));
+                return Err(Reject(NO_CLIENT_CERTIFICATE));
             }
             None => {}
         }
@@ -162,7 +174,7 @@ impl<V: Clone + Ord> Server<V> {
             .find(|e| e.service == service)
             .ok_or(Reject("unknown service"))?;
         if cfg.authorize && (entry.kind != kind || entry.service != service) {
-            return Err(Reject("policy does not authorize this kind or service"));
+            return Err(Reject(NOT_AUTHORIZED));
         }
         let client_ids = cfg
             .client_ids

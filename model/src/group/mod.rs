@@ -399,6 +399,19 @@ pub fn public() -> Public {
 pub struct GroupMessaging;
 
 impl Protocol for GroupMessaging {
+    const POLICY: &'static [&'static str] = &[
+        network::NO_MORE_REQUESTS,
+        network::REPLAYED_REQUEST,
+        network::SCS_NOT_AUTHORIZED,
+        network::NO_MORE_UPLINK,
+        network::OTHER_MEMBER,
+        network::REPLAYED_UPLINK,
+        network::NOT_GROUP_REQUEST,
+        network::NO_MORE_TRIGGERS,
+        ue::NO_MORE_GROUP_MESSAGES,
+        ue::REPLAYED_GROUP_MESSAGE,
+    ];
+
     type Role = Role;
     type Config = Config;
 

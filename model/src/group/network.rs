@@ -11,6 +11,24 @@ use crate::term::MapValues;
 use crate::term::Terms;
 use properties::{Agent, Agents, Event};
 
+// Refusals that are the receiver's decision on a well-formed message (`Protocol::POLICY`).
+/// The network entity's request budget is spent.
+pub const NO_MORE_REQUESTS: &str = "no more requests in this bound";
+/// A request id seen before (the replay cache).
+pub const REPLAYED_REQUEST: &str = "replayed request";
+/// The HSS does not authorize the SCS for the group.
+pub const SCS_NOT_AUTHORIZED: &str = "SCS not authorized for this group";
+/// The MME's uplink budget is spent.
+pub const NO_MORE_UPLINK: &str = "no more uplink messages in this bound";
+/// An uplink message in the name of another member than the one authenticated.
+pub const OTHER_MEMBER: &str = "uplink in another member's name";
+/// An uplink message seen before (the replay cache).
+pub const REPLAYED_UPLINK: &str = "replayed uplink message";
+/// The group indication check that `no-group-indication` switches off.
+pub const NOT_GROUP_REQUEST: &str = "not a group message request";
+/// The trigger budget is spent.
+pub const NO_MORE_TRIGGERS: &str = "no more triggers in this bound";
+
 /// An SCS the network has a T8/Tsp security association with.
 #[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct Sender<V> {
@@ -82,7 +100,7 @@ impl<V: Clone + Eq> Scef<V> {
     ) -> Stepped<Scef<V>, V> {
         let v = input.ok_or(Reject("the SCEF only answers"))?;
         if self.seen.len() >= cfg.max_requests {
-            return Err(Reject("no more requests in this bound"));
+            return Err(Reject(NO_MORE_REQUESTS));
         }
         let (i, m) = request(&cfg.senders, "T8", v, b)?;
         let Msg::GroupRequest {
@@ -96,11 +114,11 @@ impl<V: Clone + Eq> Scef<V> {
             unreachable!("request() returns group message requests")
         };
         if self.seen.contains(&id) {
-            return Err(Reject("replayed request"));
+            return Err(Reject(REPLAYED_REQUEST));
         }
         // Step 5: the SCS must be authorized for the group.
         if !cfg.policy.contains(&(sender.clone(), group.clone())) {
-            return Err(Reject("SCS not authorized for this group"));
+            return Err(Reject(SCS_NOT_AUTHORIZED));
         }
         let (g, k) = cfg
             .groups
@@ -186,7 +204,7 @@ impl<V: Clone + Eq> Mme<V> {
             }
             (Mme::Serving { seen }, Some(v)) => {
                 if seen.len() >= cfg.max_uplinks {
-                    return Err(Reject("no more uplink messages in this bound"));
+                    return Err(Reject(NO_MORE_UPLINK));
                 }
                 // The member whose key opens it: its NAS key, or any member's claim under
                 // the group key.
@@ -202,10 +220,10 @@ impl<V: Clone + Eq> Mme<V> {
                     return Err(Reject("expected an uplink message"));
                 };
                 if owner.is_some_and(|o| *o != ue) {
-                    return Err(Reject("uplink in another member's name"));
+                    return Err(Reject(OTHER_MEMBER));
                 }
                 if seen.contains(&id) {
-                    return Err(Reject("replayed uplink message"));
+                    return Err(Reject(REPLAYED_UPLINK));
                 }
                 let (agent, _, _) = cfg
                     .members
@@ -279,7 +297,7 @@ impl<V: Clone + Eq> Iwf<V> {
         let v = input.ok_or(Reject("the MTC-IWF only answers"))?;
         let Some(p) = &self.pending else {
             if self.seen.len() >= cfg.max_requests {
-                return Err(Reject("no more requests in this bound"));
+                return Err(Reject(NO_MORE_REQUESTS));
             }
             let (sender, m) = request(&cfg.senders, "Tsp", v, b)?;
             let Msg::GroupRequest {
@@ -293,11 +311,11 @@ impl<V: Clone + Eq> Iwf<V> {
                 unreachable!("request() returns group message requests")
             };
             if self.seen.contains(&id) {
-                return Err(Reject("replayed request"));
+                return Err(Reject(REPLAYED_REQUEST));
             }
             let group_indication = b.constant(GROUP, GROUP.as_bytes());
             if cfg.authorization == Authorization::Group && indication != group_indication {
-                return Err(Reject("not a group message request"));
+                return Err(Reject(NOT_GROUP_REQUEST));
             }
             // S6m: the HSS resolves the group and authorizes the SCS.
             let q = b.encode(&Msg::Resolve {
@@ -345,7 +363,7 @@ impl<V: Clone + Eq> Iwf<V> {
             Authorization::None => true,
         };
         if !ok {
-            return Err(Reject("SCS not authorized for this group"));
+            return Err(Reject(SCS_NOT_AUTHORIZED));
         }
         let mut out = vec![Output::Claim(Event::Secret {
             actor: cfg.me,
@@ -402,7 +420,7 @@ impl Hss {
     ) -> Stepped<Hss, V> {
         let v = input.ok_or(Reject("the HSS only answers"))?;
         if self.0 >= cfg.max_requests {
-            return Err(Reject("no more requests in this bound"));
+            return Err(Reject(NO_MORE_REQUESTS));
         }
         let m = b.open_on(&cfg.core_key, "S6m", v)?;
         let Msg::Resolve { sender, group } = b.decode(&m)? else {
@@ -453,7 +471,7 @@ impl SmsSc {
     ) -> Stepped<SmsSc, V> {
         let v = input.ok_or(Reject("the SMS-SC only answers"))?;
         if self.0 >= cfg.max_triggers {
-            return Err(Reject("no more triggers in this bound"));
+            return Err(Reject(NO_MORE_TRIGGERS));
         }
         let m = b.open_on(&cfg.core_key, "T4", v)?;
         let Msg::Trigger { ue, .. } = b.decode(&m)? else {

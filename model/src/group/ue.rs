@@ -11,6 +11,12 @@ use crate::term::MapValues;
 use crate::term::Terms;
 use properties::Agent;
 
+// Refusals that are the receiver's decision on a well-formed message (`Protocol::POLICY`).
+/// The UE's group message budget is spent.
+pub const NO_MORE_GROUP_MESSAGES: &str = "no more group messages in this bound";
+/// A group message seen before (the replay cache, which `no-replay-protection` lacks).
+pub const REPLAYED_GROUP_MESSAGE: &str = "replayed group message";
+
 /// What protects and verifies group messages at the UE.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues)]
 pub struct Credentials<V> {
@@ -132,7 +138,7 @@ impl<V: Clone + Eq> Ue<V> {
             }
             (Ue::Listening { creds, seen }, Some(v)) => {
                 if seen.len() >= cfg.max_messages {
-                    return Err(Reject("no more group messages in this bound"));
+                    return Err(Reject(NO_MORE_GROUP_MESSAGES));
                 }
                 let (sender, id, payload) = match (cfg.delivery, creds) {
                     (Delivery::Broadcast, Some(c)) => self.broadcast(cfg, c, v, b)?,
@@ -140,7 +146,7 @@ impl<V: Clone + Eq> Ue<V> {
                     (Delivery::Trigger, _) => self.trigger(cfg, v, b)?,
                 };
                 if cfg.replay_protection && seen.contains(&id) {
-                    return Err(Reject("replayed group message"));
+                    return Err(Reject(REPLAYED_GROUP_MESSAGE));
                 }
                 let from = cfg
                     .senders

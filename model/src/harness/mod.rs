@@ -64,6 +64,13 @@ pub trait Protocol: Sized + Send + Sync + 'static {
     );
     /// A short name of a wire message, for charts.
     fn describe(msg: TermId) -> String;
+
+    /// The reasons a role refuses a well-formed message by its own decision rather than
+    /// for the message's form: an authorization, a request budget, a replay cache, a check
+    /// some variant switches off. `forge` may offer messages refused for these (it builds
+    /// them for every variant); any other refusal of a forged message is drift, see
+    /// `model/tests/attacker.rs`.
+    const POLICY: &'static [&'static str] = &[];
 }
 
 /// The attacker's own value (nonce, payload, identifier) in every scenario.

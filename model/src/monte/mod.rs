@@ -193,6 +193,12 @@ pub fn public() -> Public {
 pub struct Monitoring;
 
 impl Protocol for Monitoring {
+    const POLICY: &'static [&'static str] = &[
+        roles::NO_MORE_REQUESTS,
+        roles::NO_MORE_EVENTS,
+        roles::NOT_AUTHORIZED,
+    ];
+
     type Role = Role;
     type Config = Config;
 

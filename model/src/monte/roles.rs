@@ -10,6 +10,14 @@ use crate::role::{Output, Reject, Stepped};
 use crate::term::{self, Terms};
 use properties::{Agent, Agents, Event};
 
+// Refusals that are the receiver's decision on a well-formed message (`Protocol::POLICY`).
+/// The SCEF's request budget is spent.
+pub const NO_MORE_REQUESTS: &str = "no more requests in this bound";
+/// The event budget is spent.
+pub const NO_MORE_EVENTS: &str = "no more events in this bound";
+/// The SCEF's authorization of the third party for the UE.
+pub const NOT_AUTHORIZED: &str = "third party not authorized to monitor this UE";
+
 /// On T8 over TLS (`Some(key)`), or in the clear.
 fn send<V: Clone, B: MonteCodec<Value = V>>(b: &mut B, key: &Option<V>, m: &Msg<V>) -> V {
     let m = b.encode(m);
@@ -182,7 +190,7 @@ impl<V: Clone + Eq> Scef<V> {
             return Ok((next, out));
         }
         if self.armed.len() >= cfg.max_requests {
-            return Err(Reject("no more requests in this bound"));
+            return Err(Reject(NO_MORE_REQUESTS));
         }
         // A third party's request: whose T8 key opens it, or who it claims to be.
         let (m, by_key) = if cfg.tls {
@@ -218,7 +226,7 @@ impl<V: Clone + Eq> Scef<V> {
             .ok_or(Reject("unknown UE"))?;
         // Clause 5.1.3: monitoring only for UEs the third party is authorized for.
         if cfg.authorize && !cfg.ues[u].authorized.contains(cfg.requesters[r].1) {
-            return Err(Reject("third party not authorized to monitor this UE"));
+            return Err(Reject(NOT_AUTHORIZED));
         }
         // The HSS maps the external identifier to the IMSI, which stays inside.
         let scef_reference = b.fresh(Fresh::Nonce(term::numbered(
@@ -273,7 +281,7 @@ impl Mme {
     ) -> Stepped<Mme, V> {
         let v = input.ok_or(Reject("the MME only answers"))?;
         if self.0 >= cfg.max_events {
-            return Err(Reject("no more events in this bound"));
+            return Err(Reject(NO_MORE_EVENTS));
         }
         let m = open_channel(b, &cfg.core_key, "core", v)?;
         let Msg::Configure {

@@ -24,10 +24,21 @@ pub fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out:
                 .collect();
             answer(b, key, ms);
         }
-        (Config::Ue(_), Role::Ue(Ue::SimC(SimC::ExpectTokens { key }))) => {
+        (Config::Ue(c), Role::Ue(Ue::SimC(SimC::ExpectTokens { key }))) => {
             let access = tokens(know, Kind::Access);
+            // An ID token the SIM-C checks is for it: any other is refused in every variant.
+            let c = &c.sim_c;
             let ms = tokens(know, Kind::Id)
                 .into_iter()
+                .filter(|t| {
+                    let claims = match t.get() {
+                        Term::Sign { msg, .. } => messages::token_claims(*msg),
+                        _ => None,
+                    };
+                    claims.is_some_and(|id| {
+                        id.iss == c.issuer && id.aud == Some(c.client_id) && id.sub == c.username
+                    })
+                })
                 .flat_map(|id_token| {
                     access.iter().map(move |&access_token| Msg::TokenResponse {
                         id_token,

@@ -390,6 +390,19 @@ fn tokens(know: &Knowledge, kind: Kind) -> Vec<TermId> {
 pub struct Oidc;
 
 impl Protocol for Oidc {
+    const POLICY: &'static [&'static str] = &[
+        server::NO_MORE_REGISTRATIONS,
+        server::REPLAYED_TUNNEL,
+        server::OTHER_AUDIENCE,
+        server::OTHER_CLIENT,
+        server::ID_TOKEN,
+        sim_s::NO_MORE_CODES,
+        sim_s::UNKNOWN_CODE,
+        sim_s::VERIFIER_MISSING,
+        sim_s::VERIFIER_MISMATCH,
+        sim_s::REPLAYED_TUNNEL,
+    ];
+
     type Role = Role;
     type Config = Config;
 

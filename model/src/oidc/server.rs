@@ -10,6 +10,18 @@ use crate::term::MapValues;
 use crate::term::{self, Terms};
 use properties::Agent;
 
+// Refusals that are the receiver's decision on a well-formed message (`Protocol::POLICY`).
+/// The server's registration budget is spent.
+pub const NO_MORE_REGISTRATIONS: &str = "no more registrations in this bound";
+/// A tunnel record the server has opened before (its replay cache).
+pub const REPLAYED_TUNNEL: &str = "replayed tunnel";
+/// The audience check that `token-without-audience` switches off.
+pub const OTHER_AUDIENCE: &str = "access token for another audience";
+/// A token issued to another client.
+pub const OTHER_CLIENT: &str = "token issued to another client";
+/// An ID token where an access token is due: what `id-token-as-access-token` accepts.
+pub const ID_TOKEN: &str = "an ID token is not an access token";
+
 /// How the server validates the token in step 12.
 #[derive(Clone, Debug, PartialEq, MapValues)]
 pub enum Validation<V> {
@@ -81,12 +93,12 @@ impl<V: Clone + Eq> Server<V> {
             return next.accept(cfg, p.key.clone(), p.token.clone(), &p.profile, claims, b);
         }
         if !self.serving(cfg) {
-            return Err(Reject("no more registrations in this bound"));
+            return Err(Reject(NO_MORE_REGISTRATIONS));
         }
         // Steps 10-11: the tunnel and the registration request.
         let (key, m) = b.tunnel_accept(Some(&cfg.tunnel_key), input)?;
         if self.seen.contains(&key) {
-            return Err(Reject("replayed tunnel"));
+            return Err(Reject(REPLAYED_TUNNEL));
         }
         let Msg::Registration { token, profile } = b.decode(&m)? else {
             return Err(Reject("expected a registration request"));
@@ -137,15 +149,15 @@ impl<V: Clone + Eq> Server<V> {
         }
         match claims.kind {
             Kind::Access if cfg.check_audience && claims.aud.as_ref() != Some(&cfg.name) => {
-                return Err(Reject("access token for another audience"))
+                return Err(Reject(OTHER_AUDIENCE))
             }
             Kind::Access => {}
             // An ID token's audience is the client it was issued to.
             Kind::Id if cfg.accept_id_token && claims.aud.as_ref() == Some(&profile.client_id) => {}
-            Kind::Id => return Err(Reject("an ID token is not an access token")),
+            Kind::Id => return Err(Reject(ID_TOKEN)),
         }
         if claims.client_id != profile.client_id {
-            return Err(Reject("token issued to another client"));
+            return Err(Reject(OTHER_CLIENT));
         }
         let user = cfg
             .users

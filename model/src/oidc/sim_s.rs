@@ -10,6 +10,18 @@ use crate::term::MapValues;
 use crate::term::{self, Terms};
 use properties::{Agent, Agents, Event};
 
+// Refusals that are the receiver's decision on a well-formed message (`Protocol::POLICY`).
+/// The SIM-S's code budget is spent.
+pub const NO_MORE_CODES: &str = "no more codes in this bound";
+/// A code never issued, or already redeemed (single use, RFC 6749 section 4.1.2).
+pub const UNKNOWN_CODE: &str = "unknown or redeemed code";
+/// PKCE required, which `no-pkce` does not.
+pub const VERIFIER_MISSING: &str = "PKCE code verifier missing";
+/// A code verifier that does not match the challenge: `no-pkce` checks none.
+pub const VERIFIER_MISMATCH: &str = "PKCE code verifier does not match";
+/// A tunnel record the SIM-S has opened before (its replay cache).
+pub const REPLAYED_TUNNEL: &str = "replayed tunnel";
+
 /// A user account at SIM-S.
 #[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct Account<V> {
@@ -106,7 +118,7 @@ impl<V: Clone + Eq> SimS<V> {
                 }
                 let n = self.grants.len();
                 if n >= cfg.max_codes {
-                    return Err(Reject("no more codes in this bound"));
+                    return Err(Reject(NO_MORE_CODES));
                 }
                 let code = b.fresh(Fresh::Nonce(term::numbered("code", n)));
                 let user = cfg.accounts[account].agent;
@@ -136,15 +148,15 @@ impl<V: Clone + Eq> SimS<V> {
                     .grants
                     .iter()
                     .position(|g| g.code == code && !g.redeemed)
-                    .ok_or(Reject("unknown or redeemed code"))?;
+                    .ok_or(Reject(UNKNOWN_CODE))?;
                 let grant = &self.grants[g];
                 if client_id != cfg.client_id {
                     return Err(Reject("code issued to another client"));
                 }
                 if let Some(challenge) = &grant.challenge {
-                    let verifier = verifier.ok_or(Reject("PKCE code verifier missing"))?;
+                    let verifier = verifier.ok_or(Reject(VERIFIER_MISSING))?;
                     if b.challenge(&verifier) != *challenge {
-                        return Err(Reject("PKCE code verifier does not match"));
+                        return Err(Reject(VERIFIER_MISMATCH));
                     }
                 }
                 next.grants[g].redeemed = true;
@@ -192,7 +204,7 @@ impl<V: Clone + Eq> SimS<V> {
                     return Err(Reject("introspection caller not authenticated"));
                 }
                 if self.queries.contains(&key) {
-                    return Err(Reject("replayed tunnel"));
+                    return Err(Reject(REPLAYED_TUNNEL));
                 }
                 next.queries.push(key.clone());
                 let active = b

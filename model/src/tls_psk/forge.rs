@@ -85,8 +85,8 @@ pub fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out:
             // A ServerHello no server sent leads the client to handshake keys derived
             // from the PSK and a transcript no server shares: without the PSK nothing
             // the attacker sends is accepted after it, so the client is dead and no
-            // property can tell. With the PSK revealed every later claim is excused.
-            // Only replays are worth offering then.
+            // property can tell; only replays are worth offering then. (The oracle of
+            // `model/tests/attacker.rs` checks this and the pruning above.)
             if !know.derivable(c.psk) {
                 return;
             }

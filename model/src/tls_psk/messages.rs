@@ -167,6 +167,14 @@ const EOED: &str = "EndOfEarlyData";
 fn flag(on: bool, yes: &'static str, no: &'static str) -> TermId {
     term::constant(if on { yes } else { no })
 }
+/// The early_data extension's presence, as `flag` encodes it; anything else is malformed.
+fn early_data(v: TermId) -> Result<bool, Reject> {
+    match v {
+        _ if v == term::constant("early_data") => Ok(true),
+        _ if v == term::constant("no_early_data") => Ok(false),
+        _ => Err(Reject("malformed early_data extension")),
+    }
+}
 fn opt(v: Option<TermId>) -> TermId {
     v.unwrap_or_else(|| term::constant("no_key_share"))
 }
@@ -224,7 +232,7 @@ impl TlsCodec for Symbolic {
                 random: f[1],
                 key_share: unopt(f[2]),
                 mode: mode(f[3]).ok_or(Reject("psk_key_exchange_modes"))?,
-                early_data: f[4] == term::constant("early_data"),
+                early_data: early_data(f[4])?,
                 identity: f[5],
                 binder: Some(f[6]),
             })),
@@ -233,7 +241,7 @@ impl TlsCodec for Symbolic {
                 key_share: unopt(f[2]),
             })),
             2 if is(EE) => Ok(Handshake::EncryptedExtensions {
-                early_data: f[1] == term::constant("early_data"),
+                early_data: early_data(f[1])?,
             }),
             2 if is(FIN) => Ok(Handshake::Finished(f[1])),
             1 if is(EOED) => Ok(Handshake::EndOfEarlyData),
