@@ -6,8 +6,8 @@
 //! every variant at its default bound and of the targets, each with the ratio to the ceiling.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use model::catalog;
-use model::harness::{Report, RevealPolicy, RunOptions, Search};
+use model::catalog::{self, Bound};
+use model::harness::{Report, RunOptions, Search};
 use stateright::{Checker, Model};
 use std::time::Instant;
 
@@ -62,8 +62,10 @@ fn checked(handshake: &str, variant: &str, sessions: Option<usize>, search: Sear
     let r = catalog::run(
         handshake,
         variant,
-        sessions,
-        RevealPolicy::Final,
+        &Bound {
+            sessions,
+            ..Bound::default()
+        },
         &with(search),
     )
     .expect("known variant");
@@ -123,8 +125,10 @@ fn every_variant(handshake: &str, sessions: Option<usize>) {
         catalog::run(
             handshake,
             v.name,
-            sessions,
-            RevealPolicy::Final,
+            &Bound {
+                sessions,
+                ..Bound::default()
+            },
             &one_thread(),
         )
         .unwrap();

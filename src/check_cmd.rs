@@ -31,6 +31,10 @@ pub struct CheckArgs {
     /// for forward secrecy, much smaller) or `anytime` (honest roles go on after it).
     #[arg(long, value_enum, default_value_t = Reveal::Final)]
     reveal: Reveal,
+    /// The attacker's own values of each kind (nonces, DH shares) beside what it learns: one
+    /// by default; more let it run several sessions of its own with distinct values.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=catalog::MAX_ATTACKER_VALUES as i64))]
+    attacker_values: u8,
     /// Breadth-first search: attacks found are short, but it keeps the whole frontier in
     /// memory (~10x the default depth-first search).
     #[arg(long)]
@@ -133,10 +137,13 @@ pub fn check(args: &CheckArgs) -> Result<bool, String> {
     for (handshake, variants) in jobs {
         let mut reports = Vec::new();
         for v in variants {
-            let sessions = args.sessions.map(usize::from);
+            let bound = catalog::Bound {
+                sessions: args.sessions.map(usize::from),
+                reveal,
+                attacker_values: args.attacker_values.into(),
+            };
             let mut bar = Progress::new(handshake, v, !args.quiet);
-            let report =
-                catalog::run_with(handshake, v, sessions, reveal, &opts, &mut |p| bar.show(p));
+            let report = catalog::run_with(handshake, v, &bound, &opts, &mut |p| bar.show(p));
             bar.finish();
             let report = report.map_err(|e| e.to_string())?;
             ok &= report.as_expected();

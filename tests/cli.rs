@@ -398,6 +398,10 @@ fn bad_usage_exits_2_with_a_clear_error() {
             "cannot be used",
         ),
         (vec!["frobnicate"], "unrecognized subcommand"),
+        (
+            vec!["check", "ns", "--attacker-values", "5"],
+            "5 is not in 1..=4",
+        ),
     ] {
         let out = msgin5g(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -528,4 +532,55 @@ fn oidc_subcommands_report_bad_input() {
     // A missing required argument is bad usage.
     let out = msgin5g(&["oidc", "server", "--listen", "127.0.0.1:0"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// `--attacker-values` reaches every handshake's attacker: with two values of each kind it
+/// explores more (in a variant where the attacker's own values are accepted somewhere),
+/// and the bound says so.
+#[test]
+fn attacker_values_grow_every_attacker() {
+    let unique = |h: &str, v: &str, n: &str| {
+        let out = msgin5g(&[
+            "check",
+            h,
+            "--variant",
+            v,
+            "--sessions",
+            "1",
+            "--attacker-values",
+            n,
+            "--json",
+            "--quiet",
+        ]);
+        // 1: a verdict differs from the one documented for the default bound.
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{h} --attacker-values {n}"
+        );
+        let row = &json_lines(&out)[0];
+        (
+            row["unique_states"].as_u64().unwrap(),
+            row["bound"].as_str().unwrap().to_string(),
+        )
+    };
+    for (h, v) in [
+        ("tls-psk", "default"),
+        ("akma", "sbi-unprotected"),
+        ("eap", "default"),
+        ("oidc", "no-tunnel"),
+        ("gateway", "no-transport-protection"),
+        ("group", "default"),
+        ("aese", "default"),
+        ("monte", "default"),
+        ("ns", "default"),
+    ] {
+        let (one, bound_one) = unique(h, v, "1");
+        let (two, bound_two) = unique(h, v, "2");
+        assert!(
+            two > one,
+            "{h}/{v}: {two} unique states with 2 values, {one} with 1"
+        );
+        assert!(bound_one.contains("one attacker nonce"), "{h}: {bound_one}");
+        assert!(bound_two.contains("2 attacker nonces"), "{h}: {bound_two}");
+    }
 }

@@ -14,8 +14,7 @@ trait Registered: Sync {
     fn run(
         &self,
         variant: &str,
-        sessions: Option<usize>,
-        reveal: RevealPolicy,
+        bound: &Bound,
         opts: &RunOptions,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<Report, CatalogError>;
@@ -40,18 +39,51 @@ impl<H: Handshake> Registered for Entry<H> {
     fn run(
         &self,
         variant: &str,
-        sessions: Option<usize>,
-        reveal: RevealPolicy,
+        bound: &Bound,
         opts: &RunOptions,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<Report, CatalogError> {
-        let m = model::<H>(variant, sessions, reveal)?;
+        let m = model::<H>(variant, bound)?;
         let n = m.scenario.sessions;
         let mut report = check_with(m, opts, progress);
         // What the count set, beside the instances it gave (a server's request budget
         // does not show in them).
         report.bound = format!("{}; --sessions {n}: {}", report.bound, H::SESSIONS_MEANING);
         Ok(report)
+    }
+}
+
+/// What a check covers beyond the handshake and variant: the sessions, when long-term keys
+/// may be revealed, and how many values of each kind the attacker has of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bound {
+    /// Sessions per honest role (the variant's default without).
+    pub sessions: Option<usize>,
+    pub reveal: RevealPolicy,
+    /// The attacker's own nonces and DH secrets, of each kind (`--attacker-values`).
+    pub attacker_values: usize,
+}
+
+/// The most attacker values of each kind a scenario takes.
+pub const MAX_ATTACKER_VALUES: usize = 4;
+
+impl Default for Bound {
+    fn default() -> Self {
+        Bound {
+            sessions: None,
+            reveal: RevealPolicy::Final,
+            attacker_values: 1,
+        }
+    }
+}
+
+impl Bound {
+    /// The default bound with `sessions` per honest role.
+    pub fn sessions(sessions: usize) -> Self {
+        Bound {
+            sessions: Some(sessions),
+            ..Bound::default()
+        }
     }
 }
 
@@ -86,6 +118,8 @@ pub enum CatalogError {
         sessions: usize,
         reason: String,
     },
+    /// Attacker values out of range.
+    AttackerValues(usize),
 }
 
 impl std::fmt::Display for CatalogError {
@@ -114,17 +148,16 @@ impl std::fmt::Display for CatalogError {
                 sessions,
                 reason,
             } => write!(f, "{handshake} --sessions {sessions}: {reason}"),
+            CatalogError::AttackerValues(n) => write!(
+                f,
+                "--attacker-values {n}: between 1 and {MAX_ATTACKER_VALUES} values of each kind"
+            ),
         }
     }
 }
 
-/// The model of `variant` of handshake `H` with `sessions` per honest role (the variant's
-/// default without).
-pub fn model<H: Handshake>(
-    variant: &str,
-    sessions: Option<usize>,
-    reveal: RevealPolicy,
-) -> Result<DyModel<H>, CatalogError> {
+/// The model of `variant` of handshake `H` within `bound`.
+pub fn model<H: Handshake>(variant: &str, bound: &Bound) -> Result<DyModel<H>, CatalogError> {
     let v = H::VARIANTS
         .iter()
         .find(|v| H::variant_info(v).name == variant)
@@ -132,33 +165,38 @@ pub fn model<H: Handshake>(
             handshake: H::NAME.into(),
             variant: variant.into(),
         })?;
-    let sessions = sessions.unwrap_or(H::variant_info(v).default_sessions);
+    let sessions = bound
+        .sessions
+        .unwrap_or(H::variant_info(v).default_sessions);
     let (most, names) = H::MOST;
     at_most(sessions, most, names).map_err(|reason| CatalogError::Sessions {
         handshake: H::NAME.into(),
         sessions,
         reason,
     })?;
-    Ok(H::model(v, sessions, reveal))
+    if !(1..=MAX_ATTACKER_VALUES).contains(&bound.attacker_values) {
+        return Err(CatalogError::AttackerValues(bound.attacker_values));
+    }
+    let mut m = H::model(v, sessions, bound.reveal);
+    m.scenario.attacker_values(bound.attacker_values);
+    Ok(m)
 }
 
-/// Check one variant of one handshake; `sessions` overrides the variant's default.
+/// Check one variant of one handshake within `bound`.
 pub fn run(
     handshake: &str,
     variant: &str,
-    sessions: Option<usize>,
-    reveal: RevealPolicy,
+    bound: &Bound,
     opts: &RunOptions,
 ) -> Result<Report, CatalogError> {
-    run_with(handshake, variant, sessions, reveal, opts, &mut |_| {})
+    run_with(handshake, variant, bound, opts, &mut |_| {})
 }
 
 /// As [`run`], calling `progress` while the checker runs (see [`check_with`]).
 pub fn run_with(
     handshake: &str,
     variant: &str,
-    sessions: Option<usize>,
-    reveal: RevealPolicy,
+    bound: &Bound,
     opts: &RunOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Report, CatalogError> {
@@ -166,7 +204,7 @@ pub fn run_with(
         .iter()
         .find(|h| h.name() == handshake)
         .ok_or_else(|| CatalogError::UnknownHandshake(handshake.into()))?
-        .run(variant, sessions, reveal, opts, progress)
+        .run(variant, bound, opts, progress)
 }
 
 /// Sessions a scenario can have at most where its names run out (`what`: the names).

@@ -4,8 +4,8 @@
 //! of interchangeable sessions (symmetry) gives the verdicts of the canonical search. Each
 //! comparison runs on bounds where the larger search finishes in seconds.
 
-use model::catalog;
-use model::harness::{RevealPolicy, RunOptions, Search, Verdict, EXECUTABILITY};
+use model::catalog::{self, Bound};
+use model::harness::{RunOptions, Search, Verdict, EXECUTABILITY};
 
 struct Run {
     verdicts: Vec<(&'static str, Verdict)>,
@@ -17,14 +17,7 @@ fn run(handshake: &str, variant: &str, sessions: usize, search: Search) -> Run {
         search,
         ..RunOptions::default()
     };
-    let r = catalog::run(
-        handshake,
-        variant,
-        Some(sessions),
-        RevealPolicy::Final,
-        &opts,
-    )
-    .unwrap();
+    let r = catalog::run(handshake, variant, &Bound::sessions(sessions), &opts).unwrap();
     assert!(r.complete, "{handshake}/{variant}");
     Run {
         verdicts: r.results.iter().map(|x| (x.property, x.verdict)).collect(),

@@ -4,8 +4,19 @@
 use super::*;
 
 pub fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
+    crate::harness::with_each_attacker_nonce(know, |n| forge_with(cfg, role, know, b, out, n))
+}
+
+/// What `forge` builds with the attacker's own nonce `n` in the free fields (ids, payloads).
+fn forge_with(
+    cfg: &Config,
+    role: &Role,
+    know: &Knowledge,
+    b: &mut Symbolic,
+    out: &mut Vec<TermId>,
+    n: TermId,
+) {
     let p = public();
-    let n = attacker_nonce();
     let held = |k: &TermId| know.derivable(*k);
     // On a channel whose key it holds, or in the clear where there is none.
     let send = |b: &mut Symbolic, out: &mut Vec<TermId>, key: Option<&TermId>, m: &Msg<TermId>| {

@@ -4,8 +4,20 @@
 use super::*;
 
 pub fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
+    crate::harness::with_each_attacker_nonce(know, |n| forge_with(cfg, role, know, b, out, n))
+}
+
+/// What `forge` builds with the attacker's own nonce `nonce` in the free fields (State,
+/// MSK, registration data, Request Authenticator).
+fn forge_with(
+    cfg: &Config,
+    role: &Role,
+    know: &Knowledge,
+    b: &mut Symbolic,
+    out: &mut Vec<TermId>,
+    nonce: TermId,
+) {
     let p = public();
-    let (nonce, _) = tls::attacker_randomness();
     let held = |k: &Option<TermId>| k.is_none_or(|k| know.derivable(k));
     let eaps = |b: &mut Symbolic, ms: &[Eap<TermId>]| -> Vec<TermId> {
         ms.iter().map(|m| b.encode_eap(m)).collect()

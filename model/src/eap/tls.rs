@@ -275,12 +275,20 @@ impl EapTls for Symbolic {
     }
 }
 
-/// The attacker's own nonce and DH secret (in its initial knowledge).
+/// The attacker's first nonce and DH secret (its initial knowledge; `--attacker-values`
+/// adds more).
 pub fn attacker_randomness() -> (TermId, TermId) {
     (
         term::atom(Sort::Nonce, "attacker_nonce", 0),
         term::atom(Sort::DhSecret, "attacker_dh", 0),
     )
+}
+
+/// The attacker's own nonces and DH secrets in `know`, the k-th of each paired.
+fn attacker_pairs(know: &Knowledge) -> Vec<(TermId, TermId)> {
+    know.attackers(Sort::Nonce)
+        .zip(know.attackers(Sort::DhSecret))
+        .collect()
 }
 
 /// The certificates whose private keys the attacker holds, with those keys.
@@ -308,20 +316,24 @@ pub fn credentials(know: &Knowledge, ca: TermId) -> Vec<TlsCreds<TermId>> {
 /// certificate flight for a server first flight it saw in answer to it (under each
 /// certificate it holds), and the empty acknowledgement is the caller's.
 pub fn attacker_client_flights(know: &Knowledge, ca: TermId, out: &mut Vec<TermId>) {
-    let (nc, x) = attacker_randomness();
-    let (state, ch) = client_hello_with(nc, x);
-    out.push(ch);
+    for (nc, x) in attacker_pairs(know) {
+        out.push(client_hello_with(nc, x).1);
+    }
     let creds = credentials(know, ca);
     for s1 in know.terms() {
         let Ok(f) = split(*s1, S1, 5) else { continue };
         let Ok((server, _)) = check_cert(f[2], ca) else {
             continue;
         };
-        for me in &creds {
-            if let Ok(ClientFinished { flight: c1, .. }) =
-                (Symbolic { session: 0 }).tls_client_finish(me, &server, &state, s1)
-            {
-                out.push(c1);
+        // In answer to a ClientHello of its own: the state it kept for it.
+        for (nc, x) in attacker_pairs(know) {
+            let (state, _) = client_hello_with(nc, x);
+            for me in &creds {
+                if let Ok(ClientFinished { flight: c1, .. }) =
+                    (Symbolic { session: 0 }).tls_client_finish(me, &server, &state, s1)
+                {
+                    out.push(c1);
+                }
             }
         }
     }
@@ -335,10 +347,11 @@ pub fn attacker_server_flights(know: &Knowledge, ca: TermId, state: TermId, out:
     match a.get() {
         // (x, ClientHello): the client waits for a first flight.
         Term::Atom { .. } => {
-            let (ns, y) = attacker_randomness();
-            for me in credentials(know, ca) {
-                if let Ok((_, s1)) = server_hello_with(&me, b, ns, y) {
-                    out.push(s1);
+            for (ns, y) in attacker_pairs(know) {
+                for me in credentials(know, ca) {
+                    if let Ok((_, s1)) = server_hello_with(&me, b, ns, y) {
+                        out.push(s1);
+                    }
                 }
             }
         }

@@ -4,8 +4,19 @@
 use super::*;
 
 pub fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
+    crate::harness::with_each_attacker_nonce(know, |n| forge_with(cfg, role, know, b, out, n))
+}
+
+/// What `forge` builds with the attacker's own nonce `n` in the free fields (ids, payloads).
+fn forge_with(
+    cfg: &Config,
+    role: &Role,
+    know: &Knowledge,
+    b: &mut Symbolic,
+    out: &mut Vec<TermId>,
+    n: TermId,
+) {
     let p = public();
-    let n = attacker_nonce();
     let held = |k: &TermId| know.derivable(*k);
     // A first flight from the attacker: with E's certificate, or none.
     let e_key = term::atom(Sort::Key, "sk_E", 0);

@@ -78,6 +78,13 @@ pub fn attacker_nonce() -> TermId {
     crate::term::atom(crate::term::Sort::Nonce, "attacker", 0)
 }
 
+/// Calls `f` with each of the attacker's own nonces in `know` (one unless
+/// `--attacker-values` gives more): for a `forge` that fills its free fields with one.
+pub fn with_each_attacker_nonce(know: &Knowledge, mut f: impl FnMut(TermId)) {
+    let own: Vec<TermId> = know.attackers(crate::term::Sort::Nonce).collect();
+    own.into_iter().for_each(&mut f)
+}
+
 /// A message's chart name: the handshake's own, else the term shown two levels deep.
 pub fn describe_or_shown(own: Option<String>, msg: TermId) -> String {
     own.unwrap_or_else(|| format!("{}", crate::term::Shown(msg, 2)))

@@ -3,7 +3,7 @@
 
 use super::Protocol;
 use crate::role::Initial;
-use crate::term::TermId;
+use crate::term::{self, Sort, Term, TermId};
 use properties::Agent;
 use serde::Serialize;
 
@@ -118,11 +118,47 @@ impl<P: Protocol> Scenario<P> {
         };
         format!(
             "sessions: {}; dishonest agents: {}; attacker may reveal long-term keys of: {}{}; \
-             Dolev-Yao network, typed messages, one attacker nonce and DH share",
+             Dolev-Yao network, typed messages, {}",
             sessions.join(", "),
             names(false, &|_| true),
             names(true, &|a| self.revealable.contains(&a)),
             reveal,
+            self.attackers_words(),
         )
+    }
+
+    /// The attacker's own values of `sort` (named `attacker...`).
+    fn attackers(&self, sort: Sort) -> impl Iterator<Item = TermId> + '_ {
+        self.initial_knowledge.iter().copied().filter(move |t| {
+            matches!(t.get(), Term::Atom { sort: s, name, .. } if *s == sort && name.starts_with("attacker"))
+        })
+    }
+
+    /// The attacker's own values in words: "2 attacker nonces and DH shares".
+    fn attackers_words(&self) -> String {
+        let n = self.attackers(Sort::Nonce).count();
+        let dh = self.attackers(Sort::DhSecret).next().is_some();
+        match (n, dh) {
+            (1, true) => "one attacker nonce and DH share".into(),
+            (1, false) => "one attacker nonce".into(),
+            (n, true) => format!("{n} attacker nonces and DH shares"),
+            (n, false) => format!("{n} attacker nonces"),
+        }
+    }
+
+    /// Gives the attacker `n` values of each kind it has one of (`--attacker-values`): its
+    /// own nonces and DH secrets are named `attacker...` with session 0; the others get
+    /// sessions 1 to `n - 1`.
+    pub fn attacker_values(&mut self, n: usize) {
+        let own: Vec<TermId> = [Sort::Nonce, Sort::DhSecret]
+            .into_iter()
+            .flat_map(|s| self.attackers(s).collect::<Vec<_>>())
+            .collect();
+        for t in own {
+            if let Term::Atom { sort, name, .. } = t.get() {
+                self.initial_knowledge
+                    .extend((1..n).map(|k| term::atom(*sort, name, k as u16)));
+            }
+        }
     }
 }

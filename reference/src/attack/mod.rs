@@ -30,8 +30,8 @@ use crate::concrete::{Bytes, Concrete};
 use crate::endpoint::ConcreteRole;
 use crate::outcome::Outcome;
 use crate::trace::{Hex, Trace, TraceError};
+use model::catalog::Bound;
 use model::handshake::Handshake;
-use model::harness::RevealPolicy;
 use model::role::{Initial, Steps};
 use ring::rand::SecureRandom;
 use serde::{Deserialize, Serialize};
@@ -113,7 +113,7 @@ pub(crate) fn replay<H: Attacks>(t: &Trace) -> Result<Outcome, TraceError> {
         .map_err(|e| input_err(format!("header inputs: {e}")))?;
     let variant = t.header.variant.as_deref().unwrap_or("default");
     let sessions = inputs.sessions.unwrap_or(1);
-    let m = model::catalog::model::<H>(variant, Some(sessions), RevealPolicy::Final)
+    let m = model::catalog::model::<H>(variant, &Bound::sessions(sessions))
         .map_err(|e| input_err(format!("header: {e}")))?;
     let mut eval = H::evaluator(&inputs.values);
     let (eps, lanes) = run::endpoints(
