@@ -294,7 +294,8 @@ fn group_traces_cover_every_violation() {
 }
 
 /// Replay `handshake`'s exported attacks on the variants with the weakness fixed: the
-/// deceived reference role refuses, naming the check.
+/// deceived reference role refuses, naming the check, or the replay's attacker cannot take
+/// a step there (a message or secret it cannot build), naming what it lacks.
 fn attacks_stop_where_the_weakness_is_fixed(handshake: &str, cases: &[(&str, &str, &str)]) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("traces")
@@ -310,14 +311,16 @@ fn attacks_stop_where_the_weakness_is_fixed(handshake: &str, cases: &[(&str, &st
         let name = format!("{handshake}-{attack}-on-{fixed}.jsonl");
         let (out, text) = replay(&tmp_write(&name, &moved));
         assert_eq!(out.status.code(), Some(1), "{attack}: {text}");
-        assert!(text.contains("the attack does not run"), "{attack}: {text}");
+        assert!(
+            text.contains("the attack does not run") || text.contains("the attacker cannot"),
+            "{attack}: {text}"
+        );
         assert!(text.contains(refusal), "{attack}: {text}");
     }
 }
 
-/// Group messaging: the forged, replayed and unauthorized messages need their variant's
-/// weakness (secrecy attacks are left out: their last step derives the secret from the
-/// trace's values, so they show nothing when moved).
+/// Group messaging: the forged, replayed and unauthorized messages and the secrets read
+/// need their variant's weakness.
 #[test]
 fn group_attacks_stop_where_the_weakness_is_fixed() {
     attacks_stop_where_the_weakness_is_fixed(
@@ -348,6 +351,12 @@ fn group_attacks_stop_where_the_weakness_is_fixed() {
                 "per-ue-keys",
                 "not under a member's NAS key",
             ),
+            // The default variant never sends the local group id: it is out of reach.
+            (
+                "local-group-id-exposed-local_group_id_secrecy",
+                "default",
+                "cannot build the derived value: it lacks local_group_id_7",
+            ),
         ],
     );
 }
@@ -373,10 +382,17 @@ fn gateway_attacks_stop_where_the_weakness_is_fixed() {
                 "default",
                 "not authenticated",
             ),
+            // The CCF of `capif` issues no token without an audience: the attacker has none
+            // to present, and cannot sign one.
             (
                 "capif-token-without-audience-registration_injective_agreement",
                 "capif",
-                "CAPIF token for another server",
+                "it lacks sk_CCF_sign",
+            ),
+            (
+                "no-transport-protection-client_ids_secrecy",
+                "default",
+                "API invoker not authenticated",
             ),
         ],
     );
@@ -564,4 +580,120 @@ fn oidc_provider_recording_replays_and_its_checks_bite() {
         text.contains("diverged") || text.contains("DIVERGED"),
         "{text}"
     );
+}
+
+/// The replay's attacker can do only what the scenario's attacker can: for every handshake
+/// whose attacks export, an honest run (TLS-PSK: its early-data attack) edited to forge
+/// with an honest agent's unrevealed key, an attack whose dishonest agent is marked honest, and a trace that gives the
+/// attacker an honest agent's key from the start are refused, naming what is wrong.
+#[test]
+fn replay_refuses_what_the_attacker_cannot_do() {
+    let dir = tmp("tls-psk-exported");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = msgin5g()
+        .args([
+            "check",
+            "tls-psk",
+            "--variant",
+            "early-data",
+            "--quiet",
+            "--trace-out",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.code().is_some(), "{out:?}");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
+    let runs = [
+        dir.join("tls-psk-early-data-early_data_injective_agreement.jsonl"),
+        root.join("akma/akma-default-executability.jsonl"),
+        root.join("oidc/oidc-default-executability.jsonl"),
+        root.join("gateway/gateway-default-executability.jsonl"),
+        root.join("group/group-default-executability.jsonl"),
+    ];
+    let attacks = [
+        root.join("akma/akma-kaf-without-afid-k_af_secrecy.jsonl"),
+        root.join("oidc/oidc-no-tunnel-password_secrecy.jsonl"),
+        root.join("gateway/gateway-server-auth-only-client_ids_secrecy.jsonl"),
+        root.join("group/group-symmetric-only-sender_authorized_agreement.jsonl"),
+    ];
+    let header = |trace: &str| -> serde_json::Value {
+        serde_json::from_str(trace.lines().next().unwrap()).unwrap()
+    };
+    let with_header = |trace: &str, h: &serde_json::Value| {
+        let rest: Vec<&str> = trace.lines().skip(1).collect();
+        format!("{h}\n{}", rest.join("\n"))
+    };
+    for run in &runs {
+        let trace = std::fs::read_to_string(run).unwrap();
+        let name = run.file_name().unwrap().to_string_lossy().to_string();
+        let (out, text) = replay(run);
+        assert_eq!(out.status.code(), Some(0), "{name}: {text}");
+        // An honest agent's first long-term key, which no step reveals.
+        let h = header(&trace);
+        let agents = h["inputs"]["agents"].as_array().unwrap();
+        let key = agents
+            .iter()
+            .find(|a| a["honest"] == true)
+            .and_then(|a| a["long_term"][0].as_str())
+            .expect("an honest agent with a long-term key")
+            .to_string();
+        let (atom, session) = key.rsplit_once('#').unwrap();
+        let forged = serde_json::json!({"forge": {"hmac": [
+            {"atom": {"sort": "key", "name": atom, "session": session.parse::<u16>().unwrap()}},
+            {"atom": {"sort": "const", "name": "forged", "session": 0}},
+        ]}});
+        // The first delivery of a sent message becomes a forgery under that key.
+        let step = trace
+            .lines()
+            .skip(1)
+            .position(|l| l.contains("\"replay\""))
+            .expect("a replay")
+            + 1;
+        let edited = edit_line(&trace, step, |l| l["op"] = forged.clone());
+        let (out, text) = replay(&tmp_write(&format!("forged-{name}"), &edited));
+        assert_eq!(out.status.code(), Some(1), "{name}: {text}");
+        assert!(
+            text.contains(&format!(
+                "the attacker cannot build the forged message: it lacks {key}"
+            )),
+            "{name}: {text}"
+        );
+        // The attacker given that key from the start.
+        let mut h2 = h.clone();
+        h2["inputs"]["attacker"]
+            .as_array_mut()
+            .unwrap()
+            .push(key.clone().into());
+        let (out, text) = replay(&tmp_write(
+            &format!("given-{name}"),
+            &with_header(&trace, &h2),
+        ));
+        assert_eq!(out.status.code(), Some(2), "{name}: {text}");
+        assert!(
+            text.contains(&format!("does not know {key} from the start")),
+            "{name}: {text}"
+        );
+    }
+    for attack in &attacks {
+        let trace = std::fs::read_to_string(attack).unwrap();
+        let name = attack.file_name().unwrap().to_string_lossy().to_string();
+        let mut h = header(&trace);
+        let agents = h["inputs"]["agents"].as_array_mut().unwrap();
+        let e = agents
+            .iter_mut()
+            .find(|a| a["honest"] == false)
+            .expect("a dishonest agent");
+        e["honest"] = true.into();
+        let who = e["name"].as_str().unwrap().to_string();
+        let (out, text) = replay(&tmp_write(
+            &format!("honest-{name}"),
+            &with_header(&trace, &h),
+        ));
+        assert_eq!(out.status.code(), Some(2), "{name}: {text}");
+        assert!(
+            text.contains(&format!("{who} is dishonest")),
+            "{name}: {text}"
+        );
+    }
 }

@@ -17,6 +17,7 @@
 //! built from the model's configurations, and how its terms evaluate to bytes (a
 //! [`Forger`]); the registry lists it.
 
+pub mod attacker;
 pub mod export;
 pub mod expr;
 pub mod run;
@@ -112,9 +113,13 @@ pub(crate) fn replay<H: Attacks>(t: &Trace) -> Result<Outcome, TraceError> {
     let inputs: AttackInputs = serde_json::from_value(t.header.inputs.clone())
         .map_err(|e| input_err(format!("header inputs: {e}")))?;
     let variant = t.header.variant.as_deref().unwrap_or("default");
-    let sessions = inputs.sessions.unwrap_or(1);
-    let m = model::catalog::model::<H>(variant, &Bound::sessions(sessions))
+    let bound = Bound {
+        attacker_values: attacker_values(&inputs.attacker),
+        ..Bound::sessions(inputs.sessions.unwrap_or(1))
+    };
+    let m = model::catalog::model::<H>(variant, &bound)
         .map_err(|e| input_err(format!("header: {e}")))?;
+    let mut attacker = attacker::Attacker::new(&m, &inputs).map_err(input_err)?;
     let mut eval = H::evaluator(&inputs.values);
     let (eps, lanes) = run::endpoints(
         &m,
@@ -125,7 +130,26 @@ pub(crate) fn replay<H: Attacks>(t: &Trace) -> Result<Outcome, TraceError> {
         },
         H::prepare,
     )?;
-    run::run(t, &inputs, eps, lanes, m.properties.clone(), &mut eval)
+    run::run(
+        t,
+        &inputs,
+        eps,
+        lanes,
+        m.properties.clone(),
+        &mut eval,
+        &mut attacker,
+    )
+}
+
+/// How many values of each kind the attacker of a trace has of its own (`attacker...#k`
+/// for k below it; `--attacker-values` of the check that wrote it).
+fn attacker_values(attacker: &[String]) -> usize {
+    attacker
+        .iter()
+        .filter(|k| k.starts_with("attacker"))
+        .filter_map(|k| k.rsplit_once('#')?.1.parse::<usize>().ok())
+        .max()
+        .map_or(1, |k| k + 1)
 }
 
 /// The value of an atom of the trace, by `name#session`.

@@ -2,6 +2,7 @@
 //! honest send taken from its instance, each attacker step done with real crypto, and the
 //! instances' claims judged by the property the trace names.
 
+use super::attacker::Checked;
 use super::expr::intern;
 use super::{input_err, AttackInputs, Op};
 use crate::concrete::{Bytes, Concrete, Transport};
@@ -81,6 +82,7 @@ pub(crate) fn run<R: ConcreteRole>(
     lanes: Vec<String>,
     props: Vec<Property>,
     eval: &mut dyn Forger,
+    attacker: &mut dyn Checked,
 ) -> Result<Outcome, TraceError> {
     let honest = inputs.property == EXECUTABILITY;
     let property = props.iter().find(|p| p.name == inputs.property);
@@ -132,6 +134,9 @@ pub(crate) fn run<R: ConcreteRole>(
                     eps[i].waiting_for()
                 ));
             };
+            if let Err(why) = attacker.sent(i, step) {
+                return rejected(format!("{}: {why}", line.from));
+            }
             eval.observe(&m);
             knows.push(m.clone());
             sent.insert(step, (m, on));
@@ -143,6 +148,26 @@ pub(crate) fn run<R: ConcreteRole>(
             .ok_or("an attacker step without op".to_string())
             .and_then(|v| serde_json::from_value(v).map_err(|e| e.to_string()))
             .map_err(|message| TraceError { line: n, message })?;
+        // What the attacker may do is checked first: a step it cannot take is refused.
+        let to = || lane(&line.to, n);
+        let checked = match &op {
+            Op::Start => attacker.start(to()?),
+            Op::Replay(j) => attacker.replay(to()?, *j),
+            Op::Forge(e) | Op::Derive(e) => {
+                let t = intern(e).map_err(|message| TraceError { line: n, message })?;
+                match op {
+                    Op::Forge(_) => attacker.forge(to()?, t),
+                    _ => attacker.derive(t),
+                }
+            }
+            Op::Reveal(name) => match inputs.agents.iter().position(|a| a.name == *name) {
+                Some(a) => attacker.reveal(a),
+                None => Err(format!("no agent {name:?}")),
+            },
+        };
+        if let Err(why) = checked {
+            return rejected(why);
+        }
         let (input, on) = match op {
             Op::Start => (None, eval.transport(step, None, None)),
             Op::Replay(j) => {
@@ -164,10 +189,7 @@ pub(crate) fn run<R: ConcreteRole>(
                     .agents
                     .iter()
                     .position(|a| a.name == name)
-                    .ok_or_else(|| TraceError {
-                        line: n,
-                        message: format!("no agent {name:?}"),
-                    })?;
+                    .expect("checked above");
                 events.push(Event::Reveal { agent: a as u8 });
                 for k in &inputs.agents[a].long_term {
                     knows.extend(inputs.values.get(k).map(|h| Bytes(h.0.clone())));
@@ -186,7 +208,7 @@ pub(crate) fn run<R: ConcreteRole>(
                 continue;
             }
         };
-        let i = lane(&line.to, n)?;
+        let i = to()?;
         let before = eps[i].events.len();
         let waiting = eps[i].waiting_for();
         eps[i].b.transport = on;
