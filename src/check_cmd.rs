@@ -35,6 +35,10 @@ pub struct CheckArgs {
     /// by default; more let it run several sessions of its own with distinct values.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=catalog::MAX_ATTACKER_VALUES as i64))]
     attacker_values: u8,
+    /// Key registration: a dishonest agent's public key is any public key the attacker
+    /// registers under its name (ProVerif's key-registration process). ns only, for now.
+    #[arg(long)]
+    register_keys: bool,
     /// Breadth-first search: attacks found are short, but it keeps the whole frontier in
     /// memory (~10x the default depth-first search).
     #[arg(long)]
@@ -141,6 +145,7 @@ pub fn check(args: &CheckArgs) -> Result<bool, String> {
                 sessions: args.sessions.map(usize::from),
                 reveal,
                 attacker_values: args.attacker_values.into(),
+                register_keys: args.register_keys,
             };
             let mut bar = Progress::new(handshake, v, !args.quiet);
             let report = catalog::run_with(handshake, v, &bound, &opts, &mut |p| bar.show(p));

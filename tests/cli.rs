@@ -402,6 +402,10 @@ fn bad_usage_exits_2_with_a_clear_error() {
             vec!["check", "ns", "--attacker-values", "5"],
             "5 is not in 1..=4",
         ),
+        (
+            vec!["check", "tls-psk", "--register-keys"],
+            "tls-psk --register-keys: its models have no key registration yet",
+        ),
     ] {
         let out = msgin5g(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -582,5 +586,36 @@ fn attacker_values_grow_every_attacker() {
         );
         assert!(bound_one.contains("one attacker nonce"), "{h}: {bound_one}");
         assert!(bound_two.contains("2 attacker nonces"), "{h}: {bound_two}");
+    }
+}
+
+/// Key registration: E registers B's public key as its own; A, talking to E, runs the
+/// protocol with B, who ends believing it talked to A (the attacker learns nothing: an
+/// identity misbinding). NSL still holds: message 2 names B, not E.
+#[test]
+fn ns_key_registration_finds_the_misbinding() {
+    let out = msgin5g(&["check", "ns", "--register-keys"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("key registration: dishonest agents' keys"),
+        "{text}"
+    );
+    let chart = text
+        .split("-- attack on ns / default: initiator_auth_weak_agreement violated --")
+        .nth(1)
+        .expect("the attack");
+    assert!(chart.contains("<key, E, pk(sk_B)>"), "{chart}");
+    let out = msgin5g(&[
+        "check",
+        "ns",
+        "--variant",
+        "lowe",
+        "--register-keys",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    for row in json_lines(&out) {
+        assert_ne!(row["verdict"], "violated", "{row}");
     }
 }

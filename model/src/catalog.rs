@@ -49,6 +49,10 @@ impl<H: Handshake> Registered for Entry<H> {
         // What the count set, beside the instances it gave (a server's request budget
         // does not show in them).
         report.bound = format!("{}; --sessions {n}: {}", report.bound, H::SESSIONS_MEANING);
+        if bound.register_keys {
+            report.bound += "; key registration: dishonest agents' keys are any public keys the \
+                             attacker registers";
+        }
         Ok(report)
     }
 }
@@ -62,6 +66,8 @@ pub struct Bound {
     pub reveal: RevealPolicy,
     /// The attacker's own nonces and DH secrets, of each kind (`--attacker-values`).
     pub attacker_values: usize,
+    /// Dishonest agents may register any public key they know (`--register-keys`).
+    pub register_keys: bool,
 }
 
 /// The most attacker values of each kind a scenario takes.
@@ -73,6 +79,7 @@ impl Default for Bound {
             sessions: None,
             reveal: RevealPolicy::Final,
             attacker_values: 1,
+            register_keys: false,
         }
     }
 }
@@ -120,6 +127,11 @@ pub enum CatalogError {
     },
     /// Attacker values out of range.
     AttackerValues(usize),
+    /// The handshake has no key registration.
+    KeyRegistration {
+        handshake: String,
+        reason: String,
+    },
 }
 
 impl std::fmt::Display for CatalogError {
@@ -148,6 +160,9 @@ impl std::fmt::Display for CatalogError {
                 sessions,
                 reason,
             } => write!(f, "{handshake} --sessions {sessions}: {reason}"),
+            CatalogError::KeyRegistration { handshake, reason } => {
+                write!(f, "{handshake} --register-keys: {reason}")
+            }
             CatalogError::AttackerValues(n) => write!(
                 f,
                 "--attacker-values {n}: between 1 and {MAX_ATTACKER_VALUES} values of each kind"
@@ -179,6 +194,12 @@ pub fn model<H: Handshake>(variant: &str, bound: &Bound) -> Result<DyModel<H>, C
     }
     let mut m = H::model(v, sessions, bound.reveal);
     m.scenario.attacker_values(bound.attacker_values);
+    if bound.register_keys {
+        H::register_keys(&mut m).map_err(|reason| CatalogError::KeyRegistration {
+            handshake: H::NAME.into(),
+            reason,
+        })?;
+    }
     Ok(m)
 }
 

@@ -23,6 +23,12 @@ pub trait Handshake: Protocol {
     fn variant_info(v: &Self::Variant) -> VariantInfo;
     /// The model of `v` with `sessions` (at most [`Handshake::MOST`]) per honest role.
     fn model(v: &Self::Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Self>;
+    /// Key registration (`--register-keys`): the dishonest agents' public keys become
+    /// whatever public key the attacker registers under their names, as ProVerif's
+    /// key-registration process lets it. `Err`: why this handshake has none (yet).
+    fn register_keys(_m: &mut DyModel<Self>) -> Result<(), String> {
+        Err("its models have no key registration yet (ns has)".into())
+    }
 }
 
 /// A variant as the CLI lists it.

@@ -17,7 +17,7 @@
 
 use model::attacker::{Deriver, Knowledge};
 use model::backend::Symbolic;
-use model::catalog::Handshake;
+use model::catalog::{Bound, Handshake};
 use model::harness::{Action, DyModel, DyState, Protocol, RevealPolicy};
 use model::role::{Machine, Output, Status, Steps};
 use model::term::{self, Sort, Term, TermId};
@@ -512,60 +512,65 @@ macro_rules! each_handshake {
 fn attacker_is_checked<H: Handshake>(sessions: usize) -> Vec<String> {
     let (mut failures, mut accepted) = (Vec::new(), 0);
     for v in H::VARIANTS {
-        let name = H::variant_info(v).name;
-        let t = std::time::Instant::now();
         let m = H::model(v, sessions, RevealPolicy::Final);
-        let Some(w) = walk(&m) else {
-            eprintln!(
-                "{}/{name} at {sessions}: not checked, more than {MAX_STATES} states",
-                H::NAME
-            );
-            if sessions == 1 {
-                failures.push(format!("{}/{name}: more than {MAX_STATES} states", H::NAME));
-            }
-            continue;
-        };
-        let sound = soundness(&m, &w);
-        let found = holes(&m, &w, H::forge);
-        eprintln!(
-            "{}/{name} at {sessions}: {} states; forged: {} accepted, refused by policy {:?}; \
-             oracle: {} accepted beyond the model's, {} uncovered, {} states after them, {} holes; {:.1?}",
-            H::NAME,
-            w.states.len(),
-            sound.accepted,
-            sound.policy,
-            found.accepted,
-            found.uncovered,
-            found.continued,
-            found.holes.len(),
-            t.elapsed()
-        );
-        if sound.accepted + sound.policy.values().sum::<usize>() == 0 {
-            failures.push(format!("{}/{name}: nothing forged is derivable", H::NAME));
-        }
-        accepted += sound.accepted;
-        if let Some(drift) = sound.drift {
-            failures.push(format!("{}/{name}: {drift}", H::NAME));
-        }
-        if found.cut {
-            eprintln!("  continuation cut at {MAX_STATES} states: not every hole looked for");
-            if sessions == 1 {
-                failures.push(format!("{}/{name}: continuation cut", H::NAME));
-            }
-        }
-        if !found.holes.is_empty() {
-            failures.push(format!(
-                "{}/{name} at {sessions} sessions: {} holes, the first: {:#?}",
-                H::NAME,
-                found.holes.len(),
-                &found.holes[..found.holes.len().min(3)]
-            ));
-        }
+        accepted += model_is_checked(&m, sessions, &mut failures);
     }
     if accepted == 0 {
         failures.push(format!("{}: no variant accepts a forged message", H::NAME));
     }
     failures
+}
+
+/// Soundness and completeness in model `m` (of `sessions` per honest role): the failures
+/// are added to `failures`; returns how many forged messages were accepted.
+fn model_is_checked<P: Protocol>(
+    m: &DyModel<P>,
+    sessions: usize,
+    failures: &mut Vec<String>,
+) -> usize {
+    let name = format!("{}/{}", m.handshake, m.variant);
+    let t = std::time::Instant::now();
+    let Some(w) = walk(m) else {
+        eprintln!("{name} at {sessions}: not checked, more than {MAX_STATES} states");
+        if sessions == 1 {
+            failures.push(format!("{name}: more than {MAX_STATES} states"));
+        }
+        return 0;
+    };
+    let sound = soundness(m, &w);
+    let found = holes(m, &w, P::forge);
+    eprintln!(
+        "{name} at {sessions}: {} states; forged: {} accepted, refused by policy {:?}; \
+         oracle: {} accepted beyond the model's, {} uncovered, {} states after them, {} holes; {:.1?}",
+        w.states.len(),
+        sound.accepted,
+        sound.policy,
+        found.accepted,
+        found.uncovered,
+        found.continued,
+        found.holes.len(),
+        t.elapsed()
+    );
+    if sound.accepted + sound.policy.values().sum::<usize>() == 0 {
+        failures.push(format!("{name}: nothing forged is derivable"));
+    }
+    if let Some(drift) = sound.drift {
+        failures.push(format!("{name}: {drift}"));
+    }
+    if found.cut {
+        eprintln!("  continuation cut at {MAX_STATES} states: not every hole looked for");
+        if sessions == 1 {
+            failures.push(format!("{name}: continuation cut"));
+        }
+    }
+    if !found.holes.is_empty() {
+        failures.push(format!(
+            "{name} at {sessions} sessions: {} holes, the first: {:#?}",
+            found.holes.len(),
+            &found.holes[..found.holes.len().min(3)]
+        ));
+    }
+    sound.accepted
 }
 
 fn no_failures(all: &[Vec<String>]) {
@@ -580,6 +585,22 @@ fn no_failures(all: &[Vec<String>]) {
 #[test]
 fn attacker_is_sound_and_complete_at_one_session() {
     no_failures(&each_handshake!(attacker_is_checked, 1));
+}
+
+/// The attacker with key registration (ns, the one handshake that has it).
+#[test]
+fn attacker_with_key_registration_is_sound_and_complete() {
+    let mut failures = Vec::new();
+    for v in ["default", "lowe"] {
+        let bound = Bound {
+            sessions: Some(1),
+            register_keys: true,
+            ..Bound::default()
+        };
+        let m = model::catalog::model::<ns::NeedhamSchroeder>(v, &bound).expect("ns has it");
+        model_is_checked(&m, 1, &mut failures);
+    }
+    no_failures(&[failures]);
 }
 
 #[test]

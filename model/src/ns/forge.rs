@@ -21,7 +21,7 @@ pub(super) fn forge(
                 .filter(|(a, _)| *a != c.me as usize);
             out.extend(others.map(|(_, n)| start(*n)));
         }
-        Role::ExpectMessage2 { peer, na } => {
+        Role::ExpectMessage2 { peer, na, .. } => {
             for nb in &nonces {
                 let pt = if c.lowe {
                     b.tuple(&[na, nb, &c.names[*peer as usize]])
@@ -38,6 +38,21 @@ pub(super) fn forge(
                     out.push(b.pk_encrypt(&own_pk, &pt));
                 }
             }
+        }
+        // The registry's answer: any public key the attacker knows, or makes of a key it
+        // holds, registered under the dishonest peer's name.
+        Role::InitiatorLookup { peer } | Role::ResponderLookup { peer, .. } => {
+            let name = c.names[*peer as usize];
+            let mut keys: Vec<TermId> = know
+                .terms()
+                .iter()
+                .copied()
+                .filter(|t| matches!(t.get(), Term::Pk(_)))
+                .chain(know.atoms(Sort::Key).map(term::pk))
+                .collect();
+            keys.sort();
+            keys.dedup();
+            out.extend(keys.into_iter().map(|pk| registered(name, pk)));
         }
         Role::ExpectMessage3 { nb, .. } => out.push(b.pk_encrypt(&own_pk, nb)),
         Role::Done => {}

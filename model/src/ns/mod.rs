@@ -11,7 +11,15 @@
 //! responds. Not a handshake of the product, so its roles use the symbolic backend only.
 //! Claims: Na and Nb secret; each agrees with the other on (Na, Nb) in Lowe's strengths.
 //!
-//! Out of scope: key distribution (the public keys are known), timestamps and key
+//! With key registration (`check ns --register-keys`, ProVerif's key-registration process),
+//! a role that talks to a dishonest agent looks its public key up in a registry, where the
+//! attacker may have registered any public key it knows under that agent's name:
+//!
+//! ```text
+//! 0. registry -> A: key(E, pk)    (pk: any public key the attacker knows)
+//! ```
+//!
+//! Out of scope: the distribution of honest agents' keys (known), timestamps and key
 //! compromise of the honest agents.
 
 mod forge;
@@ -82,9 +90,20 @@ pub enum Role {
     InitiatorStart,
     ExpectMessage2 {
         peer: Agent,
+        /// The peer's public key, as A has it (the registry's answer for a dishonest peer).
+        pk: TermId,
         na: TermId,
     },
+    /// Key registration: the initiator asks the registry for the dishonest peer's key.
+    InitiatorLookup {
+        peer: Agent,
+    },
     ResponderStart,
+    /// Key registration: the responder asks the registry for the dishonest peer's key.
+    ResponderLookup {
+        peer: Agent,
+        na: TermId,
+    },
     ExpectMessage3 {
         peer: Agent,
         na: TermId,
@@ -101,6 +120,9 @@ pub struct Config {
     pub names: Vec<TermId>,
     pub pks: Vec<TermId>,
     pub lowe: bool,
+    /// The agents whose public key a role asks the registry for: with key registration the
+    /// dishonest ones (none without).
+    pub registry: Vec<Agent>,
 }
 
 impl Config {
@@ -124,6 +146,27 @@ fn start(peer: TermId) -> TermId {
     term::tuple(&[term::constant("start"), peer])
 }
 
+/// The registry's answer: `pk` is registered under `name`.
+fn registered(name: TermId, pk: TermId) -> TermId {
+    term::tuple(&[term::constant("key"), name, pk])
+}
+
+impl Config {
+    /// The key the registry answer `m` gives for `peer`.
+    fn looked_up(&self, peer: Agent, m: TermId) -> Result<TermId, Reject> {
+        match fields(m) {
+            [tag, name, pk]
+                if *tag == term::constant("key")
+                    && *name == self.names[peer as usize]
+                    && matches!(pk.get(), Term::Pk(_)) =>
+            {
+                Ok(*pk)
+            }
+            _ => Err(Reject("expected the registry's answer for the peer")),
+        }
+    }
+}
+
 impl Machine for Role {
     fn status(&self) -> Status {
         match self {
@@ -139,7 +182,6 @@ impl Steps<Symbolic> for Role {
     fn step(&self, c: &Config, input: Option<&TermId>, b: &mut Symbolic) -> Stepped<Role, TermId> {
         let role = self;
         let m = *input.ok_or(Reject("roles wait for a message"))?;
-        let me = c.names[c.me as usize];
         let secrets = |peer: Agent, values: [TermId; 2]| {
             values.map(|value| {
                 Output::Claim(Event::Secret {
@@ -162,16 +204,16 @@ impl Steps<Symbolic> for Role {
                 if peer == c.me {
                     return Err(Reject("no session with oneself"));
                 }
-                let na = b.fresh(Fresh::Nonce("na"));
-                // 1. A -> B: {Na, A}pk(B)
-                let msg1 = b.tuple(&[&na, &me]);
-                let msg1 = b.pk_encrypt(&c.pks[peer as usize], &msg1);
-                Ok((
-                    Role::ExpectMessage2 { peer, na },
-                    vec![Output::Send("network", msg1)],
-                ))
+                if c.registry.contains(&peer) {
+                    return Ok((Role::InitiatorLookup { peer }, vec![]));
+                }
+                Ok(message1(c, peer, c.pks[peer as usize], b))
             }
-            Role::ExpectMessage2 { peer, na } => {
+            Role::InitiatorLookup { peer } => {
+                let pk = c.looked_up(*peer, m)?;
+                Ok(message1(c, *peer, pk, b))
+            }
+            Role::ExpectMessage2 { peer, pk, na } => {
                 let pt = b.pk_decrypt(&c.sk, &m).ok_or(Reject("not for me"))?;
                 let nb = match (fields(pt), c.lowe) {
                     ([n, nb], false) if n == na => *nb,
@@ -189,10 +231,7 @@ impl Steps<Symbolic> for Role {
                 ];
                 out.extend(secrets(*peer, [*na, nb]));
                 // 3. A -> B: {Nb}pk(B)
-                out.push(Output::Send(
-                    "network",
-                    b.pk_encrypt(&c.pks[*peer as usize], &nb),
-                ));
+                out.push(Output::Send("network", b.pk_encrypt(pk, &nb)));
                 Ok((Role::Done, out))
             }
             Role::ResponderStart => {
@@ -204,22 +243,14 @@ impl Steps<Symbolic> for Role {
                     return Err(Reject("message 1: not a nonce"));
                 }
                 let peer = c.agent(*name)?;
-                let nb = b.fresh(Fresh::Nonce("nb"));
-                let data = b.tuple(&[na, &nb]);
-                // 2. B -> A: {Na, Nb}pk(A)   (NSL: {Na, Nb, B}pk(A))
-                let msg2 = if c.lowe {
-                    b.tuple(&[na, &nb, &me])
-                } else {
-                    data
-                };
-                let msg2 = b.pk_encrypt(&c.pks[peer as usize], &msg2);
-                Ok((
-                    Role::ExpectMessage3 { peer, na: *na, nb },
-                    vec![
-                        Output::running(c.me, peer, RESPONDER_AUTH, data),
-                        Output::Send("network", msg2),
-                    ],
-                ))
+                if c.registry.contains(&peer) {
+                    return Ok((Role::ResponderLookup { peer, na: *na }, vec![]));
+                }
+                Ok(message2(c, peer, *na, c.pks[peer as usize], b))
+            }
+            Role::ResponderLookup { peer, na } => {
+                let pk = c.looked_up(*peer, m)?;
+                Ok(message2(c, *peer, *na, pk, b))
             }
             Role::ExpectMessage3 { peer, na, nb } => {
                 if b.pk_decrypt(&c.sk, &m) != Some(*nb) {
@@ -233,6 +264,42 @@ impl Steps<Symbolic> for Role {
             Role::Done => Err(Reject("done")),
         }
     }
+}
+
+/// 1. A -> B: {Na, A}pk(B), with `pk` the key A has for `peer`.
+fn message1(c: &Config, peer: Agent, pk: TermId, b: &mut Symbolic) -> (Role, Vec<Output<TermId>>) {
+    let na = b.fresh(Fresh::Nonce("na"));
+    let msg1 = b.tuple(&[&na, &c.names[c.me as usize]]);
+    let msg1 = b.pk_encrypt(&pk, &msg1);
+    (
+        Role::ExpectMessage2 { peer, pk, na },
+        vec![Output::Send("network", msg1)],
+    )
+}
+
+/// 2. B -> A: {Na, Nb}pk(A) (NSL: {Na, Nb, B}pk(A)), with `pk` the key B has for `peer`.
+fn message2(
+    c: &Config,
+    peer: Agent,
+    na: TermId,
+    pk: TermId,
+    b: &mut Symbolic,
+) -> (Role, Vec<Output<TermId>>) {
+    let nb = b.fresh(Fresh::Nonce("nb"));
+    let data = b.tuple(&[&na, &nb]);
+    let msg2 = if c.lowe {
+        b.tuple(&[&na, &nb, &c.names[c.me as usize]])
+    } else {
+        data
+    };
+    let msg2 = b.pk_encrypt(&pk, &msg2);
+    (
+        Role::ExpectMessage3 { peer, na, nb },
+        vec![
+            Output::running(c.me, peer, RESPONDER_AUTH, data),
+            Output::Send("network", msg2),
+        ],
+    )
 }
 
 pub struct NeedhamSchroeder;
@@ -264,6 +331,16 @@ impl crate::handshake::Handshake for NeedhamSchroeder {
     fn model(v: &Variant, n: usize, _: RevealPolicy) -> DyModel<NeedhamSchroeder> {
         model(v, n)
     }
+    /// The dishonest agents' keys come from the registry, in every role.
+    fn register_keys(m: &mut DyModel<NeedhamSchroeder>) -> Result<(), String> {
+        let dishonest: Vec<Agent> = (0..m.scenario.agents.len() as Agent)
+            .filter(|a| !m.scenario.agents[*a as usize].honest)
+            .collect();
+        for inst in &mut m.scenario.instances {
+            inst.cfg.registry = dishonest.clone();
+        }
+        Ok(())
+    }
 }
 
 /// The calibration scenario: `sessions` initiator sessions of A (peer picked by the
@@ -284,6 +361,7 @@ pub fn model(v: &Variant, sessions: usize) -> DyModel<NeedhamSchroeder> {
         names: names.clone(),
         pks: pks.clone(),
         lowe: v.lowe,
+        registry: vec![],
     };
     let agents = ["A", "B", "E"]
         .iter()
