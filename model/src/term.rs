@@ -414,7 +414,15 @@ pub fn substitute(t: TermId, map: &FxHashMap<TermId, TermId>) -> TermId {
         if let Some(to) = map.get(&t).or_else(|| done.get(&t)) {
             return *to;
         }
-        let r = rebuild(t, |c| go(c, map, done));
+        let kids = children(t);
+        let new: Vec<TermId> = kids.iter().map(|c| go(*c, map, done)).collect();
+        // Most of a large term does not hold what is replaced: keep it as it is.
+        let r = if new == kids {
+            t
+        } else {
+            let mut new = new.into_iter();
+            rebuild(t, |_| new.next().expect("one per child"))
+        };
         done.insert(t, r);
         r
     }

@@ -166,7 +166,11 @@ struct Oracle {
     agents: Vec<TermId>,
     /// The constants each field holds in some template.
     constants: FxHashMap<(Kind, usize), BTreeSet<TermId>>,
-    templates: BTreeMap<&'static str, Vec<TermId>>,
+    /// Each role's templates, with the value atoms of each.
+    templates: BTreeMap<&'static str, Vec<(TermId, Vec<TermId>)>>,
+    /// Substitutions made, by (template, replaced atoms and their images): the pools of
+    /// atoms change little from state to state.
+    substituted: std::cell::RefCell<FxHashMap<[TermId; 5], TermId>>,
 }
 
 /// How deep replacement goes into the message structure (the root is depth 0).
@@ -257,6 +261,14 @@ impl Oracle {
                 atoms(*m, &mut all, &mut seen);
                 field_constants(*m, DEPTH, &mut constants);
             }
+            let t = t
+                .into_iter()
+                .map(|m| {
+                    let mut ats = BTreeSet::new();
+                    atoms(m, &mut ats, &mut FxHashSet::default());
+                    (m, ats.into_iter().filter(is_value).collect())
+                })
+                .collect();
             templates.insert(*role, t);
         }
         let agents = all
@@ -267,6 +279,7 @@ impl Oracle {
             agents,
             constants,
             templates,
+            substituted: Default::default(),
         }
     }
 
@@ -288,27 +301,20 @@ impl Oracle {
         let Some(templates) = self.templates.get(role) else {
             return out;
         };
-        let mut map = FxHashMap::default();
-        for &t in templates {
-            let mut ats = BTreeSet::new();
-            atoms(t, &mut ats, &mut FxHashSet::default());
-            let ats: Vec<TermId> = ats.into_iter().filter(is_value).collect();
+        for (t, ats) in templates {
+            let t = *t;
             for (k, &a) in ats.iter().enumerate() {
                 for b in self.pool(know, a.sort().expect("an atom")) {
                     if b == a {
                         continue;
                     }
-                    map.clear();
-                    map.insert(a, b);
-                    out.insert(term::substitute(t, &map));
+                    out.insert(self.substitute(t, [(a, b)].into_iter()));
                     for &a2 in &ats[k + 1..] {
                         for b2 in self.pool(know, a2.sort().expect("an atom")) {
                             if b2 != a2 {
-                                map.insert(a2, b2);
-                                out.insert(term::substitute(t, &map));
+                                out.insert(self.substitute(t, [(a, b), (a2, b2)].into_iter()));
                             }
                         }
-                        map.remove(&a2);
                     }
                 }
             }
@@ -317,6 +323,20 @@ impl Oracle {
             });
         }
         out
+    }
+
+    /// `t` with the atoms of `pairs` replaced (one or two), remembered.
+    fn substitute(&self, t: TermId, pairs: impl Iterator<Item = (TermId, TermId)>) -> TermId {
+        let map: FxHashMap<TermId, TermId> = pairs.collect();
+        let mut key = [t; 5];
+        for (k, (a, b)) in map.iter().enumerate() {
+            (key[1 + 2 * k], key[2 + 2 * k]) = (*a, *b);
+        }
+        *self
+            .substituted
+            .borrow_mut()
+            .entry(key)
+            .or_insert_with(|| term::substitute(t, &map))
     }
 
     /// Every `t` with the sub-term at one structural position replaced (see [`Oracle`]).
