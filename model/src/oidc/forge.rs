@@ -121,17 +121,23 @@ fn forge_with(
                 out.push(b.tunnel_request(tunnel.as_ref(), &n, &m));
             }
         }
-        // Registrations with every token it holds, as a 5GMSGS client of its own.
+        // Registrations with every token it holds, as a 5GMSGS client of its own, in a
+        // tunnel keyed by any nonce it knows: the server refuses a tunnel key it has seen,
+        // so its own nonce alone would bound how often it registers (the attacker oracle
+        // found the token registered twice under a learned nonce, `no-pkce`).
         (Config::Server(c), Role::Server(s)) if s.serving(c) => {
             let tunnel = term::pk(c.tunnel_key);
             let mut held = tokens(know, Kind::Access);
             held.extend(tokens(know, Kind::Id));
+            let keys: Vec<TermId> = know.atoms(Sort::Nonce).collect();
             for token in held {
                 let m = b.encode(&Msg::Registration {
                     token,
                     profile: p.profile.clone(),
                 });
-                out.push(b.tunnel_request(Some(&tunnel), &n, &m));
+                for key in &keys {
+                    out.push(b.tunnel_request(Some(&tunnel), key, &m));
+                }
             }
         }
         _ => {}

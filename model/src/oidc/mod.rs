@@ -167,14 +167,16 @@ pub const VARIANTS: &[Variant] = &[
         about: "The code flow without PKCE (Editor's Note: how SIM-S associates SIM-C with \
                 the 5GMSGS client is FFS; step 6's redirect is delivered by the UE's OS to \
                 any application that registered the redirect URI, RFC 7636 section 1): a \
-                malicious application intercepts the code and redeems it first. Expected: \
-                auth code and access token secrecy and user authentication agreement \
+                malicious application intercepts the code and redeems it first, and registers \
+                at S with U's access token as often as it likes. Expected: auth code and \
+                access token secrecy, user authentication and registration agreement \
                 violated.",
         pkce: false,
         redirect_observable: true,
         expect_violated: &[
             "access_token_secrecy",
             "auth_code_secrecy",
+            "registration_injective_agreement",
             "user_auth_injective_agreement",
         ],
         ..DEFAULT
