@@ -46,22 +46,24 @@ type Successor<R> = Option<(R, Vec<Output<TermId>>)>;
 /// name) accepted on some transition.
 struct Walk<P: Protocol> {
     states: Vec<DyState<P::Role>>,
+    /// The representatives of `states`.
+    seen: FxHashSet<DyState<P::Role>>,
     accepted: BTreeMap<&'static str, BTreeSet<TermId>>,
 }
 
 fn walk<P: Protocol>(m: &DyModel<P>) -> Option<Walk<P>> {
-    let mut seen = FxHashSet::default();
     let mut queue: VecDeque<_> = m.init_states().into();
     let mut w = Walk {
         states: Vec::new(),
+        seen: FxHashSet::default(),
         accepted: BTreeMap::new(),
     };
     let mut actions = Vec::new();
     while let Some(s) = queue.pop_front() {
-        if !seen.insert(s.representative()) {
+        if !w.seen.insert(s.representative()) {
             continue;
         }
-        if seen.len() > MAX_STATES {
+        if w.seen.len() > MAX_STATES {
             return None;
         }
         actions.clear();
@@ -416,7 +418,6 @@ struct Found {
 fn holes<P: Protocol>(m: &DyModel<P>, w: &Walk<P>, forge: Forge<P>) -> Found {
     let oracle = Oracle::new(w);
     let base = violated(w);
-    let known: FxHashSet<DyState<P::Role>> = w.states.iter().map(|s| s.representative()).collect();
     let mut memo: FxHashMap<(usize, P::Role, TermId), Successor<P::Role>> = FxHashMap::default();
     let mut step = |i: usize, role: &P::Role, msg: TermId| {
         memo.entry((i, role.clone(), msg))
@@ -477,7 +478,7 @@ fn holes<P: Protocol>(m: &DyModel<P>, w: &Walk<P>, forge: Forge<P>) -> Found {
     let mut actions = Vec::new();
     while let Some((s, (n, i, msg))) = queue.pop_front() {
         let r = s.representative();
-        if known.contains(&r) || !seen.insert(r) {
+        if w.seen.contains(&r) || !seen.insert(r) {
             continue;
         }
         found.continued += 1;

@@ -4,19 +4,23 @@
 use super::*;
 
 pub fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out: &mut Vec<TermId>) {
-    crate::harness::with_each_attacker_nonce(know, |n| forge_with(cfg, role, know, b, out, n))
+    for own in tls::attacker_pairs(know) {
+        forge_with(cfg, role, know, b, out, own)
+    }
 }
 
-/// What `forge` builds with the attacker's own nonce `nonce` in the free fields (State,
-/// MSK, registration data, Request Authenticator).
+/// What `forge` builds with one of the attacker's own (nonce, DH secret) pairs: the nonce
+/// in the free fields (State, MSK, registration data, Request Authenticator), both in its
+/// EAP-TLS flights.
 fn forge_with(
     cfg: &Config,
     role: &Role,
     know: &Knowledge,
     b: &mut Symbolic,
     out: &mut Vec<TermId>,
-    nonce: TermId,
+    own: (TermId, TermId),
 ) {
+    let nonce = own.0;
     let p = public();
     let held = |k: &Option<TermId>| k.is_none_or(|k| know.derivable(k));
     let eaps = |b: &mut Symbolic, ms: &[Eap<TermId>]| -> Vec<TermId> {
@@ -28,7 +32,7 @@ fn forge_with(
             let mut flights = Vec::new();
             if let Phase::ExpectServerHello { tls } | Phase::ExpectCommitment { tls, .. } = &r.phase
             {
-                tls::attacker_server_flights(know, c.tls.ca, *tls, &mut flights);
+                tls::attacker_server_flights(know, c.tls.ca, *tls, own, &mut flights);
             }
             let mut ms: Vec<Eap<TermId>> = flights.into_iter().map(Eap::Tls).collect();
             ms.push(Eap::TlsStart);
@@ -66,7 +70,7 @@ fn forge_with(
             }
         }
         (Config::Smf(c), Role::Smf(Smf::ExpectUe { session, .. })) if know.derivable(c.k_nas) => {
-            for eap in eaps(b, &attacker_client_eap(know)) {
+            for eap in eaps(b, &attacker_client_eap(know, own)) {
                 out.push(b.seal_nas(
                     &c.k_nas,
                     true,
@@ -134,7 +138,7 @@ fn forge_with(
                 | DnAaa::Committed { conv, .. }
                     if c.secret.is_some() =>
                 {
-                    (Some(conv.state), attacker_client_eap(know))
+                    (Some(conv.state), attacker_client_eap(know, own))
                 }
                 _ => (None, vec![]),
             };

@@ -275,11 +275,11 @@ impl Protocol for SecondaryAuth {
     }
 }
 
-/// The EAP responses the attacker can send a DN-AAA: its own client flights (under the
-/// certificates it holds) and the empty acknowledgement.
-fn attacker_client_eap(know: &Knowledge) -> Vec<Eap<TermId>> {
+/// The EAP responses the attacker can send a DN-AAA: its own client flights with its nonce
+/// and DH secret `own` (under the certificates it holds) and the empty acknowledgement.
+fn attacker_client_eap(know: &Knowledge, own: (TermId, TermId)) -> Vec<Eap<TermId>> {
     let mut flights = Vec::new();
-    tls::attacker_client_flights(know, ca(), &mut flights);
+    tls::attacker_client_flights(know, ca(), own, &mut flights);
     let mut ms: Vec<Eap<TermId>> = flights.into_iter().map(Eap::Tls).collect();
     ms.push(Eap::TlsAck);
     ms

@@ -285,7 +285,7 @@ pub fn attacker_randomness() -> (TermId, TermId) {
 }
 
 /// The attacker's own nonces and DH secrets in `know`, the k-th of each paired.
-fn attacker_pairs(know: &Knowledge) -> Vec<(TermId, TermId)> {
+pub fn attacker_pairs(know: &Knowledge) -> Vec<(TermId, TermId)> {
     know.attackers(Sort::Nonce)
         .zip(know.attackers(Sort::DhSecret))
         .collect()
@@ -312,46 +312,51 @@ pub fn credentials(know: &Knowledge, ca: TermId) -> Vec<TlsCreds<TermId>> {
         .collect()
 }
 
-/// Client flights the attacker can send an EAP-TLS server: its own ClientHello, the
-/// certificate flight for a server first flight it saw in answer to it (under each
-/// certificate it holds), and the empty acknowledgement is the caller's.
-pub fn attacker_client_flights(know: &Knowledge, ca: TermId, out: &mut Vec<TermId>) {
-    for (nc, x) in attacker_pairs(know) {
-        out.push(client_hello_with(nc, x).1);
-    }
+/// Client flights the attacker can send an EAP-TLS server: its own ClientHello with its
+/// nonce and DH secret `(nc, x)`, the certificate flight for a server first flight it saw
+/// in answer to it (under each certificate it holds), and the empty acknowledgement is the
+/// caller's.
+pub fn attacker_client_flights(
+    know: &Knowledge,
+    ca: TermId,
+    (nc, x): (TermId, TermId),
+    out: &mut Vec<TermId>,
+) {
+    let (state, ch) = client_hello_with(nc, x);
+    out.push(ch);
     let creds = credentials(know, ca);
     for s1 in know.terms() {
         let Ok(f) = split(*s1, S1, 5) else { continue };
         let Ok((server, _)) = check_cert(f[2], ca) else {
             continue;
         };
-        // In answer to a ClientHello of its own: the state it kept for it.
-        for (nc, x) in attacker_pairs(know) {
-            let (state, _) = client_hello_with(nc, x);
-            for me in &creds {
-                if let Ok(ClientFinished { flight: c1, .. }) =
-                    (Symbolic { session: 0 }).tls_client_finish(me, &server, &state, s1)
-                {
-                    out.push(c1);
-                }
+        for me in &creds {
+            if let Ok(ClientFinished { flight: c1, .. }) =
+                (Symbolic { session: 0 }).tls_client_finish(me, &server, &state, s1)
+            {
+                out.push(c1);
             }
         }
     }
 }
 
 /// Server flights the attacker can send the EAP-TLS peer in client state `state`: a first
-/// flight under each certificate it holds, and the commitment message (which it can build
-/// only when it knows the handshake secret).
-pub fn attacker_server_flights(know: &Knowledge, ca: TermId, state: TermId, out: &mut Vec<TermId>) {
+/// flight with its nonce and DH secret `(ns, y)` under each certificate it holds, and the
+/// commitment message (which it can build only when it knows the handshake secret).
+pub fn attacker_server_flights(
+    know: &Knowledge,
+    ca: TermId,
+    state: TermId,
+    (ns, y): (TermId, TermId),
+    out: &mut Vec<TermId>,
+) {
     let Ok((a, b)) = state2(state) else { return };
     match a.get() {
         // (x, ClientHello): the client waits for a first flight.
         Term::Atom { .. } => {
-            for (ns, y) in attacker_pairs(know) {
-                for me in credentials(know, ca) {
-                    if let Ok((_, s1)) = server_hello_with(&me, b, ns, y) {
-                        out.push(s1);
-                    }
+            for me in credentials(know, ca) {
+                if let Ok((_, s1)) = server_hello_with(&me, b, ns, y) {
+                    out.push(s1);
                 }
             }
         }

@@ -127,11 +127,13 @@ impl<P: Protocol> Scenario<P> {
         )
     }
 
-    /// The attacker's own values of `sort` (named `attacker...`).
+    /// The attacker's own nonces or DH secrets (`sort`): those of no session, as
+    /// `Knowledge::attackers` has them.
     fn attackers(&self, sort: Sort) -> impl Iterator<Item = TermId> + '_ {
-        self.initial_knowledge.iter().copied().filter(move |t| {
-            matches!(t.get(), Term::Atom { sort: s, name, .. } if *s == sort && name.starts_with("attacker"))
-        })
+        self.initial_knowledge
+            .iter()
+            .copied()
+            .filter(move |t| t.sort() == Some(sort) && t.get().fresh_session().is_none())
     }
 
     /// The attacker's own values in words: "2 attacker nonces and DH shares".

@@ -148,40 +148,33 @@ pub(crate) fn run<R: ConcreteRole>(
             .ok_or("an attacker step without op".to_string())
             .and_then(|v| serde_json::from_value(v).map_err(|e| e.to_string()))
             .map_err(|message| TraceError { line: n, message })?;
-        // What the attacker may do is checked first: a step it cannot take is refused.
+        // Each step is checked against what the attacker may do before it is taken: a
+        // step it cannot take is refused.
         let to = || lane(&line.to, n);
-        let checked = match &op {
-            Op::Start => attacker.start(to()?),
-            Op::Replay(j) => attacker.replay(to()?, *j),
-            Op::Forge(e) | Op::Derive(e) => {
-                let t = intern(e).map_err(|message| TraceError { line: n, message })?;
-                match op {
-                    Op::Forge(_) => attacker.forge(to()?, t),
-                    _ => attacker.derive(t),
-                }
-            }
-            Op::Reveal(name) => match inputs.agents.iter().position(|a| a.name == *name) {
-                Some(a) => attacker.reveal(a),
-                None => Err(format!("no agent {name:?}")),
-            },
-        };
-        if let Err(why) = checked {
-            return rejected(why);
-        }
+        let as_trace_error = |message| TraceError { line: n, message };
         let (input, on) = match op {
-            Op::Start => (None, eval.transport(step, None, None)),
+            Op::Start => {
+                if let Err(why) = attacker.start(to()?) {
+                    return rejected(why);
+                }
+                (None, eval.transport(step, None, None))
+            }
             Op::Replay(j) => {
                 let (m, on) = sent.get(&j).ok_or_else(|| TraceError {
                     line: n,
                     message: format!("replay of step {j}, which sent nothing"),
                 })?;
+                if let Err(why) = attacker.replay(to()?, j) {
+                    return rejected(why);
+                }
                 (Some(m.clone()), eval.transport(step, None, Some(on)))
             }
             Op::Forge(e) => {
-                let t = intern(&e).map_err(|message| TraceError { line: n, message })?;
-                let m = eval
-                    .message(t)
-                    .map_err(|message| TraceError { line: n, message })?;
+                let t = intern(&e).map_err(as_trace_error)?;
+                if let Err(why) = attacker.forge(to()?, t) {
+                    return rejected(why);
+                }
+                let m = eval.message(t).map_err(as_trace_error)?;
                 (Some(m), eval.transport(step, Some(t), None))
             }
             Op::Reveal(name) => {
@@ -189,7 +182,13 @@ pub(crate) fn run<R: ConcreteRole>(
                     .agents
                     .iter()
                     .position(|a| a.name == name)
-                    .expect("checked above");
+                    .ok_or_else(|| TraceError {
+                        line: n,
+                        message: format!("no agent {name:?}"),
+                    })?;
+                if let Err(why) = attacker.reveal(a) {
+                    return rejected(why);
+                }
                 events.push(Event::Reveal { agent: a as u8 });
                 for k in &inputs.agents[a].long_term {
                     knows.extend(inputs.values.get(k).map(|h| Bytes(h.0.clone())));
@@ -197,9 +196,11 @@ pub(crate) fn run<R: ConcreteRole>(
                 continue;
             }
             Op::Derive(e) => {
-                let v = intern(&e)
-                    .and_then(|t| eval.value(t))
-                    .map_err(|message| TraceError { line: n, message })?;
+                let t = intern(&e).map_err(as_trace_error)?;
+                if let Err(why) = attacker.derive(t) {
+                    return rejected(why);
+                }
+                let v = eval.value(t).map_err(as_trace_error)?;
                 notes.push(format!(
                     "step {step}: the attacker computes {}",
                     hex::encode(&v.0)
