@@ -401,7 +401,8 @@ impl DnAaaServer {
     }
 }
 
-/// Serve RADIUS on `sock` until `stop` says so (after each packet); report each packet.
+/// Serve RADIUS on `sock` until `report` says to stop (after each packet); each packet is
+/// reported before its answer is sent, so that whoever has the answer finds it reported.
 pub fn serve_dn_aaa(
     server: &mut DnAaaServer,
     sock: &UdpSocket,
@@ -414,11 +415,12 @@ pub fn serve_dn_aaa(
         if !matches!(handled, Handled::Dropped { .. }) {
             server.recording.push("smf", "dn-aaa", &buf[..n]);
         }
+        let go_on = report(from, &handled);
         if let Some(a) = answer {
             server.recording.push("dn-aaa", "smf", &a);
             sock.send_to(&a, from)?;
         }
-        if !report(from, &handled) {
+        if !go_on {
             return Ok(());
         }
     }
