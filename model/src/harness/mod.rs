@@ -78,11 +78,10 @@ pub fn attacker_nonce() -> TermId {
     crate::term::atom(crate::term::Sort::Nonce, "attacker", 0)
 }
 
-/// Calls `f` with each of the attacker's own nonces in `know` (one unless
-/// `--attacker-values` gives more): for a `forge` that fills its free fields with one.
-pub fn with_each_attacker_nonce(know: &Knowledge, mut f: impl FnMut(TermId)) {
-    let own: Vec<TermId> = know.attackers(crate::term::Sort::Nonce).collect();
-    own.into_iter().for_each(&mut f)
+/// The attacker's own nonces in `know` (one unless `--attacker-values` gives more): for a
+/// `forge` that fills its free fields with each.
+pub fn attacker_nonces(know: &Knowledge) -> Vec<TermId> {
+    know.attackers(crate::term::Sort::Nonce).collect()
 }
 
 /// A message's chart name: the handshake's own, else the term shown two levels deep.
