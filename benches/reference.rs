@@ -143,6 +143,7 @@ fn registration(policy: &Policy) -> usize {
         tls: true,
         capif: None,
         recipient: t("5gmsgs-client-1"),
+        registry: false,
     });
     let (mut cb, mut sb) = (Concrete::new(), Concrete::new());
     let (mut client, mut server) = (client_cfg.initial(), server_cfg.initial());

@@ -404,10 +404,6 @@ fn bad_usage_exits_2_with_a_clear_error() {
             vec!["check", "ns", "--attacker-values", "5"],
             "5 is not in 1..=4",
         ),
-        (
-            vec!["check", "tls-psk", "--register-keys"],
-            "tls-psk --register-keys: its models have no key registration yet",
-        ),
     ] {
         let out = msgin5g(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -600,14 +596,14 @@ fn ns_key_registration_finds_the_misbinding() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("key registration: dishonest agents' keys"),
+        text.contains("key registration: dishonest agents' public keys"),
         "{text}"
     );
     let chart = text
         .split("-- attack on ns / default: initiator_auth_weak_agreement violated --")
         .nth(1)
         .expect("the attack");
-    assert!(chart.contains("<key, E, pk(sk_B)>"), "{chart}");
+    assert!(chart.contains("<registered key, E, pk(sk_B)>"), "{chart}");
     let out = msgin5g(&[
         "check",
         "ns",
@@ -619,5 +615,44 @@ fn ns_key_registration_finds_the_misbinding() {
     assert_eq!(out.status.code(), Some(0));
     for row in json_lines(&out) {
         assert_ne!(row["verdict"], "violated", "{row}");
+    }
+}
+
+/// `--register-keys` reaches every handshake: the bound says what it covers there (where no
+/// honest role uses a dishonest agent's public key, that there is nothing to register),
+/// and where a role does, the search grows (gateway capif: the AS looks M's key up; oidc:
+/// the user's client looks M's tunnel key up; eap: E's extra certificates).
+#[test]
+fn key_registration_reaches_every_handshake() {
+    let rows = |args: &[&str]| {
+        let out = msgin5g(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        json_lines(&out)
+    };
+    let handshakes = [
+        "tls-psk", "akma", "eap", "oidc", "gateway", "group", "aese", "monte", "ns",
+    ];
+    for h in handshakes {
+        for row in rows(&["check", h, "--register-keys", "--json", "--quiet"]) {
+            let bound = row["bound"].as_str().unwrap();
+            assert!(bound.contains("; key registration: "), "{h}: {row}");
+        }
+    }
+    for (h, v) in [
+        ("gateway", "capif"),
+        ("oidc", "default"),
+        ("eap", "default"),
+    ] {
+        let unique = |more: &[&str]| {
+            let mut args = vec!["check", h, "--variant", v, "--json", "--quiet"];
+            args.extend(more);
+            rows(&args)[0]["unique_states"].as_u64().unwrap()
+        };
+        let (plain, registered) = (unique(&[]), unique(&["--register-keys"]));
+        match h {
+            // E's extra certificates come without their private keys: nothing to use.
+            "eap" => assert_eq!(plain, registered, "{h}/{v}"),
+            _ => assert!(registered > plain, "{h}/{v}: {plain} -> {registered}"),
+        }
     }
 }

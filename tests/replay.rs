@@ -260,6 +260,14 @@ fn traces_cover_every_violation(handshake: &str) {
             let (out, text) = replay(&f);
             assert!(out.status.success(), "{}: {text}", f.display());
             assert!(text.contains(&format!("{p} violated")), "{text}");
+            // A secrecy attack shows how the secret is taken out of what the attacker saw.
+            let derives = std::fs::read_to_string(&f).unwrap().contains("\"derive\"");
+            assert_eq!(
+                derives,
+                text.contains("out of what it saw: "),
+                "{}: {text}",
+                f.display()
+            );
         }
         if violated.is_empty() {
             let f = dir.join(format!("{handshake}-{v}-executability.jsonl"));
@@ -355,7 +363,7 @@ fn group_attacks_stop_where_the_weakness_is_fixed() {
             (
                 "local-group-id-exposed-local_group_id_secrecy",
                 "default",
-                "cannot build the derived value: it lacks local_group_id_7",
+                "cannot derive local_group_id_7 that way: the derivation yields none",
             ),
         ],
     );
@@ -695,5 +703,46 @@ fn replay_refuses_what_the_attacker_cannot_do() {
             text.contains(&format!("{who} is dishonest")),
             "{name}: {text}"
         );
+    }
+}
+
+/// A secrecy attack's derivation is checked: each message it opens is one a step sent before,
+/// each value it uses without a message is one the attacker holds, and each operation works
+/// on the terms; the attacker may not simply name the secret.
+#[test]
+fn a_derivation_must_take_the_secret_out_of_what_was_seen() {
+    let f = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("traces/oidc/oidc-no-tunnel-password_secrecy.jsonl");
+    let trace = std::fs::read_to_string(&f).unwrap();
+    let last = trace.lines().count() - 1;
+    let how =
+        |h: serde_json::Value| edit_line(&trace, last, |l| l["op"]["derive"]["how"] = h.clone());
+    let password = serde_json::json!({"atom": {"name": "password_U", "session": 0, "sort": "key"}});
+    let cases = [
+        (
+            serde_json::json!({"part": [{"part": [{"step": 1}, 2]}, 5]}),
+            "the derivation uses step 1, which sent nothing before",
+        ),
+        (
+            serde_json::json!({"known": password}),
+            "the derivation uses password_U#0, which the attacker does not hold",
+        ),
+        (
+            serde_json::json!({"part": [{"part": [{"step": 2}, 2]}, 4]}),
+            "that way: the derivation yields",
+        ),
+        (
+            serde_json::json!({"part": [{"part": [{"step": 2}, 2]}, 99]}),
+            "the attacker cannot derive the value that way",
+        ),
+        (
+            serde_json::json!({"build": ["nonsense", []]}),
+            "no constructor \"nonsense\"",
+        ),
+    ];
+    for (i, (h, refusal)) in cases.into_iter().enumerate() {
+        let (out, text) = replay(&tmp_write(&format!("derivation-{i}.jsonl"), &how(h)));
+        assert_ne!(out.status.code(), Some(0), "{refusal}: {text}");
+        assert!(text.contains(refusal), "{refusal}: {text}");
     }
 }

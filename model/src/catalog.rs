@@ -43,15 +43,14 @@ impl<H: Handshake> Registered for Entry<H> {
         opts: &RunOptions,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<Report, CatalogError> {
-        let m = model::<H>(variant, bound)?;
+        let (m, registration) = registered::<H>(variant, bound)?;
         let n = m.scenario.sessions;
         let mut report = check_with(m, opts, progress);
         // What the count set, beside the instances it gave (a server's request budget
         // does not show in them).
         report.bound = format!("{}; --sessions {n}: {}", report.bound, H::SESSIONS_MEANING);
-        if bound.register_keys {
-            report.bound += "; key registration: dishonest agents' keys are any public keys the \
-                             attacker registers";
+        if let Some(words) = registration {
+            report.bound += &format!("; key registration: {words}");
         }
         Ok(report)
     }
@@ -173,6 +172,15 @@ impl std::fmt::Display for CatalogError {
 
 /// The model of `variant` of handshake `H` within `bound`.
 pub fn model<H: Handshake>(variant: &str, bound: &Bound) -> Result<DyModel<H>, CatalogError> {
+    registered::<H>(variant, bound).map(|(m, _)| m)
+}
+
+/// The model of `variant` within `bound`, and with `--register-keys` what key
+/// registration covers there, in words.
+fn registered<H: Handshake>(
+    variant: &str,
+    bound: &Bound,
+) -> Result<(DyModel<H>, Option<&'static str>), CatalogError> {
     let v = H::VARIANTS
         .iter()
         .find(|v| H::variant_info(v).name == variant)
@@ -194,13 +202,16 @@ pub fn model<H: Handshake>(variant: &str, bound: &Bound) -> Result<DyModel<H>, C
     }
     let mut m = H::model(v, sessions, bound.reveal);
     m.scenario.attacker_values(bound.attacker_values);
-    if bound.register_keys {
-        H::register_keys(&mut m).map_err(|reason| CatalogError::KeyRegistration {
-            handshake: H::NAME.into(),
-            reason,
-        })?;
-    }
-    Ok(m)
+    let registration = match bound.register_keys {
+        false => None,
+        true => Some(
+            H::register_keys(&mut m).map_err(|reason| CatalogError::KeyRegistration {
+                handshake: H::NAME.into(),
+                reason,
+            })?,
+        ),
+    };
+    Ok((m, registration))
 }
 
 /// Check one variant of one handshake within `bound`.

@@ -25,9 +25,11 @@ pub trait Handshake: Protocol {
     fn model(v: &Self::Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Self>;
     /// Key registration (`--register-keys`): the dishonest agents' public keys become
     /// whatever public key the attacker registers under their names, as ProVerif's
-    /// key-registration process lets it. `Err`: why this handshake has none (yet).
-    fn register_keys(_m: &mut DyModel<Self>) -> Result<(), String> {
-        Err("its models have no key registration yet (ns has)".into())
+    /// key-registration process lets it ([`crate::registry`]). `Ok`: what it covers, in the
+    /// bound's words (for a handshake where no honest role uses a dishonest agent's public
+    /// key, that there is nothing to register). `Err`: why this handshake has none (yet).
+    fn register_keys(_m: &mut DyModel<Self>) -> Result<&'static str, String> {
+        Err("its models have no key registration yet".into())
     }
 }
 

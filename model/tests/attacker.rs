@@ -608,19 +608,26 @@ fn attacker_is_sound_and_complete_at_one_session() {
     no_failures(&each_handshake!(attacker_is_checked, 1));
 }
 
-/// The attacker with key registration (ns, the one handshake that has it).
+/// The attacker with key registration, on every handshake that has it.
 #[test]
 fn attacker_with_key_registration_is_sound_and_complete() {
-    let mut failures = Vec::new();
-    for v in ["default", "lowe"] {
+    fn registered<H: Handshake>(failures: &mut Vec<String>) {
         let bound = Bound {
             sessions: Some(1),
             register_keys: true,
             ..Bound::default()
         };
-        let m = model::catalog::model::<ns::NeedhamSchroeder>(v, &bound).expect("ns has it");
-        model_is_checked(&m, 1, &mut failures);
+        for v in H::VARIANTS {
+            let name = H::variant_info(v).name;
+            let m = model::catalog::model::<H>(name, &bound).expect("it has key registration");
+            model_is_checked(&m, 1, failures);
+        }
     }
+    let mut failures = Vec::new();
+    registered::<ns::NeedhamSchroeder>(&mut failures);
+    registered::<eap::SecondaryAuth>(&mut failures);
+    registered::<gateway::Gateway>(&mut failures);
+    registered::<oidc::Oidc>(&mut failures);
     no_failures(&[failures]);
 }
 

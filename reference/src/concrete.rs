@@ -56,6 +56,11 @@ pub struct Transport {
     pub peer: Option<Bytes>,
 }
 
+/// The reference's answer to a registry lookup: key registration (`--register-keys`) is an
+/// attacker power of the model's; the reference's keys come from its PKI.
+pub const NO_KEY_REGISTRY: model::role::Reject =
+    model::role::Reject("the reference has no key registry");
+
 /// The concrete backend for one role instance (one connection).
 pub struct Concrete {
     /// Preset fresh values by name (`client_random`, `server_dh`, the application payloads

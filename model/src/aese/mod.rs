@@ -340,6 +340,9 @@ impl crate::handshake::Handshake for Exposure {
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<Exposure> {
         model(v, n, reveal)
     }
+    fn register_keys(_m: &mut DyModel<Exposure>) -> Result<&'static str, String> {
+        Ok("nothing to register: the one signer (the SCEF) is honest and the dishonest agents' keys are symmetric")
+    }
 }
 
 /// The model of a variant. Exposure: the requester (SCEF or application) asks once about

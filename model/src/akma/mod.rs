@@ -320,6 +320,9 @@ impl crate::handshake::Handshake for Akma {
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<Akma> {
         model(v, n, reveal)
     }
+    fn register_keys(_m: &mut DyModel<Akma>) -> Result<&'static str, String> {
+        Ok("nothing to register: AKMA's keys (K_AUSF, K_AKMA, K_AF) are symmetric and Ua* is TLS-PSK")
+    }
 }
 
 /// The agents of the scenario (the reference's runs use the same numbers).

@@ -49,7 +49,7 @@ use crate::role::Initial;
 use crate::role::{Machine, Steps};
 use crate::role::{Reject, Status, Stepped};
 use crate::term::Terms;
-use crate::term::{self, Sort, TermId};
+use crate::term::{self, Sort, Term, TermId};
 use dn_aaa::{DnAaa, DnAaaConfig, Subscriber};
 use messages::{Eap, EapCodec, Nas, Radius};
 use properties::{Agent, Claim, Property};
@@ -310,6 +310,39 @@ impl crate::handshake::Handshake for SecondaryAuth {
     const MOST: (usize, &'static str) = (PSI.len(), "PDU session identities");
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<SecondaryAuth> {
         model(v, n, reveal)
+    }
+    /// Key registration in a PKI: the CA issues a dishonest subscriber (E) a certificate
+    /// for its name with any public key the attacker knows (no proof of possession), so
+    /// the attacker starts with a certificate for E's NAI over each public key of the
+    /// scenario's certificates (every public key there is).
+    fn register_keys(m: &mut DyModel<SecondaryAuth>) -> Result<&'static str, String> {
+        let sc = &mut m.scenario;
+        let issued: Vec<(TermId, TermId, TermId)> = sc
+            .initial_knowledge
+            .iter()
+            .filter_map(|c| match c.get() {
+                Term::Sign { sk, msg } => match msg.get() {
+                    Term::Tuple(f) if f.len() == 2 => Some((*sk, f[0], f[1])),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        let dishonest: Vec<TermId> = (sc.agents.iter().filter(|a| !a.honest))
+            .flat_map(|a| a.long_term.iter().map(|k| term::pk(*k)))
+            .collect();
+        for (ca, name, _) in issued.iter().filter(|(_, _, pk)| dishonest.contains(pk)) {
+            for (_, _, pk) in &issued {
+                let cert = tls::issued(*ca, *name, *pk);
+                if !sc.initial_knowledge.contains(&cert) {
+                    sc.initial_knowledge.push(cert);
+                }
+            }
+        }
+        Ok(
+            "the CA issues the dishonest subscriber certificates for its NAI over any \
+            public key the attacker knows",
+        )
     }
 }
 

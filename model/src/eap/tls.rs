@@ -97,9 +97,14 @@ fn c(name: &'static str) -> TermId {
     term::constant(name)
 }
 
-/// A certificate: the CA's signature on (name, public key).
+/// A certificate: the CA's signature on (name, public key) for private key `key`.
 pub fn certificate(ca_key: TermId, name: TermId, key: TermId) -> TermId {
-    term::sign(ca_key, term::tuple(&[name, term::pk(key)]))
+    issued(ca_key, name, term::pk(key))
+}
+
+/// The CA's signature on (name, public key).
+pub fn issued(ca_key: TermId, name: TermId, pk: TermId) -> TermId {
+    term::sign(ca_key, term::tuple(&[name, pk]))
 }
 
 /// The name and public key in `cert` if it verifies under CA public key `ca`.

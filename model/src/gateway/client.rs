@@ -29,6 +29,9 @@ pub struct ClientConfig<V> {
     pub capif: Option<(Agent, V)>,
     /// The recipient of the MSGin5G message it sends.
     pub recipient: V,
+    /// Key registration: the server is dishonest and its certificate's key is whichever
+    /// key the attacker registered under its name; the registrant looks it up first.
+    pub registry: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
@@ -37,6 +40,11 @@ pub enum Client<V> {
     /// An AS waits for its CAPIF token.
     ExpectToken {
         key: V,
+    },
+    /// Key registration: waits for the registry's answer for the server's key (an AS
+    /// holding its CAPIF token).
+    Lookup {
+        token: Option<V>,
     },
     /// Waits for the registration response.
     ExpectAccept {
@@ -77,6 +85,10 @@ impl<V: Clone + Eq> Client<V> {
                     return Err(Reject("expected the CAPIF token"));
                 };
                 self.register(cfg, Some(token), b, &mut out)
+            }
+            (Client::Lookup { token }, Some(v), _) => {
+                let server_key = b.registered_key(&cfg.server_name, v)?;
+                self.connect(cfg, token.clone(), &server_key, b, &mut out)
             }
             // The response: for this registrant; then its message, the first record up.
             (Client::ExpectAccept { key }, Some(v), _) => {
@@ -129,12 +141,29 @@ impl<V: Clone + Eq> Client<V> {
         Ok((next, out))
     }
 
-    /// The registration request in a new TLS connection to the server, with `token` for
-    /// an AS; the registrant runs with the server and the service's owner (itself).
+    /// The registration request, with `token` for an AS, once the server's key is known
+    /// (with key registration, after the registry's answer).
     fn register<B: GatewayCodec<Value = V>>(
         &self,
         cfg: &ClientConfig<V>,
         token: Option<V>,
+        b: &mut B,
+        out: &mut Vec<Output<V>>,
+    ) -> Client<V> {
+        if cfg.registry {
+            return Client::Lookup { token };
+        }
+        self.connect(cfg, token, &cfg.server_key, b, out)
+    }
+
+    /// The registration request in a new TLS connection to the server whose certificate
+    /// has `server_key`; the registrant runs with the server and the service's owner
+    /// (itself).
+    fn connect<B: GatewayCodec<Value = V>>(
+        &self,
+        cfg: &ClientConfig<V>,
+        token: Option<V>,
+        server_key: &V,
         b: &mut B,
         out: &mut Vec<Output<V>>,
     ) -> Client<V> {
@@ -149,7 +178,7 @@ impl<V: Clone + Eq> Client<V> {
             service: cfg.service.clone(),
             token,
         });
-        let server = cfg.tls.then_some(&cfg.server_key);
+        let server = cfg.tls.then_some(server_key);
         // An AS authenticates with its token, over TLS with the server's certificate.
         let me = match cfg.capif {
             None => cfg.credential.as_ref().map(|sk| (&cfg.identity, sk)),

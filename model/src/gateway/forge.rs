@@ -74,6 +74,10 @@ pub fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out:
                     }
                 }
             }
+            // Key registration: the registry's answer, any public key it knows.
+            (Config::Client(c), Role::Client(Client::Lookup { .. })) => {
+                out.extend(crate::registry::answers(know, c.server_name))
+            }
             // Records under a connection key it holds (its own, or one read in the clear).
             (Config::Client(c), Role::Client(r)) => {
                 let (key, up, seq, ms) = match r {

@@ -92,6 +92,12 @@ pub trait GatewayCodec: Backend {
         certs: &[(Self::Value, Self::Value)],
         v: &Self::Value,
     ) -> Result<Accepted<Self::Value>, Reject>;
+    /// The key the registry's answer `v` gives for `name` (`--register-keys`).
+    fn registered_key(
+        &mut self,
+        name: &Self::Value,
+        v: &Self::Value,
+    ) -> Result<Self::Value, Reject>;
     /// A record under `key`, from the client (`up`) or the server, with sequence `seq`.
     fn seal(&mut self, key: &Self::Value, up: bool, seq: u8, m: &Self::Value) -> Self::Value;
     fn open(
@@ -207,9 +213,11 @@ impl GatewayCodec for Symbolic {
         }
         // CertificateVerify: the named client's key signed this connection to this server.
         let signed = term::tuple(&[key, pk]);
-        let ok = trusted.any(
-            |(_, cpk)| matches!(sig.get(), Term::Sign { sk, msg } if term::pk(*sk) == *cpk && *msg == signed),
-        );
+        // With key registration a dishonest client's key is whichever the attacker
+        // registered (`registry::any_key`).
+        let ok = trusted.any(|(_, cpk)| {
+            matches!(sig.get(), Term::Sign { sk, msg } if crate::registry::verifies(*cpk, *sk) && *msg == signed)
+        });
         if !ok {
             return Err(Reject("client certificate does not verify"));
         }
@@ -218,6 +226,10 @@ impl GatewayCodec for Symbolic {
             client: Some(name),
             message: m,
         })
+    }
+
+    fn registered_key(&mut self, name: &TermId, v: &TermId) -> Result<TermId, Reject> {
+        crate::registry::looked_up(*name, *v)
     }
 
     fn seal(&mut self, key: &TermId, up: bool, seq: u8, m: &TermId) -> TermId {

@@ -227,6 +227,7 @@ impl<V: Clone + Ord> Machine for Role<V> {
         match self {
             Role::Client(Client::Start) => "its start",
             Role::Client(Client::ExpectToken { .. }) => "the CAPIF token response",
+            Role::Client(Client::Lookup { .. }) => "the registry's answer for the server's key",
             Role::Client(Client::ExpectAccept { .. }) => "the registration response",
             Role::Client(Client::ExpectMessage { .. }) => "the server's MSGin5G message",
             Role::Client(Client::Done) => "nothing (done)",
@@ -359,6 +360,29 @@ impl crate::handshake::Handshake for Gateway {
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<Gateway> {
         model(v, n, reveal)
     }
+    /// Key registration: a registrant of a dishonest server (the AS's registrations with
+    /// M) takes the server's certificate key from the registry (M may have registered S's
+    /// key); the server checks a dishonest client's certificate (E's) against whichever key
+    /// was registered under its name.
+    fn register_keys(m: &mut DyModel<Gateway>) -> Result<&'static str, String> {
+        let agents = &m.scenario.agents;
+        let dishonest = |a: Agent| !agents[usize::from(a)].honest;
+        for inst in &mut m.scenario.instances {
+            match &mut inst.cfg {
+                Config::Client(c) => c.registry = dishonest(c.server),
+                Config::Server(c) => {
+                    for (name, pk) in &mut c.certs {
+                        let owner = c.policy.iter().find(|p| p.identity == *name);
+                        if owner.is_some_and(|p| dishonest(p.agent)) {
+                            *pk = crate::registry::any_key();
+                        }
+                    }
+                }
+                Config::Ccf(_) => {}
+            }
+        }
+        Ok("dishonest agents' public keys are any public keys the attacker registers")
+    }
 }
 
 /// The model of a variant. Gateways: the legacy and the non-3GPP gateway each register with
@@ -408,6 +432,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Gate
             tls: v.tls,
             capif: (i == AS as usize).then(|| (CCF, term::pk(ccf_tls))),
             recipient: p.recipient,
+            registry: false,
         })
     };
     let (to_s, to_m) = (

@@ -440,6 +440,9 @@ impl crate::handshake::Handshake for GroupMessaging {
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
         model(v, n, reveal)
     }
+    fn register_keys(_m: &mut DyModel<GroupMessaging>) -> Result<&'static str, String> {
+        Ok("nothing to register: the signers (SCS, SCEF) are honest and the dishonest agents' keys are symmetric")
+    }
 }
 
 /// The model of a variant: the SCS sends `sessions` group messages to its group of UE1 and

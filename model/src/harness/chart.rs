@@ -4,6 +4,7 @@
 use super::model::{Action, DyModel};
 use super::Protocol;
 use crate::attacker::Deriver;
+use crate::derivation::{describe, explain};
 use crate::role::Output;
 use crate::term::TermId;
 use properties::Event;
@@ -56,6 +57,14 @@ pub fn chart_steps<P: Protocol>(
     };
     let mut steps: Vec<Step> = Vec::new();
     let mut sent_at: Vec<(TermId, usize)> = Vec::new();
+    // What the attacker saw, named, for the derivation of a leaked secret: its own values
+    // and the dishonest agents' keys, then what was sent and revealed.
+    let sc = &m.scenario;
+    let dishonest = sc.agents.iter().filter(|a| !a.honest);
+    let mut seen: Vec<(TermId, String)> = (sc.initial_knowledge.iter())
+        .chain(dishonest.flat_map(|a| &a.long_term))
+        .map(|t| (*t, format!("{}", crate::term::Shown(*t, 1))))
+        .collect();
     let step = |steps: &mut Vec<Step>, from: String, to: String, msg: String, note: &str| {
         steps.push(Step {
             step: steps.len() + 1,
@@ -100,6 +109,11 @@ pub fn chart_steps<P: Protocol>(
                 step(&mut steps, ATTACKER.into(), to, text, &note);
             }
             Action::Reveal(a) => {
+                let keys = &sc.agents[usize::from(a)].long_term;
+                seen.extend(
+                    keys.iter()
+                        .map(|t| (*t, format!("{}", crate::term::Shown(*t, 1)))),
+                );
                 let msg = format!("reveal {}'s long-term keys", m.agent_name(a));
                 step(
                     &mut steps,
@@ -117,6 +131,7 @@ pub fn chart_steps<P: Protocol>(
                 Output::Send(_, msg) => {
                     step(&mut steps, from, ATTACKER.into(), described.clone(), "sent");
                     sent_at.push((*msg, steps.len()));
+                    seen.push((*msg, format!("step {}", steps.len())));
                     continue;
                 }
                 Output::Claim(Event::Running { peer, claim, .. }) => format!(
@@ -150,6 +165,23 @@ pub fn chart_steps<P: Protocol>(
                 .state
                 .facts
                 .secret_witness(&m.properties[i], &mut |v| d.derivable(*v));
+            let terms: Vec<TermId> = seen.iter().map(|(t, _)| *t).collect();
+            let leaked = attack.leaked.and_then(|v| Some((v, explain(&terms, v)?)));
+            if let Some((v, how)) = leaked {
+                // A TLS key schedule takes many lines in full: the trace has all of it.
+                let mut how = describe(&how, &|i| seen[i].1.clone());
+                if let Some((cut, _)) = how.char_indices().nth(240) {
+                    how.replace_range(cut.., " …");
+                }
+                let msg = format!("takes {} out: {how}", crate::term::Shown(v, 1));
+                step(
+                    &mut steps,
+                    ATTACKER.into(),
+                    ATTACKER.into(),
+                    msg,
+                    "derivation",
+                );
+            }
             break;
         }
     }

@@ -228,6 +228,9 @@ impl crate::handshake::Handshake for Monitoring {
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<Monitoring> {
         model(v, n, reveal)
     }
+    fn register_keys(_m: &mut DyModel<Monitoring>) -> Result<&'static str, String> {
+        Ok("nothing to register: monitoring uses symmetric keys only")
+    }
 }
 
 /// The model of a variant: the third party asks `sessions` times for UE1's location

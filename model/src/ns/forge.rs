@@ -42,17 +42,7 @@ pub(super) fn forge(
         // The registry's answer: any public key the attacker knows, or makes of a key it
         // holds, registered under the dishonest peer's name.
         Role::InitiatorLookup { peer } | Role::ResponderLookup { peer, .. } => {
-            let name = c.names[*peer as usize];
-            let mut keys: Vec<TermId> = know
-                .terms()
-                .iter()
-                .copied()
-                .filter(|t| matches!(t.get(), Term::Pk(_)))
-                .chain(know.atoms(Sort::Key).map(term::pk))
-                .collect();
-            keys.sort();
-            keys.dedup();
-            out.extend(keys.into_iter().map(|pk| registered(name, pk)));
+            out.extend(registry::answers(know, c.names[*peer as usize]))
         }
         Role::ExpectMessage3 { nb, .. } => out.push(b.pk_encrypt(&own_pk, nb)),
         Role::Done => {}

@@ -27,6 +27,7 @@ mod forge;
 use crate::attacker::Knowledge;
 use crate::backend::{Backend, Fresh, PkeBackend, Symbolic};
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
+use crate::registry;
 use crate::role::{Machine, Output, Reject, Status, Stepped, Steps};
 use crate::term::Terms;
 use crate::term::{self, Sort, Term, TermId};
@@ -146,27 +147,6 @@ fn start(peer: TermId) -> TermId {
     term::tuple(&[term::constant("start"), peer])
 }
 
-/// The registry's answer: `pk` is registered under `name`.
-fn registered(name: TermId, pk: TermId) -> TermId {
-    term::tuple(&[term::constant("key"), name, pk])
-}
-
-impl Config {
-    /// The key the registry answer `m` gives for `peer`.
-    fn looked_up(&self, peer: Agent, m: TermId) -> Result<TermId, Reject> {
-        match fields(m) {
-            [tag, name, pk]
-                if *tag == term::constant("key")
-                    && *name == self.names[peer as usize]
-                    && matches!(pk.get(), Term::Pk(_)) =>
-            {
-                Ok(*pk)
-            }
-            _ => Err(Reject("expected the registry's answer for the peer")),
-        }
-    }
-}
-
 impl Machine for Role {
     fn status(&self) -> Status {
         match self {
@@ -210,7 +190,7 @@ impl Steps<Symbolic> for Role {
                 Ok(message1(c, peer, c.pks[peer as usize], b))
             }
             Role::InitiatorLookup { peer } => {
-                let pk = c.looked_up(*peer, m)?;
+                let pk = registry::looked_up(c.names[*peer as usize], m)?;
                 Ok(message1(c, *peer, pk, b))
             }
             Role::ExpectMessage2 { peer, pk, na } => {
@@ -249,7 +229,7 @@ impl Steps<Symbolic> for Role {
                 Ok(message2(c, peer, *na, c.pks[peer as usize], b))
             }
             Role::ResponderLookup { peer, na } => {
-                let pk = c.looked_up(*peer, m)?;
+                let pk = registry::looked_up(c.names[*peer as usize], m)?;
                 Ok(message2(c, *peer, *na, pk, b))
             }
             Role::ExpectMessage3 { peer, na, nb } => {
@@ -332,14 +312,14 @@ impl crate::handshake::Handshake for NeedhamSchroeder {
         model(v, n)
     }
     /// The dishonest agents' keys come from the registry, in every role.
-    fn register_keys(m: &mut DyModel<NeedhamSchroeder>) -> Result<(), String> {
+    fn register_keys(m: &mut DyModel<NeedhamSchroeder>) -> Result<&'static str, String> {
         let dishonest: Vec<Agent> = (0..m.scenario.agents.len() as Agent)
             .filter(|a| !m.scenario.agents[*a as usize].honest)
             .collect();
         for inst in &mut m.scenario.instances {
             inst.cfg.registry = dishonest.clone();
         }
-        Ok(())
+        Ok("dishonest agents' public keys are any public keys the attacker registers")
     }
 }
 

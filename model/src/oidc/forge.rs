@@ -52,6 +52,10 @@ pub fn forge(cfg: &Config, role: &Role, know: &Knowledge, b: &mut Symbolic, out:
                     .collect();
                 answer(b, key, ms);
             }
+            // Key registration: the registry's answer, any public key it knows.
+            (Config::Ue(c), Role::Ue(Ue::Client(Client::Lookup { .. }))) => {
+                out.extend(crate::registry::answers(know, c.client.server_name))
+            }
             (Config::Ue(c), Role::Ue(Ue::Client(Client::ExpectResponse { key }))) => {
                 let ms = vec![Msg::RegistrationAccept {
                     client_id: c.client.profile.client_id,

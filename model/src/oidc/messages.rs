@@ -120,6 +120,12 @@ pub trait OidcCodec: Backend {
     ) -> Result<(Self::Value, Self::Value), Reject>;
     fn tunnel_response(&mut self, key: &Self::Value, m: &Self::Value) -> Self::Value;
     fn tunnel_open(&mut self, key: &Self::Value, v: &Self::Value) -> Result<Self::Value, Reject>;
+    /// The key the registry's answer `v` gives for `name` (`--register-keys`).
+    fn registered_key(
+        &mut self,
+        name: &Self::Value,
+        v: &Self::Value,
+    ) -> Result<Self::Value, Reject>;
 }
 
 const AUTH_REQUEST: &str = "OIDC Authentication Request";
@@ -322,6 +328,10 @@ impl OidcCodec for Symbolic {
 
     fn tunnel_response(&mut self, key: &TermId, m: &TermId) -> TermId {
         term::aead(*key, c(TUNNEL), c(TUNNEL), *m)
+    }
+
+    fn registered_key(&mut self, name: &TermId, v: &TermId) -> Result<TermId, Reject> {
+        crate::registry::looked_up(*name, *v)
     }
 
     fn tunnel_open(&mut self, key: &TermId, v: &TermId) -> Result<TermId, Reject> {

@@ -256,7 +256,7 @@ impl<V: Clone + Eq> Ue<V> {
             },
             Ue::Client(c) => {
                 let input = input.ok_or(Reject("the 5GMSGS client has started"))?;
-                Ue::Client(c.step(&cfg.client, input, b)?)
+                Ue::Client(c.step(&cfg.client, input, b, &mut out)?)
             }
         };
         Ok((next, out))
@@ -294,6 +294,9 @@ impl<V: Clone + Eq> Machine for Role<V> {
             Role::Ue(Ue::SimC(SimC::Start)) => "its start",
             Role::Ue(Ue::SimC(SimC::ExpectCode { .. })) => "the Authentication Response",
             Role::Ue(Ue::SimC(SimC::ExpectTokens { .. })) => "the Token Response",
+            Role::Ue(Ue::Client(Client::Lookup { .. })) => {
+                "the registry's answer for the server's key"
+            }
             Role::Ue(Ue::Client(Client::ExpectResponse { .. })) => "the registration response",
             Role::Ue(Ue::Client(Client::Registered)) => "nothing (registered)",
             Role::SimS(_) => "a request",
@@ -433,6 +436,18 @@ impl crate::handshake::Handshake for Oidc {
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<Oidc> {
         model(v, n, reveal)
     }
+    /// Key registration: the user's 5GMSGS client takes a dishonest server's tunnel key
+    /// (M's) from the registry, where M may have registered S's. SIM-S, the one signer of
+    /// tokens, is honest: no role checks a signature against a dishonest agent's key.
+    fn register_keys(m: &mut DyModel<Oidc>) -> Result<&'static str, String> {
+        let agents = &m.scenario.agents;
+        for inst in &mut m.scenario.instances {
+            if let Config::Ue(c) = &mut inst.cfg {
+                c.client.registry = !agents[usize::from(c.client.server)].honest;
+            }
+        }
+        Ok("dishonest agents' public keys are any public keys the attacker registers")
+    }
 }
 
 /// The agents of the scenario (the reference's runs use the same numbers).
@@ -504,6 +519,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Oidc
                 server_tunnel: term::pk(sk),
                 profile: p.profile.clone(),
                 present_id_token: v.id_token_as_access_token,
+                registry: false,
             },
         })
     };

@@ -287,6 +287,9 @@ impl crate::handshake::Handshake for TlsPsk {
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<TlsPsk> {
         model(v, (n, n), reveal)
     }
+    fn register_keys(_m: &mut DyModel<TlsPsk>) -> Result<&'static str, String> {
+        Ok("nothing to register: TLS 1.3 with external PSKs uses no public keys")
+    }
 }
 
 /// The model of a variant with `sessions` (client, server) sessions per honest agent.

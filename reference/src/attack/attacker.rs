@@ -7,9 +7,10 @@
 //! revealable agent. The run is followed on the model (every delivery stepped by the
 //! model's role too), so that what crossed the network is known as terms.
 
-use super::expr::atom_key;
+use super::expr::{atom_key, from_how, intern, How};
 use super::AttackInputs;
 use model::attacker::Deriver;
+use model::derivation;
 use model::harness::{Action, DyModel, DyState, Protocol};
 use model::role::Output;
 use model::term::{self, TermId};
@@ -26,7 +27,9 @@ pub(crate) trait Checked {
     /// A delivery to `i` of a message the attacker builds.
     fn forge(&mut self, i: usize, t: TermId) -> Result<(), String>;
     fn reveal(&mut self, agent: usize) -> Result<(), String>;
-    fn derive(&mut self, t: TermId) -> Result<(), String>;
+    /// A value it computes: `t`, derivable now, or, where the trace says `how`, taken out of
+    /// what it saw that way; `Ok`: the derivation in words.
+    fn derive(&mut self, t: TermId, how: Option<&How>) -> Result<Option<String>, String>;
 }
 
 /// The attacker of one replay, on the model `m` of the rebuilt scenario.
@@ -37,6 +40,8 @@ pub(crate) struct Attacker<'m, P: Protocol> {
     pending: Vec<VecDeque<TermId>>,
     /// The message of each send step.
     sent: BTreeMap<usize, TermId>,
+    /// The agents whose long-term keys were revealed.
+    revealed: BTreeSet<u8>,
     /// A delivery the model's role refused: the reference's role decides it (and refuses
     /// it, or the replay stops at the attacker's next step: the two roles differ there).
     refused: Option<String>,
@@ -85,6 +90,7 @@ impl<'m, P: Protocol> Attacker<'m, P> {
             state: m.initial_state(),
             pending: vec![VecDeque::new(); m.scenario.instances.len()],
             sent: BTreeMap::new(),
+            revealed: BTreeSet::new(),
             refused: None,
         })
     }
@@ -142,6 +148,38 @@ impl<'m, P: Protocol> Attacker<'m, P> {
             )),
         }
     }
+
+    /// A seen term of a derivation: the message a step sent, or a value the attacker holds
+    /// without a message (its own or public, a dishonest agent's or a revealed agent's
+    /// long-term key).
+    fn seen(&self, h: &How) -> Result<(TermId, String), String> {
+        match h {
+            How::Step(j) => self
+                .sent
+                .get(j)
+                .map(|t| (*t, format!("step {j}")))
+                .ok_or_else(|| format!("the derivation uses step {j}, which sent nothing before")),
+            How::Known(e) => {
+                let t = intern(e)?;
+                let sc = &self.m.scenario;
+                let held = sc.initial_knowledge.contains(&t)
+                    || sc.agents.iter().enumerate().any(|(a, info)| {
+                        (!info.honest || self.revealed.contains(&(a as u8)))
+                            && info.long_term.contains(&t)
+                    });
+                if held {
+                    Ok((t, atom_key(t)))
+                } else {
+                    Err(format!(
+                        "the derivation uses {}, which the attacker does not hold: not its own, \
+                         not a dishonest agent's key, not revealed",
+                        atom_key(t)
+                    ))
+                }
+            }
+            _ => unreachable!("only steps and held values are seen"),
+        }
+    }
 }
 
 fn honesty(honest: bool) -> &'static str {
@@ -187,10 +225,35 @@ impl<P: Protocol> Checked for Attacker<'_, P> {
                 self.m.agent_name(a)
             ));
         }
+        self.revealed.insert(a);
         self.apply(Action::Reveal(a), "the reveal")
     }
 
-    fn derive(&mut self, t: TermId) -> Result<(), String> {
-        self.derivable(t, "the derived value")
+    fn derive(&mut self, t: TermId, how: Option<&How>) -> Result<Option<String>, String> {
+        let Some(how) = how else {
+            return self.derivable(t, "the derived value").map(|()| None);
+        };
+        self.followed()?;
+        let mut leaves = Vec::new();
+        let mut labels = Vec::new();
+        let recipe = from_how(
+            how,
+            &mut |h| {
+                let (t, label) = self.seen(h)?;
+                labels.push(label);
+                Ok(t)
+            },
+            &mut leaves,
+        )?;
+        let got = derivation::result(&|i| leaves.get(i).copied(), &recipe)
+            .map_err(|why| format!("the attacker cannot derive the value that way: {why}"))?;
+        if got != t {
+            return Err(format!(
+                "the attacker cannot derive {} that way: the derivation yields {}",
+                term::Shown(t, 2),
+                term::Shown(got, 2)
+            ));
+        }
+        Ok(Some(derivation::describe(&recipe, &|i| labels[i].clone())))
     }
 }

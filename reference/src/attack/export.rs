@@ -2,9 +2,10 @@
 //! sent is a `replay` of that step, any other a `forge` of the term; the atoms inside get
 //! values.
 
-use super::expr::{atom_key, secret_atoms, to_expr};
-use super::{AgentSpec, AttackInputs, Attacks, Op};
+use super::expr::{atom_key, secret_atoms, to_expr, to_how, Seen};
+use super::{AgentSpec, AttackInputs, Attacks, Derivation, Op};
 use crate::trace::{self, Header, Hex, Line};
+use model::derivation::explain;
 use model::harness::{Action, PropertyResult, Report};
 use model::role::Output;
 use model::term::TermId;
@@ -28,6 +29,19 @@ pub(crate) fn export<H: Attacks>(
     let mut lines: Vec<Line> = Vec::new();
     // What honest roles sent: the message, its step and its interface.
     let mut sent: Vec<(TermId, usize, &str)> = Vec::new();
+    // What the attacker saw, for the derivation of a leaked secret: its own values and the
+    // dishonest agents' keys, then what was sent and revealed, in order.
+    let mut seen: Vec<(TermId, Seen)> = cast
+        .attacker
+        .iter()
+        .chain(
+            cast.agents
+                .iter()
+                .filter(|a| !a.honest)
+                .flat_map(|a| &a.long_term),
+        )
+        .map(|t| (*t, Seen::Known(*t)))
+        .collect();
     let mut atoms = BTreeSet::new();
     let line = |from: String, to: String, on: Option<&str>, msg: String, op: Option<Op>| Line {
         step: 0,
@@ -66,7 +80,9 @@ pub(crate) fn export<H: Attacks>(
                 lane(i)
             }
             Action::Reveal(a) => {
-                let name = cast.agents[usize::from(a)].name;
+                let agent = &cast.agents[usize::from(a)];
+                seen.extend(agent.long_term.iter().map(|t| (*t, Seen::Known(*t))));
+                let name = agent.name;
                 lines.push(line(
                     ATTACKER.into(),
                     ATTACKER.into(),
@@ -89,6 +105,7 @@ pub(crate) fn export<H: Attacks>(
                         None,
                     ));
                     sent.push((*msg, lines.len(), on));
+                    seen.push((*msg, Seen::Step(lines.len())));
                 }
                 Output::Claim(Event::Secret { value, .. }) => secret_atoms(*value, &mut atoms),
                 Output::Claim(_) => {}
@@ -97,12 +114,19 @@ pub(crate) fn export<H: Attacks>(
     }
     let secrecy = result.kind.is_some_and(|k| k.is_secrecy());
     if let (true, Some(v)) = (secrecy, attack.leaked) {
+        let terms: Vec<TermId> = seen.iter().map(|(t, _)| *t).collect();
+        let names: Vec<Seen> = seen.iter().map(|(_, s)| *s).collect();
+        // The check found the secret derivable from these; a derivation exists.
+        let how = explain(&terms, v).map(|r| to_how(&r, &names));
         lines.push(line(
             ATTACKER.into(),
             ATTACKER.into(),
             None,
             format!("derive the claimed {} secret", result.property),
-            Some(Op::Derive(to_expr(v))),
+            Some(Op::Derive(Derivation {
+                value: to_expr(v),
+                how,
+            })),
         ));
     }
     for (i, l) in lines.iter_mut().enumerate() {

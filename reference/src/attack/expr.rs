@@ -1,6 +1,7 @@
 //! Terms as a trace writes them, and back: an atom by sort, name and session, the rest by
 //! constructor.
 
+use model::derivation::{Recipe, CONSTRUCTORS};
 use model::term::{self, Sort, Term, TermId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -156,5 +157,94 @@ pub(crate) fn intern(e: &Expr) -> Result<TermId, String> {
         Expr::Pk(sk) => term::pk(intern(sk)?),
         Expr::AEnc(pk, m) => term::aenc(intern(pk)?, intern(m)?),
         Expr::Sign(sk, m) => term::sign(intern(sk)?, intern(m)?),
+    })
+}
+
+/// How the attacker takes a derived value out of what it saw, as a trace writes it (a
+/// [`model::derivation::Recipe`] whose seen terms are named).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum How {
+    /// The message sent at this step.
+    Step(usize),
+    /// A value it holds without a message: its own, a dishonest agent's long-term key, a
+    /// public key, a key revealed at an earlier step.
+    Known(Expr),
+    /// A public atom (a name, a constant).
+    Public(Expr),
+    /// Item `j` of a tuple or concatenation.
+    Part(Box<How>, usize),
+    /// The payload of a signature.
+    Signed(Box<How>),
+    /// A ciphertext opened with a key (for public-key encryption, the private key).
+    Open(Box<How>, Box<How>),
+    /// A term built by a public constructor (`model::derivation::CONSTRUCTORS`) from parts.
+    Build(String, Vec<How>),
+    /// A DH value raised to an exponent.
+    Raise(Box<How>, Box<How>),
+}
+
+/// What a seen term of a derivation is, in a trace: the step that sent it, or a value held.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Seen {
+    Step(usize),
+    Known(TermId),
+}
+
+/// `r` as a trace writes it, `seen` naming its seen terms.
+pub(crate) fn to_how(r: &Recipe, seen: &[Seen]) -> How {
+    let b = |r: &Recipe| Box::new(to_how(r, seen));
+    match r {
+        Recipe::Seen(i) => match seen[*i] {
+            Seen::Step(s) => How::Step(s),
+            Seen::Known(t) => How::Known(to_expr(t)),
+        },
+        Recipe::Public(t) => How::Public(to_expr(*t)),
+        Recipe::Part(r, j) => How::Part(b(r), *j),
+        Recipe::Signed(r) => How::Signed(b(r)),
+        Recipe::Open(r, k) => How::Open(b(r), b(k)),
+        Recipe::Build(name, parts) => How::Build(
+            name.to_string(),
+            parts.iter().map(|p| to_how(p, seen)).collect(),
+        ),
+        Recipe::Raise(s, x) => How::Raise(b(s), b(x)),
+    }
+}
+
+/// `h` as a model derivation: its seen terms in `leaves`, each resolved by `seen` (which
+/// refuses a step that sent nothing or a value the attacker does not hold).
+pub(crate) fn from_how(
+    h: &How,
+    seen: &mut dyn FnMut(&How) -> Result<TermId, String>,
+    leaves: &mut Vec<TermId>,
+) -> Result<Recipe, String> {
+    Ok(match h {
+        How::Step(_) | How::Known(_) => {
+            let t = seen(h)?;
+            leaves.push(t);
+            Recipe::Seen(leaves.len() - 1)
+        }
+        How::Public(e) => Recipe::Public(intern(e)?),
+        How::Part(r, j) => Recipe::Part(Box::new(from_how(r, seen, leaves)?), *j),
+        How::Signed(r) => Recipe::Signed(Box::new(from_how(r, seen, leaves)?)),
+        How::Open(r, k) => Recipe::Open(
+            Box::new(from_how(r, seen, leaves)?),
+            Box::new(from_how(k, seen, leaves)?),
+        ),
+        How::Build(name, parts) => {
+            let name = CONSTRUCTORS
+                .iter()
+                .find(|c| *c == name)
+                .ok_or_else(|| format!("no constructor {name:?}"))?;
+            let parts = parts
+                .iter()
+                .map(|p| from_how(p, seen, leaves))
+                .collect::<Result<_, _>>()?;
+            Recipe::Build(name, parts)
+        }
+        How::Raise(s, x) => Recipe::Raise(
+            Box::new(from_how(s, seen, leaves)?),
+            Box::new(from_how(x, seen, leaves)?),
+        ),
     })
 }

@@ -6,7 +6,7 @@
 //! attacker's own values, each instance's fresh values), and lists the steps: honest sends,
 //! and the attacker's operations: `start` an instance, `replay` a message sent at an
 //! earlier step, `forge` a message from a term, `reveal` an agent's long-term keys,
-//! `derive` a value from a term.
+//! `derive` a value from a term, saying how it is taken out of what the attacker saw.
 //!
 //! - [`export`]: the check's recorded attack as a trace (no model is built or walked).
 //! - [`expr`]: terms as a trace writes them.
@@ -24,7 +24,7 @@ pub mod run;
 pub mod text;
 
 pub(crate) use export::export;
-pub use expr::Expr;
+pub use expr::{Expr, How};
 pub use run::Forger;
 
 use crate::concrete::{Bytes, Concrete};
@@ -46,7 +46,18 @@ pub enum Op {
     Replay(usize),
     Forge(Expr),
     Reveal(String),
-    Derive(Expr),
+    Derive(Derivation),
+}
+
+/// A value the attacker computes at a step: `value`, taken out of what it saw as `how`
+/// says. An exported secrecy attack always says how; without it, `value` must be derivable
+/// from what the attacker knows at that step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Derivation {
+    pub value: Expr,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub how: Option<How>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ use crate::outcome::{Outcome, Replayed};
 use crate::trace::{Hex, Trace, TraceError};
 use model::harness::{DyModel, Protocol, EXECUTABILITY};
 use model::role::Status;
-use model::term::TermId;
+use model::term::{self, TermId};
 use properties::{Event, Property};
 use std::collections::BTreeMap;
 
@@ -195,10 +195,15 @@ pub(crate) fn run<R: ConcreteRole>(
                 }
                 continue;
             }
-            Op::Derive(e) => {
-                let t = intern(&e).map_err(as_trace_error)?;
-                if let Err(why) = attacker.derive(t) {
-                    return rejected(why);
+            Op::Derive(d) => {
+                let t = intern(&d.value).map_err(as_trace_error)?;
+                match attacker.derive(t, d.how.as_ref()) {
+                    Err(why) => return rejected(why),
+                    Ok(Some(how)) => notes.push(format!(
+                        "step {step}: the attacker takes {} out of what it saw: {how}",
+                        term::Shown(t, 2)
+                    )),
+                    Ok(None) => {}
                 }
                 let v = eval.value(t).map_err(as_trace_error)?;
                 notes.push(format!(

@@ -231,6 +231,10 @@ impl GatewayCodec for Concrete {
         })
     }
 
+    fn registered_key(&mut self, _name: &Bytes, _v: &Bytes) -> Result<Bytes, Reject> {
+        Err(crate::concrete::NO_KEY_REGISTRY)
+    }
+
     fn seal(&mut self, _key: &Bytes, _up: bool, _seq: u8, m: &Bytes) -> Bytes {
         m.clone()
     }

@@ -246,6 +246,8 @@ pub fn register(o: &RegisterOptions) -> Result<Registered, String> {
         tls: true,
         capif: None,
         recipient: t(&o.recipient),
+        // rustls checks the server's certificate against the CA: no key registry.
+        registry: false,
     });
     let mut b = backend();
     if let Some(p) = &o.payload {

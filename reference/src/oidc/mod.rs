@@ -209,6 +209,9 @@ impl OidcCodec for Concrete {
     fn tunnel_response(&mut self, _key: &Bytes, m: &Bytes) -> Bytes {
         m.clone()
     }
+    fn registered_key(&mut self, _name: &Bytes, _v: &Bytes) -> Result<Bytes, Reject> {
+        Err(crate::concrete::NO_KEY_REGISTRY)
+    }
     fn tunnel_open(&mut self, _key: &Bytes, v: &Bytes) -> Result<Bytes, Reject> {
         Ok(v.clone())
     }

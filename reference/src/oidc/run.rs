@@ -260,6 +260,7 @@ pub fn ue_config(o: &UeOptions, jwks: &[u8]) -> UeConfig<Bytes> {
             server_tunnel: tunnel,
             profile: o.profile.clone(),
             present_id_token: o.present_id_token,
+            registry: false,
         },
     }
 }
