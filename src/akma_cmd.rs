@@ -174,9 +174,9 @@ fn connect_timeouts(stream: &TcpStream, secs: u64) -> Result<(), String> {
 
 fn report(who: &str, ep: &AkmaEndpoint, result: Result<(), RunError>) -> Result<(), String> {
     result.map_err(|e| format!("Ua* failed: {e}"))?;
-    println!("{who}: Ua* complete ({})", ep.b.tls_ref().suite.name());
+    say!("{who}: Ua* complete ({})", ep.b.tls_ref().suite.name());
     for data in &ep.b.tls_ref().received {
-        println!(
+        say!(
             "{who}: received {} bytes: {}",
             data.len(),
             String::from_utf8_lossy(data).trim_end()
@@ -199,9 +199,9 @@ pub fn run(cmd: &Akma) -> Result<(), String> {
                 let o = serde_json::json!({
                     "k_akma": k_akma, "a_tid": a_tid, "a_kid": a_kid, "k_af": k_af,
                 });
-                println!("{o}");
+                say!("{o}");
             } else {
-                println!("k_akma {k_akma}\na_tid  {a_tid}\na_kid  {a_kid}\nk_af   {k_af}");
+                say!("k_akma {k_akma}\na_tid  {a_tid}\na_kid  {a_kid}\nk_af   {k_af}");
             }
             Ok(())
         }
@@ -228,7 +228,7 @@ pub fn run(cmd: &Akma) -> Result<(), String> {
             let listener = TcpListener::bind(&a.listen)
                 .map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
             let local = listener.local_addr().map_err(|e| e.to_string())?;
-            println!("af: listening on {local}");
+            say!("af: listening on {local}");
             let lifetime = Duration::from_secs(a.lifetime);
             for stream in listener.incoming() {
                 let mut stream = stream.map_err(|e| e.to_string())?;
@@ -240,7 +240,7 @@ pub fn run(cmd: &Akma) -> Result<(), String> {
                     .insert("server_data".into(), a.reply.as_bytes().to_vec());
                 let result = akma::serve(&mut stream, &mut ep, &mut home, &mut Vec::new());
                 for (from, to, json) in &home.log {
-                    println!("af: {from} -> {to}: {json}");
+                    say!("af: {from} -> {to}: {json}");
                 }
                 let result = report("af", &ep, result);
                 if a.once {

@@ -163,7 +163,7 @@ pub fn check(args: &CheckArgs) -> Result<bool, String> {
         }
     }
     if !args.json {
-        println!(
+        say!(
             "{}",
             if ok {
                 "All verdicts match their documented expectations."
@@ -232,7 +232,7 @@ fn write_attacks(args: &CheckArgs, report: &Report) -> Result<(), String> {
         return Ok(());
     };
     let Some(runs) = reference::registry::find(report.handshake).and_then(|p| p.runs) else {
-        println!(
+        say!(
             "--trace-out: model attacks of {} are not exported as traces ({} are); no traces \
              written",
             report.handshake,
@@ -263,7 +263,7 @@ fn write_attacks(args: &CheckArgs, report: &Report) -> Result<(), String> {
             );
             let path = out.join(name);
             std::fs::write(&path, export(r)?).map_err(|e| format!("{}: {e}", path.display()))?;
-            println!("wrote the run for {} to {}", r.property, path.display());
+            say!("wrote the run for {} to {}", r.property, path.display());
         }
         return Ok(());
     }
@@ -283,7 +283,7 @@ fn write_attacks(args: &CheckArgs, report: &Report) -> Result<(), String> {
             .ok_or_else(|| format!("no attack found in variant {} to write", report.variant))?,
     };
     std::fs::write(out, export(r)?).map_err(|e| format!("{}: {e}", out.display()))?;
-    println!("wrote the run for {} to {}", r.property, out.display());
+    say!("wrote the run for {} to {}", r.property, out.display());
     Ok(())
 }
 
@@ -306,7 +306,7 @@ fn short(v: Verdict) -> &'static str {
 }
 
 fn print_matrix(handshake: &str, reports: &[Report]) {
-    println!("== {handshake} ==");
+    say!("== {handshake} ==");
     // Columns: variants; rows: properties (the union, in order).
     let mut props: Vec<&str> = Vec::new();
     for r in reports {
@@ -324,26 +324,26 @@ fn print_matrix(handshake: &str, reports: &[Report]) {
         .unwrap_or(8)
         .max(22)
         + 2;
-    print!("{:<w$}", "property \\ variant");
+    say_part!("{:<w$}", "property \\ variant");
     for r in reports {
-        print!("{:<cw$}", r.variant);
+        say_part!("{:<cw$}", r.variant);
     }
-    println!();
+    say!();
     for p in &props {
-        print!("{p:<w$}");
+        say_part!("{p:<w$}");
         for r in reports {
             let cell = match r.results.iter().find(|x| x.property == *p) {
                 None => "-".to_string(),
                 Some(x) if x.verdict == x.expected => format!("{} (exp.)", short(x.verdict)),
                 Some(x) => format!("{}! (exp. {})", short(x.verdict), short(x.expected)),
             };
-            print!("{cell:<cw$}");
+            say_part!("{cell:<cw$}");
         }
-        println!();
+        say!();
     }
-    println!();
+    say!();
     for r in reports {
-        println!(
+        say!(
             "{} / {}: {} states, {} unique, depth {}, {:.2} s, {:.0} unique states/s{}",
             handshake,
             r.variant,
@@ -358,10 +358,10 @@ fn print_matrix(handshake: &str, reports: &[Report]) {
                 " -- CUT SHORT: verdicts are not final"
             }
         );
-        println!("  bound: {}", r.bound);
+        say!("  bound: {}", r.bound);
         for x in &r.results {
             if x.verdict != x.expected {
-                println!(
+                say!(
                     "  ! {}: {} but documented as {}",
                     x.property,
                     verdict_text(r, x.verdict),
@@ -370,16 +370,18 @@ fn print_matrix(handshake: &str, reports: &[Report]) {
             }
         }
     }
-    println!();
+    say!();
     for r in reports {
         for x in &r.results {
             if let Some(steps) = &x.trace {
-                println!(
+                say!(
                     "-- attack on {} / {}: {} violated --",
-                    handshake, r.variant, x.property
+                    handshake,
+                    r.variant,
+                    x.property
                 );
-                print!("{}", render_chart(&r.lanes, steps));
-                println!();
+                say_part!("{}", render_chart(&r.lanes, steps));
+                say!();
             }
         }
     }
@@ -403,6 +405,6 @@ fn print_json(r: &Report) {
         if let Some(t) = &x.trace {
             line["trace"] = serde_json::to_value(t).expect("steps serialize");
         }
-        println!("{line}");
+        say!("{line}");
     }
 }

@@ -171,22 +171,22 @@ pub fn run(cmd: &Eap) -> Result<(), String> {
                     "ue_msk": hex(&r.ue_msk), "smf_msk": hex(&r.smf_msk),
                     "msk_match": matches, "registration": registration, "error": r.error,
                 });
-                println!("{o}");
+                say!("{o}");
             } else {
-                println!(
+                say!(
                     "EAP-TLS over RADIUS to {}: {} rounds, {}",
                     a.radius,
                     r.rounds,
                     r.tls_version.unwrap_or("no TLS version")
                 );
                 if let Some(m) = hex(&r.ue_msk) {
-                    println!("MSK (UE)           {m}");
+                    say!("MSK (UE)           {m}");
                 }
                 if let Some(m) = hex(&r.smf_msk) {
-                    println!("MSK (Access-Accept) {m}");
+                    say!("MSK (Access-Accept) {m}");
                 }
                 if let Some(reg) = &registration {
-                    println!("registration response: {reg}");
+                    say!("registration response: {reg}");
                 }
             }
             match (&r.error, r.registered, matches) {
@@ -197,7 +197,7 @@ pub fn run(cmd: &Eap) -> Result<(), String> {
                 }
                 (None, true, true) => {
                     if !a.json {
-                        println!("registered: EAP Success, MSKs match");
+                        say!("registered: EAP Success, MSKs match");
                     }
                     Ok(())
                 }
@@ -213,7 +213,7 @@ pub fn run(cmd: &Eap) -> Result<(), String> {
             })?;
             let sock = UdpSocket::bind(a.listen).map_err(|e| format!("{}: {e}", a.listen))?;
             let addr = sock.local_addr().map_err(|e| e.to_string())?;
-            println!("DN-AAA listening on {addr} (RADIUS/UDP)");
+            say!("DN-AAA listening on {addr} (RADIUS/UDP)");
             let mut ended = 0;
             let mut last: Option<(bool, Vec<u8>)> = None;
             run::serve_dn_aaa(&mut server, &sock, |from, h| {
@@ -222,7 +222,7 @@ pub fn run(cmd: &Eap) -> Result<(), String> {
                     Handled::Accept { identity, msk } => {
                         ended += 1;
                         last = Some((true, msk.clone()));
-                        println!(
+                        say!(
                             "{from}: Access-Accept for {identity}, MSK {}",
                             hex::encode(msk)
                         );
@@ -230,9 +230,9 @@ pub fn run(cmd: &Eap) -> Result<(), String> {
                     Handled::Reject { why } => {
                         ended += 1;
                         last = Some((false, Vec::new()));
-                        println!("{from}: Access-Reject: {why}");
+                        say!("{from}: Access-Reject: {why}");
                     }
-                    Handled::Dropped { why } => println!("{from}: dropped: {why}"),
+                    Handled::Dropped { why } => say!("{from}: dropped: {why}"),
                 }
                 a.conversations.is_none_or(|n| ended < n)
             })

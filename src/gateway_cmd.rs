@@ -120,14 +120,14 @@ fn server(a: &ServerArgs) -> Result<(), String> {
     let pems = a.tls.read()?;
     let listener = TcpListener::bind(a.listen).map_err(|e| format!("{}: {e}", a.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    println!(
+    say!(
         "MSGin5G server {} on {addr} (mutual TLS 1.3; {} registrants in the policy)",
         policy.server,
         policy.registrants.len()
     );
     let report = Arc::new(|e: run::Event| {
         let peer = e.peer.as_deref().unwrap_or("no certificate");
-        println!("connection {} ({peer}): {}", e.connection, e.what);
+        say!("connection {} ({peer}): {}", e.connection, e.what);
     });
     run::serve(listener, &pems, &policy, a.connections, report)
 }
@@ -154,16 +154,16 @@ fn register(a: &RegisterArgs) -> Result<(), String> {
     let r = run::register(&o)?;
     if a.json {
         let parse = |s: &str| serde_json::from_str(s).unwrap_or(serde_json::Value::Null);
-        println!(
+        say!(
             "{}",
             serde_json::json!({"identity": r.identity, "ids": parse(&r.ids),
                                "sent": parse(&r.sent), "received": parse(&r.received)})
         );
     } else {
-        println!("registered {} as {} for {}", r.identity, o.kind, o.service);
-        println!("  disclosed: {}", r.ids);
-        println!("  sent:      {}", r.sent);
-        println!("  received:  {}", r.received);
+        say!("registered {} as {} for {}", r.identity, o.kind, o.service);
+        say!("  disclosed: {}", r.ids);
+        say!("  sent:      {}", r.sent);
+        say!("  received:  {}", r.received);
     }
     Ok(())
 }

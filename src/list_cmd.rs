@@ -6,8 +6,8 @@ use model::catalog;
 pub fn list(json: bool) {
     for h in catalog::handshakes() {
         if !json {
-            println!("{}: {}", h.name, h.about);
-            println!("  --sessions N: {}", wrap(h.sessions_meaning, 16));
+            say!("{}: {}", h.name, h.about);
+            say!("  --sessions N: {}", wrap(h.sessions_meaning, 16));
         }
         for v in &h.variants {
             if json {
@@ -17,25 +17,25 @@ pub fn list(json: bool) {
                     "sessions": v.default_sessions, "properties": props,
                     "expect_violated": v.expect_violated,
                 });
-                println!("{line}");
+                say!("{line}");
             } else {
-                println!("  {:<22} {}", v.name, wrap(v.about, 24));
-                println!("  {:<22} default: --sessions {}", "", v.default_sessions);
+                say!("  {:<22} {}", v.name, wrap(v.about, 24));
+                say!("  {:<22} default: --sessions {}", "", v.default_sessions);
             }
         }
         if !json {
-            println!("  properties:");
+            say!("  properties:");
             let mut seen = Vec::new();
             for v in &h.variants {
                 for p in &v.properties {
                     if !seen.contains(&p.name) {
                         seen.push(p.name);
-                        println!("    {:<40} {:?}", p.name, p.kind);
+                        say!("    {:<40} {:?}", p.name, p.kind);
                     }
                 }
             }
-            println!("    {:<40} every honest role can complete", "executability");
-            println!();
+            say!("    {:<40} every honest role can complete", "executability");
+            say!();
         }
     }
 }

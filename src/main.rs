@@ -5,6 +5,8 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+#[macro_use]
+mod output;
 mod akma_cmd;
 mod check_cmd;
 mod eap_cmd;
@@ -24,7 +26,8 @@ mod tls_cmd;
         that owns the network. A verdict 'holds' means: no attack exists within the printed \
         bound (sessions, agents, attacker powers) - never more than that.\n\n\
         Exit codes: 0 every verdict matches its documented expectation; 1 a verdict differs \
-        (an unexpected attack, or an expected attack not found); 2 bad usage or input."
+        (an unexpected attack, or an expected attack not found); 2 bad usage or input; 141 \
+        standard output closed by its reader (as `| head` does)."
 )]
 struct Cli {
     #[command(subcommand)]

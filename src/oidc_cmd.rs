@@ -132,20 +132,20 @@ fn ue(a: &UeArgs) -> Result<(), String> {
         Some(Err(why)) => serde_json::json!({"refused": why}),
     };
     if a.json {
-        println!(
+        say!(
             "{}",
             serde_json::json!({"access_token": out.access_token, "id_token": out.id_token,
                 "access_token_claims": claims(&out.access_token),
                 "id_token_claims": claims(&out.id_token), "registration": registration})
         );
     } else {
-        println!("SIM-C: code flow with PKCE at {} completed", o.issuer);
-        println!("  access token claims: {}", claims(&out.access_token));
-        println!("  ID token claims:     {}", claims(&out.id_token));
+        say!("SIM-C: code flow with PKCE at {} completed", o.issuer);
+        say!("  access token claims: {}", claims(&out.access_token));
+        say!("  ID token claims:     {}", claims(&out.id_token));
         match &out.registration {
-            None => println!("5GMSGS client: no --server, not registered"),
-            Some(Ok(id)) => println!("5GMSGS client: registered as {id}"),
-            Some(Err(why)) => println!("5GMSGS client: registration refused: {why}"),
+            None => say!("5GMSGS client: no --server, not registered"),
+            Some(Ok(id)) => say!("5GMSGS client: registered as {id}"),
+            Some(Err(why)) => say!("5GMSGS client: registration refused: {why}"),
         }
     }
     match out.registration {
@@ -160,7 +160,7 @@ fn server(a: &ServerArgs) -> Result<(), String> {
     let tls = reference::oidc::http::server_config(&read(&a.cert)?, &read(&a.key)?)?;
     let listener = TcpListener::bind(a.listen).map_err(|e| format!("{}: {e}", a.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("MSGin5G server {} on https://{addr}", a.name);
+    say!("MSGin5G server {} on https://{addr}", a.name);
     let o = ServerOptions {
         name: a.name.clone(),
         issuer: a.issuer.trim_end_matches('/').into(),
@@ -171,9 +171,11 @@ fn server(a: &ServerArgs) -> Result<(), String> {
         now: None,
     };
     run::serve_server(listener, tls, &o, a.requests, |h| {
-        println!(
+        say!(
             "connection {}: HTTP {} {}",
-            h.connection, h.status, h.response
+            h.connection,
+            h.status,
+            h.response
         );
     })
 }

@@ -15,7 +15,7 @@ pub fn replay(files: &[std::path::PathBuf]) -> ExitCode {
         };
         match reference::replay::replay(&text) {
             Ok(report) => {
-                print!("{}: {report}", f.display());
+                say_part!("{}: {report}", f.display());
                 if report.verdict != reference::outcome::Replayed::Pass {
                     code = code.max(1);
                 }

@@ -171,7 +171,7 @@ fn serve_connection(
     }
     match result {
         Ok(()) => {
-            println!(
+            say!(
                 "{}: handshake complete with {peer} ({}, {}, identity {:?})",
                 party.name(),
                 ep.b.tls_ref().suite.name(),
@@ -179,7 +179,7 @@ fn serve_connection(
                 common.identity
             );
             for data in &ep.b.tls_ref().received {
-                println!(
+                say!(
                     "{}: received {} bytes: {}",
                     party.name(),
                     data.len(),
@@ -207,7 +207,7 @@ pub fn run(cmd: &TlsPsk) -> Result<(), String> {
             let listener = TcpListener::bind(&a.listen)
                 .map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
             let local = listener.local_addr().map_err(|e| e.to_string())?;
-            println!("server: listening on {local}");
+            say!("server: listening on {local}");
             for stream in listener.incoming() {
                 let stream = stream.map_err(|e| e.to_string())?;
                 let inputs = a.common.inputs(Party::Server, "server_data", &a.reply);

@@ -656,3 +656,32 @@ fn key_registration_reaches_every_handshake() {
         }
     }
 }
+
+/// A closed standard output ends a subcommand quietly, with exit status 141 (128 + SIGPIPE):
+/// no panic, no backtrace (`msgin5g list | head -1`).
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let traces = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("traces/group");
+    let runs: [Vec<std::ffi::OsString>; 3] = [
+        vec!["list".into()],
+        vec!["check".into(), "ns".into(), "--quiet".into()],
+        vec![
+            "replay".into(),
+            traces.join("group-default-executability.jsonl").into(),
+        ],
+    ];
+    for args in runs {
+        // The reader is gone before the program writes its first line.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgin5g"))
+            .args(&args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
