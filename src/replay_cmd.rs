@@ -5,7 +5,7 @@ use std::process::ExitCode;
 pub fn replay(files: &[std::path::PathBuf]) -> ExitCode {
     let mut code = 0;
     for f in files {
-        let text = match std::fs::read_to_string(f) {
+        let text = match reference::trace::read(f) {
             Ok(t) => t,
             Err(e) => {
                 eprintln!("msgin5g: {}: {e}", f.display());

@@ -746,3 +746,46 @@ fn a_derivation_must_take_the_secret_out_of_what_was_seen() {
         assert!(text.contains(refusal), "{refusal}: {text}");
     }
 }
+
+/// Replay reads at most `trace::MAX_FILE` bytes of a file and lines of at most
+/// `trace::MAX_LINE`: an endless device and an oversized line are refused (exit 2), before
+/// anything is parsed.
+#[test]
+fn oversized_input_is_refused_before_it_is_read_whole() {
+    let (out, text) = replay(Path::new("/dev/zero"));
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("larger than 16 MiB"), "{text}");
+    let long = format!("{{\"trace\":1,{}}}\n", " ".repeat(2 << 20));
+    let (out, text) = replay(&tmp_write("long-line.jsonl", &long));
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("line 1: 2097164 bytes long: a trace line has at most 1024 KiB"),
+        "{text}"
+    );
+    let (out, text) = replay(&tmp_write("binary.jsonl", "{\"trace\":1}\n\u{0}"));
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    let bytes = [b'{', 0xff, b'}'];
+    let p = tmp("not-utf8.jsonl");
+    std::fs::write(&p, bytes).unwrap();
+    let (out, text) = replay(&p);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("not UTF-8 text (byte 1 is not)"), "{text}");
+}
+
+/// A divergence is reported by excerpt: the recorded and the sent message's lengths, their
+/// first and last bytes, and the offset of the first difference, however long they are.
+#[test]
+fn divergences_are_reported_by_a_bounded_excerpt() {
+    let good = rfc8448("server");
+    // The recorded ServerHello replaced by a 200,000-octet record the server never sends.
+    let huge = edit_line(&good, 3, |v| {
+        let s = v["bytes"].as_str().unwrap().to_string();
+        v["bytes"] = format!("{}{}", &s[..20], "ab".repeat(200_000 - 10)).into();
+    });
+    let (out, text) = replay(&tmp_write("huge-sh.jsonl", &huge));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("DIVERGED at step 3 (line 4)"), "{text}");
+    assert!(text.contains("(200000 bytes)"), "{text}");
+    assert!(text.contains("first difference at offset 10"), "{text}");
+    assert!(text.len() < 2_000, "{} bytes of report", text.len());
+}

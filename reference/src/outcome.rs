@@ -25,6 +25,38 @@ pub enum Replayed {
     },
 }
 
+/// How many bytes of a message a report shows at each end: a 10 MB message is reported by
+/// its length and its first and last bytes.
+pub const SHOWN: usize = 32;
+
+/// A bounded excerpt of `bytes`, each part written by `show` (hex, or text): its length,
+/// and all of it when short, else its first and last [`SHOWN`] bytes.
+pub fn excerpt(bytes: &[u8], show: impl Fn(&[u8]) -> String) -> String {
+    let n = bytes.len();
+    if n <= 2 * SHOWN {
+        return format!("({n} bytes) {}", show(bytes));
+    }
+    format!(
+        "({n} bytes) {} … {}",
+        show(&bytes[..SHOWN]),
+        show(&bytes[n - SHOWN..])
+    )
+}
+
+/// What was recorded and what a reference role sent, as bounded excerpts, the second with
+/// the offset of the first byte that differs.
+pub fn differing(expected: &[u8], got: &[u8], show: impl Fn(&[u8]) -> String) -> (String, String) {
+    let at = expected
+        .iter()
+        .zip(got)
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.len().min(got.len()));
+    (
+        excerpt(expected, &show),
+        format!("{}; first difference at offset {at}", excerpt(got, &show)),
+    )
+}
+
 #[derive(Clone, Debug)]
 pub struct Outcome {
     pub verdict: Replayed,

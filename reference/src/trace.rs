@@ -73,13 +73,52 @@ fn err(line: usize, message: impl Into<String>) -> TraceError {
     }
 }
 
-/// Parse a trace, checking the version and that steps count up from 1.
+/// The largest trace file replay reads (the largest in `traces/` is about 40 KB).
+pub const MAX_FILE: u64 = 16 << 20;
+/// The longest trace line (the longest in `traces/` is about 20 KB).
+pub const MAX_LINE: usize = 1 << 20;
+
+/// Read a trace file of at most [`MAX_FILE`] bytes: a larger one (or an endless device) is
+/// refused after reading that much, before anything is parsed.
+pub fn read(path: &std::path::Path) -> Result<String, String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    f.take(MAX_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(format!(
+            "larger than {} MiB: not a trace replay reads",
+            MAX_FILE >> 20
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text (byte {} is not)",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// Parse a trace, checking the version and that steps count up from 1; a line longer than
+/// [`MAX_LINE`] is refused before it is parsed.
 pub fn parse(text: &str) -> Result<Trace, TraceError> {
     let mut lines = text
         .lines()
         .enumerate()
         .map(|(i, l)| (i + 1, l))
         .filter(|(_, l)| !l.trim().is_empty());
+    if let Some((n, l)) = text.lines().enumerate().find(|(_, l)| l.len() > MAX_LINE) {
+        return Err(err(
+            n + 1,
+            format!(
+                "{} bytes long: a trace line has at most {} KiB",
+                l.len(),
+                MAX_LINE >> 10
+            ),
+        ));
+    }
     let (n, first) = lines.next().ok_or_else(|| err(1, "empty trace"))?;
     let header: Header = serde_json::from_str(first).map_err(|e| err(n, format!("header: {e}")))?;
     if header.trace != 1 {

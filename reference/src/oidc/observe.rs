@@ -9,7 +9,7 @@
 use super::run::{server_config, ue_config, Recorded, ServerOptions, UeOptions, UeOutcome};
 use crate::concrete::{Bytes, Concrete};
 use crate::endpoint::Endpoint;
-use crate::outcome::{Outcome, Replayed};
+use crate::outcome::{differing, Outcome, Replayed};
 use crate::trace::Hex;
 use crate::trace::{self, Header, Line, Trace, TraceError};
 use model::oidc::client::Client;
@@ -189,12 +189,14 @@ pub fn replay(t: &Trace) -> Result<Outcome, TraceError> {
                 }
                 let got = sent.remove(0);
                 if got != bytes {
+                    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+                    let (expected, got) = differing(&bytes.0, &got.0, text);
                     return Ok(Outcome {
                         verdict: Replayed::Diverged {
                             step,
                             line: n,
-                            expected: String::from_utf8_lossy(&bytes.0).into_owned(),
-                            got: String::from_utf8_lossy(&got.0).into_owned(),
+                            expected,
+                            got,
                         },
                         notes,
                     });

@@ -11,7 +11,7 @@
 
 use super::{describe_record, is_change_cipher_spec, observer, Party, TlsEndpoint, TlsPskInputs};
 use crate::concrete::{Bytes, Verified};
-use crate::outcome::{Outcome, Replayed};
+use crate::outcome::{differing, excerpt, Outcome, Replayed};
 use crate::trace::{Expect, Trace, TraceError};
 use model::role::Status;
 use properties::{Event, Property};
@@ -53,10 +53,9 @@ fn party(name: &str, line: usize) -> Result<Party, TraceError> {
 
 fn shown(bytes: &[u8]) -> String {
     format!(
-        "{} ({} bytes) {}",
+        "{} {}",
         describe_record(bytes),
-        bytes.len(),
-        hex::encode(bytes)
+        excerpt(bytes, |b| hex::encode(b))
     )
 }
 
@@ -125,11 +124,12 @@ fn replay_roles(
                 return Ok(Outcome { verdict, notes });
             };
             if got.0 != bytes.0 {
+                let (e, g) = differing(&bytes.0, &got.0, |b| hex::encode(b));
                 let verdict = Replayed::Diverged {
                     step,
                     line: n,
-                    expected: shown(&bytes.0),
-                    got: shown(&got.0),
+                    expected: format!("{} {e}", describe_record(&bytes.0)),
+                    got: format!("{} {g}", describe_record(&got.0)),
                 };
                 return Ok(Outcome { verdict, notes });
             }
