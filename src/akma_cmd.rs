@@ -1,6 +1,7 @@
 //! `msgin5g akma derive|ue|af`: the AKMA key derivations, and the model's AKMA roles on
 //! real sockets (Ua* = TLS 1.3 with K_AF as the external PSK and A-KID as its identity).
 
+use crate::usage::{setup, Failure};
 use clap::{Args, Subcommand};
 use model::tls_psk::messages::PskMode;
 use reference::akma::{self, AfIdentity, AkmaEndpoint, Home, Subscription};
@@ -185,7 +186,7 @@ fn report(who: &str, ep: &AkmaEndpoint, result: Result<(), RunError>) -> Result<
     Ok(())
 }
 
-pub fn run(cmd: &Akma) -> Result<(), String> {
+pub fn run(cmd: &Akma) -> Result<(), Failure> {
     match cmd {
         Akma::Derive(a) => {
             let d = akma::derive(&a.subscriber.subscription()?, &a.app.af_id());
@@ -206,7 +207,7 @@ pub fn run(cmd: &Akma) -> Result<(), String> {
             Ok(())
         }
         Akma::Ue(a) => {
-            let sub = a.subscriber.subscription()?;
+            let sub = setup(a.subscriber.subscription())?;
             let mut ep = akma::ue(&sub, a.app.af_id(), PskMode::PskDheKe);
             ep.b.inputs
                 .insert("client_data".into(), a.send.as_bytes().to_vec());
@@ -214,10 +215,10 @@ pub fn run(cmd: &Akma) -> Result<(), String> {
                 .map_err(|e| format!("cannot connect to {}: {e}", a.connect))?;
             connect_timeouts(&stream, a.timeout)?;
             let result = runner::run(&mut stream, &mut ep, Party::Client, &mut Vec::new());
-            report("ue", &ep, result)
+            Ok(report("ue", &ep, result)?)
         }
         Akma::Af(a) => {
-            let sub = a.subscriber.subscription()?;
+            let sub = setup(a.subscriber.subscription())?;
             let gpsi = Bytes(a.gpsi.as_bytes().to_vec());
             let id = AfIdentity {
                 name: Bytes(b"AF".to_vec()),
@@ -225,8 +226,10 @@ pub fn run(cmd: &Akma) -> Result<(), String> {
                 af_id: a.app.af_id(),
                 internal: !a.external,
             };
-            let listener = TcpListener::bind(&a.listen)
-                .map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
+            let listener = setup(
+                TcpListener::bind(&a.listen)
+                    .map_err(|e| format!("cannot listen on {}: {e}", a.listen)),
+            )?;
             let local = listener.local_addr().map_err(|e| e.to_string())?;
             say!("af: listening on {local}");
             let lifetime = Duration::from_secs(a.lifetime);
@@ -244,7 +247,7 @@ pub fn run(cmd: &Akma) -> Result<(), String> {
                 }
                 let result = report("af", &ep, result);
                 if a.once {
-                    return result;
+                    return Ok(result?);
                 }
                 if let Err(e) = result {
                     eprintln!("af: {e}");

@@ -60,7 +60,7 @@ pub struct CheckArgs {
     /// with real crypto (tls-psk, akma, oidc, gateway, group). A FILE gets the attack on --property (default: the
     /// first violated property; `--property executability` gives the honest run); an existing
     /// directory gets every attack found and the honest run, one file each.
-    #[arg(long, value_name = "FILE|DIR")]
+    #[arg(long, value_name = "FILE|DIR", value_parser = crate::usage::output_path)]
     trace_out: Option<std::path::PathBuf>,
     /// The property whose attack --trace-out writes to a file.
     #[arg(long, requires = "trace_out")]
@@ -123,6 +123,23 @@ pub fn check(args: &CheckArgs) -> Result<bool, String> {
             None => vec!["default"],
         };
         jobs.push((h.name, variants));
+    }
+    // A property --trace-out is to write must be one of every checked variant.
+    if let Some(p) = &args.property {
+        for h in &selected {
+            let known = |v: &&model::handshake::VariantInfo| {
+                p == EXECUTABILITY || v.properties.iter().any(|x| x.name == p)
+            };
+            if let Some(v) = h.variants.iter().find(|v| !known(v)) {
+                let names: Vec<&str> = v.properties.iter().map(|x| x.name).collect();
+                return Err(format!(
+                    "--property {p}: {} / {} has no such property (it has {EXECUTABILITY}, {})",
+                    h.name,
+                    v.name,
+                    names.join(", ")
+                ));
+            }
+        }
     }
     let reveal = match args.reveal {
         Reveal::Final => RevealPolicy::Final,

@@ -2,6 +2,7 @@
 //! `ue` plays the UE and the SMF against a RADIUS DN-AAA (ours, or FreeRADIUS); `dn-aaa`
 //! plays the MSGF as DN-AAA for any RADIUS client (our SMF, or eapol_test).
 
+use crate::usage::{setup, Failure};
 use clap::{Args, Subcommand, ValueEnum};
 use reference::eap::observe::{EapInputs, Recording};
 use reference::eap::run::{self, DnAaaOptions, DnAaaServer, Handled, TlsSide, UeOptions};
@@ -39,13 +40,13 @@ pub enum TlsVersion {
 #[derive(Args)]
 pub struct Credentials {
     /// PEM trust anchor: the CA that issued the peer's certificate.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::usage::input_file)]
     ca: PathBuf,
     /// PEM certificate (chain) of this end.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::usage::input_file)]
     cert: PathBuf,
     /// PEM private key of this end (PKCS#8, SEC1 or PKCS#1).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::usage::input_file)]
     key: PathBuf,
     /// TLS versions to offer or accept.
     #[arg(long, value_enum, default_value = "1.3")]
@@ -73,8 +74,8 @@ pub struct UeArgs {
     /// The DN-AAA's RADIUS address (host:port).
     #[arg(long)]
     radius: SocketAddr,
-    /// The RADIUS shared secret.
-    #[arg(long)]
+    /// The RADIUS shared secret (RFC 2865 section 3: not empty; 16 octets or more).
+    #[arg(long, value_parser = crate::usage::radius_secret)]
     secret: String,
     /// The DN-specific identity (an NAI), sent as the EAP identity.
     #[arg(long)]
@@ -97,7 +98,7 @@ pub struct UeArgs {
     #[arg(long)]
     json: bool,
     /// Write the RADIUS exchange as a trace that `msgin5g replay` checks.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::usage::output_path)]
     trace_out: Option<PathBuf>,
 }
 
@@ -106,8 +107,8 @@ pub struct DnAaaArgs {
     /// Address to serve RADIUS on (host:port; port 0 picks one, printed).
     #[arg(long)]
     listen: SocketAddr,
-    /// The RADIUS shared secret.
-    #[arg(long)]
+    /// The RADIUS shared secret (RFC 2865 section 3: not empty; 16 octets or more).
+    #[arg(long, value_parser = crate::usage::radius_secret)]
     secret: String,
     #[command(flatten)]
     creds: Credentials,
@@ -118,14 +119,14 @@ pub struct DnAaaArgs {
     #[arg(long = "dnn", default_value = "msgin5g.example")]
     dnns: Vec<String>,
     /// Stop after this many conversations end (accepted or rejected).
-    #[arg(long)]
-    conversations: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    conversations: Option<u64>,
     /// Write the RADIUS exchange as a trace that `msgin5g replay` checks (one conversation).
-    #[arg(long, requires = "conversations")]
+    #[arg(long, requires = "conversations", value_parser = crate::usage::output_path)]
     trace_out: Option<PathBuf>,
 }
 
-pub fn run(cmd: &Eap) -> Result<(), String> {
+pub fn run(cmd: &Eap) -> Result<(), Failure> {
     match cmd {
         Eap::Ue(a) => {
             for (name, v) in [
@@ -134,14 +135,14 @@ pub fn run(cmd: &Eap) -> Result<(), String> {
                 ("--gpsi", &a.gpsi),
             ] {
                 if v.is_empty() || v.len() > 253 {
-                    return Err(format!(
+                    return Err(Failure::Setup(format!(
                         "{name}: 1 to 253 octets (one RADIUS attribute), got {}",
                         v.len()
-                    ));
+                    )));
                 }
             }
             let o = UeOptions {
-                tls: a.creds.endpoint()?,
+                tls: setup(a.creds.endpoint())?,
                 identity: a.identity.clone(),
                 dnn: a.dnn.clone(),
                 gpsi: a.gpsi.clone(),
@@ -189,12 +190,11 @@ pub fn run(cmd: &Eap) -> Result<(), String> {
                     say!("registration response: {reg}");
                 }
             }
+            let failed = |why: &str| Err(Failure::Run(why.into()));
             match (&r.error, r.registered, matches) {
-                (Some(e), _, _) => Err(e.clone()),
-                (None, false, _) => Err("the PDU session was rejected (EAP Failure)".into()),
-                (None, true, false) => {
-                    Err("the MSK in the Access-Accept differs from the UE's".into())
-                }
+                (Some(e), _, _) => failed(e),
+                (None, false, _) => failed("the PDU session was rejected (EAP Failure)"),
+                (None, true, false) => failed("the MSK in the Access-Accept differs from the UE's"),
                 (None, true, true) => {
                     if !a.json {
                         say!("registered: EAP Success, MSKs match");
@@ -204,14 +204,14 @@ pub fn run(cmd: &Eap) -> Result<(), String> {
             }
         }
         Eap::DnAaa(a) => {
-            let mut server = DnAaaServer::new(DnAaaOptions {
-                tls: a.creds.endpoint()?,
+            let mut server = setup(DnAaaServer::new(DnAaaOptions {
+                tls: setup(a.creds.endpoint())?,
                 secret: a.secret.as_bytes().to_vec(),
                 dnns: a.dnns.clone(),
                 subscribers: a.subscribers.clone(),
                 bind_identity: true,
-            })?;
-            let sock = UdpSocket::bind(a.listen).map_err(|e| format!("{}: {e}", a.listen))?;
+            }))?;
+            let sock = setup(UdpSocket::bind(a.listen).map_err(|e| format!("{}: {e}", a.listen)))?;
             let addr = sock.local_addr().map_err(|e| e.to_string())?;
             say!("DN-AAA listening on {addr} (RADIUS/UDP)");
             let mut ended = 0;

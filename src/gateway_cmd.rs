@@ -3,6 +3,7 @@
 //! under an authorization policy; `register` plays a legacy 3GPP or non-3GPP message
 //! gateway that registers, sends one MSGin5G message and receives one.
 
+use crate::usage::{setup, Failure};
 use clap::{Args, Subcommand, ValueEnum};
 use reference::gateway::policy::Policy;
 use reference::gateway::run::{self, RegisterOptions};
@@ -36,10 +37,10 @@ pub struct ServerArgs {
     #[command(flatten)]
     tls: TlsArgs,
     /// The authorization policy (JSON; see reference/gateway-policy.json).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::usage::input_file)]
     policy: PathBuf,
     /// Exit after this many connections have ended.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     connections: Option<u64>,
 }
 
@@ -47,13 +48,13 @@ pub struct ServerArgs {
 #[derive(Args)]
 pub struct TlsArgs {
     /// PEM trust anchor(s) for the peer's certificate.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::usage::input_file)]
     ca: PathBuf,
     /// PEM certificate (chain) of this side.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::usage::input_file)]
     cert: PathBuf,
     /// PEM private key of this side.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::usage::input_file)]
     key: PathBuf,
 }
 
@@ -106,19 +107,20 @@ pub struct RegisterArgs {
     json: bool,
 }
 
-pub fn run(cmd: &Gateway) -> Result<(), String> {
+pub fn run(cmd: &Gateway) -> Result<(), Failure> {
     match cmd {
         Gateway::Server(a) => server(a),
         Gateway::Register(a) => register(a),
     }
 }
 
-fn server(a: &ServerArgs) -> Result<(), String> {
-    let text =
-        std::fs::read_to_string(&a.policy).map_err(|e| format!("{}: {e}", a.policy.display()))?;
-    let policy = Policy::parse(&text).map_err(|e| format!("{}: {e}", a.policy.display()))?;
-    let pems = a.tls.read()?;
-    let listener = TcpListener::bind(a.listen).map_err(|e| format!("{}: {e}", a.listen))?;
+fn server(a: &ServerArgs) -> Result<(), Failure> {
+    let text = setup(
+        std::fs::read_to_string(&a.policy).map_err(|e| format!("{}: {e}", a.policy.display())),
+    )?;
+    let policy = setup(Policy::parse(&text).map_err(|e| format!("{}: {e}", a.policy.display())))?;
+    let tls = setup(a.tls.read().and_then(|pems| run::server_tls(&pems)))?;
+    let listener = setup(TcpListener::bind(a.listen).map_err(|e| format!("{}: {e}", a.listen)))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     say!(
         "MSGin5G server {} on {addr} (mutual TLS 1.3; {} registrants in the policy)",
@@ -129,10 +131,10 @@ fn server(a: &ServerArgs) -> Result<(), String> {
         let peer = e.peer.as_deref().unwrap_or("no certificate");
         say!("connection {} ({peer}): {}", e.connection, e.what);
     });
-    run::serve(listener, &pems, &policy, a.connections, report)
+    Ok(run::serve(listener, tls, &policy, a.connections, report)?)
 }
 
-fn register(a: &RegisterArgs) -> Result<(), String> {
+fn register(a: &RegisterArgs) -> Result<(), Failure> {
     let host = a.connect.rsplit_once(':').map_or(&*a.connect, |(h, _)| h);
     let o = RegisterOptions {
         connect: a.connect.clone(),
@@ -140,7 +142,7 @@ fn register(a: &RegisterArgs) -> Result<(), String> {
             .server_name
             .clone()
             .unwrap_or_else(|| host.trim_matches(['[', ']']).to_string()),
-        pems: a.tls.read()?,
+        pems: setup(a.tls.read())?,
         kind: match a.kind {
             Kind::Legacy => "legacy",
             Kind::Non3gpp => "non-3gpp",

@@ -15,6 +15,7 @@ mod list_cmd;
 mod oidc_cmd;
 mod replay_cmd;
 mod tls_cmd;
+mod usage;
 
 #[derive(Parser)]
 #[command(
@@ -107,13 +108,14 @@ fn main() -> ExitCode {
     }
 }
 
-/// The exit of a run on sockets: 0, or 1 with the reason on stderr.
-fn ran(result: Result<(), String>) -> ExitCode {
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("msgin5g: {e}");
-            ExitCode::from(1)
-        }
-    }
+/// The exit of a run on sockets: 0; 2 when its setup failed (bad usage); 1 when the run
+/// did; the reason on stderr.
+fn ran(result: Result<(), usage::Failure>) -> ExitCode {
+    let (why, code) = match result {
+        Ok(()) => return ExitCode::SUCCESS,
+        Err(usage::Failure::Setup(why)) => (why, 2),
+        Err(usage::Failure::Run(why)) => (why, 1),
+    };
+    eprintln!("msgin5g: {why}");
+    ExitCode::from(code)
 }

@@ -3,6 +3,7 @@
 //! an MSGin5G server; `server` plays the MSGin5G server, validating access tokens against
 //! SIM-S's JWKS.
 
+use crate::usage::{setup, Failure};
 use clap::{Args, Subcommand};
 use model::oidc::messages::ClientProfile;
 use reference::concrete::Bytes;
@@ -29,7 +30,7 @@ pub struct UeArgs {
     #[arg(long)]
     issuer: String,
     /// PEM trust anchors for SIM-S's and the server's TLS certificates.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::usage::input_file)]
     ca: PathBuf,
     #[arg(long, default_value = "user-u")]
     username: String,
@@ -52,7 +53,7 @@ pub struct UeArgs {
     #[arg(long)]
     json: bool,
     /// Write the flow as a trace that `msgin5g replay` checks.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::usage::output_path)]
     trace_out: Option<PathBuf>,
 }
 
@@ -62,9 +63,9 @@ pub struct ServerArgs {
     #[arg(long)]
     listen: SocketAddr,
     /// PEM certificate (chain) and key of the server.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::usage::input_file)]
     cert: PathBuf,
-    #[arg(long)]
+    #[arg(long, value_parser = crate::usage::input_file)]
     key: PathBuf,
     /// This server's resource indicator: the audience its tokens must carry.
     #[arg(long, default_value = "https://msgin5g-server-s.example")]
@@ -73,32 +74,32 @@ pub struct ServerArgs {
     #[arg(long)]
     issuer: String,
     /// PEM trust anchors for SIM-S's TLS certificate.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::usage::input_file)]
     ca: PathBuf,
     /// A user (the token's `sub`) this server registers clients for (repeatable).
     #[arg(long = "user", required = true)]
     users: Vec<String>,
     /// Stop after this many requests (accepted or refused).
-    #[arg(long)]
-    requests: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    requests: Option<u64>,
 }
 
 fn read(p: &PathBuf) -> Result<Vec<u8>, String> {
     std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))
 }
 
-pub fn run(cmd: &Oidc) -> Result<(), String> {
+pub fn run(cmd: &Oidc) -> Result<(), Failure> {
     match cmd {
         Oidc::Ue(a) => ue(a),
         Oidc::Server(a) => server(a),
     }
 }
 
-fn ue(a: &UeArgs) -> Result<(), String> {
+fn ue(a: &UeArgs) -> Result<(), Failure> {
     let b = |s: &str| Bytes(s.as_bytes().to_vec());
     let o = UeOptions {
         issuer: a.issuer.trim_end_matches('/').into(),
-        ca_pem: read(&a.ca)?,
+        ca_pem: setup(read(&a.ca))?,
         username: a.username.clone(),
         password: a.password.clone(),
         client_id: a.client_id.clone(),
@@ -112,6 +113,8 @@ fn ue(a: &UeArgs) -> Result<(), String> {
         },
         present_id_token: a.present_id_token,
     };
+    // The trust anchor must load before anything is sent.
+    setup(reference::oidc::http::client(&o.ca_pem))?;
     let out = run::run_ue(&o)?;
     if let Some(path) = &a.trace_out {
         let source = format!(
@@ -149,16 +152,19 @@ fn ue(a: &UeArgs) -> Result<(), String> {
         }
     }
     match out.registration {
-        Some(Err(why)) => Err(format!("registration refused: {why}")),
+        Some(Err(why)) => Err(format!("registration refused: {why}").into()),
         _ => Ok(()),
     }
 }
 
-fn server(a: &ServerArgs) -> Result<(), String> {
-    let agent = reference::oidc::http::client(&read(&a.ca)?)?;
+fn server(a: &ServerArgs) -> Result<(), Failure> {
+    let agent = setup(reference::oidc::http::client(&setup(read(&a.ca))?))?;
     let jwks = run::fetch_jwks(&agent, a.issuer.trim_end_matches('/'))?;
-    let tls = reference::oidc::http::server_config(&read(&a.cert)?, &read(&a.key)?)?;
-    let listener = TcpListener::bind(a.listen).map_err(|e| format!("{}: {e}", a.listen))?;
+    let tls = setup(reference::oidc::http::server_config(
+        &setup(read(&a.cert))?,
+        &setup(read(&a.key))?,
+    ))?;
+    let listener = setup(TcpListener::bind(a.listen).map_err(|e| format!("{}: {e}", a.listen)))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     say!("MSGin5G server {} on https://{addr}", a.name);
     let o = ServerOptions {
@@ -170,12 +176,13 @@ fn server(a: &ServerArgs) -> Result<(), String> {
         accept_id_token: false,
         now: None,
     };
-    run::serve_server(listener, tls, &o, a.requests, |h| {
+    let served = run::serve_server(listener, tls, &o, a.requests.map(|n| n as usize), |h| {
         say!(
             "connection {}: HTTP {} {}",
             h.connection,
             h.status,
             h.response
         );
-    })
+    });
+    Ok(served?)
 }

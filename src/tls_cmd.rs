@@ -1,5 +1,6 @@
 //! `msgin5g tls-psk client|server`: the model's TLS-PSK roles on real sockets.
 
+use crate::usage::{setup, Failure};
 use clap::{Args, Subcommand, ValueEnum};
 use reference::tls_psk::runner::{self, RunError};
 use reference::tls_psk::wire::Profile;
@@ -39,14 +40,14 @@ pub struct Common {
     #[arg(long, default_value_t = 10)]
     timeout: u64,
     /// Write the connection as a trace (format v1) for `msgin5g replay`.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::usage::output_path)]
     trace_out: Option<PathBuf>,
 }
 
 #[derive(Args)]
 pub struct ClientArgs {
     /// HOST:PORT of the server.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::usage::address)]
     connect: String,
     /// Application data to send after the handshake.
     #[arg(long, default_value = "hello from the msgin5g client")]
@@ -58,7 +59,7 @@ pub struct ClientArgs {
 #[derive(Args)]
 pub struct ServerArgs {
     /// HOST:PORT to listen on.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::usage::address)]
     listen: String,
     /// Application data to answer each client's first message with.
     #[arg(long, default_value = "hello from the msgin5g server")]
@@ -195,17 +196,19 @@ fn serve_connection(
     }
 }
 
-pub fn run(cmd: &TlsPsk) -> Result<(), String> {
+pub fn run(cmd: &TlsPsk) -> Result<(), Failure> {
     match cmd {
         TlsPsk::Client(a) => {
             let inputs = a.common.inputs(Party::Client, "client_data", &a.send);
             let stream = TcpStream::connect(&a.connect)
                 .map_err(|e| format!("cannot connect to {}: {e}", a.connect))?;
-            serve_connection(stream, &a.common, inputs, Party::Client)
+            Ok(serve_connection(stream, &a.common, inputs, Party::Client)?)
         }
         TlsPsk::Server(a) => {
-            let listener = TcpListener::bind(&a.listen)
-                .map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
+            let listener = setup(
+                TcpListener::bind(&a.listen)
+                    .map_err(|e| format!("cannot listen on {}: {e}", a.listen)),
+            )?;
             let local = listener.local_addr().map_err(|e| e.to_string())?;
             say!("server: listening on {local}");
             for stream in listener.incoming() {
@@ -213,7 +216,7 @@ pub fn run(cmd: &TlsPsk) -> Result<(), String> {
                 let inputs = a.common.inputs(Party::Server, "server_data", &a.reply);
                 let result = serve_connection(stream, &a.common, inputs, Party::Server);
                 if a.once {
-                    return result;
+                    return Ok(result?);
                 }
                 if let Err(e) = result {
                     eprintln!("server: {e}");

@@ -509,7 +509,8 @@ fn akma_derive_prints_the_four_keys() {
     }
 }
 
-/// `oidc` subcommands name what is wrong and exit 1; no panic.
+/// `oidc` subcommands name what is wrong and exit 2 (bad usage: a file that does not load);
+/// no panic.
 #[test]
 fn oidc_subcommands_report_bad_input() {
     let ue = |ca| vec!["oidc", "ue", "--issuer", "https://127.0.0.1:1", "--ca", ca];
@@ -528,7 +529,7 @@ fn oidc_subcommands_report_bad_input() {
     ] {
         let out = msgin5g(&args);
         let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(expect), "{args:?}: {err}");
     }
     // A missing required argument is bad usage.
@@ -683,5 +684,74 @@ fn a_closed_stdout_ends_quietly() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(141), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+/// Bad usage is found before any work and exits 2: an output path that cannot be written,
+/// a property no variant has, an address that is none or is taken, a zero budget, an empty
+/// RADIUS secret. (Before, `check --trace-out /proc/x` failed after the whole check, and a
+/// server with a bad address or certificate exited 1.)
+#[test]
+fn bad_usage_is_refused_before_any_work() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    let psk = ["--psk-hex", "00", "--identity", "a", "--once"];
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["check", "all", "--trace-out", "/proc/x"],
+            "invalid value '/proc/x' for '--trace-out <FILE|DIR>': cannot write there",
+        ),
+        (
+            vec!["check", "all", "--trace-out", "/tmp", "--property", "frob"],
+            "--property frob: tls-psk / default has no such property",
+        ),
+        (
+            [
+                &["tls-psk", "server", "--listen", "127.0.0.1:99999"][..],
+                &psk,
+            ]
+            .concat(),
+            "not a HOST:PORT address: invalid port value",
+        ),
+        (
+            [
+                &["tls-psk", "server", "--listen", "127.0.0.1:0"][..],
+                &psk,
+                &["--trace-out", "/proc/x"],
+            ]
+            .concat(),
+            "cannot write there",
+        ),
+        (
+            [&["tls-psk", "server", "--listen", &taken][..], &psk].concat(),
+            "Address already in use",
+        ),
+        (
+            vec![
+                "gateway",
+                "server",
+                "--listen",
+                "127.0.0.1:0",
+                "--connections",
+                "0",
+            ],
+            "invalid value '0' for '--connections <CONNECTIONS>'",
+        ),
+        (
+            vec!["eap", "dn-aaa", "--listen", "127.0.0.1:0", "--secret", ""],
+            "the shared secret must not be empty",
+        ),
+    ];
+    for (args, needle) in cases {
+        let t0 = std::time::Instant::now();
+        let out = msgin5g(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(
+            t0.elapsed().as_secs() < 5,
+            "{args:?} took {:?}",
+            t0.elapsed()
+        );
     }
 }

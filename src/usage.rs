@@ -1,0 +1,110 @@
+//! Arguments checked when they are parsed, before any work (clap value parsers): a file to
+//! read must be readable, a path to write must be writable, an address must be one. A bad
+//! one is bad usage: clap names the option and exits 2.
+
+use std::path::{Path, PathBuf};
+
+/// A file this run reads (a certificate, a key, a policy).
+pub fn input_file(s: &str) -> Result<PathBuf, String> {
+    let p = PathBuf::from(s);
+    if p.is_dir() {
+        return Err("a directory, not a file".into());
+    }
+    std::fs::File::open(&p).map_err(|e| format!("cannot read it: {e}"))?;
+    Ok(p)
+}
+
+/// A file or an existing directory this run writes into (`--trace-out`): a directory must
+/// take a new file, a file must open for writing (one that does not exist yet is created
+/// and removed again to find out; an existing one is left as it is).
+pub fn output_path(s: &str) -> Result<PathBuf, String> {
+    let p = PathBuf::from(s);
+    let probe = |f: &Path| -> Result<(), String> {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(f)
+            .map_err(|e| format!("cannot write there: {e}"))?;
+        std::fs::remove_file(f).map_err(|e| format!("cannot write there: {e}"))
+    };
+    if p.is_dir() {
+        probe(&p.join(format!(".msgin5g-write-probe-{}", std::process::id())))?;
+    } else if p.exists() {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&p)
+            .map_err(|e| format!("cannot write it: {e}"))?;
+    } else {
+        probe(&p)?;
+    }
+    Ok(p)
+}
+
+/// HOST:PORT, resolved now (a bad port or an unknown host is bad usage).
+pub fn address(s: &str) -> Result<String, String> {
+    use std::net::ToSocketAddrs;
+    let mut all = s
+        .to_socket_addrs()
+        .map_err(|e| format!("not a HOST:PORT address: {e}"))?;
+    all.next().ok_or("resolves to no address")?;
+    Ok(s.to_string())
+}
+
+/// A RADIUS shared secret: not empty (RFC 2865 section 3: it "MUST NOT be empty"); one
+/// shorter than the 16 octets the RFC recommends is taken with a warning on stderr.
+pub fn radius_secret(s: &str) -> Result<String, String> {
+    if s.is_empty() {
+        return Err("empty (RFC 2865 section 3: the shared secret must not be empty)".into());
+    }
+    if s.len() < 16 {
+        eprintln!(
+            "msgin5g: warning: a RADIUS shared secret of {} octets; RFC 2865 section 3 \
+             recommends 16 or more",
+            s.len()
+        );
+    }
+    Ok(s.to_string())
+}
+
+/// Why a run on sockets stopped: its setup failed (an input that does not parse, a
+/// certificate that does not load, a key that does not match it, an address it cannot
+/// listen on), which is bad usage (exit 2), or the run did (exit 1).
+pub enum Failure {
+    Setup(String),
+    Run(String),
+}
+
+impl From<String> for Failure {
+    fn from(why: String) -> Self {
+        Failure::Run(why)
+    }
+}
+
+/// A setup step's result: its error is bad usage.
+pub fn setup<T>(r: Result<T, String>) -> Result<T, Failure> {
+    r.map_err(Failure::Setup)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_addresses_are_checked() {
+        assert!(input_file("/nonexistent/x.pem")
+            .unwrap_err()
+            .contains("cannot read it"));
+        assert!(input_file("/tmp").unwrap_err().contains("directory"));
+        assert!(output_path("/proc/x")
+            .unwrap_err()
+            .contains("cannot write there"));
+        assert!(output_path("/nonexistent/dir/x.jsonl").is_err());
+        let dir = std::env::temp_dir();
+        assert_eq!(output_path(dir.to_str().unwrap()).unwrap(), dir);
+        let fresh = dir.join(format!("msgin5g-usage-{}.jsonl", std::process::id()));
+        output_path(fresh.to_str().unwrap()).unwrap();
+        assert!(!fresh.exists(), "the probe is removed");
+        assert!(address("127.0.0.1:99999").is_err());
+        assert!(address("127.0.0.1:0").is_ok());
+    }
+}
