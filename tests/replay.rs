@@ -789,3 +789,44 @@ fn divergences_are_reported_by_a_bounded_excerpt() {
     assert!(text.contains("first difference at offset 10"), "{text}");
     assert!(text.len() < 2_000, "{} bytes of report", text.len());
 }
+
+/// A trace says each thing once: a key given twice in any object is refused (serde_json
+/// would keep the last), and an accepted EAP recording without its MSK is refused rather
+/// than replayed with the key check skipped.
+#[test]
+fn duplicate_keys_and_a_missing_msk_are_refused() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
+    let trace =
+        std::fs::read_to_string(root.join("group/group-default-executability.jsonl")).unwrap();
+    let twice = trace.replacen("\"inputs\":{", "\"inputs\":{\"property\":\"x\",", 1);
+    let (out, text) = replay(&tmp_write("twice.jsonl", &twice));
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("line 1: header: key \"property\" given twice"),
+        "{text}"
+    );
+    let step = trace
+        .lines()
+        .nth(1)
+        .unwrap()
+        .replacen("{\"step\":1,", "{\"step\":1,\"step\":1,", 1);
+    let lines: Vec<&str> = trace.lines().collect();
+    let twice = format!("{}\n{step}\n{}", lines[0], lines[2..].join("\n"));
+    let (out, text) = replay(&tmp_write("twice-step.jsonl", &twice));
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("line 2: key \"step\" given twice"), "{text}");
+    let eap = std::fs::read_to_string(root.join("eap/freeradius-tls1.3.jsonl")).unwrap();
+    let mut header: serde_json::Value = serde_json::from_str(eap.lines().next().unwrap()).unwrap();
+    assert!(header["inputs"]["msk"].is_string(), "{header}");
+    header["inputs"].as_object_mut().unwrap().remove("msk");
+    let rest: Vec<&str> = eap.lines().skip(1).collect();
+    let (out, text) = replay(&tmp_write(
+        "no-msk.jsonl",
+        &format!("{header}\n{}", rest.join("\n")),
+    ));
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("an accepted conversation's trace records the MSK"),
+        "{text}"
+    );
+}

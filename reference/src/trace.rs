@@ -101,6 +101,61 @@ pub fn read(path: &std::path::Path) -> Result<String, String> {
     })
 }
 
+/// Any JSON value, refusing an object that names a key twice (serde_json keeps the last
+/// silently): a trace must say each thing once.
+struct NoDuplicateKeys;
+
+impl<'de> Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoDuplicateKeys)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicateKeys {
+    type Value = NoDuplicateKeys;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        let mut keys = std::collections::BTreeSet::new();
+        while let Some(k) = map.next_key::<String>()? {
+            if !keys.insert(k.clone()) {
+                return Err(serde::de::Error::custom(format!("key {k:?} given twice")));
+            }
+            map.next_value::<NoDuplicateKeys>()?;
+        }
+        Ok(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
+        Ok(self)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+}
+
+/// Parse one JSON line of a trace: no key twice in any object, then as `T`.
+fn line_of<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    serde_json::from_str::<NoDuplicateKeys>(text).map_err(|e| e.to_string())?;
+    serde_json::from_str(text).map_err(|e| e.to_string())
+}
+
 /// Parse a trace, checking the version and that steps count up from 1; a line longer than
 /// [`MAX_LINE`] is refused before it is parsed.
 pub fn parse(text: &str) -> Result<Trace, TraceError> {
@@ -120,7 +175,7 @@ pub fn parse(text: &str) -> Result<Trace, TraceError> {
         ));
     }
     let (n, first) = lines.next().ok_or_else(|| err(1, "empty trace"))?;
-    let header: Header = serde_json::from_str(first).map_err(|e| err(n, format!("header: {e}")))?;
+    let header: Header = line_of(first).map_err(|e| err(n, format!("header: {e}")))?;
     if header.trace != 1 {
         return Err(err(
             n,
@@ -129,7 +184,7 @@ pub fn parse(text: &str) -> Result<Trace, TraceError> {
     }
     let mut out = Vec::new();
     for (n, text) in lines {
-        let line: Line = serde_json::from_str(text).map_err(|e| err(n, e.to_string()))?;
+        let line: Line = line_of(text).map_err(|e| err(n, e))?;
         if line.step != out.len() + 1 {
             return Err(err(
                 n,

@@ -210,15 +210,31 @@ pub fn observe(t: &Trace) -> Result<Outcome, TraceError> {
             flights[0], flights[1]
         ),
     ];
-    if let (Some(got), Some(want)) = (&msk, &inputs.msk) {
-        if *got != want.0 {
-            return Ok(rejected(
-                t.lines.len(),
-                last,
-                "the MS-MPPE keys are not the recorded MSK",
-            ));
+    // An accepted conversation's MSK is recorded and checked; a rejected one has none.
+    match (&msk, &inputs.msk) {
+        (Some(got), Some(want)) => {
+            if *got != want.0 {
+                return Ok(rejected(
+                    t.lines.len(),
+                    last,
+                    "the MS-MPPE keys are not the recorded MSK",
+                ));
+            }
+            notes.push("the Access-Accept's MS-MPPE keys are the recorded MSK".into());
         }
-        notes.push("the Access-Accept's MS-MPPE keys are the recorded MSK".into());
+        (Some(_), None) => {
+            return Err(TraceError {
+                line: 1,
+                message: "inputs.msk: an accepted conversation's trace records the MSK".into(),
+            })
+        }
+        (None, Some(_)) => {
+            return Err(TraceError {
+                line: 1,
+                message: "inputs.msk: a rejected conversation has no MSK".into(),
+            })
+        }
+        (None, None) => {}
     }
     notes.push(format!("ended in {outcome}, as recorded"));
     Ok(Outcome {
