@@ -86,6 +86,17 @@ pub fn read_record(r: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
     Ok(Some(record))
 }
 
+/// The most ChangeCipherSpec records taken from a peer in one connection. RFC 8446 section
+/// 5 has them dropped (middlebox compatibility sends one, D.4); more than a few is a
+/// flood, answered as an unexpected message.
+pub const MAX_CHANGE_CIPHER_SPECS: usize = 4;
+
+/// A ChangeCipherSpec from the peer at this point is an unexpected message: before any
+/// ClientHello was sent or received (RFC 8446 section 5), or beyond
+/// [`MAX_CHANGE_CIPHER_SPECS`].
+const UNEXPECTED_CCS: &str =
+    "ChangeCipherSpec before the ClientHello, or too many (RFC 8446 section 5) (unexpected_message)";
+
 /// Run `ep` as `me` over `stream` until its role is done.
 pub fn run<S: Read + Write, R: ConcreteRole>(
     stream: &mut S,
@@ -106,6 +117,7 @@ pub fn run<S: Read + Write, R: ConcreteRole>(
         })
     };
     let mut input: Option<Bytes> = None;
+    let mut change_cipher_specs = 0;
     loop {
         let waiting = ep.waiting_for();
         let sent = if ep.status() == Status::Initiate || input.is_some() {
@@ -153,6 +165,8 @@ pub fn run<S: Read + Write, R: ConcreteRole>(
             return Ok(());
         }
         let waiting = ep.waiting_for();
+        // A ClientHello was sent (by us, the client) or received (by us, the server).
+        let hello = me == Party::Client || input.is_some();
         let record = loop {
             let rec = read_record(stream)
                 .map_err(|e| RunError::Io {
@@ -169,6 +183,18 @@ pub fn run<S: Read + Write, R: ConcreteRole>(
             }
             if !is_change_cipher_spec(&rec) {
                 break rec;
+            }
+            change_cipher_specs += 1;
+            if !hello || change_cipher_specs > MAX_CHANGE_CIPHER_SPECS {
+                let code = wire::alert_for(UNEXPECTED_CCS);
+                let alert = wire::record(wire::ALERT, 0x0303, &[2, code]);
+                line(me, &alert, log);
+                let _ = stream.write_all(&alert);
+                return Err(RunError::Rejected {
+                    waiting,
+                    reason: UNEXPECTED_CCS,
+                    alert: Some(wire::alert_name(code)),
+                });
             }
         };
         input = Some(Bytes(record));
