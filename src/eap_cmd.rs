@@ -211,6 +211,8 @@ pub fn run(cmd: &Eap) -> Result<(), Failure> {
                 subscribers: a.subscribers.clone(),
                 bind_identity: true,
             }))?;
+            // Packets are kept only for a trace.
+            server.record = a.trace_out.is_some();
             let sock = setup(UdpSocket::bind(a.listen).map_err(|e| format!("{}: {e}", a.listen)))?;
             let addr = sock.local_addr().map_err(|e| e.to_string())?;
             say!("DN-AAA listening on {addr} (RADIUS/UDP)");
@@ -233,6 +235,7 @@ pub fn run(cmd: &Eap) -> Result<(), Failure> {
                         say!("{from}: Access-Reject: {why}");
                     }
                     Handled::Dropped { why } => say!("{from}: dropped: {why}"),
+                    Handled::Retransmitted => say!("{from}: a retransmission, answered again"),
                 }
                 a.conversations.is_none_or(|n| ended < n)
             })

@@ -288,6 +288,9 @@ struct Conversation {
     role: DnAaa<Bytes>,
     backend: Concrete,
     state: Option<Vec<u8>>,
+    /// Its last request and the answer sent, for a retransmission.
+    last: Option<(Vec<u8>, Vec<u8>)>,
+    touched: std::time::Instant,
 }
 
 /// What the DN-AAA did with one RADIUS packet.
@@ -305,7 +308,17 @@ pub enum Handled {
     Dropped {
         why: String,
     },
+    /// A retransmission of a request already answered: the same answer again (RFC 5080
+    /// section 2.2.2).
+    Retransmitted,
 }
+
+/// A conversation with no packet for this long is forgotten.
+pub const CONVERSATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// The most conversations open at once; beyond, the one idle longest is forgotten.
+pub const MAX_CONVERSATIONS: usize = 256;
+/// The most answers of ended conversations kept for retransmitted last requests.
+pub const MAX_ANSWERED: usize = 64;
 
 /// The DN-AAA: conversations by RADIUS State.
 pub struct DnAaaServer {
@@ -314,6 +327,11 @@ pub struct DnAaaServer {
     /// The rustls configuration every conversation shares.
     tls: Arc<ServerConfig>,
     conversations: Vec<Conversation>,
+    /// The last request and answer of conversations that ended, newest last.
+    answered: std::collections::VecDeque<(Vec<u8>, Vec<u8>)>,
+    /// Keep a recording (for `--trace-out`); otherwise nothing of a packet is kept once
+    /// its conversation ends.
+    pub record: bool,
     /// The RADIUS packets received and sent, in order.
     pub recording: super::observe::Recording,
 }
@@ -327,16 +345,50 @@ impl DnAaaServer {
             tls: Arc::new(tls),
             opts,
             conversations: Vec::new(),
+            answered: Default::default(),
+            record: false,
             recording: Default::default(),
         })
     }
 
-    /// Answer one RADIUS packet: the answer to send, and what happened.
+    /// How many conversations are open (for the hostile-input tests).
+    pub fn open_conversations(&self) -> usize {
+        self.conversations.len()
+    }
+
+    /// Answer one RADIUS packet: the answer to send, and what happened. Nothing is kept of
+    /// a packet that is no Access-Request verifying under the secret (RFC 2869 section
+    /// 5.14: its Message-Authenticator); a retransmitted request gets the same answer.
     pub fn handle(&mut self, packet: &[u8]) -> (Option<Vec<u8>>, Handled) {
         let p = match super::radius::Packet::decode(packet) {
             Ok(p) => p,
             Err(e) => return (None, Handled::Dropped { why: e.to_string() }),
         };
+        if p.code != super::radius::ACCESS_REQUEST {
+            let why = "not an Access-Request".to_string();
+            return (None, Handled::Dropped { why });
+        }
+        if let Err(e) = p.verify(&self.opts.secret, None) {
+            let why = format!("does not verify under the shared secret: {e}");
+            return (None, Handled::Dropped { why });
+        }
+        let now = std::time::Instant::now();
+        let again = |last: &Option<(Vec<u8>, Vec<u8>)>| {
+            last.as_ref()
+                .filter(|(request, _)| request == packet)
+                .map(|(_, answer)| answer.clone())
+        };
+        let open = self.conversations.iter().find_map(|c| again(&c.last));
+        let ended = self
+            .answered
+            .iter()
+            .find(|(r, _)| r == packet)
+            .map(|(_, a)| a.clone());
+        if let Some(answer) = open.or(ended) {
+            return (Some(answer), Handled::Retransmitted);
+        }
+        self.conversations
+            .retain(|c| now.duration_since(c.touched) < CONVERSATION_TIMEOUT);
         let state = p.attr(super::radius::STATE).map(<[u8]>::to_vec);
         let i = match self
             .conversations
@@ -345,16 +397,45 @@ impl DnAaaServer {
         {
             Some(i) => i,
             None => {
+                if self.conversations.len() >= MAX_CONVERSATIONS {
+                    let oldest = (0..self.conversations.len())
+                        .min_by_key(|i| self.conversations[*i].touched)
+                        .expect("conversations are open");
+                    self.conversations.remove(oldest);
+                }
                 let mut backend = backend(Side::Server, self.opts.tls.versions);
                 backend.eap().tls.server_config = Some(self.tls.clone());
                 self.conversations.push(Conversation {
                     role: DnAaa::Idle,
                     backend,
                     state: None,
+                    last: None,
+                    touched: now,
                 });
                 self.conversations.len() - 1
             }
         };
+        let (answer, handled) = self.step(i, packet);
+        let c = &mut self.conversations[i];
+        c.touched = now;
+        if let Some(a) = &answer {
+            c.last = Some((packet.to_vec(), a.clone()));
+        }
+        // An ended conversation is forgotten, but for its last answer.
+        if matches!(c.role, DnAaa::Done) {
+            let c = self.conversations.remove(i);
+            if let Some(last) = c.last {
+                self.answered.push_back(last);
+                if self.answered.len() > MAX_ANSWERED {
+                    self.answered.pop_front();
+                }
+            }
+        }
+        (answer, handled)
+    }
+
+    /// Step conversation `i` with `packet`.
+    fn step(&mut self, i: usize, packet: &[u8]) -> (Option<Vec<u8>>, Handled) {
         let c = &mut self.conversations[i];
         let v = Bytes(packet.to_vec());
         match c.role.step(&self.cfg, Some(&v), &mut c.backend) {
@@ -412,12 +493,15 @@ pub fn serve_dn_aaa(
     loop {
         let (n, from) = sock.recv_from(&mut buf)?;
         let (answer, handled) = server.handle(&buf[..n]);
-        if !matches!(handled, Handled::Dropped { .. }) {
+        let record = server.record && !matches!(handled, Handled::Dropped { .. });
+        if record {
             server.recording.push("smf", "dn-aaa", &buf[..n]);
         }
         let go_on = report(from, &handled);
         if let Some(a) = answer {
-            server.recording.push("dn-aaa", "smf", &a);
+            if record {
+                server.recording.push("dn-aaa", "smf", &a);
+            }
             sock.send_to(&a, from)?;
         }
         if !go_on {
