@@ -2,6 +2,7 @@
 
 use crate::usage::{setup, Failure};
 use clap::{Args, Subcommand, ValueEnum};
+use reference::serve::{self, Deadline};
 use reference::tls_psk::runner::{self, RunError};
 use reference::tls_psk::wire::Profile;
 use reference::tls_psk::wire::Suite;
@@ -22,7 +23,7 @@ pub enum TlsPsk {
     Server(ServerArgs),
 }
 
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub struct Common {
     /// The external PSK, in hex (as `openssl -psk`).
     #[arg(long, value_parser = parse_hex)]
@@ -128,19 +129,18 @@ impl Common {
     }
 }
 
-/// Run one connection as `party`, report it, and write its trace if asked.
+/// Run one connection as `party`, report it, and write its trace if asked. The peer has
+/// `--timeout` for each record and three times that for the whole connection.
 fn serve_connection(
-    mut stream: TcpStream,
+    stream: TcpStream,
     common: &Common,
     mut inputs: TlsPskInputs,
     party: Party,
 ) -> Result<(), String> {
-    let timeout = Some(Duration::from_secs(common.timeout.max(1)));
-    stream
-        .set_read_timeout(timeout)
-        .and_then(|_| stream.set_write_timeout(timeout))
-        .map_err(|e| e.to_string())?;
+    let timeout = Duration::from_secs(common.timeout.max(1));
+    let mut stream = Deadline::new(stream, timeout, 3 * timeout);
     let peer = stream
+        .get_ref()
         .peer_addr()
         .map_or_else(|_| "?".into(), |a| a.to_string());
     let mut ep = TlsEndpoint::new(&inputs, party, false)?;
@@ -211,18 +211,22 @@ pub fn run(cmd: &TlsPsk) -> Result<(), Failure> {
             )?;
             let local = listener.local_addr().map_err(|e| e.to_string())?;
             say!("server: listening on {local}");
-            for stream in listener.incoming() {
-                let stream = stream.map_err(|e| e.to_string())?;
-                let inputs = a.common.inputs(Party::Server, "server_data", &a.reply);
-                let result = serve_connection(stream, &a.common, inputs, Party::Server);
-                if a.once {
-                    return Ok(result?);
-                }
-                if let Err(e) = result {
+            let inputs = a.common.inputs(Party::Server, "server_data", &a.reply);
+            if a.once {
+                let (stream, _) = listener.accept().map_err(|e| format!("accept: {e}"))?;
+                return Ok(serve_connection(stream, &a.common, inputs, Party::Server)?);
+            }
+            // Each connection on a thread of its own: a slow peer holds only its own.
+            let common = std::sync::Arc::new(a.common.clone());
+            let serve = move |_, stream| {
+                let r = serve_connection(stream, &common, inputs.clone(), Party::Server);
+                if let Err(e) = r {
                     eprintln!("server: {e}");
                 }
-            }
-            Ok(())
+            };
+            Ok(serve::concurrently(&listener, None, serve, |_, why| {
+                eprintln!("server: {why}")
+            })?)
         }
     }
 }

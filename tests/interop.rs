@@ -502,3 +502,68 @@ fn a_change_cipher_spec_flood_gets_unexpected_message() {
         "{err}"
     );
 }
+
+/// A peer that trickles a byte a second holds only its own connection: a proper client is
+/// served at once beside it (before, the server served one connection at a time, and a
+/// proper client waited 21 s), and the trickling one is cut at three times `--timeout`.
+#[test]
+fn a_slow_peer_does_not_hold_the_tls_psk_server() {
+    let _serial = serial();
+    let port = free_port();
+    let mut server = msgin5g()
+        .args([
+            "tls-psk",
+            "server",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .args(["--psk-hex", PSK, "--identity", ID, "--timeout", "2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rx = lines_of(&mut server);
+    wait_for(&rx, "listening");
+    let slow = thread::spawn(move || {
+        let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let t0 = std::time::Instant::now();
+        // A ClientHello record header, then one byte a second until the server gives up.
+        let _ = tcp.write_all(&[22, 3, 1, 0, 200]);
+        while t0.elapsed() < Duration::from_secs(10) {
+            if tcp.write_all(&[0]).is_err() {
+                break;
+            }
+            thread::sleep(Duration::from_secs(1));
+        }
+        t0.elapsed()
+    });
+    thread::sleep(Duration::from_millis(300));
+    let t0 = std::time::Instant::now();
+    let out = msgin5g()
+        .args([
+            "tls-psk",
+            "client",
+            "--connect",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .args(["--psk-hex", PSK, "--identity", ID])
+        .output()
+        .unwrap();
+    let served = t0.elapsed();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        served < Duration::from_secs(2),
+        "a proper client waited {served:?}"
+    );
+    let held = slow.join().unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(
+        held < Duration::from_secs(9),
+        "the slow peer was held {held:?}"
+    );
+}

@@ -19,6 +19,7 @@ pub mod outcome;
 pub mod pki;
 pub mod registry;
 pub mod replay;
+pub mod serve;
 pub mod tls_psk;
 pub mod trace;
 

@@ -39,18 +39,14 @@ pub struct Event {
 /// The server's one role instance, which every connection steps.
 type Shared = Endpoint<Role<Bytes>>;
 
-/// The most connections served at once: a further one waits in the listener's backlog
-/// until one ends.
-pub const CONCURRENT: usize = 32;
-
 /// The server's TLS configuration (mutual TLS 1.3) from its PEM credentials.
 pub fn server_tls(pems: &Credentials) -> Result<Arc<rustls::ServerConfig>, String> {
     Ok(Arc::new(server_config(pems.pems(), Versions::Tls13)?))
 }
 
 /// Serve registrations on `listener` under `policy`, reporting each event; with
-/// `connections`, return after that many connections have ended. Each connection has a
-/// thread of its own, at most [`CONCURRENT`] at once; a thread is joined when it ends.
+/// `connections`, return after that many connections have ended. Connections are served
+/// concurrently ([`crate::serve::concurrently`]).
 pub fn serve(
     listener: TcpListener,
     tls: Arc<rustls::ServerConfig>,
@@ -64,52 +60,26 @@ pub fn serve(
         cfg,
         backend(),
     )));
-    let mut threads: Vec<std::thread::JoinHandle<()>> = Vec::new();
-    for (n, tcp) in listener.incoming().enumerate() {
-        let id = n as u64 + 1;
-        let (tls, shared, each) = (tls.clone(), shared.clone(), report.clone());
-        let tcp = tcp.map_err(|e| format!("accept: {e}"))?;
-        let spawned = std::thread::Builder::new().spawn(move || {
-            let report = each;
-            let mut peer = None;
-            let what = match connection(id, tcp, tls, &shared, &report, &mut peer) {
-                Ok(()) => "closed".to_string(),
-                Err(e) => e,
-            };
-            report(Event {
-                connection: id,
-                peer,
-                what,
-            });
+    let each = report.clone();
+    let serve = move |id, tcp| {
+        let mut peer = None;
+        let what = match connection(id, tcp, tls.clone(), &shared, &each, &mut peer) {
+            Ok(()) => "closed".to_string(),
+            Err(e) => e,
+        };
+        each(Event {
+            connection: id,
+            peer,
+            what,
         });
-        match spawned {
-            Ok(t) => threads.push(t),
-            // The connection is dropped (closed); the server goes on.
-            Err(e) => report(Event {
-                connection: id,
-                peer: None,
-                what: format!("not served: no thread for it ({e})"),
-            }),
-        }
-        if connections.is_some_and(|max| id >= max) {
-            break;
-        }
-        // Join the threads that ended; at the limit, wait for one to end.
-        loop {
-            let (ended, running): (Vec<_>, Vec<_>) =
-                threads.drain(..).partition(|t| t.is_finished());
-            threads = running;
-            ended.into_iter().for_each(|t| drop(t.join()));
-            if threads.len() < CONCURRENT {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-    }
-    for t in threads {
-        let _ = t.join();
-    }
-    Ok(())
+    };
+    crate::serve::concurrently(&listener, connections, serve, |id, what| {
+        report(Event {
+            connection: id,
+            peer: None,
+            what,
+        })
+    })
 }
 
 /// One connection: the handshake, then each line through the server role.
