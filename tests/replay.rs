@@ -588,6 +588,49 @@ fn oidc_provider_recording_replays_and_its_checks_bite() {
         text.contains("diverged") || text.contains("DIVERGED"),
         "{text}"
     );
+    // The fields the UE must check: the redirect's iss (step 2, RFC 9207), the Token
+    // Response's token_type and expires_in (step 4, RFC 6749 section 5.1).
+    let redirect = |f: &dyn Fn(String) -> String| {
+        edit_line(&good, 2, |v| {
+            let text = String::from_utf8(hex::decode(v["bytes"].as_str().unwrap()).unwrap());
+            v["bytes"] = hex::encode(f(text.unwrap())).into();
+        })
+    };
+    let tokens = |k: &str, x: serde_json::Value| {
+        edit_line(&good, 4, |v| {
+            let bytes = hex::decode(v["bytes"].as_str().unwrap()).unwrap();
+            let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            json[k] = x.clone();
+            v["bytes"] = hex::encode(serde_json::to_vec(&json).unwrap()).into();
+        })
+    };
+    let cut_iss = |t: String| t[..t.find("&iss=").expect("the redirect has iss")].to_string();
+    for (name, trace, refusal) in [
+        (
+            "other-iss",
+            redirect(&|t| t.replacen("&iss=https", "&iss=http", 1)),
+            "authorization response from another issuer",
+        ),
+        (
+            "no-iss",
+            redirect(&cut_iss),
+            "authorization response without iss",
+        ),
+        (
+            "token-type",
+            tokens("token_type", "mac".into()),
+            "token_type is not Bearer",
+        ),
+        (
+            "expires-in",
+            tokens("expires_in", "soon".into()),
+            "expires_in is not a lifetime",
+        ),
+    ] {
+        let (out, text) = replay(&tmp_write(&format!("oidc-{name}.jsonl"), &trace));
+        assert_eq!(out.status.code(), Some(1), "{name}: {text}");
+        assert!(text.contains(refusal), "{name}: {text}");
+    }
 }
 
 /// The replay's attacker can do only what the scenario's attacker can: for every handshake

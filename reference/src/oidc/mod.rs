@@ -26,6 +26,10 @@ pub struct State {
     /// 7.1: the redirect the OS hands to whichever application claims it).
     pub redirect_uri: String,
     pub scope: String,
+    /// The issuer whose identifier an authorization response must carry in `iss` (RFC 9207
+    /// section 2.4), when SIM-S says it sends one
+    /// (`authorization_response_iss_parameter_supported`).
+    pub issuer: Option<String>,
 }
 
 impl Default for State {
@@ -33,6 +37,7 @@ impl Default for State {
         State {
             redirect_uri: REDIRECT_URI.into(),
             scope: "openid msgin5g".into(),
+            issuer: None,
         }
     }
 }
@@ -162,6 +167,17 @@ impl OidcCodec for Concrete {
             }
             if o.contains_key("error") {
                 return Err(Reject("authorization error in the redirect"));
+            }
+            if let Some(want) = &self.oidc().issuer {
+                match o.get("iss") {
+                    Some(Value::String(got)) if got == want => {}
+                    Some(_) => {
+                        return Err(Reject(
+                            "authorization response from another issuer (iss, RFC 9207)",
+                        ))
+                    }
+                    None => return Err(Reject("authorization response without iss (RFC 9207)")),
+                }
             }
             return Ok(Msg::AuthResponse {
                 code: field(&o, "code")?,
@@ -354,6 +370,17 @@ fn decode_json(o: &Map<String, Value>) -> Result<Msg<Bytes>, Reject> {
         });
     }
     if o.contains_key("access_token") {
+        // RFC 6749 section 5.1: token_type is required (here a bearer token, RFC 6750, the
+        // name case-insensitive); expires_in, if given, a lifetime in seconds.
+        match o.get("token_type") {
+            Some(Value::String(t)) if t.eq_ignore_ascii_case("Bearer") => {}
+            _ => return Err(Reject("token response: token_type is not Bearer")),
+        }
+        match o.get("expires_in") {
+            None => {}
+            Some(Value::Number(n)) if n.as_u64().is_some_and(|s| s > 0) => {}
+            Some(_) => return Err(Reject("token response: expires_in is not a lifetime")),
+        }
         return Ok(Msg::TokenResponse {
             id_token: field(o, "id_token")?,
             access_token: field(o, "access_token")?,

@@ -143,6 +143,8 @@ pub fn replay(t: &Trace) -> Result<Outcome, TraceError> {
         .collect();
     let mut ue_b = Concrete::replaying(fresh);
     ue_b.clock().now = inputs.now;
+    // The recorded SIM-S sends iss in its authorization responses (RFC 9207).
+    ue_b.oidc().issuer = Some(inputs.issuer.clone());
     let server_cfg = server_config(&ServerOptions {
         name: inputs.resource.clone(),
         issuer: inputs.issuer.clone(),

@@ -68,6 +68,8 @@ struct Endpoints {
     authorization: String,
     token: String,
     jwks: String,
+    /// Its authorization responses carry `iss` (RFC 9207 section 3).
+    iss: bool,
 }
 
 fn discover(agent: &ureq::Agent, issuer: &str) -> Result<Endpoints, String> {
@@ -94,6 +96,7 @@ fn discover(agent: &ureq::Agent, issuer: &str) -> Result<Endpoints, String> {
         authorization: get("authorization_endpoint")?,
         token: get("token_endpoint")?,
         jwks: get("jwks_uri")?,
+        iss: doc["authorization_response_iss_parameter_supported"] == true,
     })
 }
 
@@ -275,6 +278,7 @@ pub fn run_ue(o: &UeOptions) -> Result<UeOutcome, String> {
     let mut be = super::backend();
     let now = be.clock().now;
     let redirect_uri = be.oidc().redirect_uri.clone();
+    be.oidc().issuer = ep.iss.then(|| o.issuer.clone());
     let mut rec = Vec::new();
     let mut record = |from, to, msg, v: &Bytes| {
         rec.push(Recorded {
