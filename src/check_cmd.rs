@@ -4,7 +4,8 @@
 use clap::Args;
 use model::catalog::{self, HandshakeInfo};
 use model::harness::{
-    render_chart, PropertyResult, Report, RevealPolicy, RunOptions, Search, Verdict, EXECUTABILITY,
+    interrupted, render_chart, PropertyResult, Report, RevealPolicy, RunOptions, Search, Verdict,
+    EXECUTABILITY, INTERRUPTED,
 };
 
 #[derive(Args)]
@@ -81,7 +82,7 @@ enum Reveal {
 }
 
 /// Runs the requested checks; `Ok(true)` when every verdict matched its expectation.
-pub fn check(args: &CheckArgs) -> Result<bool, String> {
+pub fn check(args: &CheckArgs) -> Result<Checked, String> {
     let all = catalog::handshakes();
     let selected: Vec<&HandshakeInfo> = if args.handshake == "all" {
         all.iter().collect()
@@ -154,10 +155,15 @@ pub fn check(args: &CheckArgs) -> Result<bool, String> {
             ));
         }
     }
+    // SIGINT cuts the running check short; what ran is reported.
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, std::sync::atomic::Ordering::Relaxed));
     let mut ok = true;
     for (handshake, variants) in jobs {
         let mut reports = Vec::new();
         for v in variants {
+            if interrupted() {
+                break;
+            }
             let bound = catalog::Bound {
                 sessions: args.sessions.map(usize::from),
                 reveal,
@@ -175,9 +181,19 @@ pub fn check(args: &CheckArgs) -> Result<bool, String> {
             }
             reports.push(report);
         }
-        if !args.json {
+        if !args.json && !reports.is_empty() {
             print_matrix(handshake, &reports);
         }
+        if interrupted() {
+            break;
+        }
+    }
+    if interrupted() {
+        eprintln!(
+            "msgin5g: interrupted: the check running then was cut short (its open verdicts \
+             are unknown), and the checks after it did not run"
+        );
+        return Ok(Checked::Interrupted);
     }
     if !args.json {
         say!(
@@ -189,7 +205,17 @@ pub fn check(args: &CheckArgs) -> Result<bool, String> {
             }
         );
     }
-    Ok(ok)
+    Ok(if ok { Checked::Match } else { Checked::Differ })
+}
+
+/// How a `check` ended.
+pub enum Checked {
+    /// Every verdict as documented (exit 0).
+    Match,
+    /// Some verdict not (exit 1).
+    Differ,
+    /// By SIGINT (exit 130).
+    Interrupted,
 }
 
 /// The progress line of one check on stderr: on a terminal only, once the check has run a

@@ -27,8 +27,9 @@ mod usage;
         that owns the network. A verdict 'holds' means: no attack exists within the printed \
         bound (sessions, agents, attacker powers) - never more than that.\n\n\
         Exit codes: 0 every verdict matches its documented expectation; 1 a verdict differs \
-        (an unexpected attack, or an expected attack not found); 2 bad usage or input; 141 \
-        standard output closed by its reader (as `| head` does)."
+        (an unexpected attack, or an expected attack not found); 2 bad usage or input; 130 \
+        check interrupted (SIGINT: what ran is printed); 141 standard output closed by its \
+        reader (as `| head` does)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -93,8 +94,9 @@ fn main() -> ExitCode {
         }
         Command::Replay { files } => replay_cmd::replay(&files),
         Command::Check(args) => match check_cmd::check(&args) {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::from(1),
+            Ok(check_cmd::Checked::Match) => ExitCode::SUCCESS,
+            Ok(check_cmd::Checked::Differ) => ExitCode::from(1),
+            Ok(check_cmd::Checked::Interrupted) => ExitCode::from(130),
             Err(e) => {
                 eprintln!("msgin5g: {e}");
                 ExitCode::from(2)

@@ -755,3 +755,31 @@ fn bad_usage_is_refused_before_any_work() {
         );
     }
 }
+
+/// SIGINT during a check cuts it short: the matrix of what ran is printed, the cut run's
+/// open verdicts `unknown` and marked cut short, and the exit status is 130.
+#[test]
+fn sigint_reports_the_partial_matrix() {
+    let child = Command::new(env!("CARGO_BIN_EXE_msgin5g"))
+        .args(["check", "tls-psk", "--variant", "shared-psk", "--quiet"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let (text, err) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(130), "{text}{err}");
+    assert!(text.contains("== tls-psk =="), "{text}");
+    assert!(text.contains("CUT SHORT: verdicts are not final"), "{text}");
+    assert!(text.contains("unknown"), "{text}");
+    assert!(err.contains("msgin5g: interrupted"), "{err}");
+}

@@ -567,3 +567,64 @@ fn a_slow_peer_does_not_hold_the_tls_psk_server() {
         "the slow peer was held {held:?}"
     );
 }
+
+/// Garbage, an oversized record, a truncated ClientHello and a silent connection, each on
+/// a connection of its own: each is refused or times out on its own, and a proper client
+/// is served after them (`tls-psk server` without `--once`).
+#[test]
+fn hostile_records_leave_the_tls_psk_server_serving() {
+    let _serial = serial();
+    let port = free_port();
+    let mut server = msgin5g()
+        .args([
+            "tls-psk",
+            "server",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .args(["--psk-hex", PSK, "--identity", ID, "--timeout", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rx = lines_of(&mut server);
+    wait_for(&rx, "listening");
+    let garbage: Vec<u8> = (0..65_536u32).map(|i| (i * 7919 % 251) as u8).collect();
+    let attempts: [&[u8]; 4] = [
+        &garbage,
+        // A handshake record longer than 2^14 + 256.
+        &[22, 3, 1, 0xff, 0xff],
+        // A ClientHello cut after its header.
+        &[22, 3, 1, 0, 200, 1, 0, 0, 196, 3, 3],
+        // Nothing at all.
+        &[],
+    ];
+    let mut held = Vec::new();
+    for bytes in attempts {
+        let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let _ = tcp.write_all(bytes);
+        held.push(tcp);
+    }
+    let t0 = std::time::Instant::now();
+    let out = msgin5g()
+        .args([
+            "tls-psk",
+            "client",
+            "--connect",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .args(["--psk-hex", PSK, "--identity", ID])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(t0.elapsed() < Duration::from_secs(2), "{:?}", t0.elapsed());
+    drop(held);
+    let _ = server.kill();
+    let out = server.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+}

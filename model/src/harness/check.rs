@@ -11,6 +11,16 @@ use serde::Serialize;
 use stateright::{Checker, Model};
 use std::time::Instant;
 
+/// Set (from a signal handler: SIGINT) to cut every running check short: its states get
+/// no successors, it ends at once and reports itself cut short (its open verdicts
+/// `unknown`; the attacks already found stand).
+pub static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Has a check been interrupted?
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// How to run a check.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
@@ -177,7 +187,8 @@ fn collect<P: Protocol, C: Checker<DyModel<P>>>(
     let discoveries = checker.discoveries();
     // Executability, and per property its `always` and its `sometimes (reached)`.
     let all_found = discoveries.len() == 1 + 2 * m.properties.len();
-    let complete = all_found || opts.max_states.is_none_or(|n| checker.state_count() < n);
+    let complete =
+        all_found || (!interrupted() && opts.max_states.is_none_or(|n| checker.state_count() < n));
     let executable = discoveries.contains_key(EXECUTABILITY);
     let instances: Vec<String> = (0..m.scenario.instances.len())
         .map(|i| m.lane_name(i))

@@ -21,7 +21,8 @@ pub mod symmetry;
 
 pub use chart::{render_chart, Attack, Recorded};
 pub use check::{
-    check, check_with, Cast, Progress, PropertyResult, Report, RunOptions, Verdict, EXECUTABILITY,
+    check, check_with, interrupted, Cast, Progress, PropertyResult, Report, RunOptions, Verdict,
+    EXECUTABILITY, INTERRUPTED,
 };
 pub use model::{Action, DyModel, DyState, Search};
 pub use scenario::{AgentInfo, Instance, RevealPolicy, Scenario};

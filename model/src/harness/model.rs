@@ -546,6 +546,12 @@ impl<P: Protocol> Model for DyModel<P> {
         vec![self.initial_state()]
     }
 
+    /// An interrupted check (SIGINT) explores no state further (its paths stay
+    /// reconstructible: the actions of a state do not change).
+    fn within_boundary(&self, _: &Self::State) -> bool {
+        !super::check::interrupted()
+    }
+
     fn actions(&self, s: &Self::State, actions: &mut Vec<Self::Action>) {
         if self.ended(s) {
             return;
