@@ -293,21 +293,7 @@ fn server_reports_wrong_psk_and_identity() {
             "alert number 115",
         ),
     ] {
-        let port = free_port();
-        let mut server = msgin5g()
-            .args([
-                "tls-psk",
-                "server",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-            ])
-            .args(["--psk-hex", PSK, "--identity", ID, "--once"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let rx = lines_of(&mut server);
-        wait_for(&rx, "listening");
+        let (port, server) = tls_psk_server(&["--once"]);
         let out = Command::new("openssl")
             .args(["s_client", "-tls1_3", "-psk", psk, "-psk_identity", id])
             .args(["-connect", &format!("127.0.0.1:{port}")])
@@ -464,21 +450,7 @@ fn akma_ue_and_af_complete_on_loopback() {
 #[test]
 fn a_change_cipher_spec_flood_gets_unexpected_message() {
     let _serial = serial();
-    let port = free_port();
-    let mut server = msgin5g()
-        .args([
-            "tls-psk",
-            "server",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .args(["--psk-hex", PSK, "--identity", ID, "--once"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let rx = lines_of(&mut server);
-    wait_for(&rx, "listening");
+    let (port, server) = tls_psk_server(&["--once"]);
     let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let ccs = [20u8, 3, 3, 0, 1, 1];
@@ -509,21 +481,7 @@ fn a_change_cipher_spec_flood_gets_unexpected_message() {
 #[test]
 fn a_slow_peer_does_not_hold_the_tls_psk_server() {
     let _serial = serial();
-    let port = free_port();
-    let mut server = msgin5g()
-        .args([
-            "tls-psk",
-            "server",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .args(["--psk-hex", PSK, "--identity", ID, "--timeout", "2"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let rx = lines_of(&mut server);
-    wait_for(&rx, "listening");
+    let (port, mut server) = tls_psk_server(&["--timeout", "2"]);
     let slow = thread::spawn(move || {
         let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
         let t0 = std::time::Instant::now();
@@ -539,16 +497,7 @@ fn a_slow_peer_does_not_hold_the_tls_psk_server() {
     });
     thread::sleep(Duration::from_millis(300));
     let t0 = std::time::Instant::now();
-    let out = msgin5g()
-        .args([
-            "tls-psk",
-            "client",
-            "--connect",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .args(["--psk-hex", PSK, "--identity", ID])
-        .output()
-        .unwrap();
+    let out = tls_psk_client(port);
     let served = t0.elapsed();
     assert!(
         out.status.success(),
@@ -574,21 +523,7 @@ fn a_slow_peer_does_not_hold_the_tls_psk_server() {
 #[test]
 fn hostile_records_leave_the_tls_psk_server_serving() {
     let _serial = serial();
-    let port = free_port();
-    let mut server = msgin5g()
-        .args([
-            "tls-psk",
-            "server",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .args(["--psk-hex", PSK, "--identity", ID, "--timeout", "1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let rx = lines_of(&mut server);
-    wait_for(&rx, "listening");
+    let (port, mut server) = tls_psk_server(&["--timeout", "1"]);
     let garbage: Vec<u8> = (0..65_536u32).map(|i| (i * 7919 % 251) as u8).collect();
     let attempts: [&[u8]; 4] = [
         &garbage,
@@ -606,16 +541,7 @@ fn hostile_records_leave_the_tls_psk_server_serving() {
         held.push(tcp);
     }
     let t0 = std::time::Instant::now();
-    let out = msgin5g()
-        .args([
-            "tls-psk",
-            "client",
-            "--connect",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .args(["--psk-hex", PSK, "--identity", ID])
-        .output()
-        .unwrap();
+    let out = tls_psk_client(port);
     assert!(
         out.status.success(),
         "{}",
@@ -627,4 +553,39 @@ fn hostile_records_leave_the_tls_psk_server_serving() {
     let out = server.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
+}
+
+/// `msgin5g tls-psk server` on a free port with `extra` options, once it listens.
+fn tls_psk_server(extra: &[&str]) -> (u16, Child) {
+    let port = free_port();
+    let mut server = msgin5g()
+        .args([
+            "tls-psk",
+            "server",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .args(["--psk-hex", PSK, "--identity", ID])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rx = lines_of(&mut server);
+    wait_for(&rx, "listening");
+    (port, server)
+}
+
+/// `msgin5g tls-psk client` to 127.0.0.1:`port`.
+fn tls_psk_client(port: u16) -> std::process::Output {
+    msgin5g()
+        .args([
+            "tls-psk",
+            "client",
+            "--connect",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .args(["--psk-hex", PSK, "--identity", ID])
+        .output()
+        .unwrap()
 }

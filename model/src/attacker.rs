@@ -247,7 +247,7 @@ fn exp_of(exps: &[TermId]) -> TermId {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::term::*;
     use proptest::prelude::*;
@@ -259,27 +259,31 @@ mod tests {
         atom(Sort::Key, "k", i)
     }
 
-    /// Terms over a few nonces and keys, with every constructor analysis looks into.
-    fn any_term() -> impl Strategy<Value = TermId> {
-        prop_oneof![(0u16..4).prop_map(n), (0u16..3).prop_map(k)].prop_recursive(
-            3,
-            24,
-            3,
-            |inner| {
-                prop_oneof![
-                    prop::collection::vec(inner.clone(), 1..3).prop_map(|v| tuple(&v)),
-                    (inner.clone(), inner.clone()).prop_map(|(key, m)| aead(
-                        key,
-                        constant("iv"),
-                        constant("ad"),
-                        m
-                    )),
-                    (inner.clone(), inner.clone()).prop_map(|(key, m)| hmac(key, m)),
-                    (inner.clone(), inner.clone()).prop_map(|(key, m)| aenc(pk(key), m)),
-                    (inner.clone(), inner).prop_map(|(key, m)| sign(key, m)),
-                ]
-            },
-        )
+    /// Terms over a few nonces, keys, DH secrets and shares, with every constructor
+    /// analysis looks into (shared with the derivation tests).
+    pub(crate) fn any_term() -> impl Strategy<Value = TermId> {
+        let leaf = prop_oneof![
+            (0u16..4).prop_map(|i| atom(Sort::Nonce, "n", i)),
+            (0u16..3).prop_map(|i| atom(Sort::Key, "k", i)),
+            (0u16..2).prop_map(|i| dh_public(atom(Sort::DhSecret, "x", i))),
+            (0u16..2).prop_map(|i| atom(Sort::DhSecret, "x", i)),
+            Just(constant("c")),
+        ];
+        leaf.prop_recursive(3, 24, 3, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 1..3).prop_map(|v| tuple(&v)),
+                (inner.clone(), inner.clone()).prop_map(|(key, m)| aead(
+                    key,
+                    constant("iv"),
+                    constant("ad"),
+                    m
+                )),
+                (inner.clone(), inner.clone()).prop_map(|(key, m)| hmac(key, m)),
+                (inner.clone(), inner.clone()).prop_map(|(key, m)| aenc(pk(key), m)),
+                (inner.clone(), inner.clone()).prop_map(|(key, m)| sign(key, m)),
+                (inner.clone(), inner).prop_map(|(s, x)| dh_exp(s, x).unwrap_or(s)),
+            ]
+        })
     }
 
     proptest! {
