@@ -25,6 +25,9 @@ use std::time::Duration;
 /// The longest line a peer may send.
 const MAX_LINE: usize = 64 * 1024;
 const TIMEOUT: Duration = Duration::from_secs(20);
+/// The longest a connection may last (a registration and a message each way take well
+/// under a second; a peer trickling bytes is cut here).
+const CONNECTION: Duration = Duration::from_secs(60);
 
 /// One line of the server's log: what happened on a connection.
 #[derive(Clone, Debug)]
@@ -91,7 +94,7 @@ fn connection(
     report: &Arc<dyn Fn(Event) + Send + Sync>,
     peer: &mut Option<String>,
 ) -> Result<(), String> {
-    tcp.set_read_timeout(Some(TIMEOUT)).ok();
+    let tcp = crate::serve::Deadline::new(tcp, TIMEOUT, CONNECTION);
     let conn = ServerConnection::new(tls).map_err(|e| e.to_string())?;
     let mut s = StreamOwned::new(conn, tcp);
     while s.conn.is_handshaking() {
