@@ -141,8 +141,10 @@ pub fn run(cmd: &Eap) -> Result<(), Failure> {
                     )));
                 }
             }
+            let tls = setup(a.creds.endpoint())?;
+            setup(tls.check())?;
             let o = UeOptions {
-                tls: setup(a.creds.endpoint())?,
+                tls,
                 identity: a.identity.clone(),
                 dnn: a.dnn.clone(),
                 gpsi: a.gpsi.clone(),

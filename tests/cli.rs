@@ -741,6 +741,30 @@ fn bad_usage_is_refused_before_any_work() {
             vec!["eap", "dn-aaa", "--listen", "127.0.0.1:0", "--secret", ""],
             "the shared secret must not be empty",
         ),
+        (
+            [
+                &[
+                    "eap",
+                    "ue",
+                    "--radius",
+                    "127.0.0.1:1",
+                    "--secret",
+                    "s",
+                    "--identity",
+                    "a",
+                ][..],
+                &[
+                    "--ca",
+                    "README.md",
+                    "--cert",
+                    "README.md",
+                    "--key",
+                    "README.md",
+                ],
+            ]
+            .concat(),
+            "trust anchor (CA): no PEM certificate in it",
+        ),
     ];
     for (args, needle) in cases {
         let t0 = std::time::Instant::now();

@@ -33,6 +33,12 @@ pub struct TlsSide {
 }
 
 impl TlsSide {
+    /// Do the PEMs load as a TLS client's credentials (certificate, matching key, trust
+    /// anchor)? For a UE to refuse bad inputs before it sends anything.
+    pub fn check(&self) -> Result<(), String> {
+        pki::client_config(pki_of(&self.creds()), self.versions).map(|_| ())
+    }
+
     fn creds(&self) -> TlsCreds<Bytes> {
         TlsCreds {
             cert: Bytes(self.cert.clone()),
