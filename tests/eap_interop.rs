@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{ca, issue, msgin5g, tool, TempDir};
+use common::{ca, issue, msgin5g, read_all, rss_kb, tool, TempDir};
 use rcgen::SanType;
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
@@ -324,13 +324,7 @@ impl DnAaa {
             .spawn()
             .unwrap();
         let mut child = child;
-        let mut stdout = child.stdout.take().unwrap();
-        let out = std::thread::spawn(move || {
-            use std::io::Read;
-            let mut s = String::new();
-            let _ = stdout.read_to_string(&mut s);
-            s
-        });
+        let out = read_all(child.stdout.take().unwrap());
         std::thread::sleep(Duration::from_millis(300));
         DnAaa {
             child,
@@ -482,13 +476,6 @@ fn our_ue_and_dn_aaa_complete_on_loopback() {
         ours.contains(&format!("MSK {}", j["ue_msk"].as_str().unwrap())),
         "{ours}"
     );
-}
-
-/// The DN-AAA's resident memory in kB (`/proc/PID/status`).
-fn rss_kb(child: &Child) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
 /// Unauthenticated RADIUS packets leave nothing behind: 50,000 well-formed Access-Requests

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{ca, issue, msgin5g, tool, TempDir};
+use common::{ca, issue, msgin5g, read_all, rss_kb, tool, TempDir};
 use rcgen::SanType;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -84,12 +84,7 @@ impl Server {
             .find(|w| w.starts_with("127.0.0.1:"))
             .unwrap_or_else(|| panic!("no address in {first:?}"))
             .to_string();
-        let out = std::thread::spawn(move || {
-            use std::io::Read;
-            let mut s = String::new();
-            let _ = out.read_to_string(&mut s);
-            s
-        });
+        let out = read_all(out);
         Server {
             child,
             addr,
@@ -356,9 +351,7 @@ fn bad_policy_and_bad_usage_are_named() {
 /// The server's resident memory (kB, from `/proc/PID/status`) and its memory mappings
 /// (lines of `/proc/PID/maps`: a thread stack left mapped is two).
 fn memory(child: &Child) -> (u64, usize) {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    let rss = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let rss = rss_kb(child);
     let maps = std::fs::read_to_string(format!("/proc/{}/maps", child.id())).unwrap();
     (rss, maps.lines().count())
 }

@@ -32,6 +32,23 @@ pub enum Recipe {
     Raise(Box<Recipe>, Box<Recipe>),
 }
 
+/// What a seen term of an attack's derivation is: a value the attacker holds without a
+/// message (its own, a dishonest agent's or a revealed key), or the `n`th message sent in
+/// the attack (counted over the actions' sends in order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seen {
+    Held(TermId),
+    Sent(usize),
+}
+
+/// The derivation of an attack's leaked secret: its recipe, and what each seen term it
+/// starts from ([`Recipe::Seen`]) is.
+#[derive(Clone, Debug)]
+pub struct Derivation {
+    pub recipe: Recipe,
+    pub seen: Vec<Seen>,
+}
+
 /// A derivation of `t` from `seen`, or `None` when the attacker cannot derive it.
 pub fn explain(seen: &[TermId], t: TermId) -> Option<Recipe> {
     let mut a = Analysis::default();

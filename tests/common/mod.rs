@@ -9,6 +9,24 @@ use rcgen::{
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// A child process's resident memory in kB (`/proc/PID/status`), for the hostile-input
+/// tests.
+pub fn rss_kb(child: &std::process::Child) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// Read `r` (a server's stdout) to its end on a thread of its own, so that the server never
+/// blocks on a full pipe; the text when joined.
+pub fn read_all(mut r: impl std::io::Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = r.read_to_string(&mut s);
+        s
+    })
+}
+
 pub fn msgin5g() -> Command {
     Command::new(env!("CARGO_BIN_EXE_msgin5g"))
 }

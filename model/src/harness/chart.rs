@@ -4,7 +4,7 @@
 use super::model::{Action, DyModel};
 use super::Protocol;
 use crate::attacker::Deriver;
-use crate::derivation::{describe, explain};
+use crate::derivation::{describe, explain, Derivation, Seen};
 use crate::role::Output;
 use crate::term::TermId;
 use properties::Event;
@@ -21,6 +21,8 @@ pub struct Attack {
     /// Per action, in order: the message delivered (described) and the stepped role's outputs.
     pub moments: Vec<Recorded>,
     pub leaked: Option<TermId>,
+    /// For a secrecy property, how the attacker takes the leaked secret out of what it saw.
+    pub derivation: Option<Derivation>,
 }
 
 /// One action of an attack as it was walked.
@@ -54,16 +56,17 @@ pub fn chart_steps<P: Protocol>(
     let mut attack = Attack {
         moments: Vec::new(),
         leaked: None,
+        derivation: None,
     };
     let mut steps: Vec<Step> = Vec::new();
     let mut sent_at: Vec<(TermId, usize)> = Vec::new();
-    // What the attacker saw, named, for the derivation of a leaked secret: its own values
-    // and the dishonest agents' keys, then what was sent and revealed.
+    // What the attacker saw, for the derivation of a leaked secret: its own values and the
+    // dishonest agents' keys, then what was sent and revealed.
     let sc = &m.scenario;
     let dishonest = sc.agents.iter().filter(|a| !a.honest);
-    let mut seen: Vec<(TermId, String)> = (sc.initial_knowledge.iter())
+    let mut seen: Vec<(TermId, Seen)> = (sc.initial_knowledge.iter())
         .chain(dishonest.flat_map(|a| &a.long_term))
-        .map(|t| (*t, format!("{}", crate::term::Shown(*t, 1))))
+        .map(|t| (*t, Seen::Held(*t)))
         .collect();
     let step = |steps: &mut Vec<Step>, from: String, to: String, msg: String, note: &str| {
         steps.push(Step {
@@ -110,10 +113,7 @@ pub fn chart_steps<P: Protocol>(
             }
             Action::Reveal(a) => {
                 let keys = &sc.agents[usize::from(a)].long_term;
-                seen.extend(
-                    keys.iter()
-                        .map(|t| (*t, format!("{}", crate::term::Shown(*t, 1)))),
-                );
+                seen.extend(keys.iter().map(|t| (*t, Seen::Held(*t))));
                 let msg = format!("reveal {}'s long-term keys", m.agent_name(a));
                 step(
                     &mut steps,
@@ -130,8 +130,8 @@ pub fn chart_steps<P: Protocol>(
             let text = match o {
                 Output::Send(_, msg) => {
                     step(&mut steps, from, ATTACKER.into(), described.clone(), "sent");
+                    seen.push((*msg, Seen::Sent(sent_at.len())));
                     sent_at.push((*msg, steps.len()));
-                    seen.push((*msg, format!("step {}", steps.len())));
                     continue;
                 }
                 Output::Claim(Event::Running { peer, claim, .. }) => format!(
@@ -167,9 +167,13 @@ pub fn chart_steps<P: Protocol>(
                 .secret_witness(&m.properties[i], &mut |v| d.derivable(*v));
             let terms: Vec<TermId> = seen.iter().map(|(t, _)| *t).collect();
             let leaked = attack.leaked.and_then(|v| Some((v, explain(&terms, v)?)));
-            if let Some((v, how)) = leaked {
+            if let Some((v, recipe)) = leaked {
+                let named = |i: usize| match seen[i].1 {
+                    Seen::Held(t) => format!("{}", crate::term::Shown(t, 1)),
+                    Seen::Sent(n) => format!("step {}", sent_at[n].1),
+                };
                 // A TLS key schedule takes many lines in full: the trace has all of it.
-                let mut how = describe(&how, &|i| seen[i].1.clone());
+                let mut how = describe(&recipe, &named);
                 if let Some((cut, _)) = how.char_indices().nth(240) {
                     how.replace_range(cut.., " …");
                 }
@@ -181,6 +185,8 @@ pub fn chart_steps<P: Protocol>(
                     msg,
                     "derivation",
                 );
+                let seen = seen.iter().map(|(_, s)| *s).collect();
+                attack.derivation = Some(Derivation { recipe, seen });
             }
             break;
         }

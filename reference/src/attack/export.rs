@@ -2,10 +2,10 @@
 //! sent is a `replay` of that step, any other a `forge` of the term; the atoms inside get
 //! values.
 
-use super::expr::{atom_key, secret_atoms, to_expr, to_how, Seen};
+use super::expr::{atom_key, secret_atoms, to_expr, to_how, How};
 use super::{AgentSpec, AttackInputs, Attacks, Derivation, Op};
 use crate::trace::{self, Header, Hex, Line};
-use model::derivation::explain;
+use model::derivation::Seen;
 use model::harness::{Action, PropertyResult, Report};
 use model::role::Output;
 use model::term::TermId;
@@ -29,19 +29,6 @@ pub(crate) fn export<H: Attacks>(
     let mut lines: Vec<Line> = Vec::new();
     // What honest roles sent: the message, its step and its interface.
     let mut sent: Vec<(TermId, usize, &str)> = Vec::new();
-    // What the attacker saw, for the derivation of a leaked secret: its own values and the
-    // dishonest agents' keys, then what was sent and revealed, in order.
-    let mut seen: Vec<(TermId, Seen)> = cast
-        .attacker
-        .iter()
-        .chain(
-            cast.agents
-                .iter()
-                .filter(|a| !a.honest)
-                .flat_map(|a| &a.long_term),
-        )
-        .map(|t| (*t, Seen::Known(*t)))
-        .collect();
     let mut atoms = BTreeSet::new();
     let line = |from: String, to: String, on: Option<&str>, msg: String, op: Option<Op>| Line {
         step: 0,
@@ -80,9 +67,7 @@ pub(crate) fn export<H: Attacks>(
                 lane(i)
             }
             Action::Reveal(a) => {
-                let agent = &cast.agents[usize::from(a)];
-                seen.extend(agent.long_term.iter().map(|t| (*t, Seen::Known(*t))));
-                let name = agent.name;
+                let name = cast.agents[usize::from(a)].name;
                 lines.push(line(
                     ATTACKER.into(),
                     ATTACKER.into(),
@@ -105,7 +90,6 @@ pub(crate) fn export<H: Attacks>(
                         None,
                     ));
                     sent.push((*msg, lines.len(), on));
-                    seen.push((*msg, Seen::Step(lines.len())));
                 }
                 Output::Claim(Event::Secret { value, .. }) => secret_atoms(*value, &mut atoms),
                 Output::Claim(_) => {}
@@ -114,10 +98,14 @@ pub(crate) fn export<H: Attacks>(
     }
     let secrecy = result.kind.is_some_and(|k| k.is_secrecy());
     if let (true, Some(v)) = (secrecy, attack.leaked) {
-        let terms: Vec<TermId> = seen.iter().map(|(t, _)| *t).collect();
-        let names: Vec<Seen> = seen.iter().map(|(_, s)| *s).collect();
-        // The check found the secret derivable from these; a derivation exists.
-        let how = explain(&terms, v).map(|r| to_how(&r, &names));
+        // The check recorded how the attacker takes the secret out: its sends become steps.
+        let how = attack.derivation.as_ref().map(|d| {
+            let leaf = |i: usize| match d.seen[i] {
+                Seen::Held(t) => How::Known(to_expr(t)),
+                Seen::Sent(n) => How::Step(sent[n].1),
+            };
+            to_how(&d.recipe, &leaf)
+        });
         lines.push(line(
             ATTACKER.into(),
             ATTACKER.into(),

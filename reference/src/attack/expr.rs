@@ -184,28 +184,18 @@ pub enum How {
     Raise(Box<How>, Box<How>),
 }
 
-/// What a seen term of a derivation is, in a trace: the step that sent it, or a value held.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Seen {
-    Step(usize),
-    Known(TermId),
-}
-
-/// `r` as a trace writes it, `seen` naming its seen terms.
-pub(crate) fn to_how(r: &Recipe, seen: &[Seen]) -> How {
-    let b = |r: &Recipe| Box::new(to_how(r, seen));
+/// `r` as a trace writes it, `leaf` writing its seen terms.
+pub(crate) fn to_how(r: &Recipe, leaf: &dyn Fn(usize) -> How) -> How {
+    let b = |r: &Recipe| Box::new(to_how(r, leaf));
     match r {
-        Recipe::Seen(i) => match seen[*i] {
-            Seen::Step(s) => How::Step(s),
-            Seen::Known(t) => How::Known(to_expr(t)),
-        },
+        Recipe::Seen(i) => leaf(*i),
         Recipe::Public(t) => How::Public(to_expr(*t)),
         Recipe::Part(r, j) => How::Part(b(r), *j),
         Recipe::Signed(r) => How::Signed(b(r)),
         Recipe::Open(r, k) => How::Open(b(r), b(k)),
         Recipe::Build(name, parts) => How::Build(
             name.to_string(),
-            parts.iter().map(|p| to_how(p, seen)).collect(),
+            parts.iter().map(|p| to_how(p, leaf)).collect(),
         ),
         Recipe::Raise(s, x) => How::Raise(b(s), b(x)),
     }

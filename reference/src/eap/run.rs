@@ -357,11 +357,6 @@ impl DnAaaServer {
         })
     }
 
-    /// How many conversations are open (for the hostile-input tests).
-    pub fn open_conversations(&self) -> usize {
-        self.conversations.len()
-    }
-
     /// Answer one RADIUS packet: the answer to send, and what happened. Nothing is kept of
     /// a packet that is no Access-Request verifying under the secret (RFC 2869 section
     /// 5.14: its Message-Authenticator); a retransmitted request gets the same answer.
