@@ -873,3 +873,34 @@ fn duplicate_keys_and_a_missing_msk_are_refused() {
         "{text}"
     );
 }
+
+/// An honest run passes only when every instance completed and made the claims it makes in
+/// the model's run: the group per-UE-keys run cut after UE1's two sends leaves every role
+/// done (the MME serves) but the MME's commits unmade; a trace that lists no claims is
+/// refused.
+#[test]
+fn an_honest_run_passes_only_with_every_claim_made() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
+    let trace =
+        std::fs::read_to_string(root.join("group/group-per-ue-keys-executability.jsonl")).unwrap();
+    let cut: Vec<&str> = trace.lines().take(1 + 4).collect();
+    let (out, text) = replay(&tmp_write("cut-honest.jsonl", &cut.join("\n")));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("the honest run does not make its claims: MME:MME#2 made []"),
+        "{text}"
+    );
+    let mut header: serde_json::Value =
+        serde_json::from_str(trace.lines().next().unwrap()).unwrap();
+    header["inputs"].as_object_mut().unwrap().remove("claims");
+    let rest: Vec<&str> = trace.lines().skip(1).collect();
+    let (out, text) = replay(&tmp_write(
+        "no-claims.jsonl",
+        &format!("{header}\n{}", rest.join("\n")),
+    ));
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("lists the claims its instances make"),
+        "{text}"
+    );
+}

@@ -70,13 +70,15 @@ pub struct PropertyResult {
 }
 
 /// What a report says of its scenario beside the verdicts: the instances' lane names, the
-/// agents, the attacker's initial knowledge, the sessions per honest role.
+/// agents, the attacker's initial knowledge, the sessions per honest role, the claims'
+/// names.
 #[derive(Clone, Debug, Default)]
 pub struct Cast {
     pub instances: Vec<String>,
     pub agents: Vec<AgentInfo>,
     pub attacker: Vec<TermId>,
     pub sessions: usize,
+    pub claims: &'static [&'static str],
 }
 
 /// The outcome of checking one variant.
@@ -257,6 +259,7 @@ fn collect<P: Protocol, C: Checker<DyModel<P>>>(
             agents: m.scenario.agents.clone(),
             attacker: m.scenario.initial_knowledge.clone(),
             sessions: m.scenario.sessions,
+            claims: m.claims,
         },
     }
 }

@@ -3,10 +3,10 @@
 //! values.
 
 use super::expr::{atom_key, secret_atoms, to_expr, to_how, How};
-use super::{AgentSpec, AttackInputs, Attacks, Derivation, Op};
+use super::{claim_made, AgentSpec, AttackInputs, Attacks, Derivation, Op};
 use crate::trace::{self, Header, Hex, Line};
 use model::derivation::Seen;
-use model::harness::{Action, PropertyResult, Report};
+use model::harness::{Action, PropertyResult, Report, EXECUTABILITY};
 use model::role::Output;
 use model::term::TermId;
 use properties::Event;
@@ -30,6 +30,8 @@ pub(crate) fn export<H: Attacks>(
     // What honest roles sent: the message, its step and its interface.
     let mut sent: Vec<(TermId, usize, &str)> = Vec::new();
     let mut atoms = BTreeSet::new();
+    // The claims each instance makes, by lane.
+    let mut claims: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let line = |from: String, to: String, on: Option<&str>, msg: String, op: Option<Op>| Line {
         step: 0,
         from,
@@ -91,8 +93,14 @@ pub(crate) fn export<H: Attacks>(
                     ));
                     sent.push((*msg, lines.len(), on));
                 }
-                Output::Claim(Event::Secret { value, .. }) => secret_atoms(*value, &mut atoms),
-                Output::Claim(_) => {}
+                Output::Claim(e) => {
+                    if let Event::Secret { value, .. } = e {
+                        secret_atoms(*value, &mut atoms);
+                    }
+                    if let Some(c) = claim_made(e, cast.claims) {
+                        claims.entry(from.clone()).or_default().push(c);
+                    }
+                }
             }
         }
     }
@@ -146,6 +154,10 @@ pub(crate) fn export<H: Attacks>(
         sessions: Some(cast.sessions),
         values,
         attacker: cast.attacker.iter().map(|t| atom_key(*t)).collect(),
+        claims: match result.property == EXECUTABILITY {
+            true => claims,
+            false => BTreeMap::new(),
+        },
     };
     let mut roles: BTreeMap<String, String> = cast
         .instances

@@ -34,6 +34,7 @@ use crate::trace::{Hex, Trace, TraceError};
 use model::catalog::Bound;
 use model::handshake::Handshake;
 use model::role::{Initial, Steps};
+use properties::Event;
 use ring::rand::SecureRandom;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -75,6 +76,23 @@ pub struct AttackInputs {
     pub values: BTreeMap<String, Hex>,
     /// The attacker's initial knowledge, by `name#session`.
     pub attacker: Vec<String>,
+    /// For an honest run: the claims each instance makes in the model's run, by lane
+    /// ([`claim_made`]); the replay passes only when each makes the same.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub claims: BTreeMap<String, Vec<String>>,
+}
+
+/// A claim event in words, "commit server_auth", with the model's claim names; `None` for
+/// a reveal.
+pub(crate) fn claim_made<V>(e: &Event<V>, names: &[&str]) -> Option<String> {
+    let (kind, claim) = match e {
+        Event::Running { claim, .. } => ("running", claim),
+        Event::Commit { claim, .. } => ("commit", claim),
+        Event::Secret { claim, .. } => ("secret", claim),
+        Event::Reveal { .. } => return None,
+    };
+    let name = names.get(usize::from(*claim)).copied().unwrap_or("?");
+    Some(format!("{kind} {name}"))
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -146,7 +164,10 @@ pub(crate) fn replay<H: Attacks>(t: &Trace) -> Result<Outcome, TraceError> {
         &inputs,
         eps,
         lanes,
-        m.properties.clone(),
+        run::Judge {
+            properties: m.properties.clone(),
+            claim_names: m.claims,
+        },
         &mut eval,
         &mut attacker,
     )

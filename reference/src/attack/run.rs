@@ -4,7 +4,7 @@
 
 use super::attacker::Checked;
 use super::expr::intern;
-use super::{input_err, AttackInputs, Op};
+use super::{claim_made, input_err, AttackInputs, Op};
 use crate::concrete::{Bytes, Concrete, Transport};
 use crate::endpoint::{ConcreteRole, Endpoint};
 use crate::outcome::{Outcome, Replayed};
@@ -75,19 +75,38 @@ pub(crate) fn fresh_of(
         .collect()
 }
 
+/// What a replay's claims are judged by: the model's properties and its claims' names.
+pub(crate) struct Judge {
+    pub properties: Vec<Property>,
+    pub claim_names: &'static [&'static str],
+}
+
 pub(crate) fn run<R: ConcreteRole>(
     t: &Trace,
     inputs: &AttackInputs,
     mut eps: Vec<Endpoint<R>>,
     lanes: Vec<String>,
-    props: Vec<Property>,
+    judge: Judge,
     eval: &mut dyn Forger,
     attacker: &mut dyn Checked,
 ) -> Result<Outcome, TraceError> {
     let honest = inputs.property == EXECUTABILITY;
+    let Judge {
+        properties: props,
+        claim_names,
+    } = judge;
     let property = props.iter().find(|p| p.name == inputs.property);
     if property.is_none() && !honest {
         return Err(input_err(format!("unknown property {:?}", inputs.property)));
+    }
+    if honest && inputs.claims.is_empty() {
+        return Err(input_err(
+            "an honest run lists the claims its instances make (inputs.claims); this one lists none"
+                .into(),
+        ));
+    }
+    if let Some(l) = inputs.claims.keys().find(|l| !lanes.contains(l)) {
+        return Err(input_err(format!("inputs.claims names no instance: {l:?}")));
     }
     // What each role sent and has not yet been read, with the connection it went on.
     let mut pending: Vec<std::collections::VecDeque<(Bytes, Transport)>> =
@@ -253,6 +272,25 @@ pub(crate) fn run<R: ConcreteRole>(
                 eps[i].waiting_for()
             );
             return rejected(reason, notes);
+        }
+        // Every final claim: each instance makes the claims it makes in the model's run.
+        for (i, lane) in lanes.iter().enumerate() {
+            let mut made: Vec<String> = eps[i]
+                .events
+                .iter()
+                .filter_map(|e| claim_made(e, claim_names))
+                .collect();
+            let mut listed = inputs.claims.get(lane).cloned().unwrap_or_default();
+            made.sort();
+            listed.sort();
+            if made != listed {
+                let reason = format!(
+                    "the honest run does not make its claims: {lane} made [{}], the model's run [{}]",
+                    made.join(", "),
+                    listed.join(", ")
+                );
+                return rejected(reason, notes);
+            }
         }
         if let Some(p) = props
             .iter()
