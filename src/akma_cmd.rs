@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 use model::tls_psk::messages::PskMode;
 use reference::akma::{self, AfIdentity, AkmaEndpoint, Home, Subscription};
 use reference::concrete::Bytes;
+use reference::serve::{self, Deadline};
 use reference::tls_psk::runner::{self, RunError};
 use reference::tls_psk::Party;
 use std::net::{TcpListener, TcpStream};
@@ -233,26 +234,34 @@ pub fn run(cmd: &Akma) -> Result<(), Failure> {
             let local = listener.local_addr().map_err(|e| e.to_string())?;
             say!("af: listening on {local}");
             let lifetime = Duration::from_secs(a.lifetime);
-            for stream in listener.incoming() {
-                let mut stream = stream.map_err(|e| e.to_string())?;
-                connect_timeouts(&stream, a.timeout)?;
+            let (timeout, reply) = (a.timeout, a.reply.clone());
+            // One connection: the home network's AKMA context, the AF, Ua* to its end.
+            let serve_one = move |stream: TcpStream| -> Result<(), String> {
+                let t = Duration::from_secs(timeout.max(1));
+                let mut stream = Deadline::new(stream, t, 3 * t);
                 let mut home = Home::new(&sub, &gpsi, &id, 1, lifetime)
                     .map_err(|r| format!("the home network refused: {}", r.0))?;
                 let mut ep = akma::af(&id, &gpsi, PskMode::PskDheKe);
                 ep.b.inputs
-                    .insert("server_data".into(), a.reply.as_bytes().to_vec());
+                    .insert("server_data".into(), reply.as_bytes().to_vec());
                 let result = akma::serve(&mut stream, &mut ep, &mut home, &mut Vec::new());
                 for (from, to, json) in &home.log {
                     say!("af: {from} -> {to}: {json}");
                 }
-                let result = report("af", &ep, result);
-                if a.once {
-                    return Ok(result?);
-                }
-                if let Err(e) = result {
+                report("af", &ep, result)
+            };
+            if a.once {
+                let (stream, _) = listener.accept().map_err(|e| format!("accept: {e}"))?;
+                return Ok(serve_one(stream)?);
+            }
+            // Each connection on a thread of its own: a slow UE holds only its own.
+            let serve_one = std::sync::Arc::new(serve_one);
+            let each = move |_, stream| {
+                if let Err(e) = serve_one(stream) {
                     eprintln!("af: {e}");
                 }
-            }
+            };
+            serve::concurrently(&listener, None, each, |_, why| eprintln!("af: {why}"))?;
             Ok(())
         }
     }

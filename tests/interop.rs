@@ -4,6 +4,8 @@
 //! AKMA: `msgin5g akma ue` against `msgin5g akma af` and against `openssl s_server` with
 //! K_AF as the PSK and A-KID as its identity.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -39,10 +41,10 @@ fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     let out = child.stdout.take().unwrap();
     thread::spawn(move || {
+        // Read to the end even when no one listens, so that the child never blocks on a
+        // full pipe.
         for line in BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
+            let _ = tx.send(line);
         }
     });
     rx
@@ -293,16 +295,15 @@ fn server_reports_wrong_psk_and_identity() {
             "alert number 115",
         ),
     ] {
-        let (port, server) = tls_psk_server(&["--once"]);
+        let server = tls_psk_server(&["--once"]);
         let out = Command::new("openssl")
             .args(["s_client", "-tls1_3", "-psk", psk, "-psk_identity", id])
-            .args(["-connect", &format!("127.0.0.1:{port}")])
+            .args(["-connect", &format!("127.0.0.1:{}", server.port)])
             .stdin(Stdio::null())
             .output()
             .unwrap();
-        let server = server.wait_with_output().unwrap();
-        let err = String::from_utf8_lossy(&server.stderr);
-        assert_eq!(server.status.code(), Some(1), "{err}");
+        let (code, err) = server.ended();
+        assert_eq!(code, Some(1), "{err}");
         assert!(err.contains("rejected the peer's ClientHello"), "{err}");
         assert!(err.contains(reason), "{err}");
         let client_err = String::from_utf8_lossy(&out.stderr);
@@ -450,8 +451,8 @@ fn akma_ue_and_af_complete_on_loopback() {
 #[test]
 fn a_change_cipher_spec_flood_gets_unexpected_message() {
     let _serial = serial();
-    let (port, server) = tls_psk_server(&["--once"]);
-    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let server = tls_psk_server(&["--once"]);
+    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let ccs = [20u8, 3, 3, 0, 1, 1];
     // Written until the server answers and closes (a write then fails), at most 100,000.
@@ -466,9 +467,8 @@ fn a_change_cipher_spec_flood_gets_unexpected_message() {
         answer.starts_with(&[21, 3, 3, 0, 2, 2, 10]),
         "a fatal unexpected_message alert: {answer:?}"
     );
-    let out = server.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let (code, err) = server.ended();
+    assert_eq!(code, Some(1), "{err}");
     assert!(
         err.contains("ChangeCipherSpec before the ClientHello"),
         "{err}"
@@ -481,11 +481,107 @@ fn a_change_cipher_spec_flood_gets_unexpected_message() {
 #[test]
 fn a_slow_peer_does_not_hold_the_tls_psk_server() {
     let _serial = serial();
-    let (port, mut server) = tls_psk_server(&["--timeout", "2"]);
-    let slow = thread::spawn(move || {
-        let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let server = tls_psk_server(&["--timeout", "2"]);
+    let slow = trickle(server.port);
+    thread::sleep(Duration::from_millis(300));
+    let served = openssl_served(server.port, PSK, ID);
+    assert!(
+        served < Duration::from_secs(2),
+        "openssl s_client waited {served:?}"
+    );
+    let held = slow.join().unwrap();
+    drop(server);
+    assert!(
+        held < Duration::from_secs(9),
+        "the slow peer was held {held:?}"
+    );
+}
+
+/// Garbage, an oversized record, a truncated ClientHello, a silent connection, a flood of
+/// 1,000 connections and a ChangeCipherSpec flood, each on connections of their own: each
+/// is refused or times out on its own, the server's resident memory stays within 8 MB of
+/// where it started, and `openssl s_client` completes a handshake within 2 s after them
+/// (`tls-psk server` without `--once`).
+#[test]
+fn hostile_records_leave_the_tls_psk_server_serving() {
+    let _serial = serial();
+    let mut server = tls_psk_server(&["--timeout", "1"]);
+    let before = common::rss_kb(&server.child);
+    let held = assault(server.port);
+    let after = common::rss_kb(&server.child);
+    let served = openssl_served(server.port, PSK, ID);
+    assert!(served < Duration::from_secs(2), "openssl waited {served:?}");
+    assert!(
+        after < before + 8 * 1024,
+        "resident {before} kB -> {after} kB"
+    );
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "the server is up"
+    );
+    eprintln!(
+        "tls-psk server: 1,000 connections, garbage, hostile records, a CCS flood: resident \
+         {before} -> {after} kB; openssl s_client then served in {:.2} s",
+        served.as_secs_f64()
+    );
+    drop(held);
+    let err = server.stopped();
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// The AKMA AF (the MSGin5G server with its home network) under the same assault and a
+/// trickling peer: it serves connections side by side (before, one at a time, and a peer
+/// trickling a byte a second held it for as long as it liked), stays within 8 MB, and
+/// `openssl s_client` with K_AF as its PSK and A-KID as its identity completes Ua* within
+/// 2 s; the trickling peer is cut at three times `--timeout`.
+#[test]
+fn hostile_peers_leave_the_akma_af_serving() {
+    let _serial = serial();
+    let port = free_port();
+    let mut af = msgin5g()
+        .args(["akma", "af", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--timeout", "1"])
+        .args(akma_args("msgin5g.example.org"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let rx = lines_of(&mut af);
+    wait_for(&rx, "listening");
+    let before = common::rss_kb(&af);
+    let slow = trickle(port);
+    let held = assault(port);
+    let after = common::rss_kb(&af);
+    let (k_af, a_kid) = akma_keys("msgin5g.example.org");
+    let served = openssl_served(port, &k_af, &a_kid);
+    let trickled = slow.join().unwrap();
+    let up = af.try_wait().unwrap().is_none();
+    let _ = af.kill();
+    let _ = af.wait();
+    assert!(served < Duration::from_secs(2), "openssl waited {served:?}");
+    assert!(
+        after < before + 8 * 1024,
+        "resident {before} kB -> {after} kB"
+    );
+    assert!(up, "the AF is up");
+    assert!(
+        trickled < Duration::from_secs(6),
+        "the slow peer was held {trickled:?}"
+    );
+    eprintln!(
+        "akma af: 1,000 connections, garbage, hostile records, a CCS flood, a trickling peer: \
+         resident {before} -> {after} kB; openssl s_client then completed Ua* in {:.2} s",
+        served.as_secs_f64()
+    );
+    drop(held);
+}
+
+/// A peer on `port` that sends a ClientHello record header, then one byte a second until
+/// the server cuts it (at most 10 s): how long it was held.
+fn trickle(port: u16) -> thread::JoinHandle<Duration> {
+    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    thread::spawn(move || {
         let t0 = std::time::Instant::now();
-        // A ClientHello record header, then one byte a second until the server gives up.
         let _ = tcp.write_all(&[22, 3, 1, 0, 200]);
         while t0.elapsed() < Duration::from_secs(10) {
             if tcp.write_all(&[0]).is_err() {
@@ -494,36 +590,22 @@ fn a_slow_peer_does_not_hold_the_tls_psk_server() {
             thread::sleep(Duration::from_secs(1));
         }
         t0.elapsed()
-    });
-    thread::sleep(Duration::from_millis(300));
-    let t0 = std::time::Instant::now();
-    let out = tls_psk_client(port);
-    let served = t0.elapsed();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        served < Duration::from_secs(2),
-        "a proper client waited {served:?}"
-    );
-    let held = slow.join().unwrap();
-    let _ = server.kill();
-    let _ = server.wait();
-    assert!(
-        held < Duration::from_secs(9),
-        "the slow peer was held {held:?}"
-    );
+    })
 }
 
-/// Garbage, an oversized record, a truncated ClientHello and a silent connection, each on
-/// a connection of its own: each is refused or times out on its own, and a proper client
-/// is served after them (`tls-psk server` without `--once`).
-#[test]
-fn hostile_records_leave_the_tls_psk_server_serving() {
-    let _serial = serial();
-    let (port, mut server) = tls_psk_server(&["--timeout", "1"]);
+/// What a hostile peer throws at a TLS server on `port`, each on connections of its own:
+/// 1,000 connections that close at once, garbage, an oversized record, a truncated
+/// ClientHello, a silent connection and a ChangeCipherSpec flood. The connections that may
+/// still be open.
+fn assault(port: u16) -> Vec<std::net::TcpStream> {
+    let connect = || std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    for i in 0..1_000 {
+        drop(connect());
+        // Paced so that the listen backlog does not overflow (a dropped SYN costs a second).
+        if i % 64 == 0 {
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
     let garbage: Vec<u8> = (0..65_536u32).map(|i| (i * 7919 % 251) as u8).collect();
     let attempts: [&[u8]; 4] = [
         &garbage,
@@ -536,29 +618,47 @@ fn hostile_records_leave_the_tls_psk_server_serving() {
     ];
     let mut held = Vec::new();
     for bytes in attempts {
-        let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let mut tcp = connect();
         let _ = tcp.write_all(bytes);
         held.push(tcp);
     }
-    let t0 = std::time::Instant::now();
-    let out = tls_psk_client(port);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(t0.elapsed() < Duration::from_secs(2), "{:?}", t0.elapsed());
-    drop(held);
-    let _ = server.kill();
-    let out = server.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!err.contains("panicked"), "{err}");
+    let mut ccs = connect();
+    for _ in 0..100_000 {
+        if ccs.write_all(&[20, 3, 3, 0, 1, 1]).is_err() {
+            break;
+        }
+    }
+    held.push(ccs);
+    held
 }
 
-/// `msgin5g tls-psk server` on a free port with `extra` options, once it listens.
-fn tls_psk_server(extra: &[&str]) -> (u16, Child) {
+/// How long `openssl s_client` (TLS 1.3, external PSK `psk` with identity `id`) takes to
+/// complete a handshake with the server on `port`; it fails the test if it does not
+/// within 10 s.
+fn openssl_served(port: u16, psk: &str, id: &str) -> Duration {
+    let t0 = std::time::Instant::now();
+    let mut s_client = Command::new("openssl")
+        .args(["s_client", "-tls1_3", "-psk", psk, "-psk_identity", id])
+        .args(["-connect", &format!("127.0.0.1:{port}")])
+        .args(["-ciphersuites", "TLS_AES_128_GCM_SHA256"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let rx = lines_of(&mut s_client);
+    wait_for(&rx, "Cipher is TLS_AES_128_GCM_SHA256");
+    let took = t0.elapsed();
+    let _ = s_client.kill();
+    let _ = s_client.wait();
+    took
+}
+
+/// `msgin5g tls-psk server` on a free port with `extra` options, once it listens; its
+/// stderr is read as it comes (a server blocked on a full pipe would stall the tests).
+fn tls_psk_server(extra: &[&str]) -> TlsPskServer {
     let port = free_port();
-    let mut server = msgin5g()
+    let mut child = msgin5g()
         .args([
             "tls-psk",
             "server",
@@ -571,21 +671,38 @@ fn tls_psk_server(extra: &[&str]) -> (u16, Child) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let rx = lines_of(&mut server);
+    let rx = lines_of(&mut child);
     wait_for(&rx, "listening");
-    (port, server)
+    let stderr = Some(common::read_all(child.stderr.take().unwrap()));
+    TlsPskServer {
+        port,
+        child,
+        stderr,
+    }
 }
 
-/// `msgin5g tls-psk client` to 127.0.0.1:`port`.
-fn tls_psk_client(port: u16) -> std::process::Output {
-    msgin5g()
-        .args([
-            "tls-psk",
-            "client",
-            "--connect",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .args(["--psk-hex", PSK, "--identity", ID])
-        .output()
-        .unwrap()
+struct TlsPskServer {
+    port: u16,
+    child: Child,
+    stderr: Option<thread::JoinHandle<String>>,
+}
+
+impl TlsPskServer {
+    /// Its exit code once it ends by itself, and its stderr.
+    fn ended(mut self) -> (Option<i32>, String) {
+        let code = self.child.wait().unwrap().code();
+        (code, self.stderr.take().unwrap().join().unwrap())
+    }
+    /// Stopped: its stderr.
+    fn stopped(mut self) -> String {
+        let _ = self.child.kill();
+        self.ended().1
+    }
+}
+
+impl Drop for TlsPskServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -62,9 +62,18 @@ impl Response {
     }
 }
 
+/// The most octets of a request body the server reads; a longer one gets 413.
+pub const MAX_BODY: usize = 64 * 1024;
+/// The most connections served at once; further ones wait in the listen backlog.
+pub const MAX_CONNECTIONS: usize = 64;
+/// How long a connection may last, TLS handshake and request included: a peer that
+/// trickles or idles is cut then.
+pub const CONNECTION_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Serve `handler` over TLS on `listener` until it has answered `requests` requests (or
 /// forever). A connection carries one request (`Connection: close`); handlers run one at a
-/// time.
+/// time; at most [`MAX_CONNECTIONS`] connections at once, each for at most
+/// [`CONNECTION_LIMIT`], each body at most [`MAX_BODY`] octets.
 pub fn serve(
     listener: TcpListener,
     tls: ServerConfig,
@@ -81,34 +90,55 @@ pub fn serve(
         let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
         let handler = Arc::new(tokio::sync::Mutex::new(handler));
+        let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
         // Each connection reports, when it is over, how many requests it answered.
         let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<usize>();
         let (mut answered, mut connection) = (0usize, 0u64);
         loop {
             tokio::select! {
-                accepted = listener.accept() => {
-                    let Ok((tcp, _)) = accepted else { continue };
+                // A connection is accepted only when a slot is free.
+                accepted = async {
+                    let slot = slots.clone().acquire_owned().await;
+                    (slot, listener.accept().await)
+                } => {
+                    let (Ok(slot), Ok((tcp, _))) = accepted else { continue };
                     connection += 1;
                     let id = connection;
                     let (acceptor, handler, done) =
                         (acceptor.clone(), handler.clone(), done_tx.clone());
                     tokio::spawn(async move {
                         let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-                        // A failed TLS handshake ends only this connection.
-                        if let Ok(tls) = acceptor.accept(tcp).await {
-                            let c = count.clone();
+                        let c = count.clone();
+                        let served = async move {
+                            // A failed TLS handshake ends only this connection.
+                            let Ok(tls) = acceptor.accept(tcp).await else { return };
                             let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                                 let (handler, c) = (handler.clone(), c.clone());
                                 async move {
                                     let method = req.method().to_string();
                                     let path = req.uri().to_string();
-                                    let body = req.into_body().collect().await?.to_bytes();
-                                    let r = (handler.lock().await)(Request {
-                                        method,
-                                        path,
-                                        body: body.to_vec(),
-                                        connection: id,
-                                    });
+                                    // A declared length over the limit is refused before any
+                                    // of the body is read (a client that expects 100-continue
+                                    // then sends none of it).
+                                    let declared = req.headers().get(hyper::header::CONTENT_LENGTH)
+                                        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+                                    let limited = http_body_util::Limited::new(req.into_body(), MAX_BODY);
+                                    let body = match declared {
+                                        Some(n) if n > MAX_BODY as u64 => Err(format!("{n} octets declared")),
+                                        _ => limited.collect().await.map_err(|e| e.to_string()),
+                                    };
+                                    let r = match body {
+                                        Ok(body) => (handler.lock().await)(Request {
+                                            method,
+                                            path,
+                                            body: body.to_bytes().to_vec(),
+                                            connection: id,
+                                        }),
+                                        Err(e) => Response::json(413, serde_json::json!({
+                                            "error": "invalid_request",
+                                            "error_description": format!("request body refused (at most {MAX_BODY} octets): {e}"),
+                                        })),
+                                    };
                                     c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                                     Ok::<_, hyper::Error>(reply(r))
                                 }
@@ -117,7 +147,9 @@ pub fn serve(
                             let _ = hyper::server::conn::http1::Builder::new()
                                 .serve_connection(io, service)
                                 .await;
-                        }
+                        };
+                        let _ = tokio::time::timeout(CONNECTION_LIMIT, served).await;
+                        drop(slot);
                         let _ = done.send(count.load(std::sync::atomic::Ordering::SeqCst));
                     });
                 }
