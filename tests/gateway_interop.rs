@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{ca, issue, msgin5g, read_all, rss_kb, tool, TempDir};
+use common::{assault, ca, issue, msgin5g, read_all, rss_kb, tool, TempDir};
 use rcgen::SanType;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -150,6 +150,17 @@ fn s_client(server: &Server, cert: Option<&(PathBuf, PathBuf)>, pki: &Pki, line:
     child.wait_with_output().unwrap()
 }
 
+/// `openssl s_client` as the legacy gateway, with its certificate, registers for its
+/// service.
+fn legacy_registers(server: &Server, pki: &Pki) -> Output {
+    s_client(
+        server,
+        Some(&pki.gateway(LEGACY)),
+        pki,
+        &registration(LEGACY, "legacy", "svc-sms"),
+    )
+}
+
 fn registration(identity: &str, kind: &str, service: &str) -> String {
     serde_json::json!({"register": {"identity": identity, "kind": kind, "service": service}})
         .to_string()
@@ -163,12 +174,7 @@ fn text(o: &[u8]) -> String {
 fn openssl_gateway_with_a_certificate_registers_and_learns_its_client_ids() {
     let pki = Pki::new("gw-openssl-ok");
     let server = Server::start(&pki, 1);
-    let out = s_client(
-        &server,
-        Some(&pki.gateway(LEGACY)),
-        &pki,
-        &registration(LEGACY, "legacy", "svc-sms"),
-    );
+    let out = legacy_registers(&server, &pki);
     let stdout = text(&out.stdout);
     let answer: serde_json::Value = stdout
         .lines()
@@ -367,44 +373,10 @@ fn a_connection_flood_leaves_the_server_up_and_bounded() {
     const FLOOD: u32 = 1_500;
     const SILENT: u32 = 20;
     let pki = Pki::new("gw-flood");
-    let server = Server::start(&pki, FLOOD + 4 + SILENT + 1);
+    let server = Server::start(&pki, FLOOD + 5 + SILENT + 1);
     let before = memory(&server.child);
     let t0 = std::time::Instant::now();
-    let connect = || std::net::TcpStream::connect(&server.addr).unwrap();
-    for i in 0..FLOOD {
-        drop(connect());
-        // Paced to what the server accepts, so that the backlog does not overflow (a
-        // dropped SYN costs the client a second).
-        if i % 64 == 0 {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-    let garbage: Vec<u8> = (0..65_536u32).map(|i| (i * 7919 % 251) as u8).collect();
-    let mut held = Vec::new();
-    let hostile: [&[u8]; 3] = [
-        &garbage,
-        // A handshake record longer than 2^14 + 256.
-        &[22, 3, 1, 0xff, 0xff],
-        // A ClientHello cut after its header.
-        &[22, 3, 1, 0, 200, 1, 0, 0, 196, 3, 3],
-    ];
-    for bytes in hostile {
-        let mut tcp = connect();
-        let _ = tcp.write_all(bytes);
-        held.push(tcp);
-    }
-    let mut ccs = connect();
-    for _ in 0..100_000 {
-        if ccs.write_all(&[20, 3, 3, 0, 1, 1]).is_err() {
-            break;
-        }
-    }
-    drop(ccs);
-    for _ in 0..SILENT {
-        let mut tcp = connect();
-        let _ = tcp.write_all(&[22, 3, 1, 0, 200]);
-        held.push(tcp);
-    }
+    let held = assault(&server.addr, FLOOD, SILENT);
     // Let the ended connections' threads end.
     std::thread::sleep(Duration::from_millis(300));
     let after = memory(&server.child);
@@ -413,12 +385,7 @@ fn a_connection_flood_leaves_the_server_up_and_bounded() {
         "(resident kB, mappings) {before:?} -> {after:?}"
     );
     let t1 = std::time::Instant::now();
-    let out = s_client(
-        &server,
-        Some(&pki.gateway(LEGACY)),
-        &pki,
-        &registration(LEGACY, "legacy", "svc-sms"),
-    );
+    let out = legacy_registers(&server, &pki);
     let stdout = text(&out.stdout);
     assert!(
         stdout.contains("\"accepted\""),

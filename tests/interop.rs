@@ -507,7 +507,7 @@ fn hostile_records_leave_the_tls_psk_server_serving() {
     let _serial = serial();
     let mut server = tls_psk_server(&["--timeout", "1"]);
     let before = common::rss_kb(&server.child);
-    let held = assault(server.port);
+    let held = common::assault(&format!("127.0.0.1:{}", server.port), 1_000, 0);
     let after = common::rss_kb(&server.child);
     let served = openssl_served(server.port, PSK, ID);
     assert!(served < Duration::from_secs(2), "openssl waited {served:?}");
@@ -550,7 +550,7 @@ fn hostile_peers_leave_the_akma_af_serving() {
     wait_for(&rx, "listening");
     let before = common::rss_kb(&af);
     let slow = trickle(port);
-    let held = assault(port);
+    let held = common::assault(&format!("127.0.0.1:{port}"), 1_000, 0);
     let after = common::rss_kb(&af);
     let (k_af, a_kid) = akma_keys("msgin5g.example.org");
     let served = openssl_served(port, &k_af, &a_kid);
@@ -591,45 +591,6 @@ fn trickle(port: u16) -> thread::JoinHandle<Duration> {
         }
         t0.elapsed()
     })
-}
-
-/// What a hostile peer throws at a TLS server on `port`, each on connections of its own:
-/// 1,000 connections that close at once, garbage, an oversized record, a truncated
-/// ClientHello, a silent connection and a ChangeCipherSpec flood. The connections that may
-/// still be open.
-fn assault(port: u16) -> Vec<std::net::TcpStream> {
-    let connect = || std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    for i in 0..1_000 {
-        drop(connect());
-        // Paced so that the listen backlog does not overflow (a dropped SYN costs a second).
-        if i % 64 == 0 {
-            thread::sleep(Duration::from_millis(10));
-        }
-    }
-    let garbage: Vec<u8> = (0..65_536u32).map(|i| (i * 7919 % 251) as u8).collect();
-    let attempts: [&[u8]; 4] = [
-        &garbage,
-        // A handshake record longer than 2^14 + 256.
-        &[22, 3, 1, 0xff, 0xff],
-        // A ClientHello cut after its header.
-        &[22, 3, 1, 0, 200, 1, 0, 0, 196, 3, 3],
-        // Nothing at all.
-        &[],
-    ];
-    let mut held = Vec::new();
-    for bytes in attempts {
-        let mut tcp = connect();
-        let _ = tcp.write_all(bytes);
-        held.push(tcp);
-    }
-    let mut ccs = connect();
-    for _ in 0..100_000 {
-        if ccs.write_all(&[20, 3, 3, 0, 1, 1]).is_err() {
-            break;
-        }
-    }
-    held.push(ccs);
-    held
 }
 
 /// How long `openssl s_client` (TLS 1.3, external PSK `psk` with identity `id`) takes to

@@ -4,10 +4,12 @@
 //! the access tokens it issued (ES256 JWTs, RFC 9068) against its JWKS. Loopback only; the
 //! provider's npm packages are installed here when missing (`npm ci`).
 
+mod common;
+
 use model::oidc::messages::ClientProfile;
 use reference::concrete::Bytes;
 use reference::oidc::run::{self, Handled, ServerOptions, UeOptions, UeOutcome};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -317,28 +319,7 @@ fn hostile_peers_leave_the_oidc_server_bounded_and_serving() {
             .unwrap()
     };
     let before = rss();
-    let connect = || std::net::TcpStream::connect(&addr).unwrap();
-    for _ in 0..2_000 {
-        drop(connect());
-    }
-    let garbage: Vec<u8> = (0..65_536u32).map(|i| (i * 7919 % 251) as u8).collect();
-    let mut held = Vec::new();
-    for bytes in [&garbage[..], &[22, 3, 1, 0, 200, 1, 0, 0, 196, 3, 3]] {
-        let mut tcp = connect();
-        let _ = tcp.write_all(bytes);
-        held.push(tcp);
-    }
-    let mut ccs = connect();
-    for _ in 0..100_000 {
-        if ccs.write_all(&[20, 3, 3, 0, 1, 1]).is_err() {
-            break;
-        }
-    }
-    for _ in 0..20 {
-        let mut tcp = connect();
-        let _ = tcp.write_all(&[22, 3, 1, 0, 200]);
-        held.push(tcp);
-    }
+    let held = common::assault(&addr, 2_000, 20);
     let curl = |body: &std::path::Path| {
         let t0 = std::time::Instant::now();
         let out = Command::new("curl")

@@ -27,6 +27,52 @@ pub fn read_all(mut r: impl std::io::Read + Send + 'static) -> std::thread::Join
     })
 }
 
+/// What a hostile peer throws at a TLS server at `addr`, each on connections of its own:
+/// `flood` connections that close at once (paced so that the listen backlog does not
+/// overflow: a dropped SYN costs a second), 64 KiB of garbage, an oversized record, a
+/// truncated ClientHello, a connection that sends nothing, 100,000 ChangeCipherSpec
+/// records and `silent` peers that open a record and go silent. The connections that may
+/// still be open.
+pub fn assault(addr: &str, flood: u32, silent: u32) -> Vec<std::net::TcpStream> {
+    use std::io::Write;
+    let connect = || std::net::TcpStream::connect(addr).unwrap();
+    for i in 0..flood {
+        drop(connect());
+        if i % 64 == 0 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+    let garbage: Vec<u8> = (0..65_536u32).map(|i| (i * 7919 % 251) as u8).collect();
+    let attempts: [&[u8]; 4] = [
+        &garbage,
+        // A handshake record longer than 2^14 + 256.
+        &[22, 3, 1, 0xff, 0xff],
+        // A ClientHello cut after its header.
+        &[22, 3, 1, 0, 200, 1, 0, 0, 196, 3, 3],
+        // Nothing at all.
+        &[],
+    ];
+    let mut held = Vec::new();
+    for bytes in attempts {
+        let mut tcp = connect();
+        let _ = tcp.write_all(bytes);
+        held.push(tcp);
+    }
+    let mut ccs = connect();
+    for _ in 0..100_000 {
+        if ccs.write_all(&[20, 3, 3, 0, 1, 1]).is_err() {
+            break;
+        }
+    }
+    held.push(ccs);
+    for _ in 0..silent {
+        let mut tcp = connect();
+        let _ = tcp.write_all(&[22, 3, 1, 0, 200]);
+        held.push(tcp);
+    }
+    held
+}
+
 pub fn msgin5g() -> Command {
     Command::new(env!("CARGO_BIN_EXE_msgin5g"))
 }
