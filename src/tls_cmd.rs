@@ -31,7 +31,8 @@ pub struct Common {
     /// The PSK identity (as `openssl -psk_identity`).
     #[arg(long)]
     identity: String,
-    /// psk_dhe_ke (PSK with X25519, forward secret) or psk_ke (PSK only).
+    /// psk-dhe-ke (PSK with X25519, forward secret) or psk-ke (PSK only); the RFC 8446
+    /// spellings psk_dhe_ke and psk_ke are accepted too.
     #[arg(long, value_enum, default_value_t = Mode::PskDheKe)]
     mode: Mode,
     /// Cipher suites, in preference order (default: both SHA-256 suites, AES-128-GCM first).
@@ -74,7 +75,10 @@ pub struct ServerArgs {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Mode {
+    /// Also spelled as in RFC 8446 section 4.2.9.
+    #[value(alias = "psk_dhe_ke")]
     PskDheKe,
+    #[value(alias = "psk_ke")]
     PskKe,
 }
 

@@ -54,16 +54,36 @@ fn expected_violations() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'st
             ("tls-psk", "psk-ke"),
             BTreeSet::from(["session_key_forward_secrecy"]),
         ),
-        (("tls-psk", "shared-psk"), shared),
+        (("tls-psk", "shared-psk"), shared.clone()),
         (("tls-psk", "no-binder"), BTreeSet::new()),
+        // 0-RTT data: replayable, and not forward secret (RFC 8446 section 2.3).
         (
             ("tls-psk", "no-binder-early-data"),
-            BTreeSet::from(["early_data_injective_agreement"]),
+            BTreeSet::from([
+                "early_data_injective_agreement",
+                "early_data_forward_secrecy",
+            ]),
         ),
         (
             ("tls-psk", "early-data"),
-            BTreeSet::from(["early_data_injective_agreement"]),
+            BTreeSet::from([
+                "early_data_injective_agreement",
+                "early_data_forward_secrecy",
+            ]),
         ),
+        // A group PSK: the dishonest E holds C's PSK and breaks everything.
+        (("tls-psk", "group-psk-early-data"), {
+            let mut v = shared.clone();
+            v.extend([
+                "session_key_secrecy",
+                "session_key_forward_secrecy",
+                "early_data_secrecy",
+                "early_data_forward_secrecy",
+                "early_data_non_injective_agreement",
+                "early_data_injective_agreement",
+            ]);
+            v
+        }),
         (
             ("ns", "default"),
             BTreeSet::from([
@@ -301,12 +321,17 @@ fn check_all_produces_the_documented_verdict_matrix() {
             let trace = row["trace"]
                 .as_array()
                 .expect("a violation carries its attack");
-            // An active attack, or a secret leaked to an eavesdropper (sbi-unprotected's
-            // registration in the clear).
-            let passive = row["kind"] == "secrecy"
-                && trace
+            // An active attack, a secret leaked to an eavesdropper (sbi-unprotected's
+            // registration in the clear), or one an eavesdropper opens once a long-term key
+            // is revealed (0-RTT data).
+            let says = |what: &str| {
+                trace
                     .iter()
-                    .any(|s| s["msg"].as_str().unwrap().contains("known to the attacker"));
+                    .any(|s| s["msg"].as_str().unwrap().contains(what))
+            };
+            let secrecy = row["kind"] == "secrecy" || row["kind"] == "forward_secrecy";
+            let passive = (secrecy && says("known to the attacker"))
+                || (row["kind"] == "forward_secrecy" && says("reveal"));
             assert!(
                 passive
                     || trace

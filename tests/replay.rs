@@ -174,7 +174,13 @@ fn a_negative_trace_passes_when_the_role_rejects() {
 fn exported_attacks_run_on_the_reference() {
     let dir = tmp("attacks");
     std::fs::create_dir_all(&dir).unwrap();
-    for v in ["shared-psk", "psk-ke", "early-data", "no-binder-early-data"] {
+    for v in [
+        "shared-psk",
+        "psk-ke",
+        "early-data",
+        "no-binder-early-data",
+        "group-psk-early-data",
+    ] {
         let out = msgin5g()
             .args(["check", "tls-psk", "--variant", v, "--trace-out"])
             .arg(&dir)
@@ -191,7 +197,7 @@ fn exported_attacks_run_on_the_reference() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(files.len(), 11, "{files:?}");
+    assert_eq!(files.len(), 27, "{files:?}");
     for f in &files {
         let (out, text) = replay(f);
         assert!(out.status.success(), "{}: {text}", f.display());

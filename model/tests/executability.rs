@@ -36,8 +36,14 @@ fn one_server_session_cannot_be_replayed_to() {
         &RunOptions::default(),
     );
     assert!(report.complete);
+    // The replay needs a second server session; the 0-RTT data is not forward secret at
+    // any bound (its key comes from the PSK alone).
     for r in &report.results {
-        assert_eq!(r.verdict, Verdict::Holds, "{}", r.property);
+        let expected = match r.property {
+            "early_data_forward_secrecy" => Verdict::Violated,
+            _ => Verdict::Holds,
+        };
+        assert_eq!(r.verdict, expected, "{}", r.property);
     }
 }
 

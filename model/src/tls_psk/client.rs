@@ -3,7 +3,7 @@
 
 use super::messages::{ClientHello, ContentType, Handshake, PskMode, ServerHello, TlsCodec};
 use super::schedule::{self as ks, PskKind};
-use super::{claim_data, CLIENT_AUTH, EARLY_DATA_AUTH, SERVER_AUTH, SESSION_KEY};
+use super::{claim_data, CLIENT_AUTH, EARLY_DATA, EARLY_DATA_AUTH, SERVER_AUTH, SESSION_KEY};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Status};
 use crate::term::{MapValues, Terms};
@@ -136,6 +136,14 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                     let payload = b.fresh(Fresh::Nonce("early_data"));
                     let data = b.tuple(&[&cfg.identity, &random, &payload]);
                     out.push(Output::running(cfg.me, cfg.peer, EARLY_DATA_AUTH, data));
+                    // The 0-RTT data is meant for the server alone (section 2.3: it is not
+                    // forward secret, its key comes from the PSK only).
+                    out.push(Output::Claim(Event::Secret {
+                        actor: cfg.me,
+                        partners: Agents::of(&[cfg.me, cfg.peer]),
+                        claim: EARLY_DATA,
+                        value: payload.clone(),
+                    }));
                     out.push(Output::Send(
                         "MSGin5G-1",
                         b.seal_record(&keys, 0, ContentType::ApplicationData, &payload),

@@ -19,7 +19,8 @@
 //! Claims: each side agrees with the other on (id, Rc, Rs, the application traffic
 //! secrets), in Lowe's four strengths; the session key is secret, and forward secret once
 //! the PSK is revealed; the server agrees with the client on the 0-RTT data (which a
-//! replay can make non-injective). No secrecy claim is made on the 0-RTT data.
+//! replay can make non-injective); the 0-RTT data is secret, but not forward secret (its
+//! key comes from the PSK alone, section 2.3), as the RFC 8446 ProVerif models find.
 //!
 //! Out of scope: certificates (a PSK-only handshake), HelloRetryRequest, session tickets and
 //! resumption PSKs (the schedule has the resumption binder label, no scenario uses it),
@@ -56,11 +57,14 @@ pub const CLIENT_AUTH: Claim = 1;
 pub const EARLY_DATA_AUTH: Claim = 2;
 /// The application traffic secrets.
 pub const SESSION_KEY: Claim = 3;
+/// The 0-RTT application data.
+pub const EARLY_DATA: Claim = 4;
 pub const CLAIMS: &[&str] = &[
     "server_auth",
     "client_auth",
     "early_data_auth",
     "session_key",
+    "early_data",
 ];
 
 /// What both sides agree on: (PSK identity, both randoms, application traffic secrets).
@@ -85,6 +89,8 @@ pub struct Variant {
     pub check_binder: bool,
     /// One PSK for two agents that each act as client and as server.
     pub shared_psk: bool,
+    /// The dishonest E holds C's PSK too (one PSK provisioned to a group of clients).
+    pub group_psk: bool,
     pub expect_violated: &'static [&'static str],
 }
 
@@ -108,6 +114,7 @@ pub const DEFAULT: Variant = Variant {
     early_data: false,
     check_binder: true,
     shared_psk: false,
+    group_psk: false,
     expect_violated: &[],
 };
 
@@ -148,19 +155,54 @@ pub const VARIANTS: &[Variant] = &[
                 altered ClientHello cannot carry replayed 0-RTT data.",
         early_data: true,
         check_binder: false,
-        expect_violated: &["early_data_injective_agreement"],
+        expect_violated: &[
+            "early_data_injective_agreement",
+            "early_data_forward_secrecy",
+        ],
         ..DEFAULT
     },
     Variant {
         name: "early-data",
         about: "0-RTT application data (RFC 8446 sections 2.3, 8) without anti-replay: the \
                 attacker replays the ClientHello and its early data to a second server \
-                session. Expected: early_data_injective_agreement violated (replay), the \
-                rest holds.",
+                session; and revealing the PSK after the session gives the 0-RTT data \
+                (section 2.3: not forward secret). Expected: early_data_injective_agreement \
+                and early_data_forward_secrecy violated, the rest holds.",
         early_data: true,
-        expect_violated: &["early_data_injective_agreement"],
+        expect_violated: &[
+            "early_data_injective_agreement",
+            "early_data_forward_secrecy",
+        ],
         ..DEFAULT
     },
+    Variant {
+        name: "group-psk-early-data",
+        about: "One PSK provisioned to a group of clients (the dishonest client E holds C's \
+                PSK too), with 0-RTT: does a per-client PSK matter, as SEAL key management \
+                provisions it? Expected: E reads C's 0-RTT data and session keys and \
+                impersonates either side to the other: every property violated.",
+        early_data: true,
+        group_psk: true,
+        expect_violated: EVERY_PROPERTY_WITH_EARLY_DATA,
+        ..DEFAULT
+    },
+];
+
+const EVERY_PROPERTY_WITH_EARLY_DATA: &[&str] = &[
+    "session_key_secrecy",
+    "session_key_forward_secrecy",
+    "server_auth_aliveness",
+    "server_auth_weak_agreement",
+    "server_auth_non_injective_agreement",
+    "server_auth_injective_agreement",
+    "client_auth_aliveness",
+    "client_auth_weak_agreement",
+    "client_auth_non_injective_agreement",
+    "client_auth_injective_agreement",
+    "early_data_secrecy",
+    "early_data_forward_secrecy",
+    "early_data_non_injective_agreement",
+    "early_data_injective_agreement",
 ];
 
 /// The properties checked on a variant (early-data ones only where 0-RTT is on).
@@ -179,6 +221,8 @@ pub fn properties(early_data: bool) -> Vec<Property> {
     ];
     if early_data {
         v.extend(properties::lemmas![
+            early_data_secrecy: Secrecy(EARLY_DATA),
+            early_data_forward_secrecy: ForwardSecrecy(EARLY_DATA),
             early_data_non_injective_agreement: NonInjectiveAgreement(EARLY_DATA_AUTH),
             early_data_injective_agreement: InjectiveAgreement(EARLY_DATA_AUTH),
         ]);
@@ -342,7 +386,11 @@ pub fn model(v: &Variant, sessions: (usize, usize), reveal: RevealPolicy) -> DyM
         let (psk_cs, psk_es) = (key("psk_CS"), key("psk_ES"));
         agents.push(AgentInfo::new("C", true, vec![psk_cs]));
         agents.push(AgentInfo::new("S", true, vec![psk_cs, psk_es]));
-        agents.push(AgentInfo::new("E", false, vec![psk_es]));
+        let e_holds = match v.group_psk {
+            true => vec![psk_es, psk_cs],
+            false => vec![psk_es],
+        };
+        agents.push(AgentInfo::new("E", false, e_holds));
         let table = vec![
             PskEntry {
                 identity: id("id_C"),
