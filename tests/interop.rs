@@ -132,7 +132,8 @@ fn client(port: u16, psk: &str, id: &str, extra: &[&str]) -> Outcome {
 }
 
 /// Run `client` against `server`: once s_server prints `ping` (what the client sent), it
-/// answers "pong from openssl"; then the client's outcome, with s_server stopped.
+/// answers "pong from openssl"; then the client's outcome, with s_server stopped once it
+/// has seen the client's close_notify.
 fn exchange_with_s_server(
     mut server: Child,
     rx: &mpsc::Receiver<String>,
@@ -145,6 +146,11 @@ fn exchange_with_s_server(
     stdin.write_all(b"pong from openssl\n").unwrap();
     stdin.flush().unwrap();
     let out = client.join().unwrap();
+    // s_server prints DONE when the client closes with close_notify (RFC 8446 section
+    // 6.1); without it, "unexpected eof while reading".
+    if out.ok {
+        wait_for(rx, "DONE");
+    }
     let _ = server.kill();
     let _ = server.wait();
     out
@@ -179,7 +185,8 @@ fn client_against_s_server(mode: &str, suite: &str, trace: Option<&std::path::Pa
     assert!(out.stdout.contains("pong from openssl"), "{}", out.stdout);
 }
 
-/// s_client against our server: data goes both ways.
+/// s_client against our server: data goes both ways, and the server closes with
+/// close_notify.
 fn s_client_against_server(mode: &str, suite: &str, trace: Option<&std::path::Path>) {
     let port = free_port();
     let mut args = vec![
@@ -228,6 +235,8 @@ fn s_client_against_server(mode: &str, suite: &str, trace: Option<&std::path::Pa
     stdin.write_all(b"ping from openssl\n").unwrap();
     stdin.flush().unwrap();
     seen.extend(wait_for(&c_rx, "pong from msgin5g"));
+    // s_client prints "closed" on the server's close_notify (RFC 8446 section 6.1).
+    seen.extend(wait_for(&c_rx, "closed"));
     drop(stdin);
     let status = server.wait().unwrap();
     let _ = s_client.kill();

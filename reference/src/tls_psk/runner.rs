@@ -44,6 +44,10 @@ impl fmt::Display for RunError {
                     "the peer closed the connection while we waited for {waiting}"
                 )
             }
+            RunError::Alert { waiting, alert } if alert == "close_notify" => write!(
+                f,
+                "the peer closed the connection (close_notify) while we waited for {waiting}"
+            ),
             RunError::Alert { waiting, alert } => {
                 write!(
                     f,
@@ -162,6 +166,11 @@ pub fn run<S: Read + Write, R: ConcreteRole>(
             error: e.to_string(),
         })?;
         if ep.status() == Status::Done {
+            // Section 6.1: close_notify before closing our side. It is the transport's
+            // end, not the role's, and goes into no trace.
+            if let Some(alert) = wire::close_notify(&mut ep.b) {
+                let _ = stream.write_all(&alert.0).and_then(|_| stream.flush());
+            }
             return Ok(());
         }
         let waiting = ep.waiting_for();

@@ -10,7 +10,7 @@ use crate::concrete::{Bytes, Concrete};
 use crate::trace::Hex;
 use model::role::Reject;
 use model::tls_psk::messages::{
-    ClientHello, ContentType, Handshake, PskMode, ServerHello, TlsCodec,
+    ClientHello, ContentType, Handshake, PskMode, ServerHello, TlsCodec, TrafficKeys,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
@@ -95,6 +95,9 @@ pub struct Tls {
     pub received: Vec<Vec<u8>>,
     /// The last alert the peer sent inside a protected record (RFC 8446 section 6).
     pub alert: Option<u8>,
+    /// The keys and sequence number of our next application data record: where the
+    /// close_notify alert goes when the role is done (section 6.1).
+    pub write_next: Option<(TrafficKeys<Bytes>, u64)>,
 }
 
 impl Tls {
@@ -111,6 +114,7 @@ impl Tls {
             prefer_mode: None,
             received: Vec::new(),
             alert: None,
+            write_next: None,
         }
     }
 }
@@ -783,35 +787,24 @@ impl TlsCodec for Concrete {
 
     fn seal_record(
         &mut self,
-        keys: &model::tls_psk::messages::TrafficKeys<Bytes>,
+        keys: &TrafficKeys<Bytes>,
         seq: u64,
         ctype: ContentType,
         content: &Bytes,
     ) -> Bytes {
-        // TLSInnerPlaintext = content || type, no padding; the header is the AAD (5.2).
-        let mut inner = content.0.clone();
-        inner.push(match ctype {
+        let inner_type = match ctype {
             ContentType::Handshake => HANDSHAKE,
-            ContentType::ApplicationData => APPLICATION_DATA,
-        });
-        let mut aad = vec![APPLICATION_DATA, 0x03, 0x03];
-        put_u16(&mut aad, (inner.len() + 16) as u16);
-        let nonce = model::backend::Backend::record_nonce(self, &keys.iv, seq);
-        let ct = model::backend::Backend::aead_seal(
-            self,
-            &keys.key,
-            &nonce,
-            &Bytes(aad.clone()),
-            &Bytes(inner),
-        );
-        let mut out = aad;
-        out.extend_from_slice(&ct.0);
-        Bytes(out)
+            ContentType::ApplicationData => {
+                self.tls().write_next = Some((keys.clone(), seq + 1));
+                APPLICATION_DATA
+            }
+        };
+        seal(self, keys, seq, inner_type, content)
     }
 
     fn open_record(
         &mut self,
-        keys: &model::tls_psk::messages::TrafficKeys<Bytes>,
+        keys: &TrafficKeys<Bytes>,
         seq: u64,
         rec: &Bytes,
     ) -> Result<(ContentType, Bytes), Reject> {
@@ -884,4 +877,39 @@ pub fn alert_name(code: u8) -> String {
         .iter()
         .find(|(c, _)| *c == code)
         .map_or_else(|| format!("alert {code}"), |(_, n)| n.to_string())
+}
+
+/// A protected record of inner type `inner_type` (section 5.2): TLSInnerPlaintext =
+/// content || type, no padding; the header is the AAD.
+fn seal(
+    b: &mut Concrete,
+    keys: &TrafficKeys<Bytes>,
+    seq: u64,
+    inner_type: u8,
+    content: &Bytes,
+) -> Bytes {
+    let mut inner = content.0.clone();
+    inner.push(inner_type);
+    let mut aad = vec![APPLICATION_DATA, 0x03, 0x03];
+    put_u16(&mut aad, (inner.len() + 16) as u16);
+    let nonce = model::backend::Backend::record_nonce(b, &keys.iv, seq);
+    let ct = model::backend::Backend::aead_seal(
+        b,
+        &keys.key,
+        &nonce,
+        &Bytes(aad.clone()),
+        &Bytes(inner),
+    );
+    let mut out = aad;
+    out.extend_from_slice(&ct.0);
+    Bytes(out)
+}
+
+/// The close_notify alert (section 6.1) under our application traffic keys, once the
+/// role has sent application data; `None` before.
+pub fn close_notify(b: &mut Concrete) -> Option<Bytes> {
+    let (keys, seq) = b.tls().write_next.take()?;
+    let alert = seal(b, &keys, seq, ALERT, &Bytes(vec![1, 0]));
+    b.tls().write_next = Some((keys, seq + 1));
+    Some(alert)
 }
