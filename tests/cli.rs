@@ -233,6 +233,18 @@ fn expected_violations() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'st
             ("group", "group-key"),
             BTreeSet::from(["member_auth_injective_agreement"]),
         ),
+        // Solution 3: MBMS security's shared key authenticates no sender and no member.
+        (
+            ("group", "mbms"),
+            BTreeSet::from([
+                "group_message_injective_agreement",
+                "sender_authorized_agreement",
+            ]),
+        ),
+        (
+            ("group", "mbms-uplink"),
+            BTreeSet::from(["member_auth_injective_agreement"]),
+        ),
         (("aese", "default"), BTreeSet::new()),
         (("aese", "a4"), BTreeSet::new()),
         (

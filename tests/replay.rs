@@ -365,6 +365,17 @@ fn group_attacks_stop_where_the_weakness_is_fixed() {
                 "per-ue-keys",
                 "not under a member's NAS key",
             ),
+            // Solution 3's shared key against solution 2's signature and per-UE keys.
+            (
+                "mbms-group_message_injective_agreement",
+                "default",
+                "group message signature does not verify",
+            ),
+            (
+                "mbms-uplink-member_auth_injective_agreement",
+                "per-ue-keys",
+                "not under a member's NAS key",
+            ),
             // The default variant never sends the local group id: it is out of reach.
             (
                 "local-group-id-exposed-local_group_id_secrecy",

@@ -29,9 +29,11 @@
 //! Local Group ID are secret; the network agrees injectively with a member on its own
 //! message.
 //!
-//! Out of scope: MBMS-based delivery (solution 3: TS 33.246's keys), the broadcast channel's
-//! own radio security, key refresh and group membership changes, SMS segmentation; T8,
-//! Tsp, S6m and T4 are each one symbolic association key.
+//! Solution 3 (4.1.4.3, MBMS security's shared key) is the group key alone, without the
+//! SCEF's signature (`mbms`, `mbms-uplink`): TS 33.246's MSK/MTK hierarchy, MIKEY and GBA
+//! are not modelled. Out of scope: the broadcast channel's own radio security, key refresh
+//! and group membership changes, SMS segmentation; T8, Tsp, S6m and T4 are each one
+//! symbolic association key.
 
 mod forge;
 pub mod messages;
@@ -230,6 +232,33 @@ pub const VARIANTS: &[Variant] = &[
                 used for members' own messages too: UE2, compromised, sends in UE1's name and \
                 the network takes it for UE1 (solution 4: a UE must be verified as itself \
                 and as a member). Expected: member authentication violated.",
+        scope: Scope::Uplink,
+        uplink_group_key: true,
+        expect_violated: &["member_auth_injective_agreement"],
+        ..DEFAULT
+    },
+    Variant {
+        name: "mbms",
+        about: "Solution 3 (clause 4.1.4.3): MBMS security's shared key (TS 33.246: every \
+                member gets the group's MBMS service key under a key of its own, and the \
+                traffic is protected under keys derived from it, with no signature). The \
+                MSK/MTK hierarchy is one shared group key here: it adds no source \
+                authentication, so the configuration is symmetric-only's. UE2 is \
+                compromised. Expected: as symmetric-only: group message and sender \
+                authorization agreement violated (a member forges for all).",
+        sign: false,
+        expect_violated: &[
+            "group_message_injective_agreement",
+            "sender_authorized_agreement",
+        ],
+        ..DEFAULT
+    },
+    Variant {
+        name: "mbms-uplink",
+        about: "Solution 3 for members' own messages: the seed says MBMS security cannot \
+                serve uplink or individual authentication (clause 4.1.4.3). Uplink under the \
+                shared MBMS key, as group-key: UE2, compromised, sends in UE1's name. \
+                Expected: member authentication violated.",
         scope: Scope::Uplink,
         uplink_group_key: true,
         expect_violated: &["member_auth_injective_agreement"],
