@@ -282,6 +282,26 @@ fn expected_violations() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'st
             ("monte", "unprotected-t8"),
             BTreeSet::from(["report_injective_agreement", "location_secrecy"]),
         ),
+        // Clause 5.2.2's other threats: consent, key issue 2's counts, authorised locations.
+        (("monte", "consent"), BTreeSet::new()),
+        (
+            ("monte", "no-consent-check"),
+            BTreeSet::from(["location_secrecy"]),
+        ),
+        (("monte", "area-count"), BTreeSet::new()),
+        (
+            ("monte", "count-unauthorized-requester"),
+            BTreeSet::from(["count_secrecy"]),
+        ),
+        (
+            ("monte", "identities-with-count"),
+            BTreeSet::from(["presence_privacy", "imsi_privacy"]),
+        ),
+        (("monte", "authorised-locations"), BTreeSet::new()),
+        (
+            ("monte", "authorised-locations-unauthorized"),
+            BTreeSet::from(["authorised_area_secrecy"]),
+        ),
         (
             ("oidc", "no-tunnel"),
             BTreeSet::from([

@@ -1,5 +1,6 @@
 //! The messages of monitoring (`seeds/003` clause 5, Rel-13 MONTE): a third party's
-//! monitoring request and the report it gets over T8 (TLS: AEAD under the pair's key, or in
+//! monitoring request (location reporting, the number of UEs in an area, a UE's authorised
+//! locations) and the report it gets over T8 (TLS: AEAD under the pair's key, or in
 //! the clear), and the SCEF's configuration of and event from the MME inside the operator's
 //! network (NDS/IP: AEAD under the core key).
 
@@ -41,6 +42,25 @@ pub enum Msg<V> {
         alert: V,
         imsi: Option<V>,
     },
+    /// Key issue 2 (clause 5.2.1): the SCEF asks the MME for the UEs in an area.
+    #[tag(COUNT_CONFIGURE)]
+    CountConfigure { reference: V, area: V },
+    /// The MME's count: the number of UEs in the area, and who they are (each one's IMSI
+    /// and position fix).
+    #[tag(COUNT_EVENT)]
+    CountEvent { reference: V, count: V, present: V },
+    /// The count to the third party; `present` when the identities leak with it (the
+    /// risk clause 5.2.1 names).
+    #[tag(COUNT_REPORT)]
+    CountReport {
+        reference: V,
+        area: V,
+        count: V,
+        present: Option<V>,
+    },
+    /// A UE's authorised locations, held in the network (clause 5.2.2's last threat).
+    #[tag(AREA_ANSWER)]
+    AreaAnswer { reference: V, ue: V, area: V },
 }
 
 pub trait MonteCodec: Backend {
@@ -52,6 +72,10 @@ const REQUEST: &str = "monitoring request";
 const CONFIGURE: &str = "monitoring configuration";
 const EVENT: &str = "monitoring event";
 const REPORT: &str = "monitoring report";
+const COUNT_CONFIGURE: &str = "UE count configuration";
+const COUNT_EVENT: &str = "UE count event";
+const COUNT_REPORT: &str = "UE count report";
+const AREA_ANSWER: &str = "authorised locations";
 /// The alert of solution 1 (clause 5.1.4.1): the UE is out of its authorized area.
 pub const OUT_OF_AREA: &str = "moved out of the authorized area";
 

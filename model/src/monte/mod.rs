@@ -1,8 +1,11 @@
 //! Monitoring enhancements (`seeds/003` clause 5, Rel-13 MONTE): a third party asks the
 //! SCEF for a UE's location reporting; the MME detects the UE's movement out of its
-//! authorized area (clause 5.1.4.1, solution 1) and the SCEF reports it. The threats of
-//! clause 5.2.2: an unauthorized third party, or one not authorized for that UE, gets
-//! locations; the IMSI leaks in a report.
+//! authorized area (clause 5.1.4.1, solution 1) and the SCEF reports it. Key issue 2
+//! (clause 5.2.1): a third party asks for the number of UEs in an area, which the MME
+//! counts. The threats of clause 5.2.2: an unauthorized third party, or one not authorized
+//! for that UE or area, gets locations or counts; identities (the IMSI) leak with a report
+//! or a count; locations are reported without the user's consent; a UE's "authorised
+//! locations" reach a third party not authorized for them.
 //!
 //! Roles and messages: `roles`, `messages`.
 //!
@@ -16,12 +19,24 @@
 //! 4. MME -> SCEF: {Event(SCEF Reference ID, location)}_core   (the UE left its authorized
 //!                                                              area: clause 5.1.4.1)
 //! 5. SCEF -> T: {Report(SCS/AS Reference ID, location)}_T8    (never the IMSI: 5.2.2)
+//! Key issue 2 (clause 5.2.1, TR 23.789 solution 3):
+//! 1. T -> SCEF: {Request(T, area, number of UEs in area, reference)}_T8
+//! 2. SCEF: T allowed to count in that area
+//! 3. SCEF -> MME: {CountConfigure(SCEF Reference ID, area)}_core
+//! 4. MME -> SCEF: {CountEvent(SCEF Reference ID, count, <IMSI_i, fix_i>_i)}_core
+//! 5. SCEF -> T: {CountReport(reference, area, count)}_T8        (who is present: never)
+//! Authorised locations (clause 5.2.2):
+//! 1. T -> SCEF: {Request(T, UE, authorised locations, reference)}_T8
+//! 2. SCEF -> T: {AreaAnswer(reference, UE, authorised area)}_T8  (when T is authorized)
 //! ```
-//! Claims: T agrees injectively with the SCEF on each report; the location is secret to
-//! the network and the third parties authorized for the UE; the IMSI private to the network.
+//! Claims: T agrees injectively with the SCEF on each report; the location, a UE's
+//! presence in a counted area and its authorised area are secret to the network and the
+//! third parties authorized for the UE with its user's consent; the count to the network
+//! and the third parties allowed to count there; the IMSI private to the network. One
+//! scenario asks for one of the three (a scope), so that each stays small.
 //!
-//! Out of scope: key issue 2 of clause 5.2 (the number of UEs in an area), user consent,
-//! monitoring events other than location reporting, event expiry and the maximum number of
+//! Out of scope: how consent is given or withdrawn (a set of third parties per UE),
+//! monitoring events other than these three, event expiry and the maximum number of
 //! reports, the HSS as a role of its own; T8 (TLS) and the core interfaces are each one
 //! symbolic key.
 
@@ -41,7 +56,9 @@ use crate::term::Terms;
 use crate::term::{self, Sort, TermId};
 use messages::{MonteCodec, Msg, OUT_OF_AREA};
 use properties::{Agent, Agents, Claim, Property};
-use roles::{Mme, MmeConfig, Monitored, Scef, ScefConfig, ThirdParty, ThirdPartyConfig};
+pub use roles::Ask;
+use roles::ThirdPartyConfig;
+use roles::{Events, Mme, MmeConfig, Monitored, Scef, ScefConfig, Served, ThirdParty};
 
 /// The third party commits with the SCEF on (UE, location, alert).
 pub const REPORT: Claim = 0;
@@ -50,24 +67,52 @@ pub const LOCATION: Claim = 1;
 /// A UE's IMSI: the network only.
 pub const IMSI: Claim = 2;
 
-pub const CLAIMS: &[&str] = &["report", "location", "imsi"];
+/// The number of UEs in an area: the network and the third parties allowed to count there.
+pub const COUNT: Claim = 3;
+/// A UE's presence (its position fix) in a counted area: as its location.
+pub const PRESENCE: Claim = 4;
+/// A UE's authorised area held in the network: as its location.
+pub const AUTHORISED_AREA: Claim = 5;
+
+pub const CLAIMS: &[&str] = &[
+    "report",
+    "location",
+    "imsi",
+    "count",
+    "presence",
+    "authorised_area",
+];
 
 #[derive(Clone, Copy, Debug)]
 pub struct Variant {
     pub name: &'static str,
     pub about: &'static str,
+    /// What the honest third party asks for.
+    pub scope: Ask,
     pub tls: bool,
     pub authorize: bool,
+    /// The SCEF checks the user's consent.
+    pub consent_check: bool,
+    /// E holds a monitoring agreement for UE1, whose user consented to T alone.
+    pub e_agreement_for_ue1: bool,
+    /// E may count the UEs in the counted area.
+    pub e_counts: bool,
     pub imsi_in_report: bool,
+    pub identities_with_count: bool,
     pub expect_violated: &'static [&'static str],
 }
 
 const DEFAULT: Variant = Variant {
     name: "default",
     about: "",
+    scope: Ask::Location,
     tls: true,
     authorize: true,
+    consent_check: true,
+    e_agreement_for_ue1: false,
+    e_counts: false,
     imsi_in_report: false,
+    identities_with_count: false,
     expect_violated: &[],
 };
 
@@ -82,10 +127,11 @@ pub const VARIANTS: &[Variant] = &[
     },
     Variant {
         name: "unauthorized-requester",
-        about: "The SCEF does not check the third party may monitor the UE (clause 5.2.2's \
-                first two threats; clause 5.1.3: monitoring only where allowed): E gets \
-                UE1's location. Expected: location secrecy violated.",
+        about: "The SCEF does not check the third party may monitor the UE, nor consent \
+                (clause 5.2.2's first two threats; clause 5.1.3: monitoring only where \
+                allowed): E gets UE1's location. Expected: location secrecy violated.",
         authorize: false,
+        consent_check: false,
         expect_violated: &["location_secrecy"],
         ..DEFAULT
     },
@@ -106,14 +152,93 @@ pub const VARIANTS: &[Variant] = &[
         expect_violated: &["report_injective_agreement", "location_secrecy"],
         ..DEFAULT
     },
+    Variant {
+        name: "consent",
+        about: "E holds a monitoring agreement for UE1, but UE1's user consented to T alone \
+                (clause 5.2.2: reports without user consent); the SCEF checks consent. \
+                Expected: every property holds within the bound.",
+        e_agreement_for_ue1: true,
+        ..DEFAULT
+    },
+    Variant {
+        name: "no-consent-check",
+        about: "As consent, but the SCEF checks the agreement only: E gets UE1's location \
+                without its user's consent. Expected: location secrecy violated.",
+        e_agreement_for_ue1: true,
+        consent_check: false,
+        expect_violated: &["location_secrecy"],
+        ..DEFAULT
+    },
+    Variant {
+        name: "area-count",
+        about: "Key issue 2 (clause 5.2.1): T asks for the number of UEs in TA-1001, where \
+                UE1 and E's UE are; the SCEF checks T may count there (E may not) and the \
+                report gives the number alone. Expected: every property holds within the \
+                bound.",
+        scope: Ask::Count,
+        ..DEFAULT
+    },
+    Variant {
+        name: "count-unauthorized-requester",
+        about: "As area-count, but the SCEF does not check who may count in the area \
+                (clause 5.2.2's first threat): E gets the count. Expected: count secrecy \
+                violated.",
+        scope: Ask::Count,
+        authorize: false,
+        expect_violated: &["count_secrecy"],
+        ..DEFAULT
+    },
+    Variant {
+        name: "identities-with-count",
+        about: "E may count in TA-1001, and the count report lists who is present, IMSI and \
+                position fix (the risk clause 5.2.1 names: TR 23.789 solution 3 reports the \
+                UEs in the area). Expected: presence and IMSI privacy violated: E learns \
+                UE1's, for which it is not authorized.",
+        scope: Ask::Count,
+        e_counts: true,
+        identities_with_count: true,
+        expect_violated: &["presence_privacy", "imsi_privacy"],
+        ..DEFAULT
+    },
+    Variant {
+        name: "authorised-locations",
+        about: "T asks for UE1's authorised locations held in the network (clause 5.2.2's \
+                last threat); the SCEF answers third parties authorized for the UE only. \
+                Expected: every property holds within the bound.",
+        scope: Ask::AuthorisedArea,
+        ..DEFAULT
+    },
+    Variant {
+        name: "authorised-locations-unauthorized",
+        about: "As authorised-locations, but the SCEF answers any third party (it checks \
+                neither agreement nor consent): E learns UE1's authorised area. Expected: \
+                authorised area secrecy violated.",
+        scope: Ask::AuthorisedArea,
+        authorize: false,
+        consent_check: false,
+        expect_violated: &["authorised_area_secrecy"],
+        ..DEFAULT
+    },
 ];
 
-pub fn properties() -> Vec<Property> {
-    properties::lemmas![
-        report_injective_agreement: InjectiveAgreement(REPORT),
-        location_secrecy: Secrecy(LOCATION),
-        imsi_privacy: Secrecy(IMSI),
-    ]
+/// The properties of a scope's claims.
+pub fn properties(scope: Ask) -> Vec<Property> {
+    let report = properties::lemmas![report_injective_agreement: InjectiveAgreement(REPORT)];
+    let rest = match scope {
+        Ask::Location => properties::lemmas![
+            location_secrecy: Secrecy(LOCATION),
+            imsi_privacy: Secrecy(IMSI),
+        ],
+        Ask::Count => properties::lemmas![
+            count_secrecy: Secrecy(COUNT),
+            presence_privacy: Secrecy(PRESENCE),
+            imsi_privacy: Secrecy(IMSI),
+        ],
+        Ask::AuthorisedArea => {
+            properties::lemmas![authorised_area_secrecy: Secrecy(AUTHORISED_AREA)]
+        }
+    };
+    report.into_iter().chain(rest).collect()
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
@@ -176,8 +301,9 @@ pub const E: Agent = 3;
 pub struct Public {
     pub third_parties: [TermId; 2],
     pub ues: [TermId; 2],
-    pub event: TermId,
-    pub areas: [TermId; 2],
+    pub events: Events<TermId>,
+    /// The area whose UEs are counted (both UEs are in it).
+    pub area: TermId,
 }
 
 pub fn public() -> Public {
@@ -185,8 +311,12 @@ pub fn public() -> Public {
     Public {
         third_parties: [c("fleet-tracker.example"), c("snoop-e.example")],
         ues: [c("meter-1@ext.example"), c("tracker-e@ext.example")],
-        event: c("location reporting"),
-        areas: [c("TA-1001"), c("TA-2002")],
+        events: Events {
+            location: c("location reporting"),
+            count: c("number of UEs in area"),
+            authorised_area: c("authorised locations"),
+        },
+        area: c("TA-1001"),
     }
 }
 
@@ -197,6 +327,7 @@ impl Protocol for Monitoring {
         roles::NO_MORE_REQUESTS,
         roles::NO_MORE_EVENTS,
         roles::NOT_AUTHORIZED,
+        roles::NOT_CONSENTED,
     ];
 
     type Role = Role;
@@ -223,7 +354,7 @@ impl crate::handshake::Handshake for Monitoring {
 
     const VARIANTS: &'static [Variant] = VARIANTS;
     fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
-        crate::handshake::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
+        crate::handshake::VariantInfo::new(v.name, v.about, v.expect_violated, properties(v.scope))
     }
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<Monitoring> {
         model(v, n, reveal)
@@ -233,29 +364,51 @@ impl crate::handshake::Handshake for Monitoring {
     }
 }
 
-/// The model of a variant: the third party asks `sessions` times for UE1's location
-/// reporting; E, a dishonest third party with a T8 association of its own, is authorized for
-/// UE-E. The SCEF and the MME take one request and one event more.
+/// The model of a variant: the third party asks `sessions` times for what its scope asks
+/// (UE1's location reporting, the count of TA-1001, UE1's authorised locations); E, a
+/// dishonest third party with a T8 association of its own, is authorized for UE-E. The
+/// SCEF and the MME take one request and one event more.
 pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Monitoring> {
     let p = public();
     let key = |name| term::atom(Sort::Key, name, 0);
     let (k_t, k_e, k_core) = (key("K_T8_third_party"), key("K_T8_E"), key("K_core"));
     let imsi = [key("imsi_meter_1"), key("imsi_tracker_e")];
+    // The authorised areas, network data (clause 5.2.2).
+    let areas = [
+        key("authorised_area_meter_1"),
+        key("authorised_area_tracker_e"),
+    ];
     let agent = AgentInfo::new;
     let agents = vec![
         agent("T", true, vec![k_t]),
-        agent("SCEF", true, vec![k_core, imsi[0], imsi[1]]),
+        agent(
+            "SCEF",
+            true,
+            vec![k_core, imsi[0], imsi[1], areas[0], areas[1]],
+        ),
         agent("MME", true, vec![k_core]),
         agent("E", false, vec![k_e]),
     ];
-    let authorized = [Agents::of(&[THIRD_PARTY]), Agents::of(&[E])];
+    let authorized = match v.e_agreement_for_ue1 {
+        true => [Agents::of(&[THIRD_PARTY, E]), Agents::of(&[E])],
+        false => [Agents::of(&[THIRD_PARTY]), Agents::of(&[E])],
+    };
+    let consented = [Agents::of(&[THIRD_PARTY]), Agents::of(&[E])];
+    let counters = match v.e_counts {
+        true => Agents::of(&[THIRD_PARTY, E]),
+        false => Agents::of(&[THIRD_PARTY]),
+    };
     let network = Agents::of(&[SCEF, MME]);
     let third_party = Config::ThirdParty(ThirdPartyConfig {
         me: THIRD_PARTY,
         scef: SCEF,
         identity: p.third_parties[0],
-        ue: p.ues[0],
-        event: p.event,
+        ask: v.scope,
+        target: match v.scope {
+            Ask::Count => p.area,
+            _ => p.ues[0],
+        },
+        event: p.events.of(v.scope),
         key: v.tls.then_some(k_t),
     });
     let mut instances: Vec<_> = (0..sessions)
@@ -277,12 +430,19 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Moni
                     .map(|i| Monitored {
                         external: p.ues[i],
                         imsi: imsi[i],
-                        area: p.areas[i],
+                        area: areas[i],
                         authorized: authorized[i],
+                        consented: consented[i],
                     })
                     .collect(),
+                ask: v.scope,
+                events: p.events.clone(),
+                count_area: p.area,
+                counters,
                 authorize: v.authorize,
+                consent_check: v.consent_check,
                 imsi_in_report: v.imsi_in_report,
+                identities_with_count: v.identities_with_count,
                 core_key: k_core,
                 max_requests: sessions + 1,
             }),
@@ -294,14 +454,23 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Moni
                 me: MME,
                 core_key: k_core,
                 ues: (0..2)
-                    .map(|i| (imsi[i], Agents(network.0 | authorized[i].0)))
+                    .map(|i| Served {
+                        imsi: imsi[i],
+                        at: p.area,
+                        readers: Agents(network.0 | (authorized[i].0 & consented[i].0)),
+                        fix: ["fix_meter_1", "fix_tracker_e"][i],
+                    })
                     .collect(),
+                network,
+                count_readers: Agents(network.0 | counters.0),
                 max_events: sessions as u8 + 1,
             }),
         ),
     ]);
-    let mut initial_knowledge = vec![attacker_nonce(), p.event];
-    initial_knowledge.extend(p.third_parties.iter().chain(&p.ues).chain(&p.areas));
+    let e = &p.events;
+    let mut initial_knowledge = vec![attacker_nonce(), e.location, e.count, e.authorised_area];
+    initial_knowledge.push(p.area);
+    initial_knowledge.extend(p.third_parties.iter().chain(&p.ues));
     DyModel {
         handshake: <Monitoring as crate::handshake::Handshake>::NAME,
         variant: v.name,
@@ -313,7 +482,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Moni
             revealable: vec![THIRD_PARTY],
             reveal,
         },
-        properties: properties(),
+        properties: properties(v.scope),
         expect_violated: v.expect_violated.to_vec(),
         claims: CLAIMS,
         search: Default::default(),

@@ -1,9 +1,11 @@
-//! The roles of location reporting: the third party (SCS/AS) that asks for it, the SCEF
-//! that authorizes it, keeps the IMSI inside and reports, and the MME that detects the
-//! UE's movement out of its authorized area (clause 5.1.4.1, solution 1).
+//! The roles of monitoring: the third party (SCS/AS) that asks for a UE's location
+//! reporting, the number of UEs in an area (key issue 2) or a UE's authorised locations;
+//! the SCEF that authorizes it (and checks the user's consent), keeps the IMSI inside and
+//! reports; and the MME that detects the UE's movement out of its authorized area (clause
+//! 5.1.4.1, solution 1) or counts the UEs in an area.
 
 use super::messages::{MonteCodec, Msg, OUT_OF_AREA};
-use super::{IMSI, LOCATION, REPORT};
+use super::{AUTHORISED_AREA, COUNT, IMSI, LOCATION, PRESENCE, REPORT};
 use crate::backend::Fresh;
 use crate::channel::{open_channel, open_or_clear, seal_channel, seal_or_clear};
 use crate::role::{Output, Reject, Stepped};
@@ -15,8 +17,21 @@ use properties::{Agent, Agents, Event};
 pub const NO_MORE_REQUESTS: &str = "no more requests in this bound";
 /// The event budget is spent.
 pub const NO_MORE_EVENTS: &str = "no more events in this bound";
-/// The SCEF's authorization of the third party for the UE.
+/// The SCEF's authorization of the third party for the UE or the area.
 pub const NOT_AUTHORIZED: &str = "third party not authorized to monitor this UE";
+/// The user's consent to this third party (clause 5.2.2).
+pub const NOT_CONSENTED: &str = "the user has not consented to this third party";
+
+/// What a third party asks the SCEF for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ask {
+    /// Location reporting for a UE (clause 5.1).
+    Location,
+    /// The number of UEs in an area (clause 5.2.1, key issue 2).
+    Count,
+    /// A UE's authorised locations held in the network (clause 5.2.2).
+    AuthorisedArea,
+}
 
 /// On T8 over TLS (`Some(key)`), or in the clear.
 fn send<V: Clone, B: MonteCodec<Value = V>>(b: &mut B, key: &Option<V>, m: &Msg<V>) -> V {
@@ -29,7 +44,10 @@ pub struct ThirdPartyConfig<V> {
     pub me: Agent,
     pub scef: Agent,
     pub identity: V,
-    pub ue: V,
+    pub ask: Ask,
+    /// The UE's external identifier, or the area whose UEs are counted.
+    pub target: V,
+    /// The monitoring event that names `ask` on T8.
     pub event: V,
     pub key: Option<V>,
 }
@@ -59,7 +77,7 @@ impl<V: Clone + Eq> ThirdParty<V> {
                 let m = Msg::Request {
                     requester: cfg.identity.clone(),
                     reference: reference.clone(),
-                    ue: cfg.ue.clone(),
+                    ue: cfg.target.clone(),
                     event: cfg.event.clone(),
                 };
                 Ok((
@@ -69,23 +87,47 @@ impl<V: Clone + Eq> ThirdParty<V> {
             }
             (ThirdParty::ExpectReport { reference }, Some(v)) => {
                 let m = open_or_clear(b, cfg.key.as_ref(), "T8", v)?;
-                let Msg::Report {
-                    reference: answers,
-                    ue,
-                    location,
-                    alert,
-                    ..
-                } = b.decode(&m)?
-                else {
-                    return Err(Reject("expected the monitoring report"));
+                // What the answer is about, and what the third party agrees on.
+                let (answers, about, data) = match (cfg.ask, b.decode(&m)?) {
+                    (
+                        Ask::Location,
+                        Msg::Report {
+                            reference: r,
+                            ue,
+                            location,
+                            alert,
+                            ..
+                        },
+                    ) => (
+                        r.clone(),
+                        ue.clone(),
+                        b.tuple(&[&r, &ue, &location, &alert]),
+                    ),
+                    (
+                        Ask::Count,
+                        Msg::CountReport {
+                            reference: r,
+                            area,
+                            count,
+                            ..
+                        },
+                    ) => (r.clone(), area.clone(), b.tuple(&[&r, &area, &count])),
+                    (
+                        Ask::AuthorisedArea,
+                        Msg::AreaAnswer {
+                            reference: r,
+                            ue,
+                            area,
+                        },
+                    ) => (r.clone(), ue.clone(), b.tuple(&[&r, &ue, &area])),
+                    _ => return Err(Reject("expected the monitoring report")),
                 };
                 if answers != *reference {
                     return Err(Reject("report on another monitoring request"));
                 }
-                if ue != cfg.ue {
-                    return Err(Reject("report on another UE"));
+                if about != cfg.target {
+                    return Err(Reject("report on another UE or area"));
                 }
-                let data = b.tuple(&[reference, &ue, &location, &alert]);
                 Ok((
                     ThirdParty::Done,
                     vec![Output::commit(cfg.me, cfg.scef, REPORT, data)],
@@ -97,14 +139,33 @@ impl<V: Clone + Eq> ThirdParty<V> {
     }
 }
 
-/// A monitored UE: external identifier, IMSI, authorized area, and the third parties that
-/// may monitor it (their agents).
+/// A monitored UE: external identifier, IMSI, authorised area, the third parties that
+/// may monitor it (their agents) and those its user consented to.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Monitored<V> {
     pub external: V,
     pub imsi: V,
     pub area: V,
     pub authorized: Agents,
+    pub consented: Agents,
+}
+
+/// The monitoring events on T8, by what they ask for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Events<V> {
+    pub location: V,
+    pub count: V,
+    pub authorised_area: V,
+}
+
+impl<V: Clone> Events<V> {
+    pub fn of(&self, ask: Ask) -> V {
+        match ask {
+            Ask::Location => self.location.clone(),
+            Ask::Count => self.count.clone(),
+            Ask::AuthorisedArea => self.authorised_area.clone(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -116,10 +177,22 @@ pub struct ScefConfig<V> {
     /// T8 is TLS (`false`: `unprotected-t8`, the requester is who it claims to be).
     pub tls: bool,
     pub ues: Vec<Monitored<V>>,
-    /// Check the requester may monitor the UE (`false`: `unauthorized-requester`).
+    /// The request this scenario's SCEF serves (it refuses the others), and the events.
+    pub ask: Ask,
+    pub events: Events<V>,
+    /// The area whose UEs may be counted, and the third parties allowed to.
+    pub count_area: V,
+    pub counters: Agents,
+    /// Check the requester may monitor the UE or count the area (`false`:
+    /// `unauthorized-requester`, `count-unauthorized-requester`,
+    /// `authorised-locations-unauthorized`).
     pub authorize: bool,
+    /// Check the user consented to the requester (`false`: `no-consent-check`).
+    pub consent_check: bool,
     /// Reports carry the IMSI (`identity-in-report`).
     pub imsi_in_report: bool,
+    /// Count reports carry who is present (`identities-with-count`).
+    pub identities_with_count: bool,
     pub core_key: V,
     pub max_requests: usize,
 }
@@ -130,12 +203,13 @@ pub struct Scef<V> {
     pub armed: Vec<Armed<V>>,
 }
 
-/// A monitoring request the SCEF armed the MME for.
+/// A monitoring request the SCEF armed the MME for (or answered itself).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub struct Armed<V> {
-    /// The requester and the UE (indices into the configuration).
+    /// The requester and the UE (indices into the configuration; the UE of a count is
+    /// none).
     pub requester: usize,
-    pub ue: usize,
+    pub ue: Option<usize>,
     /// The requester's SCS/AS Reference ID and the SCEF Reference ID it assigned.
     pub reference: V,
     pub scef_reference: V,
@@ -152,42 +226,7 @@ impl<V: Clone + Eq> Scef<V> {
         let v = input.ok_or(Reject("the SCEF only answers"))?;
         // The MME's event, on the core network.
         if let Ok(m) = open_channel(b, &cfg.core_key, "core", v) {
-            let Msg::Event {
-                reference,
-                imsi,
-                location,
-                alert,
-            } = b.decode(&m)?
-            else {
-                return Err(Reject("expected a monitoring event"));
-            };
-            // Clause 5.6.1.1: the event names the request by the SCEF Reference ID.
-            let at = self
-                .armed
-                .iter()
-                .position(|a| a.scef_reference == reference && !a.reported)
-                .ok_or(Reject("an event no unreported request was armed for"))?;
-            let armed = &self.armed[at];
-            let ue = &cfg.ues[armed.ue];
-            if imsi != ue.imsi {
-                return Err(Reject("event for another UE"));
-            }
-            let (_, agent, key) = &cfg.requesters[armed.requester];
-            let data = b.tuple(&[&armed.reference, &ue.external, &location, &alert]);
-            let m = Msg::Report {
-                reference: armed.reference.clone(),
-                ue: ue.external.clone(),
-                location,
-                alert,
-                imsi: cfg.imsi_in_report.then_some(imsi),
-            };
-            let out = vec![
-                Output::running(cfg.me, *agent, REPORT, data),
-                Output::Send("T8", send(b, &cfg.tls.then(|| key.clone()), &m)),
-            ];
-            let mut next = self.clone();
-            next.armed[at].reported = true;
-            return Ok((next, out));
+            return self.event(cfg, &m, b);
         }
         if self.armed.len() >= cfg.max_requests {
             return Err(Reject(NO_MORE_REQUESTS));
@@ -205,8 +244,8 @@ impl<V: Clone + Eq> Scef<V> {
         let Msg::Request {
             requester,
             reference,
-            ue,
-            ..
+            ue: target,
+            event,
         } = b.decode(&m)?
         else {
             return Err(Reject("expected a monitoring request"));
@@ -219,42 +258,175 @@ impl<V: Clone + Eq> Scef<V> {
         if by_key.is_some_and(|i| i != r) {
             return Err(Reject("request in another third party's name"));
         }
-        let u = cfg
-            .ues
-            .iter()
-            .position(|m| m.external == ue)
-            .ok_or(Reject("unknown UE"))?;
-        // Clause 5.1.3: monitoring only for UEs the third party is authorized for.
-        if cfg.authorize && !cfg.ues[u].authorized.contains(cfg.requesters[r].1) {
-            return Err(Reject(NOT_AUTHORIZED));
+        if event != cfg.events.of(cfg.ask) {
+            return Err(Reject("a monitoring event this SCEF does not offer"));
         }
-        // The HSS maps the external identifier to the IMSI, which stays inside.
+        let agent = cfg.requesters[r].1;
         let scef_reference = b.fresh(Fresh::Nonce(term::numbered(
             "scef_reference_id",
             self.armed.len(),
         )));
-        let m = b.encode(&Msg::Configure {
-            reference: scef_reference.clone(),
-            imsi: cfg.ues[u].imsi.clone(),
-            area: cfg.ues[u].area.clone(),
-        });
-        let out = vec![
+        let mut next = self.clone();
+        let mut armed = Armed {
+            requester: r,
+            ue: None,
+            reference: reference.clone(),
+            scef_reference: scef_reference.clone(),
+            reported: false,
+        };
+        let out = match cfg.ask {
+            Ask::Count => {
+                // Key issue 2: the area's UEs counted, for a third party allowed to.
+                if target != cfg.count_area {
+                    return Err(Reject("unknown area"));
+                }
+                if cfg.authorize && !cfg.counters.contains(agent) {
+                    return Err(Reject(NOT_AUTHORIZED));
+                }
+                let m = b.encode(&Msg::CountConfigure {
+                    reference: scef_reference,
+                    area: target,
+                });
+                vec![Output::Send(
+                    "core",
+                    seal_channel(b, &cfg.core_key, "core", &m),
+                )]
+            }
+            Ask::Location | Ask::AuthorisedArea => {
+                let u = cfg
+                    .ues
+                    .iter()
+                    .position(|m| m.external == target)
+                    .ok_or(Reject("unknown UE"))?;
+                let ue = &cfg.ues[u];
+                armed.ue = Some(u);
+                // Clause 5.1.3: monitoring only for UEs the third party is authorized for;
+                // clause 5.2.2: and only with the user's consent.
+                if cfg.authorize && !ue.authorized.contains(agent) {
+                    return Err(Reject(NOT_AUTHORIZED));
+                }
+                if cfg.consent_check && !ue.consented.contains(agent) {
+                    return Err(Reject(NOT_CONSENTED));
+                }
+                if cfg.ask == Ask::AuthorisedArea {
+                    // The SCEF answers from the network's data (clause 5.2.2).
+                    armed.reported = true;
+                    self.answer_area(cfg, ue, agent, &reference, b)
+                } else {
+                    // The HSS maps the external identifier to the IMSI, which stays inside.
+                    let m = b.encode(&Msg::Configure {
+                        reference: scef_reference,
+                        imsi: ue.imsi.clone(),
+                        area: ue.area.clone(),
+                    });
+                    vec![
+                        Output::Claim(Event::Secret {
+                            actor: cfg.me,
+                            partners: Agents::of(&[cfg.me, cfg.mme]),
+                            claim: IMSI,
+                            value: ue.imsi.clone(),
+                        }),
+                        Output::Send("core", seal_channel(b, &cfg.core_key, "core", &m)),
+                    ]
+                }
+            }
+        };
+        next.armed.push(armed);
+        Ok((next, out))
+    }
+
+    /// A UE's authorised locations to a third party: secret to the network and the third
+    /// parties that may monitor the UE with its user's consent.
+    fn answer_area<B: MonteCodec<Value = V>>(
+        &self,
+        cfg: &ScefConfig<V>,
+        ue: &Monitored<V>,
+        agent: Agent,
+        reference: &V,
+        b: &mut B,
+    ) -> Vec<Output<V>> {
+        let key = cfg.requesters.iter().find(|(_, a, _)| *a == agent);
+        let key = key.filter(|_| cfg.tls).map(|(_, _, k)| k.clone());
+        let data = b.tuple(&[reference, &ue.external, &ue.area]);
+        let m = Msg::AreaAnswer {
+            reference: reference.clone(),
+            ue: ue.external.clone(),
+            area: ue.area.clone(),
+        };
+        let readers = Agents(ue.authorized.0 & ue.consented.0);
+        vec![
             Output::Claim(Event::Secret {
                 actor: cfg.me,
-                partners: Agents::of(&[cfg.me, cfg.mme]),
-                claim: IMSI,
-                value: cfg.ues[u].imsi.clone(),
+                partners: Agents(Agents::of(&[cfg.me, cfg.mme]).0 | readers.0),
+                claim: AUTHORISED_AREA,
+                value: ue.area.clone(),
             }),
-            Output::Send("core", seal_channel(b, &cfg.core_key, "core", &m)),
+            Output::running(cfg.me, agent, REPORT, data),
+            Output::Send("T8", send(b, &key, &m)),
+        ]
+    }
+
+    /// The MME's event on an armed request: the report to its requester.
+    fn event<B: MonteCodec<Value = V>>(
+        &self,
+        cfg: &ScefConfig<V>,
+        m: &V,
+        b: &mut B,
+    ) -> Stepped<Scef<V>, V> {
+        // Clause 5.6.1.1: the event names the request by the SCEF Reference ID.
+        let reference = match b.decode(m)? {
+            Msg::Event { reference, .. } | Msg::CountEvent { reference, .. } => reference,
+            _ => return Err(Reject("expected a monitoring event")),
+        };
+        let at = self
+            .armed
+            .iter()
+            .position(|a| a.scef_reference == reference && !a.reported)
+            .ok_or(Reject("an event no unreported request was armed for"))?;
+        let armed = &self.armed[at];
+        let (_, agent, key) = &cfg.requesters[armed.requester];
+        let (data, report) = match (b.decode(m)?, armed.ue) {
+            (
+                Msg::Event {
+                    imsi,
+                    location,
+                    alert,
+                    ..
+                },
+                Some(u),
+            ) => {
+                let ue = &cfg.ues[u];
+                if imsi != ue.imsi {
+                    return Err(Reject("event for another UE"));
+                }
+                let data = b.tuple(&[&armed.reference, &ue.external, &location, &alert]);
+                let report = Msg::Report {
+                    reference: armed.reference.clone(),
+                    ue: ue.external.clone(),
+                    location,
+                    alert,
+                    imsi: cfg.imsi_in_report.then_some(imsi),
+                };
+                (data, report)
+            }
+            (Msg::CountEvent { count, present, .. }, None) => {
+                let data = b.tuple(&[&armed.reference, &cfg.count_area, &count]);
+                let report = Msg::CountReport {
+                    reference: armed.reference.clone(),
+                    area: cfg.count_area.clone(),
+                    count,
+                    present: cfg.identities_with_count.then_some(present),
+                };
+                (data, report)
+            }
+            _ => return Err(Reject("an event of another kind than its request")),
+        };
+        let out = vec![
+            Output::running(cfg.me, *agent, REPORT, data),
+            Output::Send("T8", send(b, &cfg.tls.then(|| key.clone()), &report)),
         ];
         let mut next = self.clone();
-        next.armed.push(Armed {
-            requester: r,
-            ue: u,
-            reference,
-            scef_reference,
-            reported: false,
-        });
+        next.armed[at].reported = true;
         Ok((next, out))
     }
 }
@@ -263,9 +435,24 @@ impl<V: Clone + Eq> Scef<V> {
 pub struct MmeConfig<V> {
     pub me: Agent,
     pub core_key: V,
-    /// IMSI and who may know its location: the network and the authorized third parties.
-    pub ues: Vec<(V, Agents)>,
+    pub ues: Vec<Served<V>>,
+    /// The network entities (who may know an IMSI).
+    pub network: Agents,
+    /// Who may know how many UEs are in the counted area: the network and the third
+    /// parties allowed to count there.
+    pub count_readers: Agents,
     pub max_events: u8,
+}
+
+/// A UE the MME serves: its IMSI, the area it is in, who may know where it is (the network
+/// and the third parties authorized for it, with its user's consent), and the name of its
+/// position fixes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Served<V> {
+    pub imsi: V,
+    pub at: V,
+    pub readers: Agents,
+    pub fix: &'static str,
 }
 
 /// Events reported.
@@ -283,36 +470,69 @@ impl Mme {
         if self.0 >= cfg.max_events {
             return Err(Reject(NO_MORE_EVENTS));
         }
+        let n = self.0 as usize;
         let m = open_channel(b, &cfg.core_key, "core", v)?;
-        let Msg::Configure {
-            reference, imsi, ..
-        } = b.decode(&m)?
-        else {
-            return Err(Reject("expected a monitoring configuration"));
+        let (e, claims) = match b.decode(&m)? {
+            Msg::Configure {
+                reference, imsi, ..
+            } => {
+                let ue = cfg
+                    .ues
+                    .iter()
+                    .find(|u| u.imsi == imsi)
+                    .ok_or(Reject("unknown IMSI"))?;
+                // The UE moves; the MME compares its new location with the authorized area.
+                let location = b.fresh(Fresh::Nonce(term::numbered("location", n)));
+                let alert = b.constant(OUT_OF_AREA, OUT_OF_AREA.as_bytes());
+                let claim = secret(cfg.me, ue.readers, LOCATION, &location);
+                let e = Msg::Event {
+                    reference,
+                    imsi,
+                    location,
+                    alert,
+                };
+                (e, vec![claim])
+            }
+            // Key issue 2: the UEs in the area, counted; each one's IMSI and position fix.
+            Msg::CountConfigure { reference, area } => {
+                let count = b.fresh(Fresh::Nonce(term::numbered("ue_count", n)));
+                let mut claims = vec![secret(cfg.me, cfg.count_readers, COUNT, &count)];
+                let mut present = Vec::new();
+                for ue in cfg.ues.iter().filter(|u| u.at == area) {
+                    let fix = b.fresh(Fresh::Nonce(term::numbered(ue.fix, n)));
+                    claims.push(secret(cfg.me, ue.readers, PRESENCE, &fix));
+                    claims.push(secret(cfg.me, cfg.network, IMSI, &ue.imsi));
+                    present.push(b.tuple(&[&ue.imsi, &fix]));
+                }
+                let present = b.tuple(&present.iter().collect::<Vec<_>>());
+                let e = Msg::CountEvent {
+                    reference,
+                    count,
+                    present,
+                };
+                (e, claims)
+            }
+            _ => return Err(Reject("expected a monitoring configuration")),
         };
-        let (_, readers) = cfg
-            .ues
-            .iter()
-            .find(|(i, _)| *i == imsi)
-            .ok_or(Reject("unknown IMSI"))?;
-        // The UE moves; the MME compares its new location with the authorized area.
-        let location = b.fresh(Fresh::Nonce(term::numbered("location", self.0 as usize)));
-        let alert = b.constant(OUT_OF_AREA, OUT_OF_AREA.as_bytes());
-        let e = b.encode(&Msg::Event {
-            reference,
-            imsi,
-            location: location.clone(),
-            alert,
-        });
-        let out = vec![
-            Output::Claim(Event::Secret {
-                actor: cfg.me,
-                partners: *readers,
-                claim: LOCATION,
-                value: location,
-            }),
-            Output::Send("core", seal_channel(b, &cfg.core_key, "core", &e)),
-        ];
+        let e = b.encode(&e);
+        let mut out = claims;
+        out.push(Output::Send(
+            "core",
+            seal_channel(b, &cfg.core_key, "core", &e),
+        ));
         Ok((Mme(self.0 + 1), out))
     }
+}
+
+/// `actor` claims `value` secret to `partners`.
+fn secret<V>(actor: Agent, partners: Agents, claim: properties::Claim, value: &V) -> Output<V>
+where
+    V: Clone,
+{
+    Output::Claim(Event::Secret {
+        actor,
+        partners: Agents(partners.0 | Agents::of(&[actor]).0),
+        claim,
+        value: value.clone(),
+    })
 }
