@@ -82,6 +82,15 @@ pub struct ServerArgs {
     /// Stop after this many requests (accepted or refused).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     requests: Option<u64>,
+    /// Validate each access token by introspection at SIM-S (RFC 7662; the model's
+    /// `introspection` variant) instead of by its signature: the endpoint comes from
+    /// SIM-S's discovery document, the server authenticates as --name with
+    /// --client-secret.
+    #[arg(long, requires = "client_secret")]
+    introspect: bool,
+    /// This server's client secret at SIM-S, for --introspect.
+    #[arg(long, requires = "introspect")]
+    client_secret: Option<String>,
 }
 
 fn read(p: &PathBuf) -> Result<Vec<u8>, String> {
@@ -159,14 +168,27 @@ fn ue(a: &UeArgs) -> Result<(), Failure> {
 
 fn server(a: &ServerArgs) -> Result<(), Failure> {
     let agent = setup(reference::oidc::http::client(&setup(read(&a.ca))?))?;
-    let jwks = run::fetch_jwks(&agent, a.issuer.trim_end_matches('/'))?;
+    let issuer = a.issuer.trim_end_matches('/');
+    let jwks = run::fetch_jwks(&agent, issuer)?;
+    let introspection = match &a.client_secret {
+        Some(secret) if a.introspect => Some(std::sync::Arc::new(run::Introspection {
+            endpoint: setup(run::introspection_endpoint(&agent, issuer))?,
+            agent: agent.clone(),
+            credential: secret.clone(),
+        })),
+        _ => None,
+    };
     let tls = setup(reference::oidc::http::server_config(
         &setup(read(&a.cert))?,
         &setup(read(&a.key))?,
     ))?;
     let listener = setup(TcpListener::bind(a.listen).map_err(|e| format!("{}: {e}", a.listen)))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    say!("MSGin5G server {} on https://{addr}", a.name);
+    let how = match a.introspect {
+        true => "tokens introspected at SIM-S",
+        false => "tokens checked against SIM-S's JWKS",
+    };
+    say!("MSGin5G server {} on https://{addr} ({how})", a.name);
     let o = ServerOptions {
         name: a.name.clone(),
         issuer: a.issuer.trim_end_matches('/').into(),
@@ -175,6 +197,7 @@ fn server(a: &ServerArgs) -> Result<(), Failure> {
         check_audience: true,
         accept_id_token: false,
         now: None,
+        introspection,
     };
     let served = run::serve_server(listener, tls, &o, a.requests.map(|n| n as usize), |h| {
         say!(

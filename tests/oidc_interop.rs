@@ -18,6 +18,8 @@ use std::sync::{Arc, Mutex};
 const CLIENT_ID: &str = "5gmsgs-client-1";
 const SERVER_S: &str = "https://msgin5g-server-s.example";
 const SERVER_M: &str = "https://msgin5g-server-m.example";
+/// The server that validates by introspection (its tokens are opaque).
+const SERVER_I: &str = "https://msgin5g-server-i.example";
 const USER: &str = "user-u";
 
 fn provider_dir() -> PathBuf {
@@ -160,6 +162,7 @@ fn server(
         check_audience: true,
         accept_id_token: false,
         now,
+        introspection: None,
     };
     let log = Arc::new(Mutex::new(Vec::new()));
     let l = log.clone();
@@ -277,81 +280,19 @@ fn server_rejects_other_audience_expired_tampered_and_id_tokens() {
 #[test]
 fn hostile_peers_leave_the_oidc_server_bounded_and_serving() {
     let p = provider();
-    let dir = std::env::temp_dir().join(format!("msgin5g-oidc-hostile-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    std::fs::write(&cert, &p.cert).unwrap();
-    std::fs::write(&key, &p.key).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_msgin5g"))
-        .args([
-            "oidc",
-            "server",
-            "--listen",
-            "127.0.0.1:0",
-            "--issuer",
-            &p.issuer,
-        ])
-        .args(["--user", USER, "--name", SERVER_S])
-        .arg("--cert")
-        .arg(&cert)
-        .arg("--key")
-        .arg(&key)
-        .arg("--ca")
-        .arg(&cert)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    // Keep reading, so that the server never blocks on a full pipe.
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    let url = first.trim().rsplit(' ').next().unwrap().to_string();
-    let addr = url.trim_start_matches("https://").to_string();
-    let rss = || {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
-        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-        line.split_whitespace()
-            .nth(1)
-            .unwrap()
-            .parse::<u64>()
-            .unwrap()
-    };
-    let before = rss();
-    let held = common::assault(&addr, 2_000, 20);
-    let curl = |body: &std::path::Path| {
-        let t0 = std::time::Instant::now();
-        let out = Command::new("curl")
-            .args(["--silent", "--show-error", "--max-time", "10"])
-            .args(["--write-out", "\n%{http_code}", "--cacert"])
-            .arg(&cert)
-            .args(["--header", "content-type: application/json"])
-            // A client that waits for 100-continue sends no body the server refuses.
-            .args(["--header", "expect: 100-continue", "--data-binary"])
-            .arg(format!("@{}", body.display()))
-            .arg(format!("{url}/register"))
-            .output()
-            .expect("curl (Debian package curl) is needed for this test");
-        let text = String::from_utf8_lossy(&out.stdout).to_string();
-        let (answer, status) = text.rsplit_once('\n').unwrap_or((&text, ""));
-        let answer = format!("{answer}{}", String::from_utf8_lossy(&out.stderr));
-        (status.to_string(), answer, t0.elapsed())
-    };
-    let big = dir.join("big.json");
-    std::fs::write(&big, vec![b' '; 1 << 20]).unwrap();
-    let (status, answer, _) = curl(&big);
+    let mut server = ServerChild::start(p, "hostile", SERVER_S, &[]);
+    let before = common::rss_kb(&server.child);
+    let held = common::assault(server.addr(), 2_000, 20);
+    let (status, answer, _) = server.curl(&vec![b' '; 1 << 20]);
     assert_eq!(status, "413", "{answer}");
     assert!(answer.contains("at most 65536 octets"), "{answer}");
-    let after = rss();
+    let after = common::rss_kb(&server.child);
     assert!(
         after < before + 16 * 1024,
         "resident {before} kB -> {after} kB"
     );
     let token = tokens_only(p, SERVER_S).access_token;
-    let good = dir.join("good.json");
-    std::fs::write(&good, registration(&token)).unwrap();
-    let (status, answer, took) = curl(&good);
+    let (status, answer, took) = server.curl(&registration(&token));
     assert_eq!(status, "200", "{answer}");
     assert!(answer.contains(CLIENT_ID), "{answer}");
     assert!(
@@ -359,7 +300,7 @@ fn hostile_peers_leave_the_oidc_server_bounded_and_serving() {
         "curl waited {took:?}"
     );
     assert!(
-        child.try_wait().unwrap().is_none(),
+        server.child.try_wait().unwrap().is_none(),
         "the server is still up"
     );
     eprintln!(
@@ -368,7 +309,134 @@ fn hostile_peers_leave_the_oidc_server_bounded_and_serving() {
         took.as_secs_f64()
     );
     drop(held);
-    let _ = child.kill();
-    let _ = child.wait();
-    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `msgin5g oidc server --introspect` against oidc-provider: step 12 asks SIM-S's RFC 7662
+/// endpoint (authenticating as I with its client secret) about the opaque token SIM-S
+/// issued for I, and the answer decides: a valid token registers; an altered one is not
+/// active; a JWT access token for S is one the provider will not introspect (HTTP 502).
+#[test]
+fn the_server_validates_by_introspection_at_the_provider() {
+    let p = provider();
+    let server = ServerChild::start(
+        p,
+        "introspect",
+        SERVER_I,
+        &["--introspect", "--client-secret", "credential-of-server-i"],
+    );
+    let token = tokens_only(p, SERVER_I).access_token;
+    assert_eq!(token.split('.').count(), 1, "an opaque token: {token}");
+    let (status, answer, _) = server.curl(&registration(&token));
+    assert_eq!(status, "200", "{answer}");
+    assert!(answer.contains(CLIENT_ID), "{answer}");
+    let altered = format!("{}x", &token[..token.len() - 1]);
+    let (status, answer, _) = server.curl(&registration(&altered));
+    assert_eq!(status, "401", "{answer}");
+    assert!(answer.contains("token not active"), "{answer}");
+    let for_s = tokens_only(p, SERVER_S).access_token;
+    let (status, answer, _) = server.curl(&registration(&for_s));
+    assert_eq!(status, "502", "{answer}");
+    assert!(answer.contains("cannot be introspected"), "{answer}");
+    let log = server.stopped();
+    assert!(log.contains("tokens introspected at SIM-S"), "{log}");
+}
+
+/// `msgin5g oidc server` as a child process (so that its memory can be read) named `name`
+/// with `extra` options, the provider's certificate as its own, until dropped.
+struct ServerChild {
+    child: std::process::Child,
+    url: String,
+    dir: PathBuf,
+    cert: PathBuf,
+    /// The line it started with, and what it printed after.
+    first: String,
+    log: Option<std::thread::JoinHandle<String>>,
+}
+
+impl ServerChild {
+    fn start(p: &Provider, tag: &str, name: &str, extra: &[&str]) -> ServerChild {
+        let dir = std::env::temp_dir().join(format!("msgin5g-oidc-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        std::fs::write(&cert, &p.cert).unwrap();
+        std::fs::write(&key, &p.key).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_msgin5g"))
+            .args(["oidc", "server", "--listen", "127.0.0.1:0"])
+            .args(["--issuer", &p.issuer, "--user", USER, "--name", name])
+            .arg("--cert")
+            .arg(&cert)
+            .arg("--key")
+            .arg(&key)
+            .arg("--ca")
+            .arg(&cert)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        out.read_line(&mut first).unwrap();
+        let url = first
+            .split_whitespace()
+            .find(|w| w.starts_with("https://127.0.0.1:"))
+            .unwrap_or_else(|| panic!("no URL in {first:?}"))
+            .to_string();
+        // Read on, so that the server never blocks on a full pipe.
+        let log = Some(common::read_all(out));
+        ServerChild {
+            child,
+            url,
+            dir,
+            cert,
+            first,
+            log,
+        }
+    }
+
+    fn addr(&self) -> &str {
+        self.url.trim_start_matches("https://")
+    }
+
+    /// curl POSTs `body` to /register: the HTTP status, the answer, how long it took.
+    fn curl(&self, body: &[u8]) -> (String, String, std::time::Duration) {
+        let file = self.dir.join("body.json");
+        std::fs::write(&file, body).unwrap();
+        let t0 = std::time::Instant::now();
+        let out = Command::new("curl")
+            .args(["--silent", "--show-error", "--max-time", "10"])
+            .args(["--write-out", "\n%{http_code}", "--cacert"])
+            .arg(&self.cert)
+            .args(["--header", "content-type: application/json"])
+            // A client that waits for 100-continue sends no body the server refuses.
+            .args(["--header", "expect: 100-continue", "--data-binary"])
+            .arg(format!("@{}", file.display()))
+            .arg(format!("{}/register", self.url))
+            .output()
+            .expect("curl (Debian package curl) is needed for this test");
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let (answer, status) = text.rsplit_once('\n').unwrap_or((&text, ""));
+        let answer = format!("{answer}{}", String::from_utf8_lossy(&out.stderr));
+        (status.to_string(), answer, t0.elapsed())
+    }
+
+    /// Stopped: what it printed.
+    fn stopped(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let rest = self
+            .log
+            .take()
+            .map(|l| l.join().unwrap())
+            .unwrap_or_default();
+        format!("{}{rest}", self.first)
+    }
+}
+
+impl Drop for ServerChild {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }

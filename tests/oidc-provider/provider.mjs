@@ -5,7 +5,7 @@
 // Prints one line `issuer <url>` once it listens, then serves until killed. One public
 // client (the 5GMSGS client: PKCE S256 required, private-use redirect URI), resource
 // indicators for the MSGin5G servers with JWT access tokens (RFC 9068) signed ES256, the
-// development login (any login and password), introspection for the servers' credentials.
+// development login (any login and password), introspection of opaque tokens for server I.
 // With --exit-with-stdin it exits when its stdin ends (the test process that started it is
 // gone).
 import Provider, { errors } from 'oidc-provider';
@@ -21,6 +21,9 @@ if (!certFile || !keyFile) {
 
 // The MSGin5G servers tokens may be issued for (RFC 8707 resource indicators).
 const RESOURCES = ['https://msgin5g-server-s.example', 'https://msgin5g-server-m.example'];
+// A server that validates by introspection: its tokens are opaque (oidc-provider introspects
+// no structured JWT token).
+const INTROSPECTED = 'https://msgin5g-server-i.example';
 
 const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
 const server = createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) });
@@ -42,10 +45,11 @@ server.listen(0, '127.0.0.1', () => {
         grant_types: ['authorization_code'],
         response_types: ['code'],
       },
-      // The MSGin5G server S, as introspection client (RFC 7662 section 2.1).
+      // The MSGin5G server I, as introspection client (RFC 7662 section 2.1).
       {
-        client_id: 'https://msgin5g-server-s.example',
-        client_secret: 'credential-of-server-s',
+        client_id: INTROSPECTED,
+        client_secret: 'credential-of-server-i',
+        token_endpoint_auth_method: 'client_secret_post',
         redirect_uris: [],
         grant_types: [],
         response_types: [],
@@ -65,6 +69,9 @@ server.listen(0, '127.0.0.1', () => {
         defaultResource: () => undefined,
         useGrantedResource: () => true,
         getResourceServerInfo: (ctx, resource) => {
+          if (resource === INTROSPECTED) {
+            return { scope: 'msgin5g', audience: resource, accessTokenTTL: 300, accessTokenFormat: 'opaque' };
+          }
           if (!RESOURCES.includes(resource)) throw new errors.InvalidTarget();
           return {
             scope: 'msgin5g',

@@ -153,6 +153,7 @@ pub fn replay(t: &Trace) -> Result<Outcome, TraceError> {
         check_audience: true,
         accept_id_token: false,
         now: Some(inputs.now),
+        introspection: None,
     });
     let mut ue = Endpoint::from_parts(Role::Ue(Ue::SimC(SimC::Start)), Config::Ue(cfg), ue_b);
     let server_cfg = Config::Server(server_cfg);

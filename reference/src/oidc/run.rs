@@ -11,7 +11,7 @@ use model::oidc::messages::ClientProfile;
 use model::oidc::server::{ServerConfig, Validation};
 use model::oidc::sim_c::{SimC, SimCConfig};
 use model::oidc::{Config, Role, Ue, UeConfig, S, SIM_S, U};
-use model::role::{Initial, Reject};
+use model::role::{Initial, Reject, Status};
 use properties::Event;
 use serde::Serialize;
 use std::net::TcpListener;
@@ -68,6 +68,8 @@ struct Endpoints {
     authorization: String,
     token: String,
     jwks: String,
+    /// Token introspection (RFC 7662 section 2; RFC 8414's introspection_endpoint).
+    introspection: Option<String>,
     /// Its authorization responses carry `iss` (RFC 9207 section 3).
     iss: bool,
 }
@@ -96,6 +98,7 @@ fn discover(agent: &ureq::Agent, issuer: &str) -> Result<Endpoints, String> {
         authorization: get("authorization_endpoint")?,
         token: get("token_endpoint")?,
         jwks: get("jwks_uri")?,
+        introspection: get("introspection_endpoint").ok(),
         iss: doc["authorization_response_iss_parameter_supported"] == true,
     })
 }
@@ -103,6 +106,22 @@ fn discover(agent: &ureq::Agent, issuer: &str) -> Result<Endpoints, String> {
 /// SIM-S's JWKS, from its discovery document.
 pub fn fetch_jwks(agent: &ureq::Agent, issuer: &str) -> Result<Vec<u8>, String> {
     jwks_at(agent, &discover(agent, issuer)?.jwks)
+}
+
+/// SIM-S's token introspection endpoint, from its discovery document.
+pub fn introspection_endpoint(agent: &ureq::Agent, issuer: &str) -> Result<String, String> {
+    discover(agent, issuer)?
+        .introspection
+        .ok_or_else(|| format!("{issuer}: its discovery document names no introspection_endpoint"))
+}
+
+/// Step 12 by introspection at a live SIM-S: where, and the server's credential.
+#[derive(Debug)]
+pub struct Introspection {
+    pub agent: ureq::Agent,
+    pub endpoint: String,
+    /// The server's client secret at SIM-S (RFC 7662 section 2.1: the caller authenticates).
+    pub credential: String,
 }
 
 fn jwks_at(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>, String> {
@@ -382,6 +401,8 @@ pub struct ServerOptions {
     pub accept_id_token: bool,
     /// The clock; `None`: the system's at each request.
     pub now: Option<u64>,
+    /// Validate by introspection at SIM-S (the `introspection` variant) instead of locally.
+    pub introspection: Option<std::sync::Arc<Introspection>>,
 }
 
 pub fn server_config(o: &ServerOptions) -> ServerConfig<Bytes> {
@@ -391,8 +412,15 @@ pub fn server_config(o: &ServerOptions) -> ServerConfig<Bytes> {
         name: b(&o.name),
         tunnel_key: Bytes::default(),
         issuer: b(&o.issuer),
-        validation: Validation::Local {
-            issuer_key: Bytes(o.jwks.clone()),
+        validation: match &o.introspection {
+            None => Validation::Local {
+                issuer_key: Bytes(o.jwks.clone()),
+            },
+            // HTTPS to SIM-S is the tunnel; the request carries the credential.
+            Some(i) => Validation::Introspection {
+                sim_s_tunnel: Bytes::default(),
+                credential: b(&i.credential),
+            },
         },
         // Each user the server knows is, in the model's terms, the honest user U.
         users: o.users.iter().map(|u| (b(u), U)).collect(),
@@ -416,6 +444,7 @@ pub struct MsgServer {
     /// The server role: every request steps it; its claims are in `ep.events`.
     pub ep: Endpoint<Role<Bytes>>,
     now: Option<u64>,
+    introspection: Option<std::sync::Arc<Introspection>>,
     pub handled: Vec<Handled>,
 }
 
@@ -425,6 +454,7 @@ impl MsgServer {
         MsgServer {
             ep: Endpoint::from_parts(cfg.initial(), cfg, super::backend()),
             now: o.now,
+            introspection: o.introspection.clone(),
             handled: Vec::new(),
         }
     }
@@ -443,16 +473,33 @@ impl MsgServer {
             if let Some(now) = self.now {
                 self.ep.b.clock().now = now;
             }
-            match self.ep.step(Some(&Bytes(r.body.clone()))) {
+            let refused = |Reject(why)| (401, why.to_string());
+            // A registration refused after its introspection leaves no request pending.
+            let before = self.ep.role.clone();
+            let stepped = self
+                .ep
+                .step(Some(&Bytes(r.body.clone())))
+                .map_err(refused)
+                .and_then(|sent| self.introspected(sent));
+            if stepped.is_err() {
+                self.ep.role = before;
+            }
+            match stepped {
                 Ok(sent) => Response {
                     status: 200,
                     body: sent.into_iter().next().unwrap_or_default().0,
                 },
                 // RFC 6750 section 3.1: the token is refused, and why.
-                Err(Reject(why)) => Response::json(
+                Err((401, why)) => Response::json(
                     401,
                     serde_json::json!({
                     "error": "invalid_token", "error_description": why}),
+                ),
+                // SIM-S could not be asked: not the token's fault.
+                Err((status, why)) => Response::json(
+                    status,
+                    serde_json::json!({
+                    "error": "temporarily_unavailable", "error_description": why}),
                 ),
             }
         };
@@ -463,6 +510,33 @@ impl MsgServer {
             response: String::from_utf8_lossy(&resp.body).into_owned(),
         });
         resp
+    }
+}
+
+impl MsgServer {
+    /// Step 12 by introspection: the role's request to SIM-S posted to its endpoint
+    /// (application/x-www-form-urlencoded, RFC 7662 section 2.1), and its answer stepped;
+    /// what the role then sends. Without introspection, `sent` as it is.
+    fn introspected(&mut self, sent: Vec<Bytes>) -> Result<Vec<Bytes>, (u16, String)> {
+        let (Some(i), Status::Wait) = (&self.introspection, self.ep.status()) else {
+            return Ok(sent);
+        };
+        let query = sent.into_iter().next().unwrap_or_default();
+        let form = String::from_utf8_lossy(&query.0).into_owned();
+        let asked = i
+            .agent
+            .post(&i.endpoint)
+            .set("content-type", "application/x-www-form-urlencoded")
+            .send_string(&form);
+        let unavailable = |why: String| (502, format!("introspection at {}: {why}", i.endpoint));
+        let (status, answer) = body(asked, &i.endpoint).map_err(unavailable)?;
+        if status != 200 {
+            let excerpt: String = answer.chars().take(200).collect();
+            return Err(unavailable(format!("HTTP {status}: {excerpt}")));
+        }
+        self.ep
+            .step(Some(&Bytes(answer.into_bytes())))
+            .map_err(|Reject(why)| (401, why.to_string()))
     }
 }
 
