@@ -124,6 +124,12 @@ const DEFAULT: Variant = Variant {
     expect_violated: &[],
 };
 
+/// What a member holding the group key alone breaks: it forges for every member.
+const FORGED_BY_A_MEMBER: &[&str] = &[
+    "group_message_injective_agreement",
+    "sender_authorized_agreement",
+];
+
 pub const VARIANTS: &[Variant] = &[
     Variant {
         about: "Solution 2 (clause 4.1.4.2): the SCEF checks the SCS is authorized for the \
@@ -160,10 +166,7 @@ pub const VARIANTS: &[Variant] = &[
                 solution 2 signs. Expected: group message and sender authorization agreement \
                 violated.",
         sign: false,
-        expect_violated: &[
-            "group_message_injective_agreement",
-            "sender_authorized_agreement",
-        ],
+        expect_violated: FORGED_BY_A_MEMBER,
         ..DEFAULT
     },
     Variant {
@@ -247,10 +250,7 @@ pub const VARIANTS: &[Variant] = &[
                 compromised. Expected: as symmetric-only: group message and sender \
                 authorization agreement violated (a member forges for all).",
         sign: false,
-        expect_violated: &[
-            "group_message_injective_agreement",
-            "sender_authorized_agreement",
-        ],
+        expect_violated: FORGED_BY_A_MEMBER,
         ..DEFAULT
     },
     Variant {

@@ -94,16 +94,24 @@ pub struct Variant {
     pub expect_violated: &'static [&'static str],
 }
 
-const AGREEMENT_BOTH_WAYS: &[&str] = &[
-    "server_auth_aliveness",
-    "server_auth_weak_agreement",
-    "server_auth_non_injective_agreement",
-    "server_auth_injective_agreement",
-    "client_auth_aliveness",
-    "client_auth_weak_agreement",
-    "client_auth_non_injective_agreement",
-    "client_auth_injective_agreement",
-];
+/// Agreement both ways at every level, and the properties `$more`.
+macro_rules! agreement_both_ways_and {
+    ($($more:literal),*) => {
+        &[
+            "server_auth_aliveness",
+            "server_auth_weak_agreement",
+            "server_auth_non_injective_agreement",
+            "server_auth_injective_agreement",
+            "client_auth_aliveness",
+            "client_auth_weak_agreement",
+            "client_auth_non_injective_agreement",
+            "client_auth_injective_agreement",
+            $($more),*
+        ]
+    };
+}
+
+const AGREEMENT_BOTH_WAYS: &[&str] = agreement_both_ways_and!();
 
 /// The default: what every other variant changes.
 pub const DEFAULT: Variant = Variant {
@@ -188,22 +196,14 @@ pub const VARIANTS: &[Variant] = &[
     },
 ];
 
-const EVERY_PROPERTY_WITH_EARLY_DATA: &[&str] = &[
+const EVERY_PROPERTY_WITH_EARLY_DATA: &[&str] = agreement_both_ways_and!(
     "session_key_secrecy",
     "session_key_forward_secrecy",
-    "server_auth_aliveness",
-    "server_auth_weak_agreement",
-    "server_auth_non_injective_agreement",
-    "server_auth_injective_agreement",
-    "client_auth_aliveness",
-    "client_auth_weak_agreement",
-    "client_auth_non_injective_agreement",
-    "client_auth_injective_agreement",
     "early_data_secrecy",
     "early_data_forward_secrecy",
     "early_data_non_injective_agreement",
-    "early_data_injective_agreement",
-];
+    "early_data_injective_agreement"
+);
 
 /// The properties checked on a variant (early-data ones only where 0-RTT is on).
 pub fn properties(early_data: bool) -> Vec<Property> {
