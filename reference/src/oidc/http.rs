@@ -112,31 +112,14 @@ pub fn serve(
                         let served = async move {
                             // A failed TLS handshake ends only this connection.
                             let Ok(tls) = acceptor.accept(tcp).await else { return };
-                            let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                            let service = hyper::service::service_fn(move |req| {
                                 let (handler, c) = (handler.clone(), c.clone());
                                 async move {
-                                    let method = req.method().to_string();
-                                    let path = req.uri().to_string();
-                                    // A declared length over the limit is refused before any
-                                    // of the body is read (a client that expects 100-continue
-                                    // then sends none of it).
-                                    let declared = req.headers().get(hyper::header::CONTENT_LENGTH)
-                                        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-                                    let limited = http_body_util::Limited::new(req.into_body(), MAX_BODY);
-                                    let body = match declared {
-                                        Some(n) if n > MAX_BODY as u64 => Err(format!("{n} octets declared")),
-                                        _ => limited.collect().await.map_err(|e| e.to_string()),
-                                    };
-                                    let r = match body {
-                                        Ok(body) => (handler.lock().await)(Request {
-                                            method,
-                                            path,
-                                            body: body.to_bytes().to_vec(),
-                                            connection: id,
-                                        }),
-                                        Err(e) => Response::json(413, serde_json::json!({
+                                    let r = match request_of(req, id).await {
+                                        Ok(r) => (handler.lock().await)(r),
+                                        Err(why) => Response::json(413, serde_json::json!({
                                             "error": "invalid_request",
-                                            "error_description": format!("request body refused (at most {MAX_BODY} octets): {e}"),
+                                            "error_description": why,
                                         })),
                                     };
                                     c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -161,6 +144,35 @@ pub fn serve(
                 }
             }
         }
+    })
+}
+
+/// The request as a handler sees it, its body read up to [`MAX_BODY`] octets: a declared
+/// length over the limit is refused before any of the body is read (a client that expects
+/// 100-continue then sends none of it).
+async fn request_of(
+    req: hyper::Request<hyper::body::Incoming>,
+    connection: u64,
+) -> Result<Request, String> {
+    let refused = |why: String| format!("request body refused (at most {MAX_BODY} octets): {why}");
+    let method = req.method().to_string();
+    let path = req.uri().to_string();
+    let declared = req
+        .headers()
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if let Some(n) = declared.filter(|n| *n > MAX_BODY as u64) {
+        return Err(refused(format!("{n} octets declared")));
+    }
+    let body = http_body_util::Limited::new(req.into_body(), MAX_BODY)
+        .collect()
+        .await
+        .map_err(|e| refused(e.to_string()))?;
+    Ok(Request {
+        method,
+        path,
+        body: body.to_bytes().to_vec(),
+        connection,
     })
 }
 
