@@ -250,19 +250,9 @@ pub fn run(cmd: &Akma) -> Result<(), Failure> {
                 }
                 report("af", &ep, result)
             };
-            if a.once {
-                let (stream, _) = listener.accept().map_err(|e| format!("accept: {e}"))?;
-                return Ok(serve_one(stream)?);
-            }
-            // Each connection on a thread of its own: a slow UE holds only its own.
-            let serve_one = std::sync::Arc::new(serve_one);
-            let each = move |_, stream| {
-                if let Err(e) = serve_one(stream) {
-                    eprintln!("af: {e}");
-                }
-            };
-            serve::concurrently(&listener, None, each, |_, why| eprintln!("af: {why}"))?;
-            Ok(())
+            Ok(serve::once_or_concurrently(
+                &listener, a.once, "af", serve_one,
+            )?)
         }
     }
 }

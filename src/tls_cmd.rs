@@ -216,21 +216,12 @@ pub fn run(cmd: &TlsPsk) -> Result<(), Failure> {
             let local = listener.local_addr().map_err(|e| e.to_string())?;
             say!("server: listening on {local}");
             let inputs = a.common.inputs(Party::Server, "server_data", &a.reply);
-            if a.once {
-                let (stream, _) = listener.accept().map_err(|e| format!("accept: {e}"))?;
-                return Ok(serve_connection(stream, &a.common, inputs, Party::Server)?);
-            }
-            // Each connection on a thread of its own: a slow peer holds only its own.
-            let common = std::sync::Arc::new(a.common.clone());
-            let serve = move |_, stream| {
-                let r = serve_connection(stream, &common, inputs.clone(), Party::Server);
-                if let Err(e) = r {
-                    eprintln!("server: {e}");
-                }
-            };
-            Ok(serve::concurrently(&listener, None, serve, |_, why| {
-                eprintln!("server: {why}")
-            })?)
+            let common = a.common.clone();
+            let serve =
+                move |stream| serve_connection(stream, &common, inputs.clone(), Party::Server);
+            Ok(serve::once_or_concurrently(
+                &listener, a.once, "server", serve,
+            )?)
         }
     }
 }

@@ -50,6 +50,29 @@ pub fn concurrently(
     Ok(())
 }
 
+/// Serve `listener` as a server command does: with `once`, its first connection, whose
+/// result is the command's; else every connection, [`concurrently`], each failure told
+/// on stderr after `who`.
+pub fn once_or_concurrently(
+    listener: &TcpListener,
+    once: bool,
+    who: &'static str,
+    serve: impl Fn(TcpStream) -> Result<(), String> + Send + Sync + 'static,
+) -> Result<(), String> {
+    if once {
+        let (stream, _) = listener.accept().map_err(|e| format!("accept: {e}"))?;
+        return serve(stream);
+    }
+    // Each connection on a thread of its own: a slow peer holds only its own.
+    let serve = std::sync::Arc::new(serve);
+    let each = move |_, stream| {
+        if let Err(e) = serve(stream) {
+            eprintln!("{who}: {e}");
+        }
+    };
+    concurrently(listener, None, each, |_, why| eprintln!("{who}: {why}"))
+}
+
 /// A stream that fails every read and write once `total` has passed since it was made, and
 /// any single read or write that waits longer than `idle`.
 pub struct Deadline {
