@@ -169,10 +169,12 @@ fn ue(a: &UeArgs) -> Result<(), Failure> {
 fn server(a: &ServerArgs) -> Result<(), Failure> {
     let agent = setup(reference::oidc::http::client(&setup(read(&a.ca))?))?;
     let issuer = a.issuer.trim_end_matches('/');
-    let jwks = run::fetch_jwks(&agent, issuer)?;
+    let sim_s = run::discover_for_server(&agent, issuer)?;
     let introspection = match &a.client_secret {
         Some(secret) if a.introspect => Some(std::sync::Arc::new(run::Introspection {
-            endpoint: setup(run::introspection_endpoint(&agent, issuer))?,
+            endpoint: setup(sim_s.introspection.ok_or_else(|| {
+                format!("{issuer}: its discovery document names no introspection_endpoint")
+            }))?,
             agent: agent.clone(),
             credential: secret.clone(),
         })),
@@ -192,7 +194,7 @@ fn server(a: &ServerArgs) -> Result<(), Failure> {
     let o = ServerOptions {
         name: a.name.clone(),
         issuer: a.issuer.trim_end_matches('/').into(),
-        jwks,
+        jwks: sim_s.jwks,
         users: a.users.clone(),
         check_audience: true,
         accept_id_token: false,

@@ -103,16 +103,19 @@ fn discover(agent: &ureq::Agent, issuer: &str) -> Result<Endpoints, String> {
     })
 }
 
-/// SIM-S's JWKS, from its discovery document.
-pub fn fetch_jwks(agent: &ureq::Agent, issuer: &str) -> Result<Vec<u8>, String> {
-    jwks_at(agent, &discover(agent, issuer)?.jwks)
+/// What the MSGin5G server needs of SIM-S, from one reading of its discovery document:
+/// its JWKS, and its token introspection endpoint if it has one.
+pub struct ForServer {
+    pub jwks: Vec<u8>,
+    pub introspection: Option<String>,
 }
 
-/// SIM-S's token introspection endpoint, from its discovery document.
-pub fn introspection_endpoint(agent: &ureq::Agent, issuer: &str) -> Result<String, String> {
-    discover(agent, issuer)?
-        .introspection
-        .ok_or_else(|| format!("{issuer}: its discovery document names no introspection_endpoint"))
+pub fn discover_for_server(agent: &ureq::Agent, issuer: &str) -> Result<ForServer, String> {
+    let ep = discover(agent, issuer)?;
+    Ok(ForServer {
+        jwks: jwks_at(agent, &ep.jwks)?,
+        introspection: ep.introspection,
+    })
 }
 
 /// Step 12 by introspection at a live SIM-S: where, and the server's credential.
@@ -473,13 +476,12 @@ impl MsgServer {
             if let Some(now) = self.now {
                 self.ep.b.clock().now = now;
             }
-            let refused = |Reject(why)| (401, why.to_string());
             // A registration refused after its introspection leaves no request pending.
             let before = self.ep.role.clone();
             let stepped = self
                 .ep
                 .step(Some(&Bytes(r.body.clone())))
-                .map_err(refused)
+                .map_err(unauthorized)
                 .and_then(|sent| self.introspected(sent));
             if stepped.is_err() {
                 self.ep.role = before;
@@ -511,9 +513,7 @@ impl MsgServer {
         });
         resp
     }
-}
 
-impl MsgServer {
     /// Step 12 by introspection: the role's request to SIM-S posted to its endpoint
     /// (application/x-www-form-urlencoded, RFC 7662 section 2.1), and its answer stepped;
     /// what the role then sends. Without introspection, `sent` as it is.
@@ -536,8 +536,13 @@ impl MsgServer {
         }
         self.ep
             .step(Some(&Bytes(answer.into_bytes())))
-            .map_err(|Reject(why)| (401, why.to_string()))
+            .map_err(unauthorized)
     }
+}
+
+/// The server role refused the registration: 401, and why (RFC 6750 section 3.1).
+fn unauthorized(Reject(why): Reject) -> (u16, String) {
+    (401, why.to_string())
 }
 
 /// Serve the MSGin5G server over TLS on `listener` for `requests` requests (or forever);
