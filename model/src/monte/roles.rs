@@ -311,7 +311,7 @@ impl<V: Clone + Eq> Scef<V> {
                 if cfg.ask == Ask::AuthorisedArea {
                     // The SCEF answers from the network's data (clause 5.2.2).
                     armed.reported = true;
-                    self.answer_area(cfg, ue, agent, &reference, b)
+                    answer_area(cfg, ue, r, &reference, b)
                 } else {
                     // The HSS maps the external identifier to the IMSI, which stays inside.
                     let m = b.encode(&Msg::Configure {
@@ -320,12 +320,7 @@ impl<V: Clone + Eq> Scef<V> {
                         area: ue.area.clone(),
                     });
                     vec![
-                        Output::Claim(Event::Secret {
-                            actor: cfg.me,
-                            partners: Agents::of(&[cfg.me, cfg.mme]),
-                            claim: IMSI,
-                            value: ue.imsi.clone(),
-                        }),
+                        secret(cfg.me, Agents::of(&[cfg.mme]), IMSI, &ue.imsi),
                         Output::Send("core", seal_channel(b, &cfg.core_key, "core", &m)),
                     ]
                 }
@@ -333,37 +328,6 @@ impl<V: Clone + Eq> Scef<V> {
         };
         next.armed.push(armed);
         Ok((next, out))
-    }
-
-    /// A UE's authorised locations to a third party: secret to the network and the third
-    /// parties that may monitor the UE with its user's consent.
-    fn answer_area<B: MonteCodec<Value = V>>(
-        &self,
-        cfg: &ScefConfig<V>,
-        ue: &Monitored<V>,
-        agent: Agent,
-        reference: &V,
-        b: &mut B,
-    ) -> Vec<Output<V>> {
-        let key = cfg.requesters.iter().find(|(_, a, _)| *a == agent);
-        let key = key.filter(|_| cfg.tls).map(|(_, _, k)| k.clone());
-        let data = b.tuple(&[reference, &ue.external, &ue.area]);
-        let m = Msg::AreaAnswer {
-            reference: reference.clone(),
-            ue: ue.external.clone(),
-            area: ue.area.clone(),
-        };
-        let readers = Agents(ue.authorized.0 & ue.consented.0);
-        vec![
-            Output::Claim(Event::Secret {
-                actor: cfg.me,
-                partners: Agents(Agents::of(&[cfg.me, cfg.mme]).0 | readers.0),
-                claim: AUTHORISED_AREA,
-                value: ue.area.clone(),
-            }),
-            Output::running(cfg.me, agent, REPORT, data),
-            Output::Send("T8", send(b, &key, &m)),
-        ]
     }
 
     /// The MME's event on an armed request: the report to its requester.
@@ -524,7 +488,31 @@ impl Mme {
     }
 }
 
-/// `actor` claims `value` secret to `partners`.
+/// A UE's authorised locations to requester `r`: secret to the network and the third
+/// parties that may monitor the UE with its user's consent.
+fn answer_area<V: Clone, B: MonteCodec<Value = V>>(
+    cfg: &ScefConfig<V>,
+    ue: &Monitored<V>,
+    r: usize,
+    reference: &V,
+    b: &mut B,
+) -> Vec<Output<V>> {
+    let (_, agent, key) = &cfg.requesters[r];
+    let data = b.tuple(&[reference, &ue.external, &ue.area]);
+    let m = Msg::AreaAnswer {
+        reference: reference.clone(),
+        ue: ue.external.clone(),
+        area: ue.area.clone(),
+    };
+    let readers = Agents(Agents::of(&[cfg.mme]).0 | ue.authorized.0 & ue.consented.0);
+    vec![
+        secret(cfg.me, readers, AUTHORISED_AREA, &ue.area),
+        Output::running(cfg.me, *agent, REPORT, data),
+        Output::Send("T8", send(b, &cfg.tls.then(|| key.clone()), &m)),
+    ]
+}
+
+/// `actor` claims `value` secret to `partners` (and itself).
 fn secret<V>(actor: Agent, partners: Agents, claim: properties::Claim, value: &V) -> Output<V>
 where
     V: Clone,
