@@ -216,10 +216,8 @@ fn s_client_against_server(mode: &str, suite: &str, trace: Option<&std::path::Pa
         .unwrap();
     let rx = lines_of(&mut server);
     wait_for(&rx, "listening");
-    let mut cmd = Command::new("openssl");
-    cmd.args(["s_client", "-tls1_3", "-psk", PSK, "-psk_identity", ID])
-        .args(["-connect", &format!("127.0.0.1:{port}")])
-        .args(["-ciphersuites", suite]);
+    let mut cmd = s_client_cmd(port, PSK, ID);
+    cmd.args(["-ciphersuites", suite]);
     if mode == "psk-ke" {
         cmd.arg("-allow_no_dhe_kex");
     }
@@ -306,9 +304,7 @@ fn server_reports_wrong_psk_and_identity() {
         ),
     ] {
         let server = tls_psk_server(&["--once"]);
-        let out = Command::new("openssl")
-            .args(["s_client", "-tls1_3", "-psk", psk, "-psk_identity", id])
-            .args(["-connect", &format!("127.0.0.1:{}", server.port)])
+        let out = s_client_cmd(server.port, psk, id)
             .stdin(Stdio::null())
             .output()
             .unwrap();
@@ -603,14 +599,21 @@ fn trickle(port: u16) -> thread::JoinHandle<Duration> {
     })
 }
 
+/// `openssl s_client` over TLS 1.3 to 127.0.0.1:`port` with the external PSK `psk` under
+/// identity `id`.
+fn s_client_cmd(port: u16, psk: &str, id: &str) -> Command {
+    let mut cmd = Command::new("openssl");
+    cmd.args(["s_client", "-tls1_3", "-psk", psk, "-psk_identity", id])
+        .args(["-connect", &format!("127.0.0.1:{port}")]);
+    cmd
+}
+
 /// How long `openssl s_client` (TLS 1.3, external PSK `psk` with identity `id`) takes to
 /// complete a handshake with the server on `port`; it fails the test if it does not
 /// within 10 s.
 fn openssl_served(port: u16, psk: &str, id: &str) -> Duration {
     let t0 = std::time::Instant::now();
-    let mut s_client = Command::new("openssl")
-        .args(["s_client", "-tls1_3", "-psk", psk, "-psk_identity", id])
-        .args(["-connect", &format!("127.0.0.1:{port}")])
+    let mut s_client = s_client_cmd(port, psk, id)
         .args(["-ciphersuites", "TLS_AES_128_GCM_SHA256"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -75,6 +75,17 @@ fn every_trace_in_traces_passes() {
     assert!(obs.contains("client Finished verified"), "{obs}");
 }
 
+/// `trace` without its header's `inputs.<key>`, and the value taken out (null when there
+/// was none).
+fn without_input(trace: &str, key: &str) -> (String, serde_json::Value) {
+    let mut header: serde_json::Value =
+        serde_json::from_str(trace.lines().next().unwrap()).unwrap();
+    let removed = header["inputs"].as_object_mut().unwrap().remove(key);
+    let rest: Vec<&str> = trace.lines().skip(1).collect();
+    let text = format!("{header}\n{}", rest.join("\n"));
+    (text, removed.unwrap_or_default())
+}
+
 fn tmp_write(name: &str, text: &str) -> PathBuf {
     let p = tmp(name);
     std::fs::write(&p, text).unwrap();
@@ -876,14 +887,9 @@ fn duplicate_keys_and_a_missing_msk_are_refused() {
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert!(text.contains("line 2: key \"step\" given twice"), "{text}");
     let eap = std::fs::read_to_string(root.join("eap/freeradius-tls1.3.jsonl")).unwrap();
-    let mut header: serde_json::Value = serde_json::from_str(eap.lines().next().unwrap()).unwrap();
-    assert!(header["inputs"]["msk"].is_string(), "{header}");
-    header["inputs"].as_object_mut().unwrap().remove("msk");
-    let rest: Vec<&str> = eap.lines().skip(1).collect();
-    let (out, text) = replay(&tmp_write(
-        "no-msk.jsonl",
-        &format!("{header}\n{}", rest.join("\n")),
-    ));
+    let (no_msk, msk) = without_input(&eap, "msk");
+    assert!(msk.is_string(), "{msk}");
+    let (out, text) = replay(&tmp_write("no-msk.jsonl", &no_msk));
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert!(
         text.contains("an accepted conversation's trace records the MSK"),
@@ -907,14 +913,9 @@ fn an_honest_run_passes_only_with_every_claim_made() {
         text.contains("the honest run does not make its claims: MME:MME#2 made []"),
         "{text}"
     );
-    let mut header: serde_json::Value =
-        serde_json::from_str(trace.lines().next().unwrap()).unwrap();
-    header["inputs"].as_object_mut().unwrap().remove("claims");
-    let rest: Vec<&str> = trace.lines().skip(1).collect();
-    let (out, text) = replay(&tmp_write(
-        "no-claims.jsonl",
-        &format!("{header}\n{}", rest.join("\n")),
-    ));
+    let (no_claims, claims) = without_input(&trace, "claims");
+    assert!(claims.is_object(), "{claims}");
+    let (out, text) = replay(&tmp_write("no-claims.jsonl", &no_claims));
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert!(
         text.contains("lists the claims its instances make"),
