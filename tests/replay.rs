@@ -333,15 +333,23 @@ fn attacks_stop_where_the_weakness_is_fixed(handshake: &str, cases: &[(&str, &st
         header["variant"] = (*fixed).into();
         let rest: Vec<&str> = trace.lines().skip(1).collect();
         let moved = format!("{header}\n{}", rest.join("\n"));
-        let name = format!("{handshake}-{attack}-on-{fixed}.jsonl");
-        let (out, text) = replay(&tmp_write(&name, &moved));
-        assert_eq!(out.status.code(), Some(1), "{attack}: {text}");
-        assert!(
-            text.contains("the attack does not run") || text.contains("the attacker cannot"),
-            "{attack}: {text}"
+        refused(
+            &format!("{handshake}-{attack}-on-{fixed}.jsonl"),
+            &moved,
+            refusal,
         );
-        assert!(text.contains(refusal), "{attack}: {text}");
     }
+}
+
+/// The moved trace `moved` is refused, naming `refusal`.
+fn refused(name: &str, moved: &str, refusal: &str) {
+    let (out, text) = replay(&tmp_write(name, moved));
+    assert_eq!(out.status.code(), Some(1), "{name}: {text}");
+    assert!(
+        text.contains("the attack does not run") || text.contains("the attacker cannot"),
+        "{name}: {text}"
+    );
+    assert!(text.contains(refusal), "{name}: {text}");
 }
 
 /// Group messaging: the forged, replayed and unauthorized messages and the secrets read
@@ -499,6 +507,138 @@ fn exported_gateway_runs_replay() {
 #[test]
 fn exported_group_runs_replay() {
     exported_runs_replay("group");
+}
+
+#[test]
+fn eap_traces_cover_every_violation() {
+    traces_cover_every_violation("eap");
+}
+
+#[test]
+fn exported_eap_runs_replay() {
+    exported_runs_replay("eap");
+}
+
+/// The EAP attacks need their variant's weakness: E's certificate under U's identity meets
+/// the identity check, and an Access-Accept for another PDU session the SMF's check.
+#[test]
+fn eap_attacks_stop_where_the_weakness_is_fixed() {
+    attacks_stop_where_the_weakness_is_fixed(
+        "eap",
+        &[
+            (
+                "identity-not-bound-msk_secrecy",
+                "default",
+                "EAP identity does not match the client certificate",
+            ),
+            (
+                "identity-not-bound-ue_auth_aliveness",
+                "default",
+                "EAP identity does not match the client certificate",
+            ),
+            (
+                "identity-not-bound-ue_auth_injective_agreement",
+                "default",
+                "EAP identity does not match the client certificate",
+            ),
+            (
+                "eap-success-unbound-registration_injective_agreement",
+                "default",
+                "RADIUS response answers another request",
+            ),
+            (
+                "eap-success-unbound-pdu_session_auth_injective_agreement",
+                "default",
+                "RADIUS response answers another request",
+            ),
+        ],
+    );
+    // E's certificate flight with its CertificateVerify signed with U's key: the attacker
+    // does not hold it.
+    let trace = eap_trace("eap-identity-not-bound-ue_auth_injective_agreement.jsonl");
+    let with_u_key = edit_line(&trace, 13, |v| {
+        let e = r#"{"sign":[{"atom":{"name":"sk_E","#;
+        let op = v["op"].to_string().replace(e, &e.replace("sk_E", "sk_U"));
+        v["op"] = serde_json::from_str(&op).unwrap();
+    });
+    assert_ne!(with_u_key, trace);
+    refused(
+        "eap-signed-with-u-key.jsonl",
+        &with_u_key,
+        "it lacks sk_U#0",
+    );
+    // On a protected N6 the attacker's RADIUS packets do not verify, and the MSK is not in
+    // the clear in the Access-Accept.
+    for (attack, refusal) in [
+        ("msk_secrecy", "RADIUS_secret has no part 2"),
+        (
+            "ue_auth_injective_agreement",
+            "RADIUS request does not verify",
+        ),
+        (
+            "dn_aaa_auth_injective_agreement",
+            "RADIUS request does not verify",
+        ),
+        (
+            "registration_injective_agreement",
+            "RADIUS response does not verify",
+        ),
+        (
+            "pdu_session_auth_injective_agreement",
+            "RADIUS response does not verify",
+        ),
+    ] {
+        let trace = eap_trace(&format!("eap-n6-unprotected-{attack}.jsonl"));
+        let name = format!("eap-n6-unprotected-{attack}-on-default.jsonl");
+        refused(&name, &onto_protected_n6(&trace), refusal);
+    }
+}
+
+/// An `n6-unprotected` trace moved onto `default`: the SMF and the DN-AAA share a RADIUS
+/// secret, and E's own PDU session at the SMF is instance 4, so the DN-AAA's instances 4
+/// and 5 become 5 and 6 (lanes, values and the atoms of terms).
+fn onto_protected_n6(trace: &str) -> String {
+    fn renumber(v: &mut serde_json::Value) {
+        let next = |s: &str| match s.rsplit_once('#') {
+            Some((name, n @ ("4" | "5"))) => format!("{name}#{}", n.parse::<u8>().unwrap() + 1),
+            _ => s.to_string(),
+        };
+        match v {
+            serde_json::Value::String(s) => *s = next(s),
+            serde_json::Value::Array(a) => a.iter_mut().for_each(renumber),
+            serde_json::Value::Object(o) => {
+                let is_atom = o.contains_key("sort");
+                *o = std::mem::take(o)
+                    .into_iter()
+                    .map(|(k, mut x)| {
+                        match (k.as_str(), x.as_u64()) {
+                            ("session", Some(n @ (4 | 5))) if is_atom => x = (n + 1).into(),
+                            _ => renumber(&mut x),
+                        }
+                        (next(&k), x)
+                    })
+                    .collect();
+            }
+            _ => {}
+        }
+    }
+    let mut lines: Vec<serde_json::Value> = trace
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    lines.iter_mut().for_each(renumber);
+    let h = &mut lines[0];
+    h["variant"] = "default".into();
+    for a in h["inputs"]["agents"].as_array_mut().unwrap() {
+        match a["name"].as_str().unwrap() {
+            "SMF" => a["long_term"] = serde_json::json!(["RADIUS_secret#0"]),
+            "DN-AAA" => a["long_term"] = serde_json::json!(["sk_DN_AAA#0", "RADIUS_secret#0"]),
+            _ => {}
+        }
+    }
+    h["inputs"]["values"]["RADIUS_secret#0"] = "5a".repeat(32).into();
+    let lines: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    lines.join("\n")
 }
 
 fn eap_trace(name: &str) -> String {

@@ -1,10 +1,11 @@
 //! Certificates for the reference's TLS (rustls): PEM inputs, client and server
 //! configurations with certificate authentication, the identity a certificate names.
 
+use rustls::client::{ResolvesClientCert, WantsClientCert};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
-use rustls::{ClientConfig, ProtocolVersion, RootCertStore, ServerConfig};
+use rustls::{ClientConfig, ConfigBuilder, ProtocolVersion, RootCertStore, ServerConfig};
 use std::sync::Arc;
 
 /// The TLS versions an endpoint offers or accepts.
@@ -95,12 +96,30 @@ impl<'a> Pems<'a> {
 
 /// The rustls configuration of a client that authenticates with a certificate.
 pub fn client_config(me: Pems, v: Versions) -> Result<ClientConfig, String> {
-    ClientConfig::builder_with_provider(provider())
-        .with_protocol_versions(v.rustls())
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots(me.ca)?)
+    client_builder(me.ca, v)?
         .with_client_auth_cert(certs(me.cert, "certificate")?, key(me.key, "key")?)
         .map_err(|e| format!("certificate and key: {e}"))
+}
+
+/// The rustls configuration of a client whose certificate `resolver` picks when the server
+/// asks for one (the replay's attacker, which chooses it after the server's first flight).
+pub fn client_config_resolving(
+    ca: &[u8],
+    v: Versions,
+    resolver: Arc<dyn ResolvesClientCert>,
+) -> Result<ClientConfig, String> {
+    Ok(client_builder(ca, v)?.with_client_cert_resolver(resolver))
+}
+
+/// A client that trusts `ca`, with versions `v`.
+fn client_builder(
+    ca: &[u8],
+    v: Versions,
+) -> Result<ConfigBuilder<ClientConfig, WantsClientCert>, String> {
+    Ok(ClientConfig::builder_with_provider(provider())
+        .with_protocol_versions(v.rustls())
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots(ca)?))
 }
 
 /// The rustls configuration of a server that requires a client certificate chaining to

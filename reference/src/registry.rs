@@ -70,7 +70,7 @@ pub const REGISTRY: &[Plug] = &[
     Plug {
         name: model::eap::SecondaryAuth::NAME,
         recording: Some(eap::observe::observe),
-        runs: None,
+        runs: Some(&Exported::<model::eap::SecondaryAuth>(PhantomData)),
         fuzz: eap::fuzz,
     },
     Plug {

@@ -7,18 +7,18 @@ use super::tls::{EapTls, TlsCreds};
 use super::{DN_AAA_AUTH, MSK, PDU_SESSION_AUTH, REGISTRATION, UE_AUTH};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Stepped};
-use crate::term::Terms;
+use crate::term::{MapValues, Terms};
 use properties::{Agent, Agents, Event};
 
 /// A subscriber of the MSGin5G service: its NAI and the name its certificate must carry.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct Subscriber<V> {
     pub agent: Agent,
     pub nai: V,
     pub cert_name: V,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct DnAaaConfig<V> {
     pub me: Agent,
     pub smf: Agent,

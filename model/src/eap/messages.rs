@@ -20,7 +20,7 @@ use crate::term::{self, Term, TermId};
 
 /// An EAP message as the peer and the server see it (whole: EAP-TLS fragments are
 /// reassembled below the role machines, RFC 5216 section 2.1.5).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues)]
 pub enum Eap<V> {
     /// EAP-Response/Identity (RFC 3748 section 5.1): the DN-specific identity, an NAI.
     Identity(V),
@@ -63,7 +63,7 @@ pub enum Nas<V> {
 /// The RADIUS packets of an EAP conversation (RFC 2865 section 4, RFC 3579 section 2).
 /// `authenticator` is the Request Authenticator; `answers` in a response is the Request
 /// Authenticator of the request it answers.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues)]
 pub enum Radius<V> {
     /// Access-Request: User-Name, Calling-Station-Id (the GPSI), Called-Station-Id (the
     /// DNN, TS 29.561), State from the last challenge, EAP-Message.
@@ -382,6 +382,30 @@ fn nas_nonce(uplink: bool, count: u8) -> TermId {
         direction,
         term::atom(term::Sort::Const, "NAS COUNT", count as u16),
     ])
+}
+
+/// The NAS key, direction (uplink or not) and NAS COUNT a symbolic NAS message is sealed
+/// under; `None` if `v` is no NAS message.
+pub fn nas_sealing(v: TermId) -> Option<(TermId, bool, u8)> {
+    let Term::Aead { key, nonce, .. } = term::tagged(v, NAS, 1)?[0].get() else {
+        return None;
+    };
+    let Term::Tuple(f) = nonce.get() else {
+        return None;
+    };
+    match (f.first()?, f.get(1)?.get()) {
+        (d, Term::Atom { session, .. }) => Some((*key, *d == c("uplink"), *session as u8)),
+        _ => None,
+    }
+}
+
+/// The shared secret a symbolic RADIUS packet is authenticated under (`Some(None)`: none,
+/// an unprotected N6); `None` if `v` is no RADIUS packet.
+pub fn radius_secret(v: TermId) -> Option<Option<TermId>> {
+    match term::tagged(v, RADIUS, 2)?[1].get() {
+        Term::Aead { key, .. } => Some(Some(*key)),
+        _ => Some(None),
+    }
 }
 
 /// A short name of a symbolic NAS or RADIUS message, for charts; `None` if `msg` is neither.

@@ -48,8 +48,8 @@ use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scena
 use crate::role::Initial;
 use crate::role::{Machine, Steps};
 use crate::role::{Reject, Status, Stepped};
-use crate::term::Terms;
 use crate::term::{self, Sort, Term, TermId};
+use crate::term::{MapValues, Terms};
 use dn_aaa::{DnAaa, DnAaaConfig, Subscriber};
 use messages::{Eap, EapCodec, Nas, Radius};
 use properties::{Agent, Claim, Property};
@@ -176,7 +176,7 @@ pub enum Role<V = TermId> {
     DnAaa(DnAaa<V>),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub enum Config<V = TermId> {
     Ue(UeConfig<V>),
     Smf(SmfConfig<V>),

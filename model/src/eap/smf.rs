@@ -7,10 +7,10 @@ use super::messages::{Eap, EapCodec, Nas, Radius};
 use super::PDU_SESSION_AUTH;
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Stepped};
-use crate::term::Terms;
+use crate::term::{MapValues, Terms};
 use properties::Agent;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct SmfConfig<V> {
     pub me: Agent,
     pub dn_aaa: Agent,

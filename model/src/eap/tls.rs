@@ -14,10 +14,10 @@
 use crate::attacker::Knowledge;
 use crate::backend::{Backend, Fresh, Symbolic};
 use crate::role::Reject;
-use crate::term::{self, Sort, Term, TermId};
+use crate::term::{self, MapValues, Sort, Term, TermId};
 
 /// An endpoint's certificate, private key and trust anchor (the CA's public key).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct TlsCreds<V> {
     pub cert: V,
     pub key: V,
@@ -280,6 +280,61 @@ impl EapTls for Symbolic {
     }
 }
 
+/// A ClientHello term's nonce and DH public value.
+pub fn client_hello_parts(t: TermId) -> Option<(TermId, TermId)> {
+    term::tagged(t, CH, 2).map(|f| (f[0], f[1]))
+}
+
+/// What a client certificate flight (Certificate..Finished) is made of: the reference's
+/// attacker runs the flight on a TLS client of its own, which needs them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientFlightParts {
+    /// The ClientHello of the session and the server's first flight the flight answers.
+    pub client_hello: TermId,
+    pub server_flight: TermId,
+    /// The client certificate and the private key its CertificateVerify is signed with.
+    pub cert: TermId,
+    pub key: TermId,
+    /// The session's MSK.
+    pub msk: TermId,
+}
+
+/// The parts of client certificate flight `t` (built as `client_flight` builds it).
+pub fn client_flight_parts(t: TermId) -> Option<ClientFlightParts> {
+    let [cert, cv, fin] = *term::tagged(t, C1, 3)? else {
+        return None;
+    };
+    let Term::Sign { sk, msg } = cv.get() else {
+        return None;
+    };
+    let th1 = *term::tagged(*msg, "client CertificateVerify", 2)?.first()?;
+    let Term::Tuple(t1) = th1.get() else {
+        return None;
+    };
+    let [th0, cv_s, fin_s] = t1[..] else {
+        return None;
+    };
+    let Term::Tuple(t0) = th0.get() else {
+        return None;
+    };
+    let [ch, ns, gy, cert_s] = t0[..] else {
+        return None;
+    };
+    let Term::Hmac { key: fin_key, .. } = fin.get() else {
+        return None;
+    };
+    let Term::ExpandLabel { secret: hs, .. } = fin_key.get() else {
+        return None;
+    };
+    Some(ClientFlightParts {
+        client_hello: ch,
+        server_flight: term::tuple(&[c(S1), ns, gy, cert_s, cv_s, fin_s]),
+        cert,
+        key: *sk,
+        msk: msk(*hs, th1),
+    })
+}
+
 /// The attacker's first nonce and DH secret (its initial knowledge; `--attacker-values`
 /// adds more).
 pub fn attacker_randomness() -> (TermId, TermId) {
@@ -367,5 +422,42 @@ pub fn attacker_server_flights(
         }
         // (handshake secret, transcript): it waits for the commitment message.
         _ => out.push(commitment(a, b)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A client certificate flight names its ClientHello, the server flight it answers, its
+    /// certificate and key, and the session's MSK, as the two ends compute them.
+    #[test]
+    fn a_client_flight_names_its_parts() {
+        let k = |n| term::atom(Sort::Key, n, 0);
+        let ca = k("sk_CA");
+        let creds = |name, sk| TlsCreds {
+            cert: certificate(ca, c(name), sk),
+            key: sk,
+            ca: term::pk(ca),
+        };
+        let (client, server) = (creds("client", k("sk_C")), creds("server", k("sk_S")));
+        let mut b = Symbolic { session: 0 };
+        let (state, ch) = b.tls_client_hello(&client, &c("server"));
+        let (s_state, s1) = b.tls_server_hello(&server, &ch).unwrap();
+        let done = b
+            .tls_client_finish(&client, &c("server"), &state, &s1)
+            .unwrap();
+        let parts = client_flight_parts(done.flight).unwrap();
+        assert_eq!(parts.client_hello, ch);
+        assert_eq!(parts.server_flight, s1);
+        assert_eq!((parts.cert, parts.key), (client.cert, client.key));
+        assert_eq!(Some(parts.msk), done.msk);
+        let server_done = b
+            .tls_server_finish(&server, &s_state, &done.flight)
+            .unwrap();
+        assert_eq!(parts.msk, server_done.msk);
+        assert!(client_hello_parts(ch).is_some());
+        assert_eq!(client_flight_parts(s1), None);
+        assert_eq!(client_hello_parts(s1), None);
     }
 }

@@ -6,10 +6,10 @@ use super::messages::{Eap, EapCodec, Nas};
 use super::tls::{ClientFinished, EapTls, TlsCreds};
 use super::{DN_AAA_AUTH, MSK, REGISTRATION, UE_AUTH};
 use crate::role::{Output, Reject, Stepped};
-use crate::term::Terms;
+use crate::term::{MapValues, Terms};
 use properties::{Agent, Agents, Event};
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct UeConfig<V> {
     pub me: Agent,
     pub smf: Agent,

@@ -129,7 +129,7 @@ impl Attacks for Akma {
         cfg.try_map(&mut |v| TlsTerms::value(eval, *v))
     }
     /// Ua* runs in psk_dhe_ke.
-    fn prepare(_cfg: &Config, b: &mut Concrete) {
+    fn prepare(_cfg: &Config, b: &mut Concrete, _: &mut AkmaEval) {
         b.tls().prefer_mode = Some(PskMode::PskDheKe);
     }
 }

@@ -20,8 +20,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 /// saying why.
 pub(crate) trait Checked {
     fn start(&mut self, i: usize) -> Result<(), String>;
-    /// Instance `i`'s next send, at trace step `step`.
-    fn sent(&mut self, i: usize, step: usize) -> Result<(), String>;
+    /// Instance `i`'s next send, at trace step `step`: the message it is on the model.
+    fn sent(&mut self, i: usize, step: usize) -> Result<TermId, String>;
     /// A delivery to `i` of the message sent at step `j`.
     fn replay(&mut self, i: usize, j: usize) -> Result<(), String>;
     /// A delivery to `i` of a message the attacker builds.
@@ -195,13 +195,13 @@ impl<P: Protocol> Checked for Attacker<'_, P> {
         self.apply(Action::Start(i as u8), "to start")
     }
 
-    fn sent(&mut self, i: usize, step: usize) -> Result<(), String> {
+    fn sent(&mut self, i: usize, step: usize) -> Result<TermId, String> {
         self.followed()?;
         let msg = self.pending[i]
             .pop_front()
             .ok_or("the model's role sends nothing here")?;
         self.sent.insert(step, msg);
-        Ok(())
+        Ok(msg)
     }
 
     fn replay(&mut self, i: usize, j: usize) -> Result<(), String> {

@@ -114,8 +114,9 @@ pub(crate) trait Attacks: Handshake {
     /// An instance's configuration, its terms evaluated (the instance starts in its
     /// initial state).
     fn evaluate(cfg: &Self::Config, eval: &mut Self::Eval<'_>) -> Result<Evaluated<Self>, String>;
-    /// Sets up an instance's backend further (the PSK mode a TLS server prefers).
-    fn prepare(_cfg: &Self::Config, _b: &mut Concrete) {}
+    /// Sets up an instance's backend further (the PSK mode a TLS server prefers; what the
+    /// instances of one agent share, held by the replay's evaluator).
+    fn prepare(_cfg: &Self::Config, _b: &mut Concrete, _eval: &mut Self::Eval<'_>) {}
     /// A value for the atom `name#session` of an exported trace: 32 random octets unless
     /// the handshake needs a key of some form.
     fn value(_atom: &str) -> Vec<u8> {
@@ -150,15 +151,11 @@ pub(crate) fn replay<H: Attacks>(t: &Trace) -> Result<Outcome, TraceError> {
         .map_err(|e| input_err(format!("header: {e}")))?;
     let mut attacker = attacker::Attacker::new(&m, &inputs).map_err(input_err)?;
     let mut eval = H::evaluator(&inputs.values);
-    let (eps, lanes) = run::endpoints(
-        &m,
-        &inputs.values,
-        |cfg| {
-            let cfg = H::evaluate(cfg, &mut eval)?;
-            Ok((cfg.initial(), cfg))
-        },
-        H::prepare,
-    )?;
+    let (eps, lanes) = run::endpoints(&m, &inputs.values, |cfg, b| {
+        H::prepare(cfg, b, &mut eval);
+        let cfg = H::evaluate(cfg, &mut eval)?;
+        Ok((cfg.initial(), cfg))
+    })?;
     run::run(
         t,
         &inputs,

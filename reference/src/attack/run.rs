@@ -19,8 +19,9 @@ use std::collections::BTreeMap;
 pub trait Forger {
     fn message(&mut self, t: TermId) -> Result<Bytes, String>;
     fn value(&mut self, t: TermId) -> Result<Bytes, String>;
-    /// A message an honest role sent (what evaluation may need to reuse as it is).
-    fn observe(&mut self, _sent: &Bytes) {}
+    /// A message an honest role sent, and the model's message there (what evaluation may
+    /// need to reuse as it is).
+    fn observe(&mut self, _sent: &Bytes, _term: TermId) {}
     /// The connection a delivery at `step` comes on: that of the `forged` term, or the one
     /// a replayed message was sent on. By default each delivery comes on one of its own.
     fn transport(
@@ -36,14 +37,13 @@ pub trait Forger {
     }
 }
 
-/// The endpoints of model `m`'s instances and their lane names: `build` evaluates an
-/// instance's configuration into its initial role and configuration; each backend draws
-/// its fresh values from the trace's (`prepare` sets it up further).
+/// The endpoints of model `m`'s instances and their lane names: each backend draws its
+/// fresh values from the trace's, and `build` sets it up for an instance's configuration
+/// and evaluates that into the instance's initial role and configuration.
 pub(crate) fn endpoints<P: Protocol, R: ConcreteRole>(
     m: &DyModel<P>,
     values: &BTreeMap<String, Hex>,
-    mut build: impl FnMut(&P::Config) -> Result<(R, R::Config), String>,
-    prepare: impl Fn(&P::Config, &mut Concrete),
+    mut build: impl FnMut(&P::Config, &mut Concrete) -> Result<(R, R::Config), String>,
 ) -> Result<(Vec<Endpoint<R>>, Vec<String>), TraceError> {
     let lanes = (0..m.scenario.instances.len())
         .map(|i| m.lane_name(i))
@@ -54,9 +54,8 @@ pub(crate) fn endpoints<P: Protocol, R: ConcreteRole>(
         .iter()
         .enumerate()
         .map(|(i, inst)| {
-            let (role, cfg) = build(&inst.cfg).map_err(input_err)?;
             let mut b = Concrete::replaying(fresh_of(values, i));
-            prepare(&inst.cfg, &mut b);
+            let (role, cfg) = build(&inst.cfg, &mut b).map_err(input_err)?;
             Ok(Endpoint::from_parts(role, cfg, b))
         })
         .collect::<Result<_, TraceError>>()?;
@@ -153,10 +152,11 @@ pub(crate) fn run<R: ConcreteRole>(
                     eps[i].waiting_for()
                 ));
             };
-            if let Err(why) = attacker.sent(i, step) {
-                return rejected(format!("{}: {why}", line.from));
-            }
-            eval.observe(&m);
+            let term = match attacker.sent(i, step) {
+                Ok(term) => term,
+                Err(why) => return rejected(format!("{}: {why}", line.from)),
+            };
+            eval.observe(&m, term);
             knows.push(m.clone());
             sent.insert(step, (m, on));
             continue;

@@ -131,7 +131,7 @@ impl<T: TextTerms> Forger for TextEval<'_, T> {
     fn value(&mut self, t: TermId) -> Result<Bytes, String> {
         self.eval(t)
     }
-    fn observe(&mut self, sent: &Bytes) {
+    fn observe(&mut self, sent: &Bytes, _term: TermId) {
         let found = T::tokens(&mut self.b, sent);
         self.tokens.extend(found);
     }

@@ -3,6 +3,7 @@
 //! `packet`, RADIUS in `radius`, 5GSM in `nas`); TLS is rustls (`tls`); `run` drives the
 //! roles on sockets: the UE and SMF against a RADIUS server, and the DN-AAA as one.
 
+pub(crate) mod attack;
 pub mod nas;
 pub mod observe;
 pub mod packet;
@@ -16,6 +17,7 @@ use model::eap::messages::{Eap, EapCodec, Nas, Radius};
 use model::role::Reject;
 use packet::{Body, Packet, Reassembly, TlsFrame, FLAG_M, FLAG_S};
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 /// Which end of EAP a backend speaks for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -41,11 +43,32 @@ pub struct State {
     reassembly: Reassembly,
     /// Fragments of the flight being sent, still to go.
     pending: VecDeque<TlsFrame>,
-    /// RADIUS requests sent: (Identifier, Request Authenticator).
-    requests: Vec<(u8, [u8; 16])>,
+    /// RADIUS requests in flight: those of this RADIUS client, which the PDU sessions of
+    /// one SMF share (a replay's SMF instances).
+    pub requests: Requests,
     pub tls: tls::Tls,
     /// The last decode error, with the field: what a reject names to the user.
     pub error: Option<packet::DecodeError>,
+}
+
+/// A RADIUS client's requests sent: (Identifier, Request Authenticator). A response is
+/// matched to its request by Identifier (RFC 2865 section 3); which PDU session the request
+/// was for is the SMF role's check.
+#[derive(Clone, Debug, Default)]
+pub struct Requests(Arc<Mutex<Vec<Request>>>);
+
+/// A RADIUS request's Identifier and Request Authenticator.
+type Request = (u8, [u8; 16]);
+
+impl Requests {
+    fn push(&self, r: Request) {
+        self.0.lock().expect("not poisoned").push(r);
+    }
+    /// The last request sent with Identifier `id`.
+    fn find(&self, id: u8) -> Option<Request> {
+        let requests = self.0.lock().expect("not poisoned");
+        requests.iter().rev().find(|(i, _)| *i == id).copied()
+    }
 }
 
 impl State {
@@ -309,11 +332,9 @@ impl EapCodec for Concrete {
             });
         }
         // A response: to the request we sent with its Identifier (RFC 2865 section 3).
-        let &(id, ra) = st
+        let (id, ra) = st
             .requests
-            .iter()
-            .rev()
-            .find(|(id, _)| *id == p.identifier)
+            .find(p.identifier)
             .ok_or(Reject("RADIUS response to no request we sent"))?;
         p.verify(secret, Some(&ra))
             .map_err(|e| fail(st, e, "RADIUS response does not verify"))?;

@@ -104,6 +104,19 @@ impl Concrete {
             .expect("set up by the role's hello")
     }
 
+    /// Start a TLS client with `config` for the server named `server`: its ClientHello.
+    pub(crate) fn start_client(
+        &mut self,
+        config: rustls::ClientConfig,
+        server: &Bytes,
+    ) -> Result<Bytes, String> {
+        let name = String::from_utf8(server.0.clone()).map_err(|e| e.to_string())?;
+        let name = ServerName::try_from(name).map_err(|e| format!("server name: {e}"))?;
+        let conn = rustls::ClientConnection::new(Arc::new(config), name);
+        self.eap().tls.conn = Some(Connection::Client(conn.map_err(|e| e.to_string())?));
+        self.drain().map(Bytes).map_err(|Reject(r)| r.to_string())
+    }
+
     fn handshaking(&self) -> bool {
         self.peek::<super::State>()
             .and_then(|st| st.tls.conn.as_ref())
@@ -131,17 +144,10 @@ fn handle() -> Bytes {
 
 impl EapTls for Concrete {
     fn tls_client_hello(&mut self, me: &TlsCreds<Bytes>, server: &Bytes) -> (Bytes, Bytes) {
-        let setup = client_config(pki_of(me), self.eap().tls.versions).and_then(|c| {
-            let name = String::from_utf8(server.0.clone()).map_err(|e| e.to_string())?;
-            let name = ServerName::try_from(name).map_err(|e| format!("server name: {e}"))?;
-            rustls::ClientConnection::new(Arc::new(c), name).map_err(|e| e.to_string())
-        });
+        let setup = client_config(pki_of(me), self.eap().tls.versions)
+            .and_then(|c| self.start_client(c, server));
         match setup {
-            Ok(conn) => {
-                self.eap().tls.conn = Some(Connection::Client(conn));
-                let hello = self.drain().unwrap_or_default();
-                (handle(), Bytes(hello))
-            }
+            Ok(hello) => (handle(), hello),
             // The role goes on with an empty ClientHello, which the server refuses; the
             // runner shows the user this error first.
             Err(e) => {

@@ -237,7 +237,7 @@ impl Attacks for TlsPsk {
         cfg.try_map(&mut |v| TlsTerms::value(eval, *v))
     }
     /// A server prefers its configured PSK mode.
-    fn prepare(cfg: &Config, b: &mut Concrete) {
+    fn prepare(cfg: &Config, b: &mut Concrete, _: &mut TlsEval) {
         b.tls().prefer_mode = Some(match cfg {
             Config::Client(c) => c.mode,
             Config::Server(s) => s.mode,
