@@ -1,14 +1,16 @@
-//! `msgin5g oidc ue|server`: the model's solution #1 roles on real sockets. `ue` plays SIM-C
-//! and the 5GMSGS client against an OpenID provider as SIM-S (e.g. npm `oidc-provider`) and
-//! an MSGin5G server; `server` plays the MSGin5G server, validating access tokens against
-//! SIM-S's JWKS.
+//! `msgin5g oidc ue|server|sim-s`: the model's solution #1 roles on real sockets. `ue` plays
+//! SIM-C and the 5GMSGS client against an OpenID provider as SIM-S (ours, or e.g. npm
+//! `oidc-provider`) and an MSGin5G server; `server` plays the MSGin5G server, validating
+//! access tokens against SIM-S's JWKS or by introspection; `sim-s` plays SIM-S.
 
 use crate::usage::{setup, Failure};
 use clap::{Args, Subcommand};
 use model::oidc::messages::ClientProfile;
 use reference::concrete::Bytes;
+use reference::oidc::http::Bound;
 use reference::oidc::run::{self, ServerOptions, UeOptions};
-use std::net::{SocketAddr, TcpListener};
+use reference::oidc::sim_s::{self, SimSOptions};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Subcommand)]
@@ -22,6 +24,58 @@ pub enum Oidc {
     /// RFC 9068 JWT signed ES256 by a key of SIM-S's JWKS, from --issuer, for this server
     /// (aud = --name), for the profile's client (client_id), unexpired, for a --user.
     Server(ServerArgs),
+    /// Play SIM-S, the OpenID provider of steps 1-8 and 12, over HTTPS: its discovery
+    /// document and JWKS, a login page at /authorize, the code flow with PKCE (S256) for
+    /// --client-id issuing ES256 JWTs (an RFC 9068 access token for a --resource, an ID
+    /// token), and RFC 7662 introspection for each --introspector. A fresh signing key at
+    /// each start.
+    SimS(SimSArgs),
+}
+
+/// Where and with what certificate an HTTPS role serves.
+#[derive(Args)]
+pub struct Https {
+    /// Address to serve HTTPS on (host:port; port 0 picks one, printed).
+    #[arg(long)]
+    listen: SocketAddr,
+    /// PEM certificate (chain) and key it serves with.
+    #[arg(long, value_parser = crate::usage::input_file)]
+    cert: PathBuf,
+    #[arg(long, value_parser = crate::usage::input_file)]
+    key: PathBuf,
+}
+
+impl Https {
+    fn bind(&self) -> Result<Bound, Failure> {
+        let (cert, key) = (setup(read(&self.cert))?, setup(read(&self.key))?);
+        setup(reference::oidc::http::bind(self.listen, &cert, &key))
+    }
+}
+
+#[derive(Args)]
+pub struct SimSArgs {
+    #[command(flatten)]
+    https: Https,
+    /// Its issuer identifier; by default https://ADDRESS of the socket it listens on.
+    #[arg(long)]
+    issuer: Option<String>,
+    /// A user account (repeatable).
+    #[arg(long = "account", num_args = 2, value_names = ["USER", "PASSWORD"],
+          default_values = ["user-u", "password-u"])]
+    accounts: Vec<String>,
+    /// The 5GMSGS client's OAuth client_id (a public client).
+    #[arg(long, default_value = "5gmsgs-client-1")]
+    client_id: String,
+    /// An MSGin5G server tokens are issued for: its resource indicator (repeatable).
+    #[arg(long = "resource", default_values = ["https://msgin5g-server-s.example"])]
+    resources: Vec<String>,
+    /// An MSGin5G server that may introspect tokens, with its client secret (repeatable;
+    /// a resource too).
+    #[arg(long = "introspector", num_args = 2, value_names = ["RESOURCE", "SECRET"])]
+    introspectors: Vec<String>,
+    /// Stop after this many requests.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    requests: Option<u64>,
 }
 
 #[derive(Args)]
@@ -59,14 +113,8 @@ pub struct UeArgs {
 
 #[derive(Args)]
 pub struct ServerArgs {
-    /// Address to serve HTTPS on (host:port; port 0 picks one, printed).
-    #[arg(long)]
-    listen: SocketAddr,
-    /// PEM certificate (chain) and key of the server.
-    #[arg(long, value_parser = crate::usage::input_file)]
-    cert: PathBuf,
-    #[arg(long, value_parser = crate::usage::input_file)]
-    key: PathBuf,
+    #[command(flatten)]
+    https: Https,
     /// This server's resource indicator: the audience its tokens must carry.
     #[arg(long, default_value = "https://msgin5g-server-s.example")]
     name: String,
@@ -101,7 +149,55 @@ pub fn run(cmd: &Oidc) -> Result<(), Failure> {
     match cmd {
         Oidc::Ue(a) => ue(a),
         Oidc::Server(a) => server(a),
+        Oidc::SimS(a) => sim_s(a),
     }
+}
+
+fn sim_s(a: &SimSArgs) -> Result<(), Failure> {
+    let Bound {
+        tls,
+        listener,
+        addr,
+    } = a.https.bind()?;
+    let pairs = |v: &[String]| -> Vec<(String, String)> {
+        v.chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect()
+    };
+    let secrets = pairs(&a.introspectors);
+    let mut resources: Vec<(String, Option<String>)> =
+        a.resources.iter().map(|r| (r.clone(), None)).collect();
+    for (name, secret) in secrets {
+        match resources.iter_mut().find(|(r, _)| *r == name) {
+            Some(r) => r.1 = Some(secret),
+            None => resources.push((name, Some(secret))),
+        }
+    }
+    let o = SimSOptions {
+        issuer: a.issuer.as_deref().map_or_else(
+            || format!("https://{addr}"),
+            |i| i.trim_end_matches('/').into(),
+        ),
+        accounts: pairs(&a.accounts),
+        client_id: a.client_id.clone(),
+        resources,
+        signing_key: reference::jwt::signing_key(),
+    };
+    let names: Vec<&str> = o.resources.iter().map(|(r, _)| r.as_str()).collect();
+    say!(
+        "SIM-S on https://{addr} (issuer {}, client {}, resources {})",
+        o.issuer,
+        o.client_id,
+        names.join(", ")
+    );
+    let served = sim_s::serve_sim_s(listener, tls, &o, a.requests.map(|n| n as usize), |h| {
+        say!(
+            "connection {}: {} HTTP {} {}",
+            h.connection,
+            h.request,
+            h.status,
+            h.outcome
+        );
+    });
+    Ok(served?)
 }
 
 fn ue(a: &UeArgs) -> Result<(), Failure> {
@@ -180,12 +276,11 @@ fn server(a: &ServerArgs) -> Result<(), Failure> {
         })),
         _ => None,
     };
-    let tls = setup(reference::oidc::http::server_config(
-        &setup(read(&a.cert))?,
-        &setup(read(&a.key))?,
-    ))?;
-    let listener = setup(TcpListener::bind(a.listen).map_err(|e| format!("{}: {e}", a.listen)))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let Bound {
+        tls,
+        listener,
+        addr,
+    } = a.https.bind()?;
     let how = match a.introspect {
         true => "tokens introspected at SIM-S",
         false => "tokens checked against SIM-S's JWKS",

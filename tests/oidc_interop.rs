@@ -1,8 +1,9 @@
 //! Solution #1 against a live third-party OpenID provider: npm `oidc-provider` plays SIM-S
 //! (configuration in `tests/oidc-provider/provider.mjs`), the reference UE runs the code
 //! flow with PKCE through its development login, and the reference MSGin5G server validates
-//! the access tokens it issued (ES256 JWTs, RFC 9068) against its JWKS. Loopback only; the
-//! provider's npm packages are installed here when missing (`npm ci`).
+//! the access tokens it issued (ES256 JWTs, RFC 9068) against its JWKS. Our own SIM-S
+//! (`msgin5g oidc sim-s`) plays the provider's part too. Loopback only; the provider's npm
+//! packages are installed here when missing (`npm ci`).
 
 mod common;
 
@@ -221,9 +222,12 @@ fn code_flow_with_pkce_then_registration_is_accepted() {
     let handled = log.lock().unwrap();
     assert_eq!(handled.len(), 1);
     assert_eq!(handled[0].status, 200);
-    // The fresh recording replays: the UE's messages again, the provider's tokens checked.
-    let o = ue(p, SERVER_S, None);
-    let text = reference::oidc::observe::write(&o, &out, "oidc_interop test");
+    recording_replays(&ue(p, SERVER_S, None), &out);
+}
+
+/// The recording of a flow replays: the UE's messages again, the provider's tokens checked.
+fn recording_replays(o: &UeOptions, out: &UeOutcome) {
+    let text = reference::oidc::observe::write(o, out, "oidc_interop test");
     let report = reference::replay::replay(&text).unwrap();
     assert_eq!(
         report.verdict,
@@ -341,6 +345,118 @@ fn the_server_validates_by_introspection_at_the_provider() {
     assert!(log.contains("tokens introspected at SIM-S"), "{log}");
 }
 
+/// The argument of [`ServerChild::spawn`] that stands for the certificate file.
+const CERT: &str = "CERT";
+
+/// Our SIM-S, `msgin5g oidc sim-s` (a child process) with `extra` options, on a certificate
+/// of its own (self-signed for 127.0.0.1), and the provider it is for the other roles.
+fn our_sim_s(tag: &str, extra: &[&str]) -> (ServerChild, Provider) {
+    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let (cert, key) = (ck.cert.pem(), ck.key_pair.serialize_pem());
+    let args = [&["oidc", "sim-s", "--listen", "127.0.0.1:0"][..], extra].concat();
+    let sim_s = ServerChild::spawn(tag, cert.as_bytes(), key.as_bytes(), &args);
+    let p = Provider {
+        issuer: sim_s.url.clone(),
+        cert: cert.into_bytes(),
+        key: key.into_bytes(),
+    };
+    (sim_s, p)
+}
+
+/// Our UE against our SIM-S: the code flow with PKCE, then registration at our MSGin5G
+/// server validating locally, and at one validating by introspection at our SIM-S; the
+/// recording replays; a wrong password and a wrong introspection secret are refused with
+/// SIM-S's reasons; curl, a third-party client, reads the discovery document.
+#[test]
+fn our_ue_registers_through_our_sim_s() {
+    let secret = "credential-of-server-i";
+    let (sim_s, p) = our_sim_s("sim-s", &["--introspector", SERVER_I, secret]);
+    let with_password = |password: &str, resource: &str, server: Option<String>| UeOptions {
+        password: password.into(),
+        ..ue(&p, resource, server)
+    };
+    let local = ServerChild::start(&p, "sim-s-local", SERVER_S, &[]);
+    let o = with_password("password-u", SERVER_S, Some(local.url.clone()));
+    let out = run::run_ue(&o).unwrap();
+    assert_eq!(out.registration, Some(Ok(CLIENT_ID.to_string())));
+    let (_, claims) = reference::jwt::verify(&out.access_token, &out.jwks, out.now).unwrap();
+    assert_eq!(claims.iss, p.issuer);
+    recording_replays(&o, &out);
+    // Step 12 by introspection at our SIM-S.
+    let flag = ["--introspect", "--client-secret"];
+    let introspecting =
+        ServerChild::start(&p, "sim-s-i", SERVER_I, &[&flag[..], &[secret]].concat());
+    let o = with_password("password-u", SERVER_I, Some(introspecting.url.clone()));
+    assert_eq!(
+        run::run_ue(&o).unwrap().registration,
+        Some(Ok(CLIENT_ID.to_string()))
+    );
+    let wrong = ServerChild::start(&p, "sim-s-w", SERVER_I, &[&flag[..], &["not-it"]].concat());
+    let o = with_password("password-u", SERVER_I, Some(wrong.url.clone()));
+    match run::run_ue(&o).unwrap().registration {
+        Some(Err(why)) => assert!(
+            why.contains("HTTP 502") && why.contains("introspection caller not authenticated"),
+            "{why}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let e = run::run_ue(&with_password("wrong", SERVER_S, None)).unwrap_err();
+    assert_eq!(
+        e,
+        "SIM-S refused the authorization: access_denied: wrong username or password"
+    );
+    let out = Command::new("curl")
+        .args(["--silent", "--show-error", "--max-time", "10", "--cacert"])
+        .arg(&sim_s.cert)
+        .arg(format!("{}/.well-known/openid-configuration", p.issuer))
+        .output()
+        .expect("curl (Debian package curl) is needed for this test");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["issuer"], p.issuer.as_str());
+    assert_eq!(
+        doc["introspection_endpoint"],
+        format!("{}/introspect", p.issuer)
+    );
+    let log = sim_s.stopped();
+    for line in [
+        "POST /authorize/login HTTP 303 code issued",
+        "POST /authorize/login HTTP 303 wrong username or password",
+        "POST /introspect HTTP 200 answered",
+        "POST /introspect HTTP 401 introspection caller not authenticated",
+    ] {
+        assert!(log.contains(line), "{line}: {log}");
+    }
+}
+
+/// Our SIM-S under the hostile-input assault: its memory stays bounded and our UE then
+/// runs the code flow within 3 s.
+#[test]
+fn hostile_peers_leave_our_sim_s_bounded_and_serving() {
+    let (sim_s, p) = our_sim_s("sim-s-hostile", &[]);
+    let before = common::rss_kb(&sim_s.child);
+    let held = common::assault(sim_s.addr(), 2_000, 20);
+    let after = common::rss_kb(&sim_s.child);
+    assert!(
+        after < before + 16 * 1024,
+        "resident {before} kB -> {after} kB"
+    );
+    let t0 = std::time::Instant::now();
+    let o = UeOptions {
+        password: "password-u".into(),
+        ..ue(&p, SERVER_S, None)
+    };
+    let out = run::run_ue(&o).unwrap();
+    let took = t0.elapsed();
+    assert!(!out.access_token.is_empty());
+    assert!(took < std::time::Duration::from_secs(3), "{took:?}");
+    eprintln!(
+        "oidc sim-s: 2,000 connections, garbage, a CCS flood, 20 silent peers: resident \
+         {before} -> {after} kB; the code flow then took {:.2} s",
+        took.as_secs_f64()
+    );
+    drop(held);
+}
+
 /// `msgin5g oidc server` as a child process (so that its memory can be read) named `name`
 /// with `extra` options, the provider's certificate as its own, until dropped.
 struct ServerChild {
@@ -355,21 +471,45 @@ struct ServerChild {
 
 impl ServerChild {
     fn start(p: &Provider, tag: &str, name: &str, extra: &[&str]) -> ServerChild {
+        let args = [
+            "oidc",
+            "server",
+            "--listen",
+            "127.0.0.1:0",
+            "--issuer",
+            &p.issuer,
+        ];
+        let args = [
+            &args[..],
+            &["--user", USER, "--name", name, "--ca", CERT],
+            extra,
+        ]
+        .concat();
+        Self::spawn(tag, &p.cert, &p.key, &args)
+    }
+
+    /// `msgin5g ARGS --cert --key` with the PEM files `cert` and `key` (an argument `CERT`
+    /// is the certificate's path too), printing its URL first.
+    fn spawn(tag: &str, cert: &[u8], key: &[u8], args: &[&str]) -> ServerChild {
         let dir = std::env::temp_dir().join(format!("msgin5g-oidc-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
+        let (cert_pem, key_pem) = (cert, key);
         let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-        std::fs::write(&cert, &p.cert).unwrap();
-        std::fs::write(&key, &p.key).unwrap();
+        std::fs::write(&cert, cert_pem).unwrap();
+        std::fs::write(&key, key_pem).unwrap();
+        let args = args
+            .iter()
+            .map(|a| match *a {
+                CERT => cert.clone().into_os_string(),
+                a => a.into(),
+            })
+            .collect::<Vec<_>>();
         let mut child = Command::new(env!("CARGO_BIN_EXE_msgin5g"))
-            .args(["oidc", "server", "--listen", "127.0.0.1:0"])
-            .args(["--issuer", &p.issuer, "--user", USER, "--name", name])
+            .args(args)
             .arg("--cert")
             .arg(&cert)
             .arg("--key")
             .arg(&key)
-            .arg("--ca")
-            .arg(&cert)
-            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -37,6 +37,30 @@ pub fn server_config(cert_pem: &[u8], key_pem: &[u8]) -> Result<ServerConfig, St
     Ok(c)
 }
 
+/// An HTTPS server's bound socket, its address and its TLS configuration.
+pub struct Bound {
+    pub tls: ServerConfig,
+    pub listener: TcpListener,
+    pub addr: std::net::SocketAddr,
+}
+
+/// Bind `listen` for a server with the PEM certificate chain and key: the TLS
+/// configuration first, so that bad PEM fails before the socket is taken.
+pub fn bind(
+    listen: std::net::SocketAddr,
+    cert_pem: &[u8],
+    key_pem: &[u8],
+) -> Result<Bound, String> {
+    let tls = server_config(cert_pem, key_pem)?;
+    let listener = TcpListener::bind(listen).map_err(|e| format!("{listen}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    Ok(Bound {
+        tls,
+        listener,
+        addr,
+    })
+}
+
 /// A request as a handler sees it.
 #[derive(Clone, Debug)]
 pub struct Request {
@@ -51,13 +75,38 @@ pub struct Request {
 pub struct Response {
     pub status: u16,
     pub body: Vec<u8>,
+    pub content_type: &'static str,
+    /// Where a redirect goes (the Location header).
+    pub location: Option<String>,
 }
 
 impl Response {
     pub fn json(status: u16, v: serde_json::Value) -> Self {
+        Self::json_text(
+            status,
+            serde_json::to_vec(&v).expect("JSON values serialize"),
+        )
+    }
+    /// A body that is JSON already.
+    pub fn json_text(status: u16, body: Vec<u8>) -> Self {
         Response {
             status,
-            body: serde_json::to_vec(&v).expect("JSON values serialize"),
+            body,
+            content_type: "application/json",
+            location: None,
+        }
+    }
+    pub fn page(status: u16, html: String) -> Self {
+        Response {
+            content_type: "text/html; charset=utf-8",
+            ..Self::json_text(status, html.into_bytes())
+        }
+    }
+    /// 303 See Other to `to`.
+    pub fn redirect(to: &str) -> Self {
+        Response {
+            location: Some(to.to_string()),
+            ..Self::json_text(303, Vec::new())
         }
     }
 }
@@ -177,14 +226,24 @@ async fn request_of(
 }
 
 fn reply(r: Response) -> hyper::Response<Full<Body>> {
-    let mut resp = hyper::Response::new(Full::new(Body::from(r.body)));
+    let Response {
+        status,
+        body,
+        content_type,
+        location,
+    } = r;
+    let mut resp = hyper::Response::new(Full::new(Body::from(body)));
     *resp.status_mut() =
-        hyper::StatusCode::from_u16(r.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     let h = resp.headers_mut();
     h.insert(
         "content-type",
-        hyper::header::HeaderValue::from_static("application/json"),
+        hyper::header::HeaderValue::from_static(content_type),
     );
+    // A Location that is no header value (no such redirect URI is registered) is left out.
+    if let Some(to) = location.and_then(|l| hyper::header::HeaderValue::from_str(&l).ok()) {
+        h.insert("location", to);
+    }
     h.insert(
         "connection",
         hyper::header::HeaderValue::from_static("close"),

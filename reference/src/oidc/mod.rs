@@ -9,6 +9,7 @@ pub mod attack;
 pub mod http;
 pub mod observe;
 pub mod run;
+pub mod sim_s;
 
 use crate::concrete::{text_when, Bytes, Concrete};
 use crate::jwt::{self, Audience, Claims, JwtError, TokenType};

@@ -487,10 +487,7 @@ impl MsgServer {
                 self.ep.role = before;
             }
             match stepped {
-                Ok(sent) => Response {
-                    status: 200,
-                    body: sent.into_iter().next().unwrap_or_default().0,
-                },
+                Ok(sent) => Response::json_text(200, sent.into_iter().next().unwrap_or_default().0),
                 // RFC 6750 section 3.1: the token is refused, and why.
                 Err((401, why)) => Response::json(
                     401,
