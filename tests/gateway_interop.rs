@@ -18,6 +18,8 @@ const LEGACY: &str = "legacy-gw.example";
 const ROGUE: &str = "rogue-gw.example";
 /// Not in the policy.
 const UNKNOWN: &str = "unknown-gw.example";
+/// The application server of the policy (MSGin5G-3, with CAPIF).
+const AS: &str = "as.example";
 
 struct Pki {
     dir: TempDir,
@@ -30,7 +32,7 @@ impl Pki {
         let dir = TempDir::new(tag);
         let trusted = ca("msgin5g test CA");
         let dns = |s: &str| SanType::DnsName(s.try_into().unwrap());
-        for name in [LEGACY, ROGUE, UNKNOWN] {
+        for name in [LEGACY, ROGUE, UNKNOWN, AS] {
             issue(&dir, name, dns(name), false, &trusted);
         }
         Pki {
@@ -57,15 +59,14 @@ struct Server {
 
 impl Server {
     fn start(pki: &Pki, connections: u32) -> Server {
+        Self::run(pki, connections, &["gateway", "server", "--policy", POLICY])
+    }
+
+    /// `msgin5g ARGS --listen --ca --cert --key` with the server's certificate.
+    fn run(pki: &Pki, connections: u32, args: &[&str]) -> Server {
         let mut child = msgin5g()
-            .args([
-                "gateway",
-                "server",
-                "--listen",
-                "127.0.0.1:0",
-                "--policy",
-                POLICY,
-            ])
+            .args(args)
+            .args(["--listen", "127.0.0.1:0"])
             .arg("--ca")
             .arg(&pki.ca)
             .arg("--cert")
@@ -293,6 +294,141 @@ fn our_gateway_registers_and_exchanges_messages_and_a_refusal_exits_1() {
     );
     let log = server.log();
     assert!(log.contains(&format!("({LEGACY}): sent message")), "{log}");
+}
+
+/// `gateway register --kind application-server`: the token from `ccf`, asked for `aef`,
+/// then the registration with it.
+fn as_register(
+    server: &Server,
+    ccf: &Server,
+    pki: &Pki,
+    cert: &str,
+    service: &str,
+    aef: &str,
+) -> Output {
+    let (c, k) = pki.gateway(cert);
+    let local = |s: &Server| s.addr.replace("127.0.0.1", "localhost");
+    msgin5g()
+        .args(["gateway", "register", "--kind", "application-server"])
+        .args([
+            "--connect",
+            &local(server),
+            "--ccf",
+            &local(ccf),
+            "--aef",
+            aef,
+        ])
+        .args(["--service", service, "--payload", "hello", "--json"])
+        .arg("--ca")
+        .arg(&pki.ca)
+        .arg("--cert")
+        .arg(c)
+        .arg("--key")
+        .arg(k)
+        .output()
+        .unwrap()
+}
+
+/// Key issue #3 on sockets: `gateway ccf` issues an onboarded AS its ES256 CAPIF token on
+/// mutual TLS; the AS registers with it and no client certificate at a server with
+/// `--capif-jwks`, which checks the token's signature, audience, subject and service and
+/// the policy. Refused: a token for another server, an AS the CCF has not onboarded, a
+/// token for another service, and a gateway without a certificate; `openssl s_client` as a
+/// third-party API invoker gets a token that verifies under the CCF's JWKS.
+#[test]
+fn an_application_server_registers_with_its_capif_token() {
+    let pki = Pki::new("gw-capif");
+    let jwks = pki.dir.0.join("ccf-jwks.json");
+    let jwks_arg = jwks.to_str().unwrap();
+    let ccf_args = [
+        "gateway",
+        "ccf",
+        "--invoker",
+        AS,
+        "svc-as",
+        "--invoker",
+        ROGUE,
+    ];
+    let ccf = Server::run(
+        &pki,
+        5,
+        &[&ccf_args[..], &["svc-rogue", "--jwks-out", jwks_arg]].concat(),
+    );
+    let server_args = [
+        "gateway",
+        "server",
+        "--policy",
+        POLICY,
+        "--capif-jwks",
+        jwks_arg,
+    ];
+    let server = Server::run(&pki, 4, &server_args);
+    let out = as_register(&server, &ccf, &pki, AS, "svc-as", "msgin5g-s.example");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["identity"], AS);
+    assert_eq!(v["ids"]["service_ids"][0], "msgin5g-as-api");
+    assert_eq!(v["received"]["message"]["recipient"], AS);
+    let refused = |out: Output, why: &str| {
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+        assert!(
+            text(&out.stderr).contains(why),
+            "{why}: {}",
+            text(&out.stderr)
+        );
+    };
+    refused(
+        as_register(&server, &ccf, &pki, AS, "svc-as", "msgin5g-m.example"),
+        "the server refused the registration: CAPIF token for another server",
+    );
+    refused(
+        as_register(&server, &ccf, &pki, UNKNOWN, "svc-as", "msgin5g-s.example"),
+        "the CAPIF core function refused the token request: client certificate of an unknown name",
+    );
+    refused(
+        as_register(&server, &ccf, &pki, ROGUE, "svc-as", "msgin5g-s.example"),
+        "the server refused the registration: CAPIF token for another invoker or service",
+    );
+    let no_cert = s_client(
+        &server,
+        None,
+        &pki,
+        &registration(LEGACY, "legacy", "svc-sms"),
+    );
+    assert!(
+        text(&no_cert.stdout).contains("gateway not authenticated by a client certificate"),
+        "{}",
+        text(&no_cert.stdout)
+    );
+    let request =
+        serde_json::json!({"capif_token_request": {"identity": AS, "aef": "msgin5g-s.example"}});
+    let got = s_client(&ccf, Some(&pki.gateway(AS)), &pki, &request.to_string());
+    let line: serde_json::Value = serde_json::from_slice(
+        got.stdout
+            .split(|c| *c == b'\n')
+            .find(|l| l.starts_with(b"{"))
+            .unwrap(),
+    )
+    .unwrap();
+    let token = line["capif_token"].as_str().unwrap();
+    let (_, claims) =
+        reference::jwt::verify(token, &std::fs::read(&jwks).unwrap(), reference::jwt::now())
+            .unwrap();
+    assert_eq!(claims.sub, AS);
+    assert_eq!(claims.scope.as_deref(), Some("svc-as"));
+    assert!(
+        matches!(claims.aud, Some(reference::jwt::Audience::One(ref a)) if a == "msgin5g-s.example")
+    );
+    let log = ccf.log();
+    assert_eq!(log.matches("sent capif_token").count(), 4, "{log}");
+    let log = server.log();
+    for line in [
+        "connection 1 (no certificate): sent accepted",
+        "(no certificate): refused register: CAPIF token for another server",
+        "(no certificate): refused register: gateway not authenticated by a client certificate",
+    ] {
+        assert!(log.contains(line), "{line}: {log}");
+    }
 }
 
 #[test]

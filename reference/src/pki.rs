@@ -111,6 +111,11 @@ pub fn client_config_resolving(
     Ok(client_builder(ca, v)?.with_client_cert_resolver(resolver))
 }
 
+/// The rustls configuration of a client that sends no certificate.
+pub fn client_config_anonymous(ca: &[u8], v: Versions) -> Result<ClientConfig, String> {
+    Ok(client_builder(ca, v)?.with_no_client_auth())
+}
+
 /// A client that trusts `ca`, with versions `v`.
 fn client_builder(
     ca: &[u8],
@@ -126,7 +131,18 @@ fn client_builder(
 /// the trust anchor; no session tickets (RFC 9190 section 2.1.2 leaves resumption
 /// optional; these servers do not resume).
 pub fn server_config(me: Pems, v: Versions) -> Result<ServerConfig, String> {
-    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots(me.ca)?), provider())
+    server_config_for(me, v, true)
+}
+
+/// The same, with the client certificate optional (`required: false`): a client without
+/// one is served, one with a certificate must chain to the trust anchor.
+pub fn server_config_for(me: Pems, v: Versions, required: bool) -> Result<ServerConfig, String> {
+    let builder = WebPkiClientVerifier::builder_with_provider(Arc::new(roots(me.ca)?), provider());
+    let builder = match required {
+        true => builder,
+        false => builder.allow_unauthenticated(),
+    };
+    let verifier = builder
         .build()
         .map_err(|e| format!("client certificate verifier: {e}"))?;
     let mut c = ServerConfig::builder_with_provider(provider())

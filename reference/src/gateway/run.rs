@@ -1,14 +1,17 @@
 //! The registration roles on sockets: the MSGin5G server on mutually authenticated TLS 1.3
 //! (rustls; a client without a certificate gets the certificate_required alert, RFC 8446
-//! section 4.4.2.4), and a gateway that registers, sends one MSGin5G message and receives
-//! one. Messages are JSON, one per line; a refusal is `{"error": reason}` and the server
-//! closes the connection.
+//! section 4.4.2.4; with CAPIF the certificate is optional and an AS authenticates with its
+//! CAPIF token), the CAPIF core function on CAPIF-1e (mutual TLS 1.3, TS 33.122 clause
+//! 6.5.2), and a registrant: a gateway, or an AS that first gets its CAPIF token, which
+//! registers, sends one MSGin5G message and receives one. Messages are JSON, one per line;
+//! a refusal is `{"error": reason}` and the serving side closes the connection.
 
 use super::policy::Policy;
 use super::refusal;
 use crate::concrete::{text_when, Bytes, Concrete, Transport};
 use crate::endpoint::Endpoint;
-use crate::pki::{self, certificate_identity, client_config, server_config, Credentials, Versions};
+use crate::pki::{self, certificate_identity, client_config, Credentials, Versions};
+use model::gateway::ccf::{Ccf, CcfConfig};
 use model::gateway::client::{Client, ClientConfig};
 use model::gateway::messages::{GatewayCodec, Msg};
 use model::gateway::{Config, Role};
@@ -38,26 +41,66 @@ pub struct Event {
     pub what: String,
 }
 
-/// The server role and its backend, shared by the connections.
-/// The server's one role instance, which every connection steps.
+/// The serving role's one instance (the MSGin5G server or the CCF), which every
+/// connection steps.
 type Shared = Endpoint<Role<Bytes>>;
 
-/// The server's TLS configuration (mutual TLS 1.3) from its PEM credentials.
-pub fn server_tls(pems: &Credentials) -> Result<Arc<rustls::ServerConfig>, String> {
-    Ok(Arc::new(server_config(pems.pems(), Versions::Tls13)?))
+/// A serving side's TLS configuration (TLS 1.3) from its PEM credentials: a client
+/// certificate required, or (`client_required: false`) optional.
+pub fn server_tls(
+    pems: &Credentials,
+    client_required: bool,
+) -> Result<Arc<rustls::ServerConfig>, String> {
+    let c = pki::server_config_for(pems.pems(), Versions::Tls13, client_required)?;
+    Ok(Arc::new(c))
 }
 
-/// Serve registrations on `listener` under `policy`, reporting each event; with
+/// The MSGin5G server's role under `policy`; with `capif`, the CAPIF core function's JWKS
+/// its tokens verify under.
+pub fn server_role(policy: &Policy, capif: Option<&[u8]>) -> Config<Bytes> {
+    let mut cfg = policy.server_config();
+    if let Some(jwks) = capif {
+        cfg.capif_key = Bytes(jwks.to_vec());
+    }
+    Config::Server(cfg)
+}
+
+/// What the CAPIF core function serves.
+pub struct CcfOptions {
+    /// The onboarded API invokers (TS 33.122 clause 6.5.2): the name in each one's client
+    /// certificate and the service it may use.
+    pub invokers: Vec<(String, String)>,
+    /// The ES256 token signing key (PKCS#8).
+    pub signing_key: Vec<u8>,
+}
+
+/// The CAPIF core function's role: mutual TLS on CAPIF-1e, tokens naming their audience.
+pub fn ccf_role(o: &CcfOptions) -> Config<Bytes> {
+    let b = |s: &str| Bytes(s.as_bytes().to_vec());
+    Config::Ccf(CcfConfig {
+        me: o.invokers.len() as u8,
+        // rustls holds the TLS key and checked each invoker's certificate chain.
+        tls_key: Bytes::default(),
+        signing_key: Bytes(o.signing_key.clone()),
+        invokers: (o.invokers.iter())
+            .map(|(name, service)| (b(name), Bytes::default(), b(service)))
+            .collect(),
+        audience: true,
+        tls: true,
+        max_tokens: u8::MAX,
+    })
+}
+
+/// Serve `role` (the MSGin5G server or the CCF) on `listener`, reporting each event; with
 /// `connections`, return after that many connections have ended. Connections are served
 /// concurrently ([`crate::serve::concurrently`]).
 pub fn serve(
     listener: TcpListener,
     tls: Arc<rustls::ServerConfig>,
-    policy: &Policy,
+    cfg: Config<Bytes>,
     connections: Option<u64>,
     report: Arc<dyn Fn(Event) + Send + Sync>,
 ) -> Result<(), String> {
-    let cfg = Config::Server(policy.server_config());
     let shared = Arc::new(Mutex::new(Endpoint::from_parts(
         cfg.initial(),
         cfg,
@@ -104,12 +147,12 @@ fn connection(
             .complete_io(&mut s.sock)
             .map_err(|e| format!("TLS handshake failed: {e}"))?;
     }
-    let der = s
-        .conn
-        .peer_certificates()
-        .and_then(|c| c.first())
-        .ok_or("no client certificate")?;
-    *peer = Some(certificate_identity(der)?);
+    // rustls required a certificate, or let a client without one through (an AS, which
+    // has its CAPIF token).
+    *peer = match s.conn.peer_certificates().and_then(|c| c.first()) {
+        Some(der) => Some(certificate_identity(der)?),
+        None => None,
+    };
     let transport = Transport {
         connection: id.to_be_bytes().to_vec(),
         peer: peer.as_ref().map(|p| Bytes(p.as_bytes().to_vec())),
@@ -132,9 +175,14 @@ fn connection(
         let stepped = {
             let mut ep = shared.lock().map_err(|_| "server state poisoned")?;
             ep.b.transport = transport.clone();
+            ep.b.clock().now = crate::jwt::now();
             let stepped = ep.step(Some(&Bytes(line.clone())));
-            // The server's claims are the model's business, not the log's.
+            // The server's claims are the model's business, not the log's; the CCF's token
+            // budget is the model's bound.
             ep.events.clear();
+            if let Role::Ccf(c) = &mut ep.role {
+                *c = Ccf { issued: 0 };
+            }
             stepped
         };
         let w = r.get_mut();
@@ -196,11 +244,14 @@ fn write_line(w: &mut impl Write, m: &[u8]) -> Result<(), String> {
         .map_err(|e| format!("write: {e}"))
 }
 
-/// What a gateway does on `msgin5g gateway register`.
+/// What a registrant does on `msgin5g gateway register`.
 pub struct RegisterOptions {
     pub connect: String,
     /// The name the server's certificate must carry (default: the host of `connect`).
     pub server_name: String,
+    /// An AS: the CAPIF core function it gets its token from first, and the MSGin5G
+    /// server's name it asks the token for (the audience).
+    pub capif: Option<CapifAt>,
     /// PEM trust anchor, certificate and key.
     pub pems: Credentials,
     pub kind: String,
@@ -209,6 +260,31 @@ pub struct RegisterOptions {
     pub identity: Option<String>,
     pub recipient: String,
     pub payload: Option<String>,
+}
+
+/// Where an AS gets its CAPIF token.
+pub struct CapifAt {
+    pub connect: String,
+    /// The name the CCF's certificate must carry.
+    pub server_name: String,
+    /// The MSGin5G server as API exposing function: the token's audience.
+    pub aef: String,
+}
+
+type Line = BufReader<StreamOwned<ClientConnection, TcpStream>>;
+
+/// A TLS 1.3 connection to `connect`, whose certificate must name `server_name`.
+fn tls_connect(
+    connect: &str,
+    server_name: &str,
+    tls: Arc<rustls::ClientConfig>,
+) -> Result<Line, String> {
+    let name = ServerName::try_from(server_name.to_string())
+        .map_err(|e| format!("server name {server_name:?}: {e}"))?;
+    let tcp = TcpStream::connect(connect).map_err(|e| format!("connect {connect}: {e}"))?;
+    tcp.set_read_timeout(Some(TIMEOUT)).ok();
+    let conn = ClientConnection::new(tls, name).map_err(|e| e.to_string())?;
+    Ok(BufReader::new(StreamOwned::new(conn, tcp)))
 }
 
 /// The outcome of a registration and message exchange.
@@ -228,13 +304,7 @@ pub fn register(o: &RegisterOptions) -> Result<Registered, String> {
         Some(i) => i.clone(),
         None => certificate_identity(&cert[0])?,
     };
-    let tls = Arc::new(client_config(o.pems.pems(), Versions::Tls13)?);
-    let name = ServerName::try_from(o.server_name.clone())
-        .map_err(|e| format!("server name {:?}: {e}", o.server_name))?;
-    let tcp = TcpStream::connect(&o.connect).map_err(|e| format!("connect {}: {e}", o.connect))?;
-    tcp.set_read_timeout(Some(TIMEOUT)).ok();
-    let conn = ClientConnection::new(tls, name).map_err(|e| e.to_string())?;
-    let mut r = BufReader::new(StreamOwned::new(conn, tcp));
+    let mutual = Arc::new(client_config(o.pems.pems(), Versions::Tls13)?);
     let t = |s: &str| Bytes(s.as_bytes().to_vec());
     let cfg = Config::Client(ClientConfig {
         me: 0,
@@ -242,12 +312,12 @@ pub fn register(o: &RegisterOptions) -> Result<Registered, String> {
         identity: t(&identity),
         kind: t(&o.kind),
         service: t(&o.service),
-        server_name: t(&o.server_name),
+        server_name: t(o.capif.as_ref().map_or(&o.server_name, |c| &c.aef)),
         server_key: Bytes::default(),
         // The certificate rustls presents.
         credential: Some(Bytes::default()),
         tls: true,
-        capif: None,
+        capif: o.capif.as_ref().map(|_| (2, Bytes::default())),
         recipient: t(&o.recipient),
         // rustls checks the server's certificate against the CA: no key registry.
         registry: false,
@@ -258,6 +328,27 @@ pub fn register(o: &RegisterOptions) -> Result<Registered, String> {
     }
     let mut ep = Endpoint::from_parts(cfg.initial(), cfg, b);
     let mut input: Option<Bytes> = None;
+    let mut tls = mutual.clone();
+    if let Some(c) = &o.capif {
+        // TS 33.122 clause 6.5.2: the token from the CCF on CAPIF-1e (mutual TLS) first.
+        let mut ccf = tls_connect(&c.connect, &c.server_name, mutual)?;
+        for m in ep.step(None).map_err(|Reject(why)| why.to_string())? {
+            write_line(ccf.get_mut(), &m.0)?;
+        }
+        let line = read_line(&mut ccf)?
+            .ok_or("the CAPIF core function closed the connection before answering")?;
+        if let Some(why) = refusal(&line) {
+            return Err(format!(
+                "the CAPIF core function refused the token request: {why}"
+            ));
+        }
+        ccf.get_mut().conn.send_close_notify();
+        let _ = ccf.get_mut().flush();
+        input = Some(Bytes(line));
+        // The AS authenticates to the MSGin5G server with the token, not a certificate.
+        tls = Arc::new(pki::client_config_anonymous(&o.pems.ca, Versions::Tls13)?);
+    }
+    let mut r = tls_connect(&o.connect, &o.server_name, tls)?;
     let (mut ids, mut sent, mut received) = (String::new(), String::new(), String::new());
     loop {
         let waiting = ep.waiting_for();
