@@ -49,7 +49,7 @@ fn pki(dir: &TempDir) -> Pki {
     let (trusted, other_ca) = (ca("msgin5g test CA"), ca("another CA"));
     let email = |s: &str| SanType::Rfc822Name(s.try_into().unwrap());
     Pki {
-        ca: dir.write("ca.pem", &trusted.0.pem()),
+        ca: dir.write("ca.pem", &trusted.pem()),
         server: issue(
             dir,
             "server",

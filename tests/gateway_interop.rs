@@ -36,7 +36,7 @@ impl Pki {
             issue(&dir, name, dns(name), false, &trusted);
         }
         Pki {
-            ca: dir.write("ca.pem", &trusted.0.pem()),
+            ca: dir.write("ca.pem", &trusted.pem()),
             server: issue(&dir, "localhost", dns("localhost"), true, &trusted),
             dir,
         }

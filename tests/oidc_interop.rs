@@ -71,7 +71,7 @@ fn start_provider() -> Result<Provider, String> {
     let dir = std::env::temp_dir().join(format!("msgin5g-oidc-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
-    let (cert, key) = (ck.cert.pem(), ck.key_pair.serialize_pem());
+    let (cert, key) = (ck.cert.pem(), ck.signing_key.serialize_pem());
     std::fs::write(dir.join("cert.pem"), &cert).unwrap();
     std::fs::write(dir.join("key.pem"), &key).unwrap();
     let mut child = Command::new("node")
@@ -179,11 +179,8 @@ fn server(
 /// POST a registration body to the server; its status and body.
 fn register(p: &Provider, url: &str, body: &[u8]) -> (u16, String) {
     let agent = reference::oidc::http::client(&p.cert).unwrap();
-    match agent.post(&format!("{url}/register")).send_bytes(body) {
-        Ok(r) => (r.status(), r.into_string().unwrap()),
-        Err(ureq::Error::Status(s, r)) => (s, r.into_string().unwrap()),
-        Err(e) => panic!("{e}"),
-    }
+    let mut r = agent.post(&format!("{url}/register")).send(body).unwrap();
+    (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
 }
 
 /// The registration body of step 11: the access token and the client's profile.
@@ -352,7 +349,7 @@ const CERT: &str = "CERT";
 /// of its own (self-signed for 127.0.0.1), and the provider it is for the other roles.
 fn our_sim_s(tag: &str, extra: &[&str]) -> (ServerChild, Provider) {
     let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
-    let (cert, key) = (ck.cert.pem(), ck.key_pair.serialize_pem());
+    let (cert, key) = (ck.cert.pem(), ck.signing_key.serialize_pem());
     let args = [&["oidc", "sim-s", "--listen", "127.0.0.1:0"][..], extra].concat();
     let sim_s = ServerChild::spawn(tag, cert.as_bytes(), key.as_bytes(), &args);
     let p = Provider {

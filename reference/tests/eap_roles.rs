@@ -2,7 +2,7 @@
 //! DN-AAA (rustls on both ends), and the `identity-not-bound` attack of the model
 //! reproduced with real certificates: E's valid certificate under U's identity.
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, SanType};
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, SanType};
 use reference::concrete::Bytes;
 use reference::eap::run::{run_ue, DnAaaOptions, DnAaaServer, Handled, TlsSide, UeOptions};
 use reference::pki::Versions;
@@ -24,12 +24,12 @@ fn pki() -> Pki {
     let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
     p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     p.distinguished_name.push(DnType::CommonName, "test CA");
-    let ca = p.self_signed(&ca_key).unwrap();
+    let ca = CertifiedIssuer::self_signed(p, ca_key).unwrap();
     let issue = |san: SanType| {
         let key = KeyPair::generate().unwrap();
         let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
         p.subject_alt_names = vec![san];
-        let cert = p.signed_by(&key, &ca, &ca_key).unwrap();
+        let cert = p.signed_by(&key, &ca).unwrap();
         (cert.pem(), key.serialize_pem())
     };
     let email = |s: &str| SanType::Rfc822Name(s.try_into().unwrap());

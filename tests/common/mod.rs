@@ -110,13 +110,13 @@ impl Drop for TempDir {
     }
 }
 
-pub fn ca(name: &str) -> (rcgen::Certificate, KeyPair) {
+pub fn ca(name: &str) -> rcgen::CertifiedIssuer<'static, KeyPair> {
     let key = KeyPair::generate().unwrap();
     let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
     p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     p.distinguished_name.push(DnType::CommonName, name);
     p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    (p.self_signed(&key).unwrap(), key)
+    rcgen::CertifiedIssuer::self_signed(p, key).unwrap()
 }
 
 pub fn issue(
@@ -124,7 +124,7 @@ pub fn issue(
     name: &str,
     san: SanType,
     server: bool,
-    by: &(rcgen::Certificate, KeyPair),
+    by: &rcgen::CertifiedIssuer<'static, KeyPair>,
 ) -> (PathBuf, PathBuf) {
     let key = KeyPair::generate().unwrap();
     let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -136,7 +136,7 @@ pub fn issue(
     } else {
         ExtendedKeyUsagePurpose::ClientAuth
     }];
-    let cert = p.signed_by(&key, &by.0, &by.1).unwrap();
+    let cert = p.signed_by(&key, by).unwrap();
     (
         dir.write(&format!("{name}.pem"), &cert.pem()),
         dir.write(&format!("{name}.key"), &key.serialize_pem()),

@@ -31,7 +31,8 @@ use model::eap::tls::{client_flight_parts, client_hello_parts, ClientFinished, E
 use model::eap::{Config, Role, SecondaryAuth, PSI};
 use model::term::{self, Sort, Term, TermId};
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, SanType,
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair, SanType,
 };
 use rustls::client::ResolvesClientCert;
 use rustls::sign::CertifiedKey;
@@ -48,7 +49,7 @@ pub(crate) struct EapEval<'a> {
     /// out of what was sent, the certificates issued, the attacker's flights and MSKs.
     made: BTreeMap<TermId, Bytes>,
     /// The CAs, by private key term: the certificate and key that issue.
-    cas: BTreeMap<TermId, (rcgen::Certificate, KeyPair)>,
+    cas: BTreeMap<TermId, CertifiedIssuer<'static, KeyPair>>,
     /// The attacker's EAP-TLS clients, by their ClientHello term.
     clients: BTreeMap<TermId, (Concrete, Arc<ClientCert>)>,
     /// The SMF's RADIUS client: its PDU sessions' requests.
@@ -101,7 +102,7 @@ impl<'a> EapEval<'a> {
             } => Ok(constant(name)),
             Term::Atom { .. } => value_of(self.values, &atom_key(t)),
             // A trust anchor: the CA's certificate.
-            Term::Pk(sk) => Ok(Bytes(self.ca(*sk)?.0.pem().into_bytes())),
+            Term::Pk(sk) => Ok(Bytes(self.ca(*sk)?.pem().into_bytes())),
             Term::Sign { sk, msg } => self.issue(t, *sk, *msg),
             _ => self.message(t),
         }
@@ -154,17 +155,16 @@ impl<'a> EapEval<'a> {
     }
 
     /// The CA of private key `sk`: a self-signed certificate on the trace's key.
-    fn ca(&mut self, sk: TermId) -> Result<&(rcgen::Certificate, KeyPair), String> {
+    fn ca(&mut self, sk: TermId) -> Result<&CertifiedIssuer<'static, KeyPair>, String> {
         if !self.cas.contains_key(&sk) {
             let key = self.key_pair(sk)?;
             let mut p = CertificateParams::new(Vec::<String>::new()).map_err(|e| e.to_string())?;
             p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
             p.distinguished_name
                 .push(DnType::CommonName, format!("CA {}", atom_key(sk)));
-            let cert = p
-                .self_signed(&key)
-                .map_err(|e| format!("CA certificate: {e}"))?;
-            self.cas.insert(sk, (cert, key));
+            let ca =
+                CertifiedIssuer::self_signed(p, key).map_err(|e| format!("CA certificate: {e}"))?;
+            self.cas.insert(sk, ca);
         }
         Ok(&self.cas[&sk])
     }
@@ -183,7 +183,7 @@ impl<'a> EapEval<'a> {
         let subject = self.key_pair(*subject)?;
         let mut p = CertificateParams::new(Vec::<String>::new()).map_err(|e| e.to_string())?;
         p.distinguished_name.push(DnType::CommonName, name.as_str());
-        let ia5 = rcgen::Ia5String::try_from(name.as_str())
+        let ia5 = rcgen::string::Ia5String::try_from(name.as_str())
             .map_err(|e| format!("certificate name {name:?}: {e}"))?;
         p.subject_alt_names = vec![match name.contains('@') {
             true => SanType::Rfc822Name(ia5),
@@ -193,9 +193,8 @@ impl<'a> EapEval<'a> {
             ExtendedKeyUsagePurpose::ServerAuth,
             ExtendedKeyUsagePurpose::ClientAuth,
         ];
-        let (ca, ca_key) = self.ca(sk)?;
         let cert = p
-            .signed_by(&subject, ca, ca_key)
+            .signed_by(&subject, self.ca(sk)?)
             .map_err(|e| format!("certificate for {name}: {e}"))?;
         let pem = Bytes(cert.pem().into_bytes());
         self.made.insert(t, pem.clone());

@@ -4,7 +4,7 @@
 //! section 2.4). MD5 and HMAC-MD5 come from RustCrypto's md-5 and hmac (ring has no MD5).
 
 use super::packet::{err, DecodeError};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use md5::{Digest, Md5};
 
 pub const ACCESS_REQUEST: u8 = 1;
@@ -176,7 +176,7 @@ impl Packet {
 }
 
 fn hmac_md5(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut m = <Hmac<Md5> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    let mut m = <Hmac<Md5> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
     m.update(data);
     m.finalize().into_bytes().to_vec()
 }

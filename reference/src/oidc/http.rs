@@ -5,24 +5,36 @@
 use crate::pki::{certs, key, provider, roots};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes as Body;
-use rustls::{ClientConfig, ServerConfig};
+use rustls::ServerConfig;
 use std::net::TcpListener;
 use std::sync::Arc;
 
-/// An HTTPS client trusting the CA certificates in `ca_pem`, keeping cookies and not
-/// following redirects (the flow reads them).
+/// An HTTPS client (rustls on ring) trusting the CA certificates in `ca_pem`, keeping
+/// cookies, not following redirects (the flow reads them) and giving a response of any
+/// status as a response.
 pub fn client(ca_pem: &[u8]) -> Result<ureq::Agent, String> {
-    let config = ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots(ca_pem)?)
-        .with_no_client_auth();
-    Ok(ureq::AgentBuilder::new()
-        .tls_config(Arc::new(config))
-        .redirects(0)
-        .timeout(std::time::Duration::from_secs(10))
-        .build())
+    // The anchors must load as rustls takes them.
+    roots(ca_pem)?;
+    let anchors = certs(ca_pem, "trust anchor (CA)")?
+        .iter()
+        .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+        .collect();
+    let tls = ureq::tls::TlsConfig::builder()
+        .provider(ureq::tls::TlsProvider::Rustls)
+        .unversioned_rustls_crypto_provider(provider())
+        .root_certs(ureq::tls::RootCerts::Specific(Arc::new(anchors)))
+        .build();
+    let config = ureq::Agent::config_builder()
+        .tls_config(tls)
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(10)))
+        .build();
+    Ok(config.into())
 }
+
+/// A response of ureq, any status.
+pub type Answer = Result<ureq::http::Response<ureq::Body>, ureq::Error>;
 
 /// A server TLS configuration from PEM certificate chain and key (server authentication:
 /// the tunnels of solution #1 authenticate the server; the client authenticates in them).

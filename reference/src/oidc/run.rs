@@ -79,12 +79,12 @@ fn discover(agent: &ureq::Agent, issuer: &str) -> Result<Endpoints, String> {
         "{}/.well-known/openid-configuration",
         issuer.trim_end_matches('/')
     );
-    let doc: serde_json::Value = agent
-        .get(&url)
-        .call()
-        .map_err(|e| e.to_string())?
-        .into_json()
-        .map_err(|e| format!("{url}: {e}"))?;
+    let (status, doc) = body(agent.get(&url).call(), &url)?;
+    if status != 200 {
+        return Err(format!("{url}: HTTP {status}"));
+    }
+    let doc: serde_json::Value =
+        serde_json::from_str(&doc).map_err(|e| format!("{url}: not JSON: {e}"))?;
     let get = |k: &str| {
         doc[k]
             .as_str()
@@ -135,16 +135,14 @@ fn jwks_at(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>, String> {
     Ok(jwks.into_bytes())
 }
 
-/// The body of a response of any status (ureq reports 4xx and 5xx as errors).
-fn body(r: Result<ureq::Response, ureq::Error>, what: &str) -> Result<(u16, String), String> {
-    let r = match r {
-        Ok(r) => r,
-        Err(ureq::Error::Status(_, r)) => r,
-        // ureq's message names the URL.
-        Err(e) => return Err(e.to_string()),
-    };
-    let status = r.status();
-    let text = r.into_string().map_err(|e| format!("{what}: {e}"))?;
+/// The status and body of a response; a transport error names `what` (the URL).
+fn body(r: http::Answer, what: &str) -> Result<(u16, String), String> {
+    let mut r = r.map_err(|e| format!("{what}: {e}"))?;
+    let status = r.status().as_u16();
+    let text = r
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| format!("{what}: {e}"))?;
     Ok((status, text))
 }
 
@@ -165,14 +163,13 @@ fn authorize(
     let mut response = agent.get(url).call();
     // Each round: a redirect to follow, or a page with a form to fill.
     for _ in 0..12 {
-        let r = match response {
-            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-            Err(e) => return Err(format!("authorization: {e}")),
-        };
-        let status = r.status();
+        let mut r = response.map_err(|e| format!("authorization: {e}"))?;
+        let status = r.status().as_u16();
         if (300..400).contains(&status) {
             let loc = r
-                .header("location")
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
                 .ok_or("authorization: a redirect without Location")?
                 .to_owned();
             if loc.starts_with(redirect_uri) {
@@ -181,7 +178,7 @@ fn authorize(
             response = agent.get(join(&loc)?.as_str()).call();
             continue;
         }
-        let page = r.into_string().map_err(|e| format!("authorization: {e}"))?;
+        let page = (r.body_mut().read_to_string()).map_err(|e| format!("authorization: {e}"))?;
         let (action, prompt) = form_of(&page).ok_or_else(|| {
             format!(
                 "authorization: HTTP {status} without a form: {}",
@@ -194,7 +191,7 @@ fn authorize(
         if prompt == "login" {
             fields.extend([("login", username), ("password", password)]);
         }
-        response = agent.post(join(&action)?.as_str()).send_form(&fields);
+        response = agent.post(join(&action)?.as_str()).send_form(fields);
     }
     Err("authorization: more than 12 redirects and pages".into())
 }
@@ -338,8 +335,8 @@ pub fn run_ue(o: &UeOptions) -> Result<UeOutcome, String> {
     let (status, answer) = body(
         agent
             .post(&ep.token)
-            .set("content-type", "application/x-www-form-urlencoded")
-            .send_bytes(&token_request.0),
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send(&token_request.0[..]),
         "token endpoint",
     )?;
     if status != 200 {
@@ -369,8 +366,8 @@ pub fn run_ue(o: &UeOptions) -> Result<UeOutcome, String> {
         let (status, answer) = body(
             agent
                 .post(&url)
-                .set("content-type", "application/json")
-                .send_bytes(&registration_request.0),
+                .header("content-type", "application/json")
+                .send(&registration_request.0[..]),
             &url,
         )?;
         let answer = b(&answer);
@@ -523,8 +520,8 @@ impl MsgServer {
         let asked = i
             .agent
             .post(&i.endpoint)
-            .set("content-type", "application/x-www-form-urlencoded")
-            .send_string(&form);
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send(&form);
         let unavailable = |why: String| (502, format!("introspection at {}: {why}", i.endpoint));
         let (status, answer) = body(asked, &i.endpoint).map_err(unavailable)?;
         if status != 200 {
