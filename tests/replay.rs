@@ -641,6 +641,64 @@ fn onto_protected_n6(trace: &str) -> String {
     lines.join("\n")
 }
 
+#[test]
+fn monte_traces_cover_every_violation() {
+    traces_cover_every_violation("monte");
+}
+
+#[test]
+fn exported_monte_runs_replay() {
+    exported_runs_replay("monte");
+}
+
+/// The monitoring attacks need their variant's weakness: the SCEF's authorization, the
+/// user's consent, T8's TLS, a report without the IMSI. (`identities-with-count` has no
+/// variant with E counting and the report without identities to move onto.)
+#[test]
+fn monte_attacks_stop_where_the_weakness_is_fixed() {
+    let not_authorized = "third party not authorized to monitor this UE";
+    attacks_stop_where_the_weakness_is_fixed(
+        "monte",
+        &[
+            (
+                "unauthorized-requester-location_secrecy",
+                "default",
+                not_authorized,
+            ),
+            (
+                "no-consent-check-location_secrecy",
+                "consent",
+                "the user has not consented to this third party",
+            ),
+            (
+                "identity-in-report-imsi_privacy",
+                "default",
+                "cannot derive imsi_tracker_e that way",
+            ),
+            (
+                "unprotected-t8-location_secrecy",
+                "default",
+                "not from a third party it has an association with",
+            ),
+            (
+                "unprotected-t8-report_injective_agreement",
+                "default",
+                "it lacks scs_as_reference_id#0",
+            ),
+            (
+                "count-unauthorized-requester-count_secrecy",
+                "area-count",
+                not_authorized,
+            ),
+            (
+                "authorised-locations-unauthorized-authorised_area_secrecy",
+                "authorised-locations",
+                not_authorized,
+            ),
+        ],
+    );
+}
+
 fn eap_trace(name: &str) -> String {
     std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))

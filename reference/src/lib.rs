@@ -8,12 +8,14 @@
 
 pub mod akma;
 pub mod attack;
+pub mod b64_fields;
 pub mod concrete;
 pub mod eap;
 pub mod endpoint;
 pub mod gateway;
 pub mod group;
 pub mod jwt;
+pub mod monte;
 pub mod oidc;
 pub mod outcome;
 pub mod pki;

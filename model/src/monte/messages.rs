@@ -7,12 +7,12 @@
 use crate::backend::{Backend, Symbolic};
 use crate::role::Reject;
 use crate::term::{self, Term, TermId};
-use crate::term::{Tagged, Terms};
+use crate::term::{MapValues, Tagged, Terms};
 
 /// TS 23.682 clause 5.6.1.1: the third party's request carries its SCS/AS Reference ID,
 /// the SCEF's configuration of the MME the SCEF Reference ID it assigned; the MME's
 /// events name the SCEF Reference ID, and the SCEF's reports the SCS/AS Reference ID.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, Tagged)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, Tagged, MapValues)]
 pub enum Msg<V> {
     /// Location reporting for a UE, by its external identifier.
     #[tag(REQUEST)]

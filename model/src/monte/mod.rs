@@ -52,8 +52,8 @@ use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scena
 use crate::role::{lift, Initial};
 use crate::role::{Machine, Steps};
 use crate::role::{Reject, Status, Stepped};
-use crate::term::Terms;
 use crate::term::{self, Sort, TermId};
+use crate::term::{MapValues, Terms};
 use messages::{MonteCodec, Msg, OUT_OF_AREA};
 use properties::{Agent, Agents, Claim, Property};
 pub use roles::Ask;
@@ -248,7 +248,7 @@ pub enum Role<V = TermId> {
     Mme(Mme),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub enum Config<V = TermId> {
     ThirdParty(ThirdPartyConfig<V>),
     Scef(ScefConfig<V>),

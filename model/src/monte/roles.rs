@@ -9,7 +9,7 @@ use super::{AUTHORISED_AREA, COUNT, IMSI, LOCATION, PRESENCE, REPORT};
 use crate::backend::Fresh;
 use crate::channel::{open_channel, open_or_clear, seal_channel, seal_or_clear};
 use crate::role::{Output, Reject, Stepped};
-use crate::term::{self, Terms};
+use crate::term::{self, MapValues, Terms};
 use properties::{Agent, Agents, Event};
 
 // Refusals that are the receiver's decision on a well-formed message (`Protocol::POLICY`).
@@ -39,7 +39,7 @@ fn send<V: Clone, B: MonteCodec<Value = V>>(b: &mut B, key: &Option<V>, m: &Msg<
     seal_or_clear(b, key.as_ref(), "T8", &m)
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct ThirdPartyConfig<V> {
     pub me: Agent,
     pub scef: Agent,
@@ -141,7 +141,7 @@ impl<V: Clone + Eq> ThirdParty<V> {
 
 /// A monitored UE: external identifier, IMSI, authorised area, the third parties that
 /// may monitor it (their agents) and those its user consented to.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct Monitored<V> {
     pub external: V,
     pub imsi: V,
@@ -151,7 +151,7 @@ pub struct Monitored<V> {
 }
 
 /// The monitoring events on T8, by what they ask for.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct Events<V> {
     pub location: V,
     pub count: V,
@@ -168,7 +168,7 @@ impl<V: Clone> Events<V> {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct ScefConfig<V> {
     pub me: Agent,
     pub mme: Agent,
@@ -262,10 +262,15 @@ impl<V: Clone + Eq> Scef<V> {
             return Err(Reject("a monitoring event this SCEF does not offer"));
         }
         let agent = cfg.requesters[r].1;
-        let scef_reference = b.fresh(Fresh::Nonce(term::numbered(
-            "scef_reference_id",
-            self.armed.len(),
-        )));
+        // Clause 5.6.1.1: an SCEF Reference ID for a request the MME is armed for; the
+        // authorised locations the SCEF answers itself (the entry is reported at once).
+        let scef_reference = match cfg.ask {
+            Ask::AuthorisedArea => b.constant("none", b""),
+            _ => b.fresh(Fresh::Nonce(term::numbered(
+                "scef_reference_id",
+                self.armed.len(),
+            ))),
+        };
         let mut next = self.clone();
         let mut armed = Armed {
             requester: r,
@@ -395,7 +400,7 @@ impl<V: Clone + Eq> Scef<V> {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct MmeConfig<V> {
     pub me: Agent,
     pub core_key: V,
@@ -411,7 +416,7 @@ pub struct MmeConfig<V> {
 /// A UE the MME serves: its IMSI, the area it is in, who may know where it is (the network
 /// and the third parties authorized for it, with its user's consent), and the name of its
 /// position fixes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct Served<V> {
     pub imsi: V,
     pub at: V,

@@ -9,9 +9,8 @@
 
 pub mod attack;
 
+use crate::b64_fields::{b64, field, optional};
 use crate::concrete::{Bytes, Concrete};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use base64::Engine;
 use model::backend::Backend;
 use model::group::messages::{GroupCodec, Msg};
 use model::role::Reject;
@@ -24,28 +23,6 @@ pub const ALGORITHM: &str = "CHACHA20-POLY1305+ECDSA-P256-SHA256";
 
 const NONCE: usize = 12;
 const TAG: usize = 16;
-
-fn b64(v: &Bytes) -> Value {
-    Value::String(B64.encode(&v.0))
-}
-
-fn field(o: &Map<String, Value>, name: &'static str) -> Result<Bytes, Reject> {
-    match o.get(name) {
-        Some(Value::String(s)) => B64
-            .decode(s)
-            .map(Bytes)
-            .map_err(|_| Reject("a field that is not base64url")),
-        Some(_) => Err(Reject("a field that is not a string")),
-        None => Err(Reject("a required field is missing")),
-    }
-}
-
-fn optional(o: &Map<String, Value>, name: &'static str) -> Result<Option<Bytes>, Reject> {
-    match o.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(_) => field(o, name).map(Some),
-    }
-}
 
 /// The wire form of a message: `{"msg": kind, field: base64url, ...}`.
 pub fn encode(m: &Msg<Bytes>) -> Bytes {
