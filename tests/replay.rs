@@ -642,6 +642,71 @@ fn onto_protected_n6(trace: &str) -> String {
 }
 
 #[test]
+fn aese_traces_cover_every_violation() {
+    traces_cover_every_violation("aese");
+}
+
+#[test]
+fn exported_aese_runs_replay() {
+    exported_runs_replay("aese");
+}
+
+/// The exposure attacks need their variant's weakness: A1/A4's association, the NE's
+/// authorization per service per UE, a response without the IMSI, a token bound to its
+/// client application and its resource owner.
+#[test]
+fn aese_attacks_stop_where_the_weakness_is_fixed() {
+    let other_client = "token issued to another client";
+    let other_owner = "token of another resource owner";
+    attacks_stop_where_the_weakness_is_fixed(
+        "aese",
+        &[
+            (
+                "no-mutual-auth-request_injective_agreement",
+                "default",
+                "not from a requester it has an association with",
+            ),
+            (
+                "no-mutual-auth-response_injective_agreement",
+                "default",
+                "it lacks request_id#0",
+            ),
+            ("no-mutual-auth-ue_data_secrecy", "default", "has no part 3"),
+            (
+                "authz-per-service-only-ue_data_secrecy",
+                "default",
+                "requester not authorized for this service and UE",
+            ),
+            (
+                "imsi-exposed-imsi_privacy",
+                "default",
+                "cannot derive imsi_ue_e that way",
+            ),
+            (
+                "token-not-bound-to-app-resource_access_agreement",
+                "autho4api",
+                other_client,
+            ),
+            (
+                "token-not-bound-to-app-resource_data_secrecy",
+                "autho4api",
+                other_client,
+            ),
+            (
+                "token-not-bound-to-owner-resource_access_agreement",
+                "autho4api",
+                other_owner,
+            ),
+            (
+                "token-not-bound-to-owner-resource_data_secrecy",
+                "autho4api",
+                other_owner,
+            ),
+        ],
+    );
+}
+
+#[test]
 fn monte_traces_cover_every_violation() {
     traces_cover_every_violation("monte");
 }

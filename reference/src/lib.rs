@@ -6,6 +6,7 @@
 //! `replay` (its entry point), `outcome` (what a replay says), `pki` (certificates for rustls), `jwt` (ES256 tokens and the clock), `attack` (exported runs). Each handshake is a folder that
 //! imports only those (AKMA also TLS-PSK, which carries Ua*), and one line of `registry`.
 
+pub mod aese;
 pub mod akma;
 pub mod attack;
 pub mod b64_fields;

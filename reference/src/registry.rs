@@ -5,7 +5,7 @@
 use crate::attack::{self, Attacks};
 use crate::outcome::Outcome;
 use crate::trace::{Trace, TraceError};
-use crate::{akma, eap, gateway, group, monte, oidc, tls_psk};
+use crate::{aese, akma, eap, gateway, group, monte, oidc, tls_psk};
 use model::handshake::Handshake;
 use model::harness::{self, PropertyResult};
 use std::marker::PhantomData;
@@ -90,6 +90,12 @@ pub const REGISTRY: &[Plug] = &[
         recording: None,
         runs: Some(&Exported::<model::group::GroupMessaging>(PhantomData)),
         fuzz: group::fuzz,
+    },
+    Plug {
+        name: model::aese::Exposure::NAME,
+        recording: None,
+        runs: Some(&Exported::<model::aese::Exposure>(PhantomData)),
+        fuzz: aese::fuzz,
     },
     Plug {
         name: model::monte::Monitoring::NAME,

@@ -6,9 +6,9 @@
 use crate::backend::{Backend, Symbolic};
 use crate::role::Reject;
 use crate::term::{self, Term, TermId};
-use crate::term::{Tagged, Terms};
+use crate::term::{MapValues, Tagged, Terms};
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, Tagged)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, Tagged, MapValues)]
 pub enum Msg<V> {
     /// A1 (SCEF) or A4 (application) to the 3GPP network entity: network data about a UE,
     /// by its external identifier, for a service.
@@ -47,7 +47,7 @@ pub enum Msg<V> {
 }
 
 /// The claims of an Autho4API token.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues)]
 pub struct Token<V> {
     pub owner: V,
     pub client: V,

@@ -40,8 +40,8 @@ use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scena
 use crate::role::{lift, Initial};
 use crate::role::{Machine, Steps};
 use crate::role::{Reject, Status, Stepped};
-use crate::term::Terms;
 use crate::term::{self, Sort, Term, TermId};
+use crate::term::{MapValues, Terms};
 use messages::{AeseCodec, Msg};
 use properties::{Agent, Agents, Claim, Property};
 use roles::{
@@ -207,7 +207,7 @@ pub enum Role<V = TermId> {
     Scef(Scef),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub enum Config<V = TermId> {
     Requester(RequesterConfig<V>),
     Ne(NeConfig<V>),

@@ -7,7 +7,7 @@ use super::{ACCESS, DATA, IMSI, REQUEST, RESOURCE, RESPONSE};
 use crate::backend::Fresh;
 use crate::channel::{open_channel, open_or_clear, seal_or_clear};
 use crate::role::{Output, Reject, Stepped};
-use crate::term::Terms;
+use crate::term::{MapValues, Terms};
 use properties::{Agent, Agents, Event};
 
 // Refusals that are the receiver's decision on a well-formed message (`Protocol::POLICY`).
@@ -39,7 +39,7 @@ fn receive<V: Clone, B: AeseCodec<Value = V>>(
 
 // ---- A1/A4 ----
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct RequesterConfig<V> {
     pub me: Agent,
     pub ne: Agent,
@@ -103,14 +103,14 @@ impl<V: Clone + Eq> Requester<V> {
 }
 
 /// A UE the network entity holds data about: external identifier, IMSI, the data.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct Subscriber<V> {
     pub external: V,
     pub imsi: V,
     pub data: V,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct NeConfig<V> {
     pub me: Agent,
     /// Requesters it has a security association with: identity, agent, key.
@@ -229,7 +229,7 @@ impl<V: Clone + Eq> Ne<V> {
 
 // ---- Autho4API (Annex A.2) ----
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct OwnerConfig<V> {
     pub me: Agent,
     pub scef: Agent,
@@ -276,7 +276,7 @@ impl Owner {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct ClientConfig<V> {
     pub me: Agent,
     pub identity: V,
@@ -334,7 +334,7 @@ impl Client {
 
 /// An owner's resource at the SCEF: identity, agent, the clients it may authorize (for the
 /// secrecy claim), the data.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct Resource<V> {
     pub owner: V,
     pub agent: Agent,
@@ -342,7 +342,7 @@ pub struct Resource<V> {
     pub data: V,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, MapValues)]
 pub struct ScefConfig<V> {
     pub me: Agent,
     /// Owners' channels to the authorization server: identity, key.

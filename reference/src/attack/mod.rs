@@ -18,6 +18,7 @@
 //! [`Forger`]); the registry lists it.
 
 pub mod attacker;
+pub mod channel;
 pub mod export;
 pub mod expr;
 pub mod run;
