@@ -71,16 +71,17 @@ enum Command {
     #[command(subcommand)]
     Eap(eap_cmd::Eap),
     /// OIDC token flow (solution #1): run the model's SIM-C and 5GMSGS client against an
-    /// OpenID provider as SIM-S (e.g. npm oidc-provider) and an MSGin5G server, or the
-    /// MSGin5G server, which validates access tokens (RFC 9068, ES256) against SIM-S's JWKS.
-    /// Exit 0 on success, 1 when the run fails or registration is refused (the check is
-    /// named), 2 on bad usage.
+    /// OpenID provider as SIM-S (ours, or e.g. npm oidc-provider) and an MSGin5G server; the
+    /// MSGin5G server, which validates access tokens (RFC 9068, ES256) against SIM-S's JWKS
+    /// or by introspection; or SIM-S. Exit 0 on success, 1 when the run fails or
+    /// registration is refused (the check is named), 2 on bad usage.
     #[command(subcommand)]
     Oidc(oidc_cmd::Oidc),
-    /// Gateway registration (key issues #1 and #4): run the model's MSGin5G server on
-    /// mutually authenticated TLS 1.3 under an authorization policy, or a legacy 3GPP or
-    /// non-3GPP message gateway that registers with it. Exit 0 on success, 1 when the run
-    /// fails or the registration is refused (the reason is named), 2 on bad usage.
+    /// Gateway and application-server registration (key issues #1, #3 and #4): run the
+    /// model's MSGin5G server on TLS 1.3 under an authorization policy, the CAPIF core
+    /// function, or a registrant: a legacy 3GPP or non-3GPP message gateway, or an
+    /// application server with its CAPIF token. Exit 0 on success, 1 when the run fails or
+    /// the registration is refused (the reason is named), 2 on bad usage.
     #[command(subcommand)]
     Gateway(gateway_cmd::Gateway),
 }
