@@ -2,7 +2,7 @@
 //! `ue` plays the UE and the SMF against a RADIUS DN-AAA (ours, or FreeRADIUS); `dn-aaa`
 //! plays the MSGF as DN-AAA for any RADIUS client (our SMF, or eapol_test).
 
-use crate::usage::{setup, Failure};
+use crate::usage::{setup, Failure, TlsArgs};
 use clap::{Args, Subcommand, ValueEnum};
 use reference::eap::observe::{EapInputs, Recording};
 use reference::eap::run::{self, DnAaaOptions, DnAaaServer, Handled, TlsSide, UeOptions};
@@ -39,15 +39,8 @@ pub enum TlsVersion {
 
 #[derive(Args)]
 pub struct Credentials {
-    /// PEM trust anchor: the CA that issued the peer's certificate.
-    #[arg(long, value_parser = crate::usage::input_file)]
-    ca: PathBuf,
-    /// PEM certificate (chain) of this end.
-    #[arg(long, value_parser = crate::usage::input_file)]
-    cert: PathBuf,
-    /// PEM private key of this end (PKCS#8, SEC1 or PKCS#1).
-    #[arg(long, value_parser = crate::usage::input_file)]
-    key: PathBuf,
+    #[command(flatten)]
+    pems: TlsArgs,
     /// TLS versions to offer or accept.
     #[arg(long, value_enum, default_value = "1.3")]
     tls: TlsVersion,
@@ -55,11 +48,11 @@ pub struct Credentials {
 
 impl Credentials {
     fn endpoint(&self) -> Result<TlsSide, String> {
-        let read = |p: &PathBuf| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+        let p = self.pems.read()?;
         Ok(TlsSide {
-            cert: read(&self.cert)?,
-            key: read(&self.key)?,
-            ca: read(&self.ca)?,
+            cert: p.cert,
+            key: p.key,
+            ca: p.ca,
             versions: match self.tls {
                 TlsVersion::V13 => Versions::Tls13,
                 TlsVersion::V12 => Versions::Tls12,

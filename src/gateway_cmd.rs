@@ -5,11 +5,10 @@
 //! server that first gets its CAPIF token, which registers, sends one MSGin5G message and
 //! receives one.
 
-use crate::usage::{setup, Failure};
+use crate::usage::{setup, Failure, TlsArgs};
 use clap::{Args, Subcommand, ValueEnum};
 use reference::gateway::policy::Policy;
 use reference::gateway::run::{self, RegisterOptions};
-use reference::pki::Credentials;
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -76,31 +75,6 @@ pub struct ServerArgs {
     /// Exit after this many connections have ended.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     connections: Option<u64>,
-}
-
-/// Mutual TLS: each side has a certificate and trusts the other's CA.
-#[derive(Args)]
-pub struct TlsArgs {
-    /// PEM trust anchor(s) for the peer's certificate.
-    #[arg(long, value_parser = crate::usage::input_file)]
-    ca: PathBuf,
-    /// PEM certificate (chain) of this side.
-    #[arg(long, value_parser = crate::usage::input_file)]
-    cert: PathBuf,
-    /// PEM private key of this side.
-    #[arg(long, value_parser = crate::usage::input_file)]
-    key: PathBuf,
-}
-
-impl TlsArgs {
-    fn read(&self) -> Result<Credentials, String> {
-        let read = |p: &PathBuf| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
-        Ok(Credentials {
-            ca: read(&self.ca)?,
-            cert: read(&self.cert)?,
-            key: read(&self.key)?,
-        })
-    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -12,6 +12,7 @@ mod check_cmd;
 mod eap_cmd;
 mod gateway_cmd;
 mod list_cmd;
+mod monte_cmd;
 mod oidc_cmd;
 mod replay_cmd;
 mod tls_cmd;
@@ -84,6 +85,12 @@ enum Command {
     /// the registration is refused (the reason is named), 2 on bad usage.
     #[command(subcommand)]
     Gateway(gateway_cmd::Gateway),
+    /// Monitoring (Rel-13 MONTE): run the model's SCEF (with the MME) on T8 over HTTPS
+    /// (TS 29.122), or a third party that subscribes to location reporting, a UE count or
+    /// authorised locations. Exit 0 on a report, 1 when the SCEF refuses (its cause is
+    /// named), 2 on bad usage.
+    #[command(subcommand)]
+    Monte(monte_cmd::Monte),
 }
 
 fn main() -> ExitCode {
@@ -104,6 +111,7 @@ fn main() -> ExitCode {
             }
         },
         Command::Gateway(cmd) => ran(gateway_cmd::run(&cmd)),
+        Command::Monte(cmd) => ran(monte_cmd::run(&cmd)),
         Command::Oidc(cmd) => ran(oidc_cmd::run(&cmd)),
         Command::Eap(cmd) => ran(eap_cmd::run(&cmd)),
         Command::Akma(cmd) => ran(akma_cmd::run(&cmd)),

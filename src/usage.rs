@@ -2,6 +2,7 @@
 //! read must be readable, a path to write must be writable, an address must be one. A bad
 //! one is bad usage: clap names the option and exits 2.
 
+use reference::pki::Credentials;
 use std::path::{Path, PathBuf};
 
 /// A file this run reads (a certificate, a key, a policy).
@@ -83,6 +84,31 @@ impl From<String> for Failure {
 /// A setup step's result: its error is bad usage.
 pub fn setup<T>(r: Result<T, String>) -> Result<T, Failure> {
     r.map_err(Failure::Setup)
+}
+
+/// Mutual TLS: each side has a certificate and trusts the other's CA.
+#[derive(clap::Args)]
+pub struct TlsArgs {
+    /// PEM trust anchor(s) for the peer's certificate.
+    #[arg(long, value_parser = crate::usage::input_file)]
+    ca: PathBuf,
+    /// PEM certificate (chain) of this side.
+    #[arg(long, value_parser = crate::usage::input_file)]
+    cert: PathBuf,
+    /// PEM private key of this side (PKCS#8, SEC1 or PKCS#1).
+    #[arg(long, value_parser = crate::usage::input_file)]
+    key: PathBuf,
+}
+
+impl TlsArgs {
+    pub fn read(&self) -> Result<Credentials, String> {
+        let read = |p: &PathBuf| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+        Ok(Credentials {
+            ca: read(&self.ca)?,
+            cert: read(&self.cert)?,
+            key: read(&self.key)?,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -5,9 +5,8 @@
 
 mod common;
 
-use common::{assault, ca, issue, msgin5g, read_all, rss_kb, tool, TempDir};
-use rcgen::SanType;
-use std::io::{BufRead, BufReader, Write};
+use common::{assault, msgin5g, rss_kb, tool, Pki};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Child, Output, Stdio};
 use std::time::Duration;
@@ -21,32 +20,8 @@ const UNKNOWN: &str = "unknown-gw.example";
 /// The application server of the policy (MSGin5G-3, with CAPIF).
 const AS: &str = "as.example";
 
-struct Pki {
-    dir: TempDir,
-    ca: PathBuf,
-    server: (PathBuf, PathBuf),
-}
-
-impl Pki {
-    fn new(tag: &str) -> Pki {
-        let dir = TempDir::new(tag);
-        let trusted = ca("msgin5g test CA");
-        let dns = |s: &str| SanType::DnsName(s.try_into().unwrap());
-        for name in [LEGACY, ROGUE, UNKNOWN, AS] {
-            issue(&dir, name, dns(name), false, &trusted);
-        }
-        Pki {
-            ca: dir.write("ca.pem", &trusted.pem()),
-            server: issue(&dir, "localhost", dns("localhost"), true, &trusted),
-            dir,
-        }
-    }
-
-    /// A gateway's certificate and key.
-    fn gateway(&self, name: &str) -> (PathBuf, PathBuf) {
-        let d = &self.dir.0;
-        (d.join(format!("{name}.pem")), d.join(format!("{name}.key")))
-    }
+fn pki(tag: &str) -> Pki {
+    Pki::new(tag, &[LEGACY, ROGUE, UNKNOWN, AS])
 }
 
 /// `msgin5g gateway server` on a port it picks, for `connections` connections; its output
@@ -64,7 +39,8 @@ impl Server {
 
     /// `msgin5g ARGS --listen --ca --cert --key` with the server's certificate.
     fn run(pki: &Pki, connections: u32, args: &[&str]) -> Server {
-        let mut child = msgin5g()
+        let mut cmd = msgin5g();
+        let cmd = cmd
             .args(args)
             .args(["--listen", "127.0.0.1:0"])
             .arg("--ca")
@@ -73,19 +49,13 @@ impl Server {
             .arg(&pki.server.0)
             .arg("--key")
             .arg(&pki.server.1)
-            .args(["--connections", &connections.to_string()])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut first = String::new();
-        out.read_line(&mut first).unwrap();
+            .args(["--connections", &connections.to_string()]);
+        let (child, first, out) = common::start(cmd);
         let addr = first
             .split_whitespace()
             .find(|w| w.starts_with("127.0.0.1:"))
             .unwrap_or_else(|| panic!("no address in {first:?}"))
             .to_string();
-        let out = read_all(out);
         Server {
             child,
             addr,
@@ -156,7 +126,7 @@ fn s_client(server: &Server, cert: Option<&(PathBuf, PathBuf)>, pki: &Pki, line:
 fn legacy_registers(server: &Server, pki: &Pki) -> Output {
     s_client(
         server,
-        Some(&pki.gateway(LEGACY)),
+        Some(&pki.of(LEGACY)),
         pki,
         &registration(LEGACY, "legacy", "svc-sms"),
     )
@@ -173,7 +143,7 @@ fn text(o: &[u8]) -> String {
 
 #[test]
 fn openssl_gateway_with_a_certificate_registers_and_learns_its_client_ids() {
-    let pki = Pki::new("gw-openssl-ok");
+    let pki = pki("gw-openssl-ok");
     let server = Server::start(&pki, 1);
     let out = legacy_registers(&server, &pki);
     let stdout = text(&out.stdout);
@@ -192,7 +162,7 @@ fn openssl_gateway_with_a_certificate_registers_and_learns_its_client_ids() {
 
 #[test]
 fn openssl_without_a_certificate_gets_the_certificate_required_alert() {
-    let pki = Pki::new("gw-openssl-nocert");
+    let pki = pki("gw-openssl-nocert");
     let server = Server::start(&pki, 1);
     let out = s_client(
         &server,
@@ -216,10 +186,10 @@ fn openssl_without_a_certificate_gets_the_certificate_required_alert() {
 
 #[test]
 fn openssl_with_a_certificate_the_policy_does_not_authorize_is_refused_with_a_reason() {
-    let pki = Pki::new("gw-openssl-unauthorized");
+    let pki = pki("gw-openssl-unauthorized");
     let server = Server::start(&pki, 3);
     let refused = |cert: &str, reg: &str| {
-        let out = s_client(&server, Some(&pki.gateway(cert)), &pki, reg);
+        let out = s_client(&server, Some(&pki.of(cert)), &pki, reg);
         let stdout = text(&out.stdout);
         stdout
             .lines()
@@ -247,7 +217,7 @@ fn openssl_with_a_certificate_the_policy_does_not_authorize_is_refused_with_a_re
 }
 
 fn register(server: &Server, pki: &Pki, cert: &str, kind: &str, service: &str) -> Output {
-    let (c, k) = pki.gateway(cert);
+    let (c, k) = pki.of(cert);
     msgin5g()
         .args(["gateway", "register", "--connect"])
         .arg(server.addr.replace("127.0.0.1", "localhost"))
@@ -272,7 +242,7 @@ fn register(server: &Server, pki: &Pki, cert: &str, kind: &str, service: &str) -
 
 #[test]
 fn our_gateway_registers_and_exchanges_messages_and_a_refusal_exits_1() {
-    let pki = Pki::new("gw-register");
+    let pki = pki("gw-register");
     let server = Server::start(&pki, 2);
     let out = register(&server, &pki, LEGACY, "legacy", "svc-sms");
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -306,7 +276,7 @@ fn as_register(
     service: &str,
     aef: &str,
 ) -> Output {
-    let (c, k) = pki.gateway(cert);
+    let (c, k) = pki.of(cert);
     let local = |s: &Server| s.addr.replace("127.0.0.1", "localhost");
     msgin5g()
         .args(["gateway", "register", "--kind", "application-server"])
@@ -337,7 +307,7 @@ fn as_register(
 /// third-party API invoker gets a token that verifies under the CCF's JWKS.
 #[test]
 fn an_application_server_registers_with_its_capif_token() {
-    let pki = Pki::new("gw-capif");
+    let pki = pki("gw-capif");
     let jwks = pki.dir.0.join("ccf-jwks.json");
     let jwks_arg = jwks.to_str().unwrap();
     let ccf_args = [
@@ -402,7 +372,7 @@ fn an_application_server_registers_with_its_capif_token() {
     );
     let request =
         serde_json::json!({"capif_token_request": {"identity": AS, "aef": "msgin5g-s.example"}});
-    let got = s_client(&ccf, Some(&pki.gateway(AS)), &pki, &request.to_string());
+    let got = s_client(&ccf, Some(&pki.of(AS)), &pki, &request.to_string());
     let line: serde_json::Value = serde_json::from_slice(
         got.stdout
             .split(|c| *c == b'\n')
@@ -433,7 +403,7 @@ fn an_application_server_registers_with_its_capif_token() {
 
 #[test]
 fn bad_policy_and_bad_usage_are_named() {
-    let pki = Pki::new("gw-bad-policy");
+    let pki = pki("gw-bad-policy");
     let policy = pki.dir.write(
         "policy.json",
         r#"{"server": "s", "registrants": [{"identity": "a", "kind": "legacy", "service": "x"}],
@@ -508,7 +478,7 @@ fn memory(child: &Child) -> (u64, usize) {
 fn a_connection_flood_leaves_the_server_up_and_bounded() {
     const FLOOD: u32 = 1_500;
     const SILENT: u32 = 20;
-    let pki = Pki::new("gw-flood");
+    let pki = pki("gw-flood");
     let server = Server::start(&pki, FLOOD + 5 + SILENT + 1);
     let before = memory(&server.child);
     let t0 = std::time::Instant::now();

@@ -142,3 +142,54 @@ pub fn issue(
         dir.write(&format!("{name}.key"), &key.serialize_pem()),
     )
 }
+
+/// A CA and the certificates it issued, in a temporary directory: a client certificate
+/// (dNSName) for each of `clients`, and the server's for `localhost`.
+pub struct Pki {
+    pub dir: TempDir,
+    pub ca: PathBuf,
+    pub server: (PathBuf, PathBuf),
+}
+
+impl Pki {
+    pub fn new(tag: &str, clients: &[&str]) -> Pki {
+        let dir = TempDir::new(tag);
+        let trusted = ca("msgin5g test CA");
+        let dns = |s: &str| SanType::DnsName(s.try_into().unwrap());
+        for name in clients {
+            issue(&dir, name, dns(name), false, &trusted);
+        }
+        Pki {
+            ca: dir.write("ca.pem", &trusted.pem()),
+            server: issue(&dir, "localhost", dns("localhost"), true, &trusted),
+            dir,
+        }
+    }
+
+    /// The certificate and key of client `name`.
+    pub fn of(&self, name: &str) -> (PathBuf, PathBuf) {
+        let d = &self.dir.0;
+        (d.join(format!("{name}.pem")), d.join(format!("{name}.key")))
+    }
+
+    /// `cmd` with `--ca`, and `--cert` and `--key` of `pair`.
+    pub fn args<'c>(&self, cmd: &'c mut Command, pair: &(PathBuf, PathBuf)) -> &'c mut Command {
+        cmd.arg("--ca")
+            .arg(&self.ca)
+            .arg("--cert")
+            .arg(&pair.0)
+            .arg("--key")
+            .arg(&pair.1)
+    }
+}
+
+/// Start `cmd` with its standard output piped: the child, the first line it printed, and
+/// the rest of its output, read as it comes (a server whose stdout fills up would stop).
+pub fn start(cmd: &mut Command) -> (std::process::Child, String, std::thread::JoinHandle<String>) {
+    use std::io::BufRead;
+    let mut child = cmd.stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    (child, first, read_all(out))
+}

@@ -6,6 +6,7 @@
 //! replays the model's attacks.
 
 pub mod attack;
+pub mod run;
 
 use crate::b64_fields::{b64, b64_or_null as opt, field, optional};
 use crate::concrete::{Bytes, Concrete};

@@ -13,16 +13,33 @@ use std::sync::Arc;
 /// cookies, not following redirects (the flow reads them) and giving a response of any
 /// status as a response.
 pub fn client(ca_pem: &[u8]) -> Result<ureq::Agent, String> {
+    client_with(ca_pem, None)
+}
+
+/// The same, presenting the PEM certificate chain and key `me` when the server asks.
+pub fn client_with(ca_pem: &[u8], me: Option<(&[u8], &[u8])>) -> Result<ureq::Agent, String> {
     // The anchors must load as rustls takes them.
     roots(ca_pem)?;
+    let der = |c: &rustls::pki_types::CertificateDer| {
+        ureq::tls::Certificate::from_der(c.as_ref()).to_owned()
+    };
     let anchors = certs(ca_pem, "trust anchor (CA)")?
         .iter()
-        .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+        .map(der)
         .collect();
+    let client_cert = match me {
+        None => None,
+        Some((cert, key)) => {
+            let chain: Vec<_> = certs(cert, "certificate")?.iter().map(der).collect();
+            let key = ureq::tls::PrivateKey::from_pem(key).map_err(|e| format!("key: {e}"))?;
+            Some(ureq::tls::ClientCert::new_with_certs(&chain, key))
+        }
+    };
     let tls = ureq::tls::TlsConfig::builder()
         .provider(ureq::tls::TlsProvider::Rustls)
         .unversioned_rustls_crypto_provider(provider())
         .root_certs(ureq::tls::RootCerts::Specific(Arc::new(anchors)))
+        .client_cert(client_cert)
         .build();
     let config = ureq::Agent::config_builder()
         .tls_config(tls)
@@ -45,6 +62,19 @@ pub fn server_config(cert_pem: &[u8], key_pem: &[u8]) -> Result<ServerConfig, St
         .with_no_client_auth()
         .with_single_cert(certs(cert_pem, "certificate")?, key(key_pem, "key")?)
         .map_err(|e| format!("certificate and key: {e}"))?;
+    c.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(c)
+}
+
+/// The same, asking for a client certificate chaining to `ca_pem` (TLS 1.3): a client
+/// without one is served, and the handler sees no `peer`.
+pub fn server_config_asking(
+    cert_pem: &[u8],
+    key_pem: &[u8],
+    ca_pem: &[u8],
+) -> Result<ServerConfig, String> {
+    let pems = crate::pki::Pems::new(cert_pem, key_pem, ca_pem);
+    let mut c = crate::pki::server_config_for(pems, crate::pki::Versions::Tls13, false)?;
     c.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(c)
 }
@@ -81,6 +111,8 @@ pub struct Request {
     pub body: Vec<u8>,
     /// Identifies the TLS connection the request came on.
     pub connection: u64,
+    /// The name in the client certificate it carried (servers that ask for one).
+    pub peer: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -173,10 +205,14 @@ pub fn serve(
                         let served = async move {
                             // A failed TLS handshake ends only this connection.
                             let Ok(tls) = acceptor.accept(tcp).await else { return };
+                            // The client certificate's name, when it sent one that verified.
+                            let peer = (tls.get_ref().1.peer_certificates())
+                                .and_then(|c| c.first())
+                                .and_then(|der| crate::pki::certificate_identity(der).ok());
                             let service = hyper::service::service_fn(move |req| {
-                                let (handler, c) = (handler.clone(), c.clone());
+                                let (handler, c, peer) = (handler.clone(), c.clone(), peer.clone());
                                 async move {
-                                    let r = match request_of(req, id).await {
+                                    let r = match request_of(req, id, peer).await {
                                         Ok(r) => (handler.lock().await)(r),
                                         Err(why) => Response::json(413, serde_json::json!({
                                             "error": "invalid_request",
@@ -214,6 +250,7 @@ pub fn serve(
 async fn request_of(
     req: hyper::Request<hyper::body::Incoming>,
     connection: u64,
+    peer: Option<String>,
 ) -> Result<Request, String> {
     let refused = |why: String| format!("request body refused (at most {MAX_BODY} octets): {why}");
     let method = req.method().to_string();
@@ -234,6 +271,7 @@ async fn request_of(
         path,
         body: body.to_bytes().to_vec(),
         connection,
+        peer,
     })
 }
 

@@ -324,6 +324,7 @@ mod tests {
             path: path.into(),
             body: body.as_bytes().to_vec(),
             connection: 1,
+            peer: None,
         }
     }
 
