@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 #[macro_use]
 mod output;
+mod aese_cmd;
 mod akma_cmd;
 mod check_cmd;
 mod eap_cmd;
@@ -91,6 +92,13 @@ enum Command {
     /// named), 2 on bad usage.
     #[command(subcommand)]
     Monte(monte_cmd::Monte),
+    /// Service capability exposure (Rel-13 AESE, Annex A.2 Autho4API): run the model's
+    /// SCEF as authorization server and access control server over HTTPS, a resource owner
+    /// that grants a client application a scope, or the client application that reads the
+    /// owner's resource with its token (an ES256 JWT). Exit 0 on success, 1 when the SCEF
+    /// refuses (its cause is named), 2 on bad usage.
+    #[command(subcommand)]
+    Aese(aese_cmd::Aese),
 }
 
 fn main() -> ExitCode {
@@ -112,6 +120,7 @@ fn main() -> ExitCode {
         },
         Command::Gateway(cmd) => ran(gateway_cmd::run(&cmd)),
         Command::Monte(cmd) => ran(monte_cmd::run(&cmd)),
+        Command::Aese(cmd) => ran(aese_cmd::run(&cmd)),
         Command::Oidc(cmd) => ran(oidc_cmd::run(&cmd)),
         Command::Eap(cmd) => ran(eap_cmd::run(&cmd)),
         Command::Akma(cmd) => ran(akma_cmd::run(&cmd)),

@@ -7,8 +7,7 @@ use crate::usage::{setup, Failure, TlsArgs};
 use clap::{Args, Subcommand, ValueEnum};
 use model::monte::roles::Ask;
 use reference::monte::run::{self, ScefSetup, ScsOptions};
-use std::net::SocketAddr;
-use std::path::PathBuf;
+use reference::oidc::http::Bound;
 
 #[derive(Subcommand)]
 pub enum Monte {
@@ -23,20 +22,8 @@ pub enum Monte {
     Scs(ScsArgs),
 }
 
-#[derive(Args)]
-pub struct ScefArgs {
-    /// Address to serve HTTPS on (host:port; port 0 picks one, printed).
-    #[arg(long)]
-    listen: SocketAddr,
-    #[command(flatten)]
-    tls: TlsArgs,
-    /// The third parties, UEs and areas (JSON; see reference/monte-scef.json).
-    #[arg(long, value_parser = crate::usage::input_file)]
-    config: PathBuf,
-    /// Stop after this many requests.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
-    requests: Option<u64>,
-}
+/// The SCEF's socket, credentials and configuration.
+pub type ScefArgs = crate::usage::ConfiguredServer;
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Asked {
@@ -73,17 +60,12 @@ pub fn run(cmd: &Monte) -> Result<(), Failure> {
 }
 
 fn scef(a: &ScefArgs) -> Result<(), Failure> {
-    let text = setup(
-        std::fs::read_to_string(&a.config).map_err(|e| format!("{}: {e}", a.config.display())),
-    )?;
-    let s = setup(ScefSetup::parse(&text).map_err(|e| format!("{}: {e}", a.config.display())))?;
-    let p = setup(a.tls.read())?;
-    let tls = setup(reference::oidc::http::server_config_asking(
-        &p.cert, &p.key, &p.ca,
-    ))?;
-    let listener =
-        setup(std::net::TcpListener::bind(a.listen).map_err(|e| format!("{}: {e}", a.listen)))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let s = setup(crate::usage::parse_file(&a.config, ScefSetup::parse))?;
+    let Bound {
+        tls,
+        listener,
+        addr,
+    } = a.tls.bind_asking(a.listen)?;
     say!(
         "SCEF on https://{addr} (T8: TLS 1.3 with client certificates; {} third parties, {} UEs)",
         s.third_parties.len(),

@@ -100,7 +100,42 @@ pub struct TlsArgs {
     key: PathBuf,
 }
 
+/// A server that reads a configuration file and serves HTTPS with client certificates.
+#[derive(clap::Args)]
+pub struct ConfiguredServer {
+    /// Address to serve HTTPS on (host:port; port 0 picks one, printed).
+    #[arg(long)]
+    pub listen: std::net::SocketAddr,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// The configuration (JSON; the examples are reference/monte-scef.json and
+    /// reference/aese-scef.json).
+    #[arg(long, value_parser = crate::usage::input_file)]
+    pub config: PathBuf,
+    /// Stop after this many requests.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub requests: Option<u64>,
+}
+
+/// The contents of file `path` parsed by `parse`; errors name the file.
+pub fn parse_file<T>(path: &Path, parse: fn(&str) -> Result<T, String>) -> Result<T, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 impl TlsArgs {
+    /// An HTTPS server's socket on `listen` with these credentials, asking clients for a
+    /// certificate chaining to the CA.
+    pub fn bind_asking(
+        &self,
+        listen: std::net::SocketAddr,
+    ) -> Result<reference::oidc::http::Bound, Failure> {
+        let p = setup(self.read())?;
+        setup(reference::oidc::http::bind_asking(
+            listen, &p.cert, &p.key, &p.ca,
+        ))
+    }
+
     pub fn read(&self) -> Result<Credentials, String> {
         let read = |p: &PathBuf| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
         Ok(Credentials {

@@ -5,9 +5,9 @@
 
 mod common;
 
-use common::{assault, msgin5g, rss_kb, start, Pki};
+use common::{assault, curl_post, msgin5g, rss_kb, HttpsChild, Pki};
 use reference::concrete::Bytes;
-use std::process::{Child, Command, Output};
+use std::process::Output;
 
 const CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/reference/monte-scef.json");
 const T: &str = "fleet-tracker.example";
@@ -18,52 +18,9 @@ fn pki(tag: &str) -> Pki {
     Pki::new(tag, &[T, E])
 }
 
-/// `msgin5g monte scef` on a port it picks, its output read as it comes.
-struct Scef {
-    child: Child,
-    url: String,
-    out: Option<std::thread::JoinHandle<String>>,
-}
-
-impl Scef {
-    fn start(pki: &Pki, config: &str) -> Scef {
-        let mut cmd = msgin5g();
-        cmd.args([
-            "monte",
-            "scef",
-            "--listen",
-            "127.0.0.1:0",
-            "--config",
-            config,
-        ]);
-        let (child, first, out) = start(pki.args(&mut cmd, &pki.server));
-        let port = first
-            .split_whitespace()
-            .find_map(|w| w.strip_prefix("https://127.0.0.1:"))
-            .unwrap_or_else(|| panic!("no URL in {first:?}"))
-            .to_string();
-        Scef {
-            child,
-            url: format!("https://localhost:{port}"),
-            out: Some(out),
-        }
-    }
-
-    fn log(mut self) -> String {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        self.out
-            .take()
-            .map(|o| o.join().unwrap())
-            .unwrap_or_default()
-    }
-}
-
-impl Drop for Scef {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `msgin5g monte scef` under `config`, on a port it picks.
+fn start_scef(pki: &Pki, config: &str) -> HttpsChild {
+    HttpsChild::msgin5g(pki, &["monte", "scef", "--config", config])
 }
 
 fn text(o: &[u8]) -> String {
@@ -71,7 +28,7 @@ fn text(o: &[u8]) -> String {
 }
 
 /// `msgin5g monte scs` as `who`.
-fn scs(scef: &Scef, pki: &Pki, who: &str, ask: &str, target: &str) -> Output {
+fn scs(scef: &HttpsChild, pki: &Pki, who: &str, ask: &str, target: &str) -> Output {
     let mut cmd = msgin5g();
     cmd.args([
         "monte", "scs", "--scef", &scef.url, "--ask", ask, "--target", target,
@@ -92,35 +49,17 @@ fn field(report: &serde_json::Value, name: &str) -> String {
 }
 
 /// curl POSTs `body` to the subscriptions resource, as `who` (or with no certificate): the
-/// status and the answer.
-fn curl(scef: &Scef, pki: &Pki, who: Option<&str>, body: &[u8]) -> (String, serde_json::Value) {
-    let file = pki.dir.write("body.json", &text(body));
-    let mut cmd = Command::new("curl");
-    cmd.args(["--silent", "--show-error", "--max-time", "10", "--cacert"])
-        .arg(&pki.ca)
-        .args(["--write-out", "\n%{http_code}"]);
-    if let Some(w) = who {
-        let (c, k) = pki.of(w);
-        cmd.arg("--cert").arg(c).arg("--key").arg(k);
-    }
-    let out = cmd
-        .args([
-            "--header",
-            "content-type: application/json",
-            "--data-binary",
-        ])
-        .arg(format!("@{}", file.display()))
-        .arg(format!(
-            "{}{}",
-            scef.url,
-            reference::monte::run::SUBSCRIPTIONS
-        ))
-        .output()
-        .expect("curl (Debian package curl) is needed for this test");
-    let t = text(&out.stdout);
-    let (answer, status) = t.rsplit_once('\n').unwrap_or((&t, ""));
-    let answer = serde_json::from_str(answer).unwrap_or(serde_json::Value::String(answer.into()));
-    (status.to_string(), answer)
+/// status and the answer (JSON).
+fn curl(
+    scef: &HttpsChild,
+    pki: &Pki,
+    who: Option<&str>,
+    body: &[u8],
+) -> (String, serde_json::Value) {
+    let url = format!("{}{}", scef.url, reference::monte::run::SUBSCRIPTIONS);
+    let (status, answer) = curl_post(pki, who, &url, &text(body));
+    let answer = serde_json::from_str(&answer).unwrap_or(serde_json::Value::String(answer));
+    (status, answer)
 }
 
 /// A monitoring request as a third party's codec writes it.
@@ -143,7 +82,7 @@ fn request(requester: &str, ue: &str, event: &str) -> Vec<u8> {
 #[test]
 fn third_parties_get_reports_only_where_authorized() {
     let pki = pki("monte-scef");
-    let scef = Scef::start(&pki, CONFIG);
+    let scef = start_scef(&pki, CONFIG);
     let json = |o: &Output| -> serde_json::Value {
         assert!(o.status.success(), "{}", text(&o.stderr));
         serde_json::from_slice(&o.stdout).unwrap()
@@ -196,7 +135,7 @@ fn a_scef_with_a_weakness_leaks_what_the_model_says() {
     cfg["ues"][0]["authorized"] = serde_json::json!([T, E]);
     cfg["consent_check"] = false.into();
     let path = pki.dir.write("weak.json", &cfg.to_string());
-    let scef = Scef::start(&pki, path.to_str().unwrap());
+    let scef = start_scef(&pki, path.to_str().unwrap());
     let out = scs(&scef, &pki, E, "location", UE1);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -208,7 +147,7 @@ fn a_scef_with_a_weakness_leaks_what_the_model_says() {
 #[test]
 fn hostile_peers_leave_the_scef_bounded_and_serving() {
     let pki = pki("monte-hostile");
-    let scef = Scef::start(&pki, CONFIG);
+    let scef = start_scef(&pki, CONFIG);
     let before = rss_kb(&scef.child);
     let held = assault(
         &scef.url.replace("https://localhost", "127.0.0.1"),

@@ -395,6 +395,16 @@ struct Hole {
     violates: Vec<&'static str>,
 }
 
+impl Hole {
+    /// The hole in words, for the failure message.
+    fn describe(&self) -> String {
+        format!(
+            "state {}: instance {} ({}) accepts {} -> violates {:?}",
+            self.state, self.instance, self.role, self.message, self.violates
+        )
+    }
+}
+
 /// What the oracle found in one bound.
 #[derive(Debug, Default)]
 struct Found {
@@ -588,7 +598,7 @@ fn model_is_checked<P: Protocol>(
         failures.push(format!(
             "{name} at {sessions} sessions: {} holes, the first: {:#?}",
             found.holes.len(),
-            &found.holes[..found.holes.len().min(3)]
+            (found.holes.iter().take(3).map(Hole::describe)).collect::<Vec<_>>()
         ));
     }
     sound.accepted

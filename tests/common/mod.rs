@@ -193,3 +193,78 @@ pub fn start(cmd: &mut Command) -> (std::process::Child, String, std::thread::Jo
     out.read_line(&mut first).unwrap();
     (child, first, read_all(out))
 }
+
+/// An HTTPS server child that printed its `https://127.0.0.1:PORT` first; `url` names it
+/// `localhost` (the name in the test server certificate). Stopped when dropped.
+pub struct HttpsChild {
+    pub child: std::process::Child,
+    pub url: String,
+    out: Option<std::thread::JoinHandle<String>>,
+}
+
+impl HttpsChild {
+    /// `msgin5g ARGS --listen 127.0.0.1:0` with `pki`'s server certificate.
+    pub fn msgin5g(pki: &Pki, args: &[&str]) -> HttpsChild {
+        let mut cmd = msgin5g();
+        cmd.args(args).args(["--listen", "127.0.0.1:0"]);
+        HttpsChild::start(pki.args(&mut cmd, &pki.server))
+    }
+
+    pub fn start(cmd: &mut Command) -> HttpsChild {
+        let (child, first, out) = start(cmd);
+        let port = first
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("https://127.0.0.1:"))
+            .unwrap_or_else(|| panic!("no URL in {first:?}"))
+            .to_string();
+        HttpsChild {
+            child,
+            url: format!("https://localhost:{port}"),
+            out: Some(out),
+        }
+    }
+
+    /// Stopped: what it printed after its first line.
+    pub fn log(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.out
+            .take()
+            .map(|o| o.join().unwrap())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for HttpsChild {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// curl POSTs the JSON `body` to `url`, trusting `pki`'s CA, with the certificate of
+/// client `who` (or none): the HTTP status and the answer.
+pub fn curl_post(pki: &Pki, who: Option<&str>, url: &str, body: &str) -> (String, String) {
+    let file = pki.dir.write("curl-body.json", body);
+    let mut cmd = Command::new("curl");
+    cmd.args(["--silent", "--show-error", "--max-time", "10", "--cacert"])
+        .arg(&pki.ca)
+        .args(["--write-out", "\n%{http_code}"]);
+    if let Some(w) = who {
+        let (c, k) = pki.of(w);
+        cmd.arg("--cert").arg(c).arg("--key").arg(k);
+    }
+    let out = cmd
+        .args([
+            "--header",
+            "content-type: application/json",
+            "--data-binary",
+        ])
+        .arg(format!("@{}", file.display()))
+        .arg(url)
+        .output()
+        .expect("curl (Debian package curl) is needed for this test");
+    let t = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (answer, status) = t.rsplit_once('\n').unwrap_or((&t, ""));
+    (status.to_string(), answer.to_string())
+}

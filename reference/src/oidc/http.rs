@@ -93,7 +93,20 @@ pub fn bind(
     cert_pem: &[u8],
     key_pem: &[u8],
 ) -> Result<Bound, String> {
-    let tls = server_config(cert_pem, key_pem)?;
+    bound(listen, server_config(cert_pem, key_pem)?)
+}
+
+/// The same, asking clients for a certificate chaining to `ca_pem`.
+pub fn bind_asking(
+    listen: std::net::SocketAddr,
+    cert_pem: &[u8],
+    key_pem: &[u8],
+    ca_pem: &[u8],
+) -> Result<Bound, String> {
+    bound(listen, server_config_asking(cert_pem, key_pem, ca_pem)?)
+}
+
+fn bound(listen: std::net::SocketAddr, tls: ServerConfig) -> Result<Bound, String> {
     let listener = TcpListener::bind(listen).map_err(|e| format!("{listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     Ok(Bound {
