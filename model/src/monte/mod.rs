@@ -189,6 +189,16 @@ pub const VARIANTS: &[Variant] = &[
         ..DEFAULT
     },
     Variant {
+        name: "count-by-e",
+        about: "E may count in TA-1001 too, and the count report gives the number alone \
+                (identities-with-count without its weakness). Expected: every property \
+                holds within the bound: E learns the count it may know, and neither who is \
+                present nor an IMSI.",
+        scope: Ask::Count,
+        e_counts: true,
+        ..DEFAULT
+    },
+    Variant {
         name: "identities-with-count",
         about: "E may count in TA-1001, and the count report lists who is present, IMSI and \
                 position fix (the risk clause 5.2.1 names: TR 23.789 solution 3 reports the \
