@@ -76,15 +76,7 @@ fn scef(a: &ScefArgs) -> Result<(), Failure> {
         tls,
         &s,
         a.requests.map(|n| n as usize),
-        |r, resp| {
-            let who = r.peer.as_deref().unwrap_or("no certificate");
-            let body = String::from_utf8_lossy(&resp.body);
-            say!(
-                "connection {} ({who}): HTTP {} {body}",
-                r.connection,
-                resp.status
-            );
-        },
+        crate::usage::say_served,
     );
     Ok(served?)
 }

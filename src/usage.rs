@@ -117,6 +117,18 @@ pub struct ConfiguredServer {
     pub requests: Option<u64>,
 }
 
+/// The log line of a request an HTTPS server with client certificates answered.
+pub fn say_served(r: &reference::oidc::http::Request, resp: &reference::oidc::http::Response) {
+    let who = r.peer.as_deref().unwrap_or("no certificate");
+    let body = String::from_utf8_lossy(&resp.body);
+    say!(
+        "connection {} ({who}): {} HTTP {} {body}",
+        r.connection,
+        r.path,
+        resp.status
+    );
+}
+
 /// The contents of file `path` parsed by `parse`; errors name the file.
 pub fn parse_file<T>(path: &Path, parse: fn(&str) -> Result<T, String>) -> Result<T, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -43,12 +43,7 @@ impl Server {
         let cmd = cmd
             .args(args)
             .args(["--listen", "127.0.0.1:0"])
-            .arg("--ca")
-            .arg(&pki.ca)
-            .arg("--cert")
-            .arg(&pki.server.0)
-            .arg("--key")
-            .arg(&pki.server.1)
+            .args(pki.flags(&pki.server))
             .args(["--connections", &connections.to_string()]);
         let (child, first, out) = common::start(cmd);
         let addr = first
@@ -230,12 +225,7 @@ fn register(server: &Server, pki: &Pki, cert: &str, kind: &str, service: &str) -
             "hello",
             "--json",
         ])
-        .arg("--ca")
-        .arg(&pki.ca)
-        .arg("--cert")
-        .arg(c)
-        .arg("--key")
-        .arg(k)
+        .args(pki.flags(&(c, k)))
         .output()
         .unwrap()
 }
@@ -289,12 +279,7 @@ fn as_register(
             aef,
         ])
         .args(["--service", service, "--payload", "hello", "--json"])
-        .arg("--ca")
-        .arg(&pki.ca)
-        .arg("--cert")
-        .arg(c)
-        .arg("--key")
-        .arg(k)
+        .args(pki.flags(&(c, k)))
         .output()
         .unwrap()
 }

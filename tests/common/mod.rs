@@ -172,14 +172,21 @@ impl Pki {
         (d.join(format!("{name}.pem")), d.join(format!("{name}.key")))
     }
 
-    /// `cmd` with `--ca`, and `--cert` and `--key` of `pair`.
+    /// `--ca`, and `--cert` and `--key` of `pair`.
+    pub fn flags(&self, pair: &(PathBuf, PathBuf)) -> [std::ffi::OsString; 6] {
+        [
+            "--ca".into(),
+            self.ca.clone().into(),
+            "--cert".into(),
+            pair.0.clone().into(),
+            "--key".into(),
+            pair.1.clone().into(),
+        ]
+    }
+
+    /// `cmd` with [`Pki::flags`].
     pub fn args<'c>(&self, cmd: &'c mut Command, pair: &(PathBuf, PathBuf)) -> &'c mut Command {
-        cmd.arg("--ca")
-            .arg(&self.ca)
-            .arg("--cert")
-            .arg(&pair.0)
-            .arg("--key")
-            .arg(&pair.1)
+        cmd.args(self.flags(pair))
     }
 }
 

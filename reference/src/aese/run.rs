@@ -88,8 +88,6 @@ pub struct AeseServer {
     owners: Vec<(String, Bytes)>,
     clients: Vec<(String, Bytes)>,
     scef: Endpoint<Role<Bytes>>,
-    /// The token verification key, for whoever checks tokens elsewhere.
-    pub jwks: Bytes,
 }
 
 impl AeseServer {
@@ -111,7 +109,7 @@ impl AeseServer {
             me,
             owners: pairs(&owners),
             clients: pairs(&clients),
-            signing_key: signing_key.clone(),
+            signing_key,
             resources: (s.owners.iter().enumerate())
                 .map(|(i, o)| {
                     let readers: Vec<Agent> = o.readers.iter().filter_map(client_agent).collect();
@@ -131,7 +129,6 @@ impl AeseServer {
             owners,
             clients,
             scef: Endpoint::from_parts(cfg.initial(), cfg, Concrete::new()),
-            jwks: crate::jwt::jwks(&signing_key),
         }
     }
 
@@ -191,11 +188,10 @@ impl AeseServer {
 pub fn serve_scef(
     listener: TcpListener,
     tls: rustls::ServerConfig,
-    server: AeseServer,
+    mut server: AeseServer,
     requests: Option<usize>,
     mut log: impl FnMut(&Request, &Response) + Send + 'static,
 ) -> Result<(), String> {
-    let mut server = server;
     crate::oidc::http::serve(listener, tls, requests, move |r| {
         let resp = server.handle(&r);
         log(&r, &resp);
