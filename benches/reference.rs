@@ -1,5 +1,6 @@
 //! The reference handshake on real crypto: one full TLS 1.3 PSK handshake (client and server
-//! in memory, with one application record each way) per mode, and the primitives it must
+//! in memory, with one application record each way) per mode, and on secp256r1 after a
+//! HelloRetryRequest (the server accepting secp256r1 only), and the primitives it must
 //! run. Before the criterion groups, one pass prints the handshake's primitive calls, its
 //! floor (calls x the unit cost of each primitive) and the ratio handshake / floor.
 //! Gateway registration: one registration and one MSGin5G message each way between the
@@ -27,6 +28,26 @@ fn inputs(mode: &str) -> TlsPskInputs {
     }
 }
 
+/// psk_dhe_ke with a server that accepts secp256r1 only: the client's x25519 share gets a
+/// HelloRetryRequest.
+fn hello_retry_inputs() -> TlsPskInputs {
+    let mut i = inputs("psk_dhe_ke");
+    i.server.groups = Some(vec!["secp256r1".into()]);
+    i
+}
+
+/// The cases measured: their names and inputs.
+fn cases() -> [(&'static str, TlsPskInputs); 3] {
+    [
+        ("psk_dhe_ke", inputs("psk_dhe_ke")),
+        ("psk_ke", inputs("psk_ke")),
+        (
+            "psk_dhe_ke secp256r1 after a HelloRetryRequest",
+            hello_retry_inputs(),
+        ),
+    ]
+}
+
 /// One handshake; returns the primitive calls of both sides.
 fn handshake(i: &TlsPskInputs) -> Calls {
     let mut c = Endpoint::new(i, Party::Client, false).unwrap();
@@ -36,6 +57,8 @@ fn handshake(i: &TlsPskInputs) -> Calls {
     Calls {
         x25519_base: a.x25519_base + b.x25519_base,
         x25519: a.x25519 + b.x25519,
+        p256_base: a.p256_base + b.p256_base,
+        p256: a.p256 + b.p256,
         hash: a.hash + b.hash,
         hmac: a.hmac + b.hmac,
         hkdf_expand: a.hkdf_expand + b.hkdf_expand,
@@ -58,6 +81,8 @@ fn time(n: u32, mut f: impl FnMut()) -> f64 {
 struct Units {
     x25519_base: f64,
     x25519: f64,
+    p256_base: f64,
+    p256: f64,
     hash: f64,
     hmac: f64,
     expand: f64,
@@ -68,6 +93,7 @@ fn units() -> Units {
     let mut b = Concrete::new();
     let x = Bytes(vec![7; 32]);
     let y = b.dh_public(&Bytes(vec![9; 32]));
+    let p = b.p256_public(&Bytes(vec![9; 32]));
     let key = Bytes(vec![1; 32]);
     let transcript = Bytes(vec![3; 300]);
     let (k16, iv) = (Bytes(vec![1; 16]), Bytes(vec![2; 12]));
@@ -78,6 +104,12 @@ fn units() -> Units {
         }),
         x25519: time(2000, || {
             black_box(b.dh_shared(&x, &y));
+        }),
+        p256_base: time(500, || {
+            black_box(b.p256_public(&x));
+        }),
+        p256: time(500, || {
+            black_box(b.p256_shared(&x, &p));
         }),
         hash: time(20000, || {
             black_box(b.hash(&transcript));
@@ -97,19 +129,22 @@ fn units() -> Units {
 fn report() {
     let u = units();
     println!(
-        "unit costs (us): x25519 base point {:.2}, x25519 {:.2}, sha256(300 B) {:.2}, hmac {:.2}, hkdf-expand-label {:.2}, aead(64 B) {:.2}",
+        "unit costs (us): x25519 base point {:.2}, x25519 {:.2}, p256 base point {:.2}, p256 {:.2}, sha256(300 B) {:.2}, hmac {:.2}, hkdf-expand-label {:.2}, aead(64 B) {:.2}",
         u.x25519_base * 1e6,
         u.x25519 * 1e6,
+        u.p256_base * 1e6,
+        u.p256 * 1e6,
         u.hash * 1e6,
         u.hmac * 1e6,
         u.expand * 1e6,
         u.aead * 1e6
     );
-    for mode in ["psk_dhe_ke", "psk_ke"] {
-        let i = inputs(mode);
+    for (mode, i) in cases() {
         let calls = handshake(&i);
         let floor = calls.x25519_base as f64 * u.x25519_base
             + calls.x25519 as f64 * u.x25519
+            + calls.p256_base as f64 * u.p256_base
+            + calls.p256 as f64 * u.p256
             + calls.hash as f64 * u.hash
             + calls.hmac as f64 * u.hmac
             + calls.hkdf_expand as f64 * u.expand
@@ -179,8 +214,7 @@ fn bench(c: &mut Criterion) {
     });
     gw.finish();
     let mut g = c.benchmark_group("reference_handshake");
-    for mode in ["psk_dhe_ke", "psk_ke"] {
-        let i = inputs(mode);
+    for (mode, i) in cases() {
         g.bench_function(mode, |b| b.iter(|| handshake(&i)));
     }
     g.finish();

@@ -1,12 +1,16 @@
-//! `msgin5g aese scef|grant|read`: Autho4API (Rel-13 AESE, `seeds/003` Annex A.2) on real
-//! sockets. `scef` plays the SCEF as authorization server and access control server over
-//! HTTPS; `grant` a resource owner that authorizes a client application; `read` the client
-//! application that reads the owner's resource with the token.
+//! `msgin5g aese scef|grant|read|ne|request`: Rel-13 AESE (`seeds/003` clause 6) on real
+//! sockets. Autho4API (Annex A.2): `scef` plays the SCEF as authorization server and access
+//! control server over HTTPS; `grant` a resource owner that authorizes a client
+//! application; `read` the client application that reads the owner's resource with the
+//! token. A1/A4 (clause 6.1): `ne` plays a 3GPP network entity serving network data about
+//! its UEs; `request` the requester (the SCEF on A1, an application on A4).
 
 use crate::usage::{setup, Failure, TlsArgs};
 use clap::{Args, Subcommand};
-use reference::aese::run::{self, AeseServer, Party, ScefSetup};
-use reference::oidc::http::Bound;
+use reference::aese::ne::{self, NeServer, NeSetup};
+use reference::aese::run::{self, AeseServer, ScefSetup};
+use reference::oidc::http::Request;
+use reference::party::Party;
 use std::path::PathBuf;
 
 #[derive(Subcommand)]
@@ -23,6 +27,15 @@ pub enum Aese {
     Grant(GrantArgs),
     /// Play a client application: with the redirect in --redirect, read --owner's resource.
     Read(ReadArgs),
+    /// Play a 3GPP network entity on A1/A4 over HTTPS with client certificates chaining to
+    /// --ca: POST /aese/v1/network-data from a requester answers 200 with the UE's data when
+    /// the requester is authorized for that service for that UE (clause 6.1.4.2), without
+    /// the IMSI (6.1.4.1); a replayed request, an unauthorized one or an unknown UE is 403
+    /// with the reason, no certificate 401.
+    Ne(ScefArgs),
+    /// Play a requester (the SCEF on A1, an application on A4): ask --ne for --service's
+    /// data about the UE --ue (its external identifier); print the data.
+    Request(RequestArgs),
 }
 
 /// The SCEF's socket, credentials and configuration.
@@ -40,15 +53,23 @@ pub struct PartyArgs {
 
 impl PartyArgs {
     fn party(&self) -> Result<Party, Failure> {
-        let pems = setup(self.tls.read())?;
-        let der = setup(reference::pki::certs(&pems.cert, "certificate"))?;
-        let identity = setup(reference::pki::certificate_identity(&der[0]))?;
-        Ok(Party {
-            scef: self.scef.clone(),
-            pems,
-            identity,
-        })
+        crate::usage::https_party(&self.scef, &self.tls)
     }
+}
+
+#[derive(Args)]
+pub struct RequestArgs {
+    /// The network entity's base URL (https).
+    #[arg(long)]
+    ne: String,
+    #[command(flatten)]
+    tls: TlsArgs,
+    /// The service whose data it asks for.
+    #[arg(long, default_value = "location")]
+    service: String,
+    /// The UE's external identifier.
+    #[arg(long)]
+    ue: String,
 }
 
 #[derive(Args)]
@@ -92,28 +113,57 @@ pub fn run(cmd: &Aese) -> Result<(), Failure> {
             say!("{data}");
             Ok(())
         }
+        Aese::Ne(a) => network_entity(a),
+        Aese::Request(a) => {
+            let (data, imsi) = ne::request(
+                &crate::usage::https_party(&a.ne, &a.tls)?,
+                &a.service,
+                &a.ue,
+            )?;
+            say!("{data}");
+            if let Some(imsi) = imsi {
+                say!("the response carries the IMSI {imsi} (clause 6.1.4.1: it must not)");
+            }
+            Ok(())
+        }
     }
 }
 
+/// The replay cache of `aese ne`: the request ids it remembers.
+const NE_MAX_REQUESTS: usize = 4096;
+
+fn network_entity(a: &ScefArgs) -> Result<(), Failure> {
+    a.serve(
+        NeSetup::parse,
+        "network entity (A1/A4)",
+        |s| {
+            format!(
+                "{} requesters, {} UEs",
+                s.requesters.len(),
+                s.subscribers.len()
+            )
+        },
+        |s| {
+            let mut server = NeServer::new(s, NE_MAX_REQUESTS);
+            Ok(move |r: &Request| server.handle(r))
+        },
+    )
+}
+
 fn scef(a: &ScefArgs) -> Result<(), Failure> {
-    let s = setup(crate::usage::parse_file(&a.config, ScefSetup::parse))?;
-    let Bound {
-        tls,
-        listener,
-        addr,
-    } = a.tls.bind_asking(a.listen)?;
-    say!(
-        "SCEF (Autho4API) on https://{addr} ({} resource owners, {} client applications; a fresh ES256 key)",
-        s.owners.len(),
-        s.clients.len()
-    );
-    let server = AeseServer::new(&s);
-    let served = run::serve_scef(
-        listener,
-        tls,
-        server,
-        a.requests.map(|n| n as usize),
-        crate::usage::say_served,
-    );
-    Ok(served?)
+    a.serve(
+        ScefSetup::parse,
+        "SCEF (Autho4API)",
+        |s| {
+            format!(
+                "{} resource owners, {} client applications; a fresh ES256 key",
+                s.owners.len(),
+                s.clients.len()
+            )
+        },
+        |s| {
+            let mut server = AeseServer::new(s);
+            Ok(move |r: &Request| server.handle(r))
+        },
+    )
 }

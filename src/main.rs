@@ -12,6 +12,7 @@ mod akma_cmd;
 mod check_cmd;
 mod eap_cmd;
 mod gateway_cmd;
+mod group_cmd;
 mod list_cmd;
 mod monte_cmd;
 mod oidc_cmd;
@@ -99,6 +100,12 @@ enum Command {
     /// refuses (its cause is named), 2 on bad usage.
     #[command(subcommand)]
     Aese(aese_cmd::Aese),
+    /// Group messaging (Rel-13 GROUPE, solution 2): run the model's SCEF (with the MME)
+    /// over HTTPS, broadcasting protected group messages to the members over UDP on
+    /// loopback, an SCS/AS that sends one, or a member UE that takes them. Exit 0 on
+    /// success, 1 when refused or too few messages arrive, 2 on bad usage.
+    #[command(subcommand)]
+    Group(group_cmd::Group),
 }
 
 fn main() -> ExitCode {
@@ -121,6 +128,7 @@ fn main() -> ExitCode {
         Command::Gateway(cmd) => ran(gateway_cmd::run(&cmd)),
         Command::Monte(cmd) => ran(monte_cmd::run(&cmd)),
         Command::Aese(cmd) => ran(aese_cmd::run(&cmd)),
+        Command::Group(cmd) => ran(group_cmd::run(&cmd)),
         Command::Oidc(cmd) => ran(oidc_cmd::run(&cmd)),
         Command::Eap(cmd) => ran(eap_cmd::run(&cmd)),
         Command::Akma(cmd) => ran(akma_cmd::run(&cmd)),

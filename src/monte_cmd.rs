@@ -7,7 +7,7 @@ use crate::usage::{setup, Failure, TlsArgs};
 use clap::{Args, Subcommand, ValueEnum};
 use model::monte::roles::Ask;
 use reference::monte::run::{self, ScefSetup, ScsOptions};
-use reference::oidc::http::Bound;
+use reference::oidc::http::Request;
 
 #[derive(Subcommand)]
 pub enum Monte {
@@ -60,25 +60,21 @@ pub fn run(cmd: &Monte) -> Result<(), Failure> {
 }
 
 fn scef(a: &ScefArgs) -> Result<(), Failure> {
-    let s = setup(crate::usage::parse_file(&a.config, ScefSetup::parse))?;
-    let Bound {
-        tls,
-        listener,
-        addr,
-    } = a.tls.bind_asking(a.listen)?;
-    say!(
-        "SCEF on https://{addr} (T8: TLS 1.3 with client certificates; {} third parties, {} UEs)",
-        s.third_parties.len(),
-        s.ues.len()
-    );
-    let served = run::serve_scef(
-        listener,
-        tls,
-        &s,
-        a.requests.map(|n| n as usize),
-        crate::usage::say_served,
-    );
-    Ok(served?)
+    a.serve(
+        ScefSetup::parse,
+        "SCEF",
+        |s| {
+            format!(
+                "T8: TLS 1.3 with client certificates; {} third parties, {} UEs",
+                s.third_parties.len(),
+                s.ues.len()
+            )
+        },
+        |s| {
+            let mut server = run::ScefServer::new(s);
+            Ok(move |r: &Request| server.handle(r))
+        },
+    )
 }
 
 fn scs(a: &ScsArgs) -> Result<(), Failure> {

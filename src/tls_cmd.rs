@@ -38,6 +38,12 @@ pub struct Common {
     /// Cipher suites, in preference order (default: both SHA-256 suites, AES-128-GCM first).
     #[arg(long = "suite", value_enum)]
     suites: Vec<SuiteArg>,
+    /// (EC)DHE groups, in preference order (repeat the flag; default x25519, then
+    /// secp256r1). The client shares the first in its ClientHello; a server that gets no
+    /// share in any of its groups answers with a HelloRetryRequest for the first the client
+    /// supports (RFC 8446 section 4.1.4).
+    #[arg(long = "group", value_enum)]
+    groups: Vec<GroupArg>,
     /// Give up waiting for the peer after this many seconds.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
@@ -83,6 +89,14 @@ enum Mode {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum GroupArg {
+    X25519,
+    /// NIST P-256 (also spelled p-256, prime256v1).
+    #[value(alias = "p-256", alias = "P-256", alias = "prime256v1")]
+    Secp256r1,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum SuiteArg {
     Aes128gcm,
     Chacha20,
@@ -113,6 +127,16 @@ impl Common {
             fresh: [(payload_name.to_string(), Hex(payload.as_bytes().to_vec()))].into(),
             profile,
             early_data: false,
+            groups: (!self.groups.is_empty()).then(|| {
+                self.groups
+                    .iter()
+                    .map(|g| match g {
+                        GroupArg::X25519 => "x25519",
+                        GroupArg::Secp256r1 => "secp256r1",
+                    })
+                    .map(String::from)
+                    .collect()
+            }),
         };
         let mut inputs = TlsPskInputs {
             psk: self.psk_hex.clone(),
@@ -176,10 +200,16 @@ fn serve_connection(
     }
     match result {
         Ok(()) => {
+            let tls = ep.b.tls_ref();
+            let group = match (tls.group, tls.hello_retry) {
+                (Some(g), false) => format!(", {}", g.name()),
+                (Some(g), true) => format!(", {} after a HelloRetryRequest", g.name()),
+                (None, _) => String::new(),
+            };
             say!(
-                "{}: handshake complete with {peer} ({}, {}, identity {:?})",
+                "{}: handshake complete with {peer} ({}, {}{group}, identity {:?})",
                 party.name(),
-                ep.b.tls_ref().suite.name(),
+                tls.suite.name(),
                 inputs.mode,
                 common.identity
             );

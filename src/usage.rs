@@ -100,6 +100,18 @@ pub struct TlsArgs {
     key: PathBuf,
 }
 
+/// A client of our HTTPS servers at `url`, named as its certificate names it.
+pub fn https_party(url: &str, tls: &TlsArgs) -> Result<reference::party::Party, Failure> {
+    let pems = setup(tls.read())?;
+    let der = setup(reference::pki::certs(&pems.cert, "certificate"))?;
+    let identity = setup(reference::pki::certificate_identity(&der[0]))?;
+    Ok(reference::party::Party {
+        url: url.to_string(),
+        pems,
+        identity,
+    })
+}
+
 /// A server that reads a configuration file and serves HTTPS with client certificates.
 #[derive(clap::Args)]
 pub struct ConfiguredServer {
@@ -108,13 +120,43 @@ pub struct ConfiguredServer {
     pub listen: std::net::SocketAddr,
     #[command(flatten)]
     pub tls: TlsArgs,
-    /// The configuration (JSON; the examples are reference/monte-scef.json and
-    /// reference/aese-scef.json).
+    /// The configuration (JSON; the examples are reference/monte-scef.json,
+    /// reference/aese-scef.json and reference/aese-ne.json).
     #[arg(long, value_parser = crate::usage::input_file)]
     pub config: PathBuf,
     /// Stop after this many requests.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub requests: Option<u64>,
+}
+
+impl ConfiguredServer {
+    /// Read the configuration with `parse`, bind, say `what` serves where and for whom
+    /// (`whom`), and serve the handler `make` builds on it, logging each request.
+    pub fn serve<S, H>(
+        &self,
+        parse: fn(&str) -> Result<S, String>,
+        what: &str,
+        whom: impl FnOnce(&S) -> String,
+        make: impl FnOnce(&S) -> Result<H, String>,
+    ) -> Result<(), Failure>
+    where
+        H: FnMut(&reference::oidc::http::Request) -> reference::oidc::http::Response
+            + Send
+            + 'static,
+    {
+        let s = setup(parse_file(&self.config, parse))?;
+        let reference::oidc::http::Bound {
+            tls,
+            listener,
+            addr,
+        } = self.tls.bind_asking(self.listen)?;
+        let handle = setup(make(&s))?;
+        say!("{what} on https://{addr} ({})", whom(&s));
+        let requests = self.requests.map(|n| n as usize);
+        Ok(reference::party::serve(
+            listener, tls, handle, requests, say_served,
+        )?)
+    }
 }
 
 /// The log line of a request an HTTPS server with client certificates answered.

@@ -173,3 +173,110 @@ fn a_scef_with_a_weakness_lets_the_model_attack_run() {
     assert_eq!(status, "200", "{answer}");
     assert!(answer.contains(&b64("M's location history")), "{answer}");
 }
+
+// ---- A1/A4 (clause 6.1): a network entity and its requesters ----
+
+const NE_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/reference/aese-ne.json");
+const SCEF: &str = "scef.example";
+const UE_U: &str = "ue-u@ext.example";
+const UE_M: &str = "ue-m@ext.example";
+
+/// `msgin5g aese request` as `who` for `ue`'s location.
+fn ne_request(ne: &HttpsChild, pki: &Pki, who: &str, ue: &str) -> Output {
+    let mut cmd = msgin5g();
+    cmd.args(["aese", "request", "--ne", &ne.url, "--ue", ue]);
+    pki.args(&mut cmd, &pki.of(who)).output().unwrap()
+}
+
+/// A network data request as curl sends it.
+fn data_request(requester: &str, ue: &str, id: &str) -> String {
+    serde_json::json!({"msg": "request", "requester": b64(requester), "service": b64("location"),
+                       "ue": b64(ue), "id": b64(id)})
+    .to_string()
+}
+
+/// The network entity of the example configuration serves the SCEF (A1) both UEs and
+/// application A (A4) U only: per service per UE (clause 6.1.4.2), never the IMSI (6.1.4.1).
+/// Refused: A asking for M ("not authorized"), a request without a client certificate, a
+/// replayed request id, a request in another requester's name, a certificate of no requester.
+#[test]
+fn a_network_entity_serves_each_requester_what_it_is_authorized_for() {
+    let pki = Pki::new("aese-ne", &[SCEF, A, E]);
+    let ne = HttpsChild::msgin5g(&pki, &["aese", "ne", "--config", NE_CONFIG]);
+    for (who, ue, data) in [
+        (SCEF, UE_U, "U is in cell 4711"),
+        (SCEF, UE_M, "M is in cell 815"),
+        (A, UE_U, "U is in cell 4711"),
+    ] {
+        let out = ne_request(&ne, &pki, who, ue);
+        assert!(out.status.success(), "{who} {ue}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout).trim(), data);
+    }
+    let out = ne_request(&ne, &pki, A, UE_M);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("network entity refused (HTTP 403)"),
+        "{}",
+        text(&out.stderr)
+    );
+    let path = reference::aese::ne::NETWORK_DATA;
+    let url = |p: &str| format!("{}{p}", ne.url);
+    let (status, answer) = curl_post(&pki, Some(A), &url(path), &data_request(A, UE_U, "r1"));
+    assert_eq!(status, "200", "{answer}");
+    assert!(!answer.contains(&b64("001010000000001")), "{answer}");
+    for (who, body, status, cause) in [
+        (
+            Some(A),
+            data_request(A, UE_U, "r1"),
+            "403",
+            "replayed request",
+        ),
+        (
+            None,
+            data_request(A, UE_U, "r2"),
+            "401",
+            "no client certificate",
+        ),
+        (
+            Some(A),
+            data_request(SCEF, UE_M, "r3"),
+            "403",
+            "another requester's name",
+        ),
+        (
+            Some(E),
+            data_request(E, UE_U, "r4"),
+            "403",
+            "is not a requester",
+        ),
+        (
+            Some(A),
+            data_request(A, UE_M, "r5"),
+            "403",
+            "not authorized",
+        ),
+    ] {
+        let (got, answer) = curl_post(&pki, who, &url(path), &body);
+        assert_eq!(got, status, "{cause}: {answer}");
+        assert!(answer.contains(cause), "{cause}: {answer}");
+    }
+}
+
+/// The model's A1/A4 weaknesses live: checked per service only, A reads M's data
+/// (`authz-per-service-only`); with the IMSI in the response, the requester learns it
+/// (`imsi-exposed`).
+#[test]
+fn a_network_entity_with_a_weakness_lets_the_model_attack_run() {
+    let pki = Pki::new("aese-ne-weak", &[SCEF, A]);
+    let mut cfg: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(NE_CONFIG).unwrap()).unwrap();
+    cfg["per_ue"] = false.into();
+    cfg["expose_imsi"] = true.into();
+    let path = pki.dir.write("weak-ne.json", &cfg.to_string());
+    let ne = HttpsChild::msgin5g(&pki, &["aese", "ne", "--config", path.to_str().unwrap()]);
+    let out = ne_request(&ne, &pki, A, UE_M);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("M is in cell 815"), "{said}");
+    assert!(said.contains("carries the IMSI 001010000000002"), "{said}");
+}

@@ -158,11 +158,22 @@ fn exchange_with_s_server(
 
 /// Our client against s_server: the handshake completes and data goes both ways.
 fn client_against_s_server(mode: &str, suite: &str, trace: Option<&std::path::Path>) {
+    client_against_s_server_with(mode, suite, trace, &[]);
+}
+
+/// The same with more s_server options; returns what our client printed.
+fn client_against_s_server_with(
+    mode: &str,
+    suite: &str,
+    trace: Option<&std::path::Path>,
+    server_extra: &[&str],
+) -> String {
     let port = free_port();
     let mut extra = vec!["-ciphersuites", suite];
     if mode == "psk-ke" {
         extra.push("-allow_no_dhe_kex");
     }
+    extra.extend(server_extra);
     let (server, rx) = s_server(port, PSK, &extra);
     let mut args: Vec<String> = ["--mode", mode, "--send", "ping from msgin5g\n"]
         .map(String::from)
@@ -183,11 +194,24 @@ fn client_against_s_server(mode: &str, suite: &str, trace: Option<&std::path::Pa
         out.stdout
     );
     assert!(out.stdout.contains("pong from openssl"), "{}", out.stdout);
+    out.stdout
 }
 
 /// s_client against our server: data goes both ways, and the server closes with
 /// close_notify.
 fn s_client_against_server(mode: &str, suite: &str, trace: Option<&std::path::Path>) {
+    s_client_against_server_with(mode, suite, trace, &[], &[]);
+}
+
+/// The same with more options for our server and for s_client; returns what s_client and
+/// our server printed.
+fn s_client_against_server_with(
+    mode: &str,
+    suite: &str,
+    trace: Option<&std::path::Path>,
+    server_extra: &[&str],
+    client_extra: &[&str],
+) -> (Vec<String>, Vec<String>) {
     let port = free_port();
     let mut args = vec![
         "tls-psk".to_string(),
@@ -208,6 +232,7 @@ fn s_client_against_server(mode: &str, suite: &str, trace: Option<&std::path::Pa
     if let Some(t) = trace {
         args.extend(["--trace-out".into(), t.display().to_string()]);
     }
+    args.extend(server_extra.iter().map(|a| a.to_string()));
     let mut server = msgin5g()
         .args(&args)
         .stdout(Stdio::piped())
@@ -217,7 +242,7 @@ fn s_client_against_server(mode: &str, suite: &str, trace: Option<&std::path::Pa
     let rx = lines_of(&mut server);
     wait_for(&rx, "listening");
     let mut cmd = s_client_cmd(port, PSK, ID);
-    cmd.args(["-ciphersuites", suite]);
+    cmd.args(["-ciphersuites", suite]).args(client_extra);
     if mode == "psk-ke" {
         cmd.arg("-allow_no_dhe_kex");
     }
@@ -249,6 +274,7 @@ fn s_client_against_server(mode: &str, suite: &str, trace: Option<&std::path::Pa
         out.iter().any(|l| l.contains("ping from openssl")),
         "{out:?}"
     );
+    (seen, out)
 }
 
 /// Both PSK modes, each with both cipher suites a SHA-256 PSK allows.
@@ -331,6 +357,53 @@ fn recorded_interop_runs_replay() {
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{}: {text}", t.display());
         assert!(text.contains("pass"), "{text}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// secp256r1 and HelloRetryRequest (RFC 8446 section 4.1.4) with OpenSSL, each way: an
+/// s_server accepting P-256 only makes our client (x25519 first) retry; our server accepting
+/// secp256r1 only makes s_client (X25519 first) retry; an s_client sharing P-256 gets it at
+/// once. The recordings replay (our second ClientHello, HelloRetryRequest and later records
+/// byte for byte).
+#[test]
+fn hello_retry_request_each_way_with_openssl() {
+    let _serial = serial();
+    let dir = std::env::temp_dir().join(format!("msgin5g-hrr-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (c, s) = (dir.join("client-hrr.jsonl"), dir.join("server-hrr.jsonl"));
+    let suite = "TLS_AES_128_GCM_SHA256";
+    let ours = client_against_s_server_with("psk-dhe-ke", suite, Some(&c), &["-groups", "P-256"]);
+    assert!(
+        ours.contains("secp256r1 after a HelloRetryRequest"),
+        "{ours}"
+    );
+    let (seen, out) = s_client_against_server_with(
+        "psk-dhe-ke",
+        suite,
+        Some(&s),
+        &["--group", "secp256r1"],
+        &[],
+    );
+    assert!(seen.iter().any(|l| l.contains("prime256v1")), "{seen:?}");
+    assert!(
+        out.iter()
+            .any(|l| l.contains("secp256r1 after a HelloRetryRequest")),
+        "{out:?}"
+    );
+    let (seen, out) =
+        s_client_against_server_with("psk-dhe-ke", suite, None, &[], &["-groups", "P-256"]);
+    assert!(seen.iter().any(|l| l.contains("prime256v1")), "{seen:?}");
+    assert!(
+        out.iter()
+            .any(|l| l.contains("psk_dhe_ke, secp256r1, identity")),
+        "{out:?}"
+    );
+    for t in [&c, &s] {
+        let out = msgin5g().arg("replay").arg(t).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{}: {text}", t.display());
+        assert!(text.contains("equal the recording byte for byte"), "{text}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -73,6 +73,15 @@ fn every_trace_in_traces_passes() {
     assert!(obs.contains("binder verified"), "{obs}");
     assert!(obs.contains("server Finished verified"), "{obs}");
     assert!(obs.contains("client Finished verified"), "{obs}");
+    // Two OpenSSLs through a HelloRetryRequest: the second binder and both Finished MACs
+    // cover message_hash(ClientHello1) || HelloRetryRequest (RFC 8446 section 4.4.1).
+    let hrr = observed.with_file_name("openssl-observed-hello-retry.jsonl");
+    let (out, obs) = replay(&hrr);
+    assert!(out.status.success(), "{obs}");
+    assert!(obs.contains("HelloRetryRequest for secp256r1"), "{obs}");
+    assert_eq!(obs.matches("binder verified").count(), 2, "{obs}");
+    assert!(obs.contains("server Finished verified"), "{obs}");
+    assert!(obs.contains("client Finished verified"), "{obs}");
 }
 
 /// `trace` without its header's `inputs.<key>`, and the value taken out (null when there
@@ -186,6 +195,7 @@ fn exported_attacks_run_on_the_reference() {
     let dir = tmp("attacks");
     std::fs::create_dir_all(&dir).unwrap();
     for v in [
+        "hello-retry-unbound",
         "shared-psk",
         "psk-ke",
         "early-data",
@@ -208,7 +218,7 @@ fn exported_attacks_run_on_the_reference() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(files.len(), 27, "{files:?}");
+    assert_eq!(files.len(), 31, "{files:?}");
     for f in &files {
         let (out, text) = replay(f);
         assert!(out.status.success(), "{}: {text}", f.display());
@@ -221,6 +231,26 @@ fn exported_attacks_run_on_the_reference() {
     let selfie = dir.join("tls-psk-shared-psk-server_auth_aliveness.jsonl");
     let (_, text) = replay(&selfie);
     assert!(text.contains("server_auth_aliveness violated"), "{text}");
+
+    // The attacker's HelloRetryRequest takes C to secp256r1; moved onto `default`, where
+    // ClientHello1 and the HelloRetryRequest are in the transcript, the second ClientHello's
+    // binder does not verify at a server that never saw the first.
+    let hrr = dir.join("tls-psk-hello-retry-unbound-server_auth_non_injective_agreement.jsonl");
+    let (_, text) = replay(&hrr);
+    assert!(
+        text.contains("server_auth_non_injective_agreement violated"),
+        "{text}"
+    );
+    let trace = std::fs::read_to_string(&hrr).unwrap();
+    refused(
+        "hello-retry-unbound",
+        &trace.replacen(
+            r#""variant":"hello-retry-unbound""#,
+            r#""variant":"default""#,
+            1,
+        ),
+        "PSK binder does not verify",
+    );
 
     // The same attack with A's client given back its own ClientHello for the ServerHello:
     // the client refuses it, and the replay says the attack does not run.

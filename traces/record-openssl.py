@@ -3,7 +3,9 @@
 recording TCP proxy on loopback, and write it as a trace (format v1) for the observer: the
 header holds the PSK and the secrets of OpenSSL's key log (SSLKEYLOGFILE format).
 
-Usage: python3 traces/record-openssl.py psk_dhe_ke traces/openssl-observed.jsonl
+Usage: python3 traces/record-openssl.py psk_dhe_ke traces/openssl-observed.jsonl [GROUPS]
+GROUPS, given, are the server's -groups (P-256: it answers s_client's X25519 share with a
+HelloRetryRequest, traces/openssl-observed-hello-retry.jsonl).
 (With psk_ke both peers allow psk_ke, but OpenSSL 3.0's server still prefers psk_dhe_ke when
 the client offers both; OpenSSL 3.0 has no option to make the client offer psk_ke only.)
 """
@@ -43,9 +45,10 @@ def main():
     server_port, proxy_port = free_port(), free_port()
     keylog = tempfile.NamedTemporaryFile(suffix=".keylog", delete=False).name
     extra = ["-allow_no_dhe_kex"] if mode == "psk_ke" else []
+    groups = ["-groups", sys.argv[3]] if len(sys.argv) > 3 else []
     server = subprocess.Popen(
         ["openssl", "s_server", "-tls1_3", "-nocert", "-psk", PSK, "-psk_identity", IDENTITY,
-         "-accept", f"127.0.0.1:{server_port}", "-keylogfile", keylog, "-num_tickets", "1"] + extra,
+         "-accept", f"127.0.0.1:{server_port}", "-keylogfile", keylog, "-num_tickets", "1"] + extra + groups,
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     while b"ACCEPT" not in server.stdout.readline():
         pass
@@ -104,8 +107,9 @@ def main():
     header = {
         "trace": 1,
         "handshake": "tls-psk",
-        "source": "openssl s_client <-> openssl s_server (%s), recorded by traces/record-openssl.py"
-        % subprocess.run(["openssl", "version"], capture_output=True, text=True).stdout.strip(),
+        "source": "openssl s_client <-> openssl s_server%s (%s), recorded by traces/record-openssl.py"
+        % (" " + " ".join(groups) if groups else "",
+           subprocess.run(["openssl", "version"], capture_output=True, text=True).stdout.strip()),
         "roles": {"client": "recorded", "server": "recorded"},
         "inputs": {"psk": PSK, "identity": IDENTITY.encode().hex(), "mode": mode, "keylog": secrets},
     }

@@ -1,6 +1,7 @@
 //! The concrete backend: the `Backend` primitives on real bytes. Hashes, HMAC, HKDF-Expand and
-//! the AEADs are ring's; X25519 is x25519-dalek's (ring cannot import a private key, which
-//! replay needs). Fresh values come from the OS RNG or from a trace's inputs.
+//! the AEADs are ring's; X25519 is x25519-dalek's and secp256r1 ECDH RustCrypto's p256 (ring
+//! cannot import a private key, which replay needs). Fresh values come from the OS RNG or from
+//! a trace's inputs.
 
 use model::backend::{Backend, Fresh};
 use ring::{aead, digest, hkdf, hmac, rand::SecureRandom};
@@ -40,6 +41,9 @@ pub struct Calls {
     /// X25519 with the base point (a public key) and with a peer's share.
     pub x25519_base: usize,
     pub x25519: usize,
+    /// The same on secp256r1.
+    pub p256_base: usize,
+    pub p256: usize,
     pub hash: usize,
     pub hmac: usize,
     pub hkdf_expand: usize,
@@ -337,6 +341,32 @@ impl Backend for Concrete {
         shared
             .was_contributory()
             .then(|| Bytes(shared.as_bytes().to_vec()))
+    }
+}
+
+impl Concrete {
+    /// The uncompressed SEC 1 point of a secp256r1 private key (RFC 8446 section 4.2.8.2);
+    /// empty for a key that is no scalar (zero or not below the group order).
+    pub fn p256_public(&mut self, secret: &Bytes) -> Bytes {
+        use p256::elliptic_curve::sec1::ToSec1Point;
+        self.calls.p256_base += 1;
+        p256::SecretKey::from_slice(&secret.0)
+            .map(|k| Bytes(k.public_key().to_sec1_point(false).as_bytes().to_vec()))
+            .unwrap_or_default()
+    }
+
+    /// secp256r1 ECDH: the x-coordinate of the shared point (section 7.4.2), for a peer
+    /// share that is an uncompressed point on the curve (section 4.2.8.2: a client or
+    /// server checks it).
+    pub fn p256_shared(&mut self, secret: &Bytes, public: &Bytes) -> Option<Bytes> {
+        self.calls.p256 += 1;
+        if public.0.first() != Some(&4) {
+            return None;
+        }
+        let key = p256::SecretKey::from_slice(&secret.0).ok()?;
+        let peer = p256::PublicKey::from_sec1_bytes(&public.0).ok()?;
+        let shared = p256::ecdh::diffie_hellman(key.to_nonzero_scalar(), peer.as_affine());
+        Some(Bytes(shared.raw_secret_bytes().to_vec()))
     }
 }
 

@@ -19,6 +19,7 @@ pub mod jwt;
 pub mod monte;
 pub mod oidc;
 pub mod outcome;
+pub mod party;
 pub mod pki;
 pub mod registry;
 pub mod replay;

@@ -1,8 +1,10 @@
 //! The wire codec: encode/decode round trips, and no panic on any input (proptest; the
 //! cargo-fuzz target in fuzz/ runs the same decoders coverage-guided).
 
-use model::tls_psk::messages::TrafficKeys;
-use model::tls_psk::messages::{ClientHello, Handshake, PskMode, ServerHello, TlsCodec};
+use model::backend::Backend;
+use model::tls_psk::messages::{ClientHello, ContentType, Handshake, KeyShare, NamedGroup};
+use model::tls_psk::messages::{PskMode, ServerHello, TlsCodec, TrafficKeys};
+use model::tls_psk::schedule as ks;
 use proptest::prelude::*;
 use reference::concrete::{Bytes, Concrete};
 
@@ -10,26 +12,51 @@ fn bytes(n: usize) -> impl Strategy<Value = Bytes> {
     proptest::collection::vec(any::<u8>(), n).prop_map(Bytes)
 }
 
+fn group() -> impl Strategy<Value = NamedGroup> {
+    prop_oneof![Just(NamedGroup::X25519), Just(NamedGroup::Secp256r1)]
+}
+
+/// A share of the group's length (the codec checks lengths, not points).
+fn key_share() -> impl Strategy<Value = KeyShare<Bytes>> {
+    group().prop_flat_map(|group| {
+        let len = match group {
+            NamedGroup::X25519 => 32,
+            NamedGroup::Secp256r1 => 65,
+        };
+        bytes(len).prop_map(move |key| KeyShare { group, key })
+    })
+}
+
 fn client_hello() -> impl Strategy<Value = ClientHello<Bytes>> {
     (
         bytes(32),
-        proptest::option::of(bytes(32)),
+        proptest::option::of(key_share()),
+        proptest::sample::subsequence(NamedGroup::ALL.to_vec(), 0..=2),
         any::<bool>(),
         proptest::collection::vec(any::<u8>(), 1..64),
         bytes(32),
     )
         .prop_map(
-            |(random, key_share, early_data, identity, binder)| ClientHello {
-                mode: if key_share.is_some() {
-                    PskMode::PskDheKe
-                } else {
-                    PskMode::PskKe
-                },
-                random,
-                key_share,
-                early_data,
-                identity: Bytes(identity),
-                binder: Some(binder),
+            |(random, key_share, mut groups, early_data, identity, binder)| {
+                // Every share's group is a supported one; psk_ke has neither.
+                if let Some(s) = &key_share {
+                    groups.retain(|g| *g != s.group);
+                    groups.insert(0, s.group);
+                }
+                let dhe = key_share.is_some();
+                ClientHello {
+                    mode: if dhe {
+                        PskMode::PskDheKe
+                    } else {
+                        PskMode::PskKe
+                    },
+                    random,
+                    supported_groups: if dhe { groups } else { Vec::new() },
+                    key_shares: key_share.into_iter().collect(),
+                    early_data,
+                    identity: Bytes(identity),
+                    binder: Some(binder),
+                }
             },
         )
 }
@@ -48,7 +75,20 @@ proptest! {
     }
 
     #[test]
-    fn server_hello_round_trips(random in bytes(32), key_share in proptest::option::of(bytes(32))) {
+    fn hello_retry_request_round_trips(selected_group in group()) {
+        let mut server = Concrete::new();
+        let wire = server.encode(&Handshake::HelloRetryRequest { selected_group });
+        let mut client = Concrete::new();
+        prop_assert_eq!(client.decode(&wire), Ok(Handshake::HelloRetryRequest { selected_group }));
+        // No cookie from our server; the second ClientHello's record says 0x0303 (5.1).
+        prop_assert!(client.tls().hello_retry);
+        prop_assert_eq!(&client.tls().cookie, &None);
+        let ch = client.plaintext_record(&Bytes(vec![1, 0, 0, 0]));
+        prop_assert_eq!(&ch.0[..3], &[22, 3, 3]);
+    }
+
+    #[test]
+    fn server_hello_round_trips(random in bytes(32), key_share in proptest::option::of(key_share())) {
         prop_assume!(random.0[..4] != [0xcf, 0x21, 0xad, 0x74]); // not a HelloRetryRequest
         let sh = ServerHello { random, key_share };
         let mut server = Concrete::new();
@@ -102,7 +142,11 @@ fn malformed_extensions_name_the_field() {
     let mut client = Concrete::new();
     let ch = ClientHello {
         random: Bytes(vec![1; 32]),
-        key_share: Some(Bytes(vec![2; 32])),
+        supported_groups: vec![NamedGroup::X25519],
+        key_shares: vec![KeyShare {
+            group: NamedGroup::X25519,
+            key: Bytes(vec![2; 32]),
+        }],
         mode: PskMode::PskDheKe,
         early_data: false,
         identity: Bytes(b"id".to_vec()),
@@ -131,4 +175,90 @@ fn malformed_extensions_name_the_field() {
         server.decode(&Bytes(unknown)),
         Ok(Handshake::ClientHello(_))
     ));
+}
+
+/// RFC 8448 section 5 (`traces/vectors/rfc8448-hello-retry.vec`): a HelloRetryRequest with a
+/// cookie for P-256, decoded; our P-256 share from the RFC's private key is the second
+/// ClientHello's; with the RFC's ECDHE and a zero PSK (the early secret of a handshake
+/// without one) and the transcript message_hash(ClientHello1) || HelloRetryRequest ||
+/// ClientHello2 || ServerHello, the server's flight opens and its Finished verifies, and our
+/// client Finished record is the RFC's byte for byte.
+#[test]
+fn hello_retry_matches_rfc8448_section_5() {
+    let vec = include_str!("../../traces/vectors/rfc8448-hello-retry.vec");
+    let v = |name: &str| -> Bytes {
+        let line = vec
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} = ")))
+            .unwrap_or_else(|| panic!("{name} missing"));
+        Bytes(hex::decode(line).unwrap())
+    };
+    let mut b = Concrete::new();
+    let ch1 = b.plaintext_content(&v("Record_ClientHello_1")).unwrap();
+    let hrr = b.plaintext_content(&v("Record_HelloRetryRequest")).unwrap();
+    let ch2 = b.plaintext_content(&v("Record_ClientHello_2")).unwrap();
+    let sh = b.plaintext_content(&v("Record_ServerHello")).unwrap();
+    assert_eq!(
+        b.decode(&hrr),
+        Ok(Handshake::HelloRetryRequest {
+            selected_group: NamedGroup::Secp256r1
+        })
+    );
+    // The cookie is kept to be echoed: the RFC's ClientHello2 carries it.
+    let Some(cookie) = b.tls().cookie.clone() else {
+        panic!("no cookie kept");
+    };
+    assert!(ch2.0.windows(cookie.len()).any(|w| w == cookie));
+    // Our secp256r1 share of the RFC's private key; the RFC's x25519 one too.
+    let x = v("Client_X25519_Private");
+    assert!(ch1
+        .0
+        .windows(32)
+        .any(|w| w == b.key_share(NamedGroup::X25519, &x).0));
+    let p = v("Client_P256_Private");
+    let share = b.key_share(NamedGroup::Secp256r1, &p);
+    assert_eq!(share.0.len(), 65);
+    assert!(ch2.0.windows(65).any(|w| w == share.0));
+    // ServerHello: key_share (51) of secp256r1 (0x0017), 65 octets.
+    let at =
+        sh.0.windows(8)
+            .position(|w| w == [0, 51, 0, 69, 0, 23, 0, 65])
+            .unwrap();
+    let server_share = Bytes(sh.0[at + 8..at + 8 + 65].to_vec());
+    let dhe = b
+        .key_agreement(NamedGroup::Secp256r1, &p, &server_share)
+        .unwrap();
+    assert!(b
+        .key_agreement(NamedGroup::Secp256r1, &p, &Bytes(vec![4; 65]))
+        .is_none());
+    let zero = b.zeros(32);
+    let early = ks::early_secret(&mut b, &zero);
+    let prefix = ks::hello_retry_transcript(&mut b, &ch1, &hrr);
+    let mut transcript = b.concat(&[&prefix, &ch2, &sh]);
+    let hs = ks::handshake_secret(&mut b, &early, Some(&dhe));
+    let (c_hs, s_hs) = ks::traffic_secrets(&mut b, &hs, ks::HANDSHAKE_TRAFFIC, &transcript);
+    let keys = ks::traffic_keys(&mut b, &s_hs);
+    let (ctype, flight) = b
+        .open_record(&keys, 0, &v("Record_ServerHandshakeMessages"))
+        .expect("the server's flight opens under our s hs traffic keys");
+    assert_eq!(ctype, ContentType::Handshake);
+    let msgs = b.split_handshake(&flight).unwrap();
+    assert_eq!(
+        msgs.len(),
+        4,
+        "EncryptedExtensions, Certificate, CertificateVerify, Finished"
+    );
+    for m in &msgs[..3] {
+        transcript = b.concat(&[&transcript, m]);
+    }
+    let Ok(Handshake::Finished(vd)) = b.decode(&msgs[3]) else {
+        panic!("the flight ends without Finished");
+    };
+    assert!(ks::verify_finished(&mut b, &s_hs, &transcript, &vd));
+    transcript = b.concat(&[&transcript, &msgs[3]]);
+    let vd = ks::finished(&mut b, &c_hs, &transcript);
+    let fin = b.encode(&Handshake::Finished(vd));
+    let keys = ks::traffic_keys(&mut b, &c_hs);
+    let record = b.seal_record(&keys, 0, ContentType::Handshake, &fin);
+    assert_eq!(record, v("Record_ClientFinished"));
 }

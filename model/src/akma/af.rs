@@ -8,7 +8,7 @@ use super::{relay, AF_ID, K_AF};
 use crate::role::{Output, Reject, Stepped};
 use crate::term::MapValues;
 use crate::term::Terms;
-use crate::tls_psk::messages::{Handshake, PskMode};
+use crate::tls_psk::messages::{Handshake, NamedGroup, PskMode};
 use crate::tls_psk::schedule::PskKind;
 use crate::tls_psk::server::{PskEntry, Server, ServerConfig};
 use properties::{Agent, Agents, Event};
@@ -61,6 +61,9 @@ impl<V: Clone> AfConfig<V> {
             mode: self.mode,
             accept_early_data: false,
             check_binder: true,
+            // Ua* on x25519 alone: the groups are not what the AKMA model asks about.
+            groups: vec![NamedGroup::X25519],
+            bind_hello_retry: true,
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::role::{Output, Reject, Stepped};
 use crate::term::MapValues;
 use crate::term::Terms;
 use crate::tls_psk::client::{Client, ClientConfig};
-use crate::tls_psk::messages::{PskMode, TlsCodec};
+use crate::tls_psk::messages::{NamedGroup, PskMode, TlsCodec};
 use crate::tls_psk::schedule::PskKind;
 use properties::{Agent, Agents, Event};
 
@@ -57,6 +57,9 @@ impl<V: Clone> UeConfig<V> {
             identity: a_kid.clone(),
             mode: self.mode,
             early_data: false,
+            // Ua* on x25519 alone: the groups are not what the AKMA model asks about.
+            groups: vec![NamedGroup::X25519],
+            bind_hello_retry: true,
         }
     }
 }

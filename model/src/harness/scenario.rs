@@ -136,15 +136,20 @@ impl<P: Protocol> Scenario<P> {
             .filter(move |t| t.sort() == Some(sort) && t.get().fresh_session().is_none())
     }
 
-    /// The attacker's own values in words: "2 attacker nonces and DH shares".
+    /// The attacker's own values in words: "2 attacker nonces and 2 DH shares".
     fn attackers_words(&self) -> String {
-        let n = self.attackers(Sort::Nonce).count();
-        let dh = self.attackers(Sort::DhSecret).next().is_some();
-        match (n, dh) {
-            (1, true) => "one attacker nonce and DH share".into(),
-            (1, false) => "one attacker nonce".into(),
-            (n, true) => format!("{n} attacker nonces and DH shares"),
-            (n, false) => format!("{n} attacker nonces"),
+        let count = |n: usize, one: &str, many: &str| match n {
+            1 => format!("one {one}"),
+            n => format!("{n} {many}"),
+        };
+        let nonces = count(
+            self.attackers(Sort::Nonce).count(),
+            "attacker nonce",
+            "attacker nonces",
+        );
+        match self.attackers(Sort::DhSecret).count() {
+            0 => nonces,
+            dh => format!("{nonces} and {}", count(dh, "DH share", "DH shares")),
         }
     }
 

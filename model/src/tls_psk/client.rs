@@ -1,9 +1,11 @@
 //! The 5GMSGS client's TLS 1.3 PSK role (RFC 8446 section 2.2; solution #5 over MSGin5G-1),
 //! one state per message it waits for.
 
-use super::messages::{ClientHello, ContentType, Handshake, PskMode, ServerHello, TlsCodec};
+use super::messages::{ClientHello, ContentType, Handshake, KeyShare, NamedGroup, PskMode};
+use super::messages::{ServerHello, TlsCodec};
 use super::schedule::{self as ks, PskKind};
-use super::{claim_data, CLIENT_AUTH, EARLY_DATA, EARLY_DATA_AUTH, SERVER_AUTH, SESSION_KEY};
+use super::{claim_data, groups_value};
+use super::{CLIENT_AUTH, EARLY_DATA, EARLY_DATA_AUTH, SERVER_AUTH, SESSION_KEY};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Status};
 use crate::term::{MapValues, Terms};
@@ -18,21 +20,41 @@ pub struct ClientConfig<V> {
     pub psk_kind: PskKind,
     pub identity: V,
     pub mode: PskMode,
+    /// supported_groups in preference order (section 4.2.7); the first ClientHello has a
+    /// key share in the first of them.
+    pub groups: Vec<NamedGroup>,
     /// Send 0-RTT application data (RFC 8446 section 4.2.10).
     pub early_data: bool,
+    /// Put ClientHello1 and a HelloRetryRequest in the transcript (section 4.4.1); off in
+    /// the `hello-retry-unbound` variant.
+    pub bind_hello_retry: bool,
+}
+
+impl<V> ClientConfig<V> {
+    /// The group of the first ClientHello's key share: none in psk_ke.
+    fn first_group(&self) -> Option<NamedGroup> {
+        match self.mode {
+            PskMode::PskDheKe => self.groups.first().copied(),
+            PskMode::PskKe => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
 pub enum Client<V> {
     Start,
+    /// ServerHello, or a HelloRetryRequest while `retried` is false.
     ExpectServerHello {
         random: V,
-        dh: Option<V>,
-        /// The encoded ClientHello: the transcript so far.
+        /// The group and private key of the key share sent.
+        dh: Option<(NamedGroup, V)>,
+        /// The transcript so far: the ClientHello, or message_hash(ClientHello1) ||
+        /// HelloRetryRequest || ClientHello2.
         ch: V,
         early: V,
         /// client_early_traffic_secret, when 0-RTT data was sent.
         c_e: Option<V>,
+        retried: bool,
     },
     ExpectEncryptedExtensions(Handshaking<V>),
     /// `c_e` is kept only when the server accepted 0-RTT: EndOfEarlyData is then due.
@@ -57,22 +79,29 @@ pub struct Handshaking<V> {
     pub c_e: Option<V>,
     pub random: V,
     pub server_random: V,
+    /// The negotiated group: none in psk_ke.
+    pub group: Option<NamedGroup>,
     /// Records received so far under the server handshake traffic keys.
     pub seq: u64,
 }
 
 /// The ClientHello for these parameters, encoded, with its binder over the truncated
-/// message (RFC 8446 section 4.2.11.2), or with `binder` as given.
+/// message (RFC 8446 section 4.2.11.2) after the transcript `prefix` (a second ClientHello's
+/// message_hash(ClientHello1) || HelloRetryRequest), or with `binder` as given.
 pub fn client_hello<B: TlsCodec>(
     b: &mut B,
     early: &B::Value,
     kind: PskKind,
     mut ch: ClientHello<B::Value>,
     binder: Option<B::Value>,
+    prefix: Option<&B::Value>,
 ) -> B::Value {
     ch.binder = None;
     let binder = binder.unwrap_or_else(|| {
-        let truncated = b.encode(&Handshake::ClientHello(ch.clone()));
+        let mut truncated = b.encode(&Handshake::ClientHello(ch.clone()));
+        if let Some(p) = prefix {
+            truncated = b.concat(&[p, &truncated]);
+        }
         ks::binder(b, early, kind, &truncated)
     });
     ch.binder = Some(binder);
@@ -92,6 +121,7 @@ impl<V> Client<V> {
     pub fn waiting_for(&self) -> &'static str {
         match self {
             Client::Start => "nothing (not started)",
+            Client::ExpectServerHello { retried: false, .. } => "ServerHello or HelloRetryRequest",
             Client::ExpectServerHello { .. } => "ServerHello",
             Client::ExpectEncryptedExtensions(_) => "EncryptedExtensions",
             Client::ExpectFinished(_) => "the server Finished",
@@ -113,21 +143,12 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
             // Flight 1: ClientHello (+ 0-RTT data).
             (Client::Start, None) => {
                 let random = b.fresh(Fresh::Nonce("client_random"));
-                let dh = match cfg.mode {
-                    PskMode::PskDheKe => Some(b.fresh(Fresh::DhSecret("client_dh"))),
-                    PskMode::PskKe => None,
-                };
-                let key_share = dh.as_ref().map(|x| b.dh_public(x));
+                let dh = cfg
+                    .first_group()
+                    .map(|g| (g, b.fresh(Fresh::DhSecret(g.dh_secret(false)))));
                 let early = ks::early_secret(b, &cfg.psk);
-                let hello = ClientHello {
-                    random: random.clone(),
-                    key_share,
-                    mode: cfg.mode,
-                    early_data: cfg.early_data,
-                    identity: cfg.identity.clone(),
-                    binder: None,
-                };
-                let ch = client_hello(b, &early, cfg.psk_kind, hello, None);
+                let hello = hello(b, cfg, &random, dh.as_ref(), cfg.early_data);
+                let ch = client_hello(b, &early, cfg.psk_kind, hello, None, None);
                 out.push(Output::Send("MSGin5G-1", b.plaintext_record(&ch)));
                 let c_e = cfg.early_data.then(|| {
                     // Section 4.2.10: 0-RTT data under client_early_traffic_secret.
@@ -156,6 +177,7 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                     ch,
                     early,
                     c_e,
+                    retried: false,
                 }
             }
             (
@@ -165,21 +187,35 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                     ch,
                     early,
                     c_e,
+                    retried,
                 },
                 Some(record),
             ) => {
                 let sh_bytes = b.plaintext_content(record)?;
-                let Handshake::ServerHello(ServerHello {
-                    random: server_random,
-                    key_share,
-                }) = b.decode(&sh_bytes)?
-                else {
-                    return Err(Reject("expected ServerHello"));
+                let (server_random, key_share) = match b.decode(&sh_bytes)? {
+                    Handshake::ServerHello(ServerHello { random, key_share }) => {
+                        (random, key_share)
+                    }
+                    Handshake::HelloRetryRequest { selected_group } if !retried => {
+                        return self.retry(cfg, b, selected_group, &sh_bytes);
+                    }
+                    // Section 4.1.4: a second HelloRetryRequest aborts.
+                    Handshake::HelloRetryRequest { .. } => {
+                        return Err(Reject("a second HelloRetryRequest (unexpected_message)"));
+                    }
+                    _ => return Err(Reject("expected ServerHello")),
                 };
-                // Section 4.2.9: the server must use the offered mode.
+                // Section 4.2.9: the server must use the offered mode; section 4.2.8: and
+                // the group of our share.
                 let dhe = match (dh, key_share) {
-                    (Some(x), Some(y)) => {
-                        Some(b.dh_shared(x, &y).ok_or(Reject("ServerHello key_share"))?)
+                    (Some((g, x)), Some(y)) if y.group == *g => Some(
+                        b.key_agreement(*g, x, &y.key)
+                            .ok_or(Reject("ServerHello key_share (illegal_parameter)"))?,
+                    ),
+                    (Some(_), Some(_)) => {
+                        return Err(Reject(
+                            "ServerHello key_share: not the group we shared (illegal_parameter)",
+                        ))
                     }
                     (None, None) => None,
                     _ => return Err(Reject("ServerHello key_share does not match the PSK mode")),
@@ -195,6 +231,7 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                     c_e: c_e.clone(),
                     random: random.clone(),
                     server_random,
+                    group: dh.as_ref().map(|(g, _)| *g),
                     seq: 0,
                 })
             }
@@ -240,6 +277,68 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
         Ok((next, out))
     }
 
+    /// Section 4.1.4: answer a HelloRetryRequest with a second ClientHello, the same but
+    /// for a key share in the selected group and no early_data (section 4.2.10: the 0-RTT
+    /// data already sent is rejected); its binder and every later transcript hash cover
+    /// message_hash(ClientHello1) || HelloRetryRequest (sections 4.2.11.2, 4.4.1).
+    fn retry<B: TlsCodec<Value = V>>(
+        &self,
+        cfg: &ClientConfig<V>,
+        b: &mut B,
+        group: NamedGroup,
+        hrr: &V,
+    ) -> Result<(Self, Vec<Output<V>>), Reject> {
+        let Client::ExpectServerHello {
+            random,
+            dh,
+            ch,
+            early,
+            ..
+        } = self
+        else {
+            return Err(Reject("not waiting for a ServerHello"));
+        };
+        match dh {
+            None => {
+                return Err(Reject(
+                    "HelloRetryRequest key_share in psk_ke (illegal_parameter)",
+                ))
+            }
+            Some((g, _)) if *g == group => {
+                return Err(Reject(
+                    "HelloRetryRequest for the group already shared (illegal_parameter)",
+                ))
+            }
+            _ if !cfg.groups.contains(&group) => {
+                return Err(Reject(
+                    "HelloRetryRequest for a group we did not offer (illegal_parameter)",
+                ))
+            }
+            _ => {}
+        }
+        let prefix = match cfg.bind_hello_retry {
+            true => Some(ks::hello_retry_transcript(b, ch, hrr)),
+            false => None,
+        };
+        let dh = (group, b.fresh(Fresh::DhSecret(group.dh_secret(false))));
+        let hello = hello(b, cfg, random, Some(&dh), false);
+        let ch2 = client_hello(b, early, cfg.psk_kind, hello, None, prefix.as_ref());
+        let out = vec![Output::Send("MSGin5G-1", b.plaintext_record(&ch2))];
+        let ch = match prefix {
+            Some(p) => b.concat(&[&p, &ch2]),
+            None => ch2,
+        };
+        let next = Client::ExpectServerHello {
+            random: random.clone(),
+            dh: Some(dh),
+            ch,
+            early: early.clone(),
+            c_e: None,
+            retried: true,
+        };
+        Ok((next, out))
+    }
+
     /// One handshake message of the server's encrypted flight.
     fn on_handshake<B: TlsCodec<Value = V>>(
         &self,
@@ -275,6 +374,7 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                     c_e,
                     random,
                     server_random,
+                    group,
                     seq: _,
                 } = h;
                 if !ks::verify_finished(b, s_hs, transcript, &vd) {
@@ -284,7 +384,16 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                 let ms = ks::master_secret(b, hs);
                 let (c_ap, s_ap) =
                     ks::traffic_secrets(b, &ms, ks::APPLICATION_TRAFFIC, &transcript);
-                let data = claim_data(b, &cfg.identity, random, server_random, &c_ap, &s_ap);
+                let groups = groups_value(b, cfg.first_group(), *group);
+                let data = claim_data(
+                    b,
+                    &cfg.identity,
+                    random,
+                    server_random,
+                    &groups,
+                    &c_ap,
+                    &s_ap,
+                );
                 out.push(Output::commit(cfg.me, cfg.peer, SERVER_AUTH, data.clone()));
                 if let Some(c_e) = c_e {
                     // Section 4.5: EndOfEarlyData under the early traffic keys.
@@ -326,5 +435,37 @@ impl<V: Clone + Eq + std::hash::Hash + std::fmt::Debug> Client<V> {
                 "unexpected handshake message after the server Finished",
             )),
         }
+    }
+}
+
+/// A ClientHello of this client, without its binder: the key share of `dh` (none in
+/// psk_ke), every supported group.
+fn hello<B: TlsCodec>(
+    b: &mut B,
+    cfg: &ClientConfig<B::Value>,
+    random: &B::Value,
+    dh: Option<&(NamedGroup, B::Value)>,
+    early_data: bool,
+) -> ClientHello<B::Value> {
+    let key_shares = dh
+        .map(|(group, x)| KeyShare {
+            group: *group,
+            key: b.key_share(*group, x),
+        })
+        .into_iter()
+        .collect();
+    // Section 9.2: supported_groups goes with key_share, not in psk_ke.
+    let supported_groups = match dh {
+        Some(_) => cfg.groups.clone(),
+        None => Vec::new(),
+    };
+    ClientHello {
+        random: random.clone(),
+        supported_groups,
+        key_shares,
+        mode: cfg.mode,
+        early_data,
+        identity: cfg.identity.clone(),
+        binder: None,
     }
 }

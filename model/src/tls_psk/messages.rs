@@ -4,8 +4,8 @@
 
 use crate::backend::{Backend, Symbolic};
 use crate::role::Reject;
-use crate::term::Terms;
 use crate::term::{self, Term, TermId};
+use crate::term::{MapValues, Terms};
 
 /// The AEAD key length of TLS_AES_128_GCM_SHA256; TLS_CHACHA20_POLY1305_SHA256 uses 32.
 pub const KEY_LEN: usize = 16;
@@ -36,29 +36,97 @@ impl PskMode {
     }
 }
 
-/// ClientHello with the extensions the PSK handshake uses: key_share, psk_key_exchange_modes,
-/// early_data, pre_shared_key (one identity and its binder; `binder: None` is the truncated
-/// ClientHello the binder is computed over, RFC 8446 section 4.2.11.2).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
+/// The (EC)DHE groups the roles run (RFC 8446 section 4.2.7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Terms)]
+pub enum NamedGroup {
+    X25519,
+    Secp256r1,
+}
+
+impl NamedGroup {
+    pub const ALL: [NamedGroup; 2] = [NamedGroup::X25519, NamedGroup::Secp256r1];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            NamedGroup::X25519 => "x25519",
+            NamedGroup::Secp256r1 => "secp256r1",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<NamedGroup> {
+        NamedGroup::ALL.into_iter().find(|g| g.name() == s)
+    }
+
+    /// The name of a client's or server's fresh private key in this group. A symbolic
+    /// share's group is that of its exponents, by name: the reference evaluates an exported
+    /// share so.
+    pub fn dh_secret(self, server: bool) -> &'static str {
+        match (self, server) {
+            (NamedGroup::X25519, false) => "client_dh",
+            (NamedGroup::X25519, true) => "server_dh",
+            (NamedGroup::Secp256r1, false) => "client_dh_p256",
+            (NamedGroup::Secp256r1, true) => "server_dh_p256",
+        }
+    }
+
+    /// The group of a private key by its name: secp256r1 for the `_p256` names.
+    pub fn of_dh_secret(name: &str) -> NamedGroup {
+        match name.ends_with("_p256") {
+            true => NamedGroup::Secp256r1,
+            false => NamedGroup::X25519,
+        }
+    }
+
+    /// The group of a symbolic private key.
+    pub fn of_secret(secret: TermId) -> NamedGroup {
+        match secret.get() {
+            Term::Atom { name, .. } => NamedGroup::of_dh_secret(name),
+            _ => NamedGroup::X25519,
+        }
+    }
+}
+
+/// A KeyShareEntry (section 4.2.8): a group and a public value in it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues)]
+pub struct KeyShare<V> {
+    pub group: NamedGroup,
+    pub key: V,
+}
+
+/// ClientHello with the extensions the PSK handshake uses: supported_groups, key_share,
+/// psk_key_exchange_modes, early_data, pre_shared_key (one identity and its binder;
+/// `binder: None` is the truncated ClientHello the binder is computed over, RFC 8446
+/// section 4.2.11.2).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues)]
 pub struct ClientHello<V> {
     pub random: V,
-    pub key_share: Option<V>,
+    /// supported_groups, in the client's preference order.
+    pub supported_groups: Vec<NamedGroup>,
+    /// key_share.client_shares: none in psk_ke.
+    pub key_shares: Vec<KeyShare<V>>,
     pub mode: PskMode,
     pub early_data: bool,
     pub identity: V,
     pub binder: Option<V>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues)]
 pub struct ServerHello<V> {
     pub random: V,
-    pub key_share: Option<V>,
+    pub key_share: Option<KeyShare<V>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues)]
 pub enum Handshake<V> {
     ClientHello(ClientHello<V>),
     ServerHello(ServerHello<V>),
+    /// A HelloRetryRequest asking for a key share in `selected_group` (section 4.1.4).
+    HelloRetryRequest {
+        selected_group: NamedGroup,
+    },
+    /// The synthetic message_hash message standing for ClientHello1 in the transcript
+    /// after a HelloRetryRequest: its body is Hash(ClientHello1) (section 4.4.1).
+    MessageHash(V),
     /// EncryptedExtensions; `early_data` is the server's acceptance of 0-RTT data.
     EncryptedExtensions {
         early_data: bool,
@@ -78,6 +146,18 @@ pub enum ContentType {
 
 /// How a backend puts handshake messages and records on the wire.
 pub trait TlsCodec: Backend {
+    /// The key_share value of a private (EC)DHE key in a group (section 4.2.8.2).
+    fn key_share(&mut self, group: NamedGroup, secret: &Self::Value) -> Self::Value;
+    /// The (EC)DHE shared secret (section 7.4); `None` for an invalid peer share.
+    fn key_agreement(
+        &mut self,
+        group: NamedGroup,
+        secret: &Self::Value,
+        peer: &Self::Value,
+    ) -> Option<Self::Value>;
+    /// Whether a record is protected (a TLSCiphertext, section 5.2) rather than a
+    /// plaintext handshake record: a server skips 0-RTT records after a HelloRetryRequest.
+    fn is_protected(&mut self, record: &Self::Value) -> bool;
     /// One handshake message, as it enters the transcript.
     fn encode(&mut self, m: &Handshake<Self::Value>) -> Self::Value;
     fn decode(&mut self, v: &Self::Value) -> Result<Handshake<Self::Value>, Reject>;
@@ -163,6 +243,8 @@ const SH: &str = "ServerHello";
 const EE: &str = "EncryptedExtensions";
 const FIN: &str = "Finished";
 const EOED: &str = "EndOfEarlyData";
+const HRR: &str = "HelloRetryRequest";
+const MESSAGE_HASH: &str = "message_hash";
 
 fn flag(on: bool, yes: &'static str, no: &'static str) -> TermId {
     term::constant(if on { yes } else { no })
@@ -175,11 +257,45 @@ fn early_data(v: TermId) -> Result<bool, Reject> {
         _ => Err(Reject("malformed early_data extension")),
     }
 }
-fn opt(v: Option<TermId>) -> TermId {
-    v.unwrap_or_else(|| term::constant("no_key_share"))
+fn group_tag(g: NamedGroup) -> TermId {
+    term::constant(g.name())
 }
-fn unopt(v: TermId) -> Option<TermId> {
-    (v != term::constant("no_key_share")).then_some(v)
+fn untag_group(v: TermId) -> Result<NamedGroup, Reject> {
+    NamedGroup::ALL
+        .into_iter()
+        .find(|g| group_tag(*g) == v)
+        .ok_or(Reject("malformed group"))
+}
+fn share(s: &KeyShare<TermId>) -> TermId {
+    term::tuple(&[group_tag(s.group), s.key])
+}
+fn unshare(v: TermId) -> Result<KeyShare<TermId>, Reject> {
+    match v.get() {
+        Term::Tuple(f) if f.len() == 2 => Ok(KeyShare {
+            group: untag_group(f[0])?,
+            key: f[1],
+        }),
+        _ => Err(Reject("malformed key_share")),
+    }
+}
+fn opt(v: Option<&KeyShare<TermId>>) -> TermId {
+    v.map_or_else(|| term::constant("no_key_share"), share)
+}
+fn unopt(v: TermId) -> Result<Option<KeyShare<TermId>>, Reject> {
+    match v == term::constant("no_key_share") {
+        true => Ok(None),
+        false => unshare(v).map(Some),
+    }
+}
+/// A list of fields, as a tuple.
+fn list(items: impl IntoIterator<Item = TermId>) -> TermId {
+    term::tuple(&items.into_iter().collect::<Vec<_>>())
+}
+fn unlist(v: TermId) -> Result<Vec<TermId>, Reject> {
+    match v.get() {
+        Term::Tuple(f) => Ok(f.to_vec()),
+        _ => Err(Reject("malformed list")),
+    }
 }
 fn ctype_tag(c: ContentType) -> TermId {
     match c {
@@ -189,13 +305,32 @@ fn ctype_tag(c: ContentType) -> TermId {
 }
 
 impl TlsCodec for Symbolic {
+    /// Both groups are ideal Diffie-Hellman groups: the group is a label of the share.
+    fn key_share(&mut self, _group: NamedGroup, secret: &TermId) -> TermId {
+        self.dh_public(secret)
+    }
+
+    fn key_agreement(
+        &mut self,
+        _group: NamedGroup,
+        secret: &TermId,
+        peer: &TermId,
+    ) -> Option<TermId> {
+        self.dh_shared(secret, peer)
+    }
+
+    fn is_protected(&mut self, record: &TermId) -> bool {
+        matches!(record.get(), Term::Aead { .. })
+    }
+
     fn encode(&mut self, m: &Handshake<TermId>) -> TermId {
         match m {
             Handshake::ClientHello(ch) => {
                 let mut f = vec![
                     term::constant(CH),
                     ch.random,
-                    opt(ch.key_share),
+                    list(ch.supported_groups.iter().map(|g| group_tag(*g))),
+                    list(ch.key_shares.iter().map(share)),
                     term::constant(ch.mode.name()),
                     flag(ch.early_data, "early_data", "no_early_data"),
                     ch.identity,
@@ -204,8 +339,12 @@ impl TlsCodec for Symbolic {
                 term::tuple(&f)
             }
             Handshake::ServerHello(sh) => {
-                term::tuple(&[term::constant(SH), sh.random, opt(sh.key_share)])
+                term::tuple(&[term::constant(SH), sh.random, opt(sh.key_share.as_ref())])
             }
+            Handshake::HelloRetryRequest { selected_group } => {
+                term::tuple(&[term::constant(HRR), group_tag(*selected_group)])
+            }
+            Handshake::MessageHash(h) => term::tuple(&[term::constant(MESSAGE_HASH), *h]),
             Handshake::EncryptedExtensions { early_data } => term::tuple(&[
                 term::constant(EE),
                 flag(*early_data, "early_data", "no_early_data"),
@@ -228,18 +367,28 @@ impl TlsCodec for Symbolic {
                 .find(|m| term::constant(m.name()) == t)
         };
         match f.len() {
-            7 if is(CH) => Ok(Handshake::ClientHello(ClientHello {
+            8 if is(CH) => Ok(Handshake::ClientHello(ClientHello {
                 random: f[1],
-                key_share: unopt(f[2]),
-                mode: mode(f[3]).ok_or(Reject("psk_key_exchange_modes"))?,
-                early_data: early_data(f[4])?,
-                identity: f[5],
-                binder: Some(f[6]),
+                supported_groups: unlist(f[2])?
+                    .into_iter()
+                    .map(untag_group)
+                    .collect::<Result<_, _>>()?,
+                key_shares: unlist(f[3])?
+                    .into_iter()
+                    .map(unshare)
+                    .collect::<Result<_, _>>()?,
+                mode: mode(f[4]).ok_or(Reject("psk_key_exchange_modes"))?,
+                early_data: early_data(f[5])?,
+                identity: f[6],
+                binder: Some(f[7]),
             })),
             3 if is(SH) => Ok(Handshake::ServerHello(ServerHello {
                 random: f[1],
-                key_share: unopt(f[2]),
+                key_share: unopt(f[2])?,
             })),
+            2 if is(HRR) => Ok(Handshake::HelloRetryRequest {
+                selected_group: untag_group(f[1])?,
+            }),
             2 if is(EE) => Ok(Handshake::EncryptedExtensions {
                 early_data: early_data(f[1])?,
             }),
@@ -316,8 +465,9 @@ pub fn describe(msg: TermId) -> String {
     match msg.get() {
         Term::Tuple(f) => match f.first().map(|t| t.get()) {
             Some(Term::Atom { name, .. }) => match *name {
-                CH => format!("{CH}({}, {})", term::Shown(f[1], 1), term::Shown(f[5], 1)),
+                CH => format!("{CH}({}, {})", term::Shown(f[1], 1), term::Shown(f[6], 1)),
                 SH => format!("{SH}({})", term::Shown(f[1], 1)),
+                HRR => format!("{HRR}({})", term::Shown(f[1], 1)),
                 other => other.to_string(),
             },
             _ => format!("{}", term::Shown(msg, 2)),

@@ -4,9 +4,13 @@
 //!
 //! ```text
 //! C: the 5GMSGS client, S: the MSGin5G server, PSK shared by C and S under identity id.
-//! 1. C -> S: ClientHello(Rc, g^x, psk_dhe_ke | psk_ke, early_data?, id,         (4.1.2,
-//!            binder = HMAC(binder_key(PSK), H(ClientHello without binders)))    4.2.11)
+//! 1. C -> S: ClientHello(Rc, groups, (G, g^x), psk_dhe_ke | psk_ke, early_data?, (4.1.2,
+//!            id, binder = HMAC(binder_key(PSK), H(ClientHello without binders)))  4.2.11)
 //! 2. C -> S: {client_data0}_client_early_traffic_secret           (0-RTT, 4.2.10)
+//!    when S accepts none of C's shares but a group G' C supports (4.1.4):
+//!    S -> C: HelloRetryRequest(G')
+//!    C -> S: ClientHello2 = ClientHello1 with (G', g^x') and no early_data, its binder
+//!            and every later hash over message_hash(H(ClientHello1)) || HRR || ...  (4.4.1)
 //! 3. S -> C: ServerHello(Rs, g^y)                                 (4.1.3)
 //! 4. S -> C: {EncryptedExtensions(early_data?)}_s_hs_traffic      (4.3.1)
 //! 5. S -> C: {Finished(HMAC(s_finished_key, H(1..4)))}_s_hs_traffic       (4.4.4)
@@ -16,13 +20,16 @@
 //! ```
 //! The key schedule (section 7.1, `schedule`): early secret from the PSK, handshake secret
 //! with g^xy (psk_dhe_ke) or without (psk_ke), traffic secrets over the transcript.
-//! Claims: each side agrees with the other on (id, Rc, Rs, the application traffic
-//! secrets), in Lowe's four strengths; the session key is secret, and forward secret once
+//! Claims: each side agrees with the other on (id, Rc, Rs, the group of the first key share
+//! and the negotiated group, the application traffic secrets), in Lowe's four strengths; the session key is secret, and forward secret once
 //! the PSK is revealed; the server agrees with the client on the 0-RTT data (which a
 //! replay can make non-injective); the 0-RTT data is secret, but not forward secret (its
 //! key comes from the PSK alone, section 2.3), as the RFC 8446 ProVerif models find.
 //!
-//! Out of scope: certificates (a PSK-only handshake), HelloRetryRequest, session tickets and
+//! Groups: x25519 and secp256r1, both ideal Diffie-Hellman groups (no weak group, so a
+//! group downgrade shows only as disagreement on the groups); the HelloRetryRequest has no
+//! cookie (the reference client echoes one; our server sends none).
+//! Out of scope: certificates (a PSK-only handshake), session tickets and
 //! resumption PSKs (the schedule has the resumption binder label, no scenario uses it),
 //! KeyUpdate, alerts and record padding; cipher suites are one symbolic AEAD and one hash;
 //! the attacker cannot break the primitives, and guesses no value.
@@ -44,7 +51,8 @@ use crate::role::{Machine, Steps};
 use crate::term::{self, Sort, TermId};
 use crate::term::{MapValues, Terms};
 use client::{client_hello, Client, ClientConfig};
-use messages::{ClientHello, ContentType, Handshake, PskMode, ServerHello, TlsCodec};
+use messages::{ClientHello, ContentType, Handshake, KeyShare, NamedGroup, PskMode};
+use messages::{ServerHello, TlsCodec};
 use properties::{Claim, Property};
 use schedule::{self as ks, PskKind};
 use server::{PskEntry, Server, ServerConfig};
@@ -67,16 +75,34 @@ pub const CLAIMS: &[&str] = &[
     "early_data",
 ];
 
-/// What both sides agree on: (PSK identity, both randoms, application traffic secrets).
+/// What both sides agree on: (PSK identity, both randoms, the groups, application traffic
+/// secrets).
 pub fn claim_data<B: Backend>(
     b: &mut B,
     identity: &B::Value,
     client_random: &B::Value,
     server_random: &B::Value,
+    groups: &B::Value,
     c_ap: &B::Value,
     s_ap: &B::Value,
 ) -> B::Value {
-    b.tuple(&[identity, client_random, server_random, c_ap, s_ap])
+    b.tuple(&[identity, client_random, server_random, groups, c_ap, s_ap])
+}
+
+/// The groups of a handshake as a side claims them: the group of the first ClientHello's
+/// key share and the negotiated group ("none" in psk_ke). A HelloRetryRequest that the
+/// server did not send shows as a first group the server never saw.
+pub fn groups_value<B: Backend>(
+    b: &mut B,
+    first: Option<NamedGroup>,
+    negotiated: Option<NamedGroup>,
+) -> B::Value {
+    let mut name = |g: Option<NamedGroup>| {
+        let n = g.map_or("none", NamedGroup::name);
+        b.constant(n, n.as_bytes())
+    };
+    let (first, negotiated) = (name(first), name(negotiated));
+    b.tuple(&[&first, &negotiated])
 }
 
 /// A named variant: the question it asks and the verdicts analysis predicts for it.
@@ -91,8 +117,17 @@ pub struct Variant {
     pub shared_psk: bool,
     /// The dishonest E holds C's PSK too (one PSK provisioned to a group of clients).
     pub group_psk: bool,
+    /// The client's supported groups, in preference order (its first key share is in the
+    /// first), and the server's.
+    pub client_groups: &'static [NamedGroup],
+    pub server_groups: &'static [NamedGroup],
+    /// ClientHello1 and a HelloRetryRequest in the transcript (RFC 8446 section 4.4.1).
+    pub bind_hello_retry: bool,
     pub expect_violated: &'static [&'static str],
 }
+
+/// Both groups, X25519 first: what our endpoints offer and accept by default.
+pub const BOTH_GROUPS: &[NamedGroup] = &[NamedGroup::X25519, NamedGroup::Secp256r1];
 
 /// Agreement both ways at every level, and the properties `$more`.
 macro_rules! agreement_both_ways_and {
@@ -117,12 +152,17 @@ const AGREEMENT_BOTH_WAYS: &[&str] = agreement_both_ways_and!();
 pub const DEFAULT: Variant = Variant {
     name: "default",
     about: "psk_dhe_ke, one PSK per client-server pair used in one direction only, binder \
-                checked, no 0-RTT. Expected: every property holds within the bound.",
+                checked, no 0-RTT; both sides support x25519 and secp256r1, the client shares \
+                x25519 (the attacker may answer with a HelloRetryRequest for secp256r1). \
+                Expected: every property holds within the bound.",
     mode: PskMode::PskDheKe,
     early_data: false,
     check_binder: true,
     shared_psk: false,
     group_psk: false,
+    client_groups: BOTH_GROUPS,
+    server_groups: BOTH_GROUPS,
+    bind_hello_retry: true,
     expect_violated: &[],
 };
 
@@ -135,6 +175,36 @@ pub const VARIANTS: &[Variant] = &[
                 rest holds.",
         mode: PskMode::PskKe,
         expect_violated: &["session_key_forward_secrecy"],
+        ..DEFAULT
+    },
+    Variant {
+        name: "hello-retry",
+        about: "The server accepts secp256r1 only: it answers the client's x25519 share with \
+                a HelloRetryRequest (RFC 8446 section 4.1.4), and the second ClientHello's \
+                binder and every transcript hash cover message_hash(ClientHello1) || \
+                HelloRetryRequest (section 4.4.1). Expected: every property holds; a \
+                HelloRetryRequest the server did not send changes the transcript.",
+        server_groups: &[NamedGroup::Secp256r1],
+        ..DEFAULT
+    },
+    Variant {
+        name: "hello-retry-unbound",
+        about: "Both sides leave ClientHello1 and the HelloRetryRequest out of the \
+                transcript and the binder (against RFC 8446 section 4.4.1): can the \
+                attacker's HelloRetryRequest move the client off the group both prefer? \
+                Expected: yes: the attacker answers the x25519 share with a \
+                HelloRetryRequest for secp256r1 and hands the second ClientHello to a \
+                server that never saw the first; both complete on secp256r1 and disagree \
+                on the first key share: non-injective and injective agreement violated \
+                both ways, secrecy holds (both groups are ideal here; with a weak group \
+                this is the downgrade).",
+        bind_hello_retry: false,
+        expect_violated: &[
+            "server_auth_non_injective_agreement",
+            "server_auth_injective_agreement",
+            "client_auth_non_injective_agreement",
+            "client_auth_injective_agreement",
+        ],
         ..DEFAULT
     },
     Variant {
@@ -350,6 +420,8 @@ pub fn model(v: &Variant, sessions: (usize, usize), reveal: RevealPolicy) -> DyM
             mode: v.mode,
             accept_early_data: v.early_data,
             check_binder: v.check_binder,
+            groups: v.server_groups.to_vec(),
+            bind_hello_retry: v.bind_hello_retry,
         })
     };
     let client_cfg = |me, peer, psk, identity| {
@@ -360,7 +432,9 @@ pub fn model(v: &Variant, sessions: (usize, usize), reveal: RevealPolicy) -> DyM
             psk_kind: PskKind::External,
             identity,
             mode: v.mode,
+            groups: v.client_groups.to_vec(),
             early_data: v.early_data,
+            bind_hello_retry: v.bind_hello_retry,
         })
     };
     let revealable = vec![0, 1];
@@ -417,6 +491,7 @@ pub fn model(v: &Variant, sessions: (usize, usize), reveal: RevealPolicy) -> DyM
     let attacker = [
         term::atom(Sort::Nonce, "attacker_nonce", 0),
         term::atom(Sort::DhSecret, "attacker_dh", 0),
+        term::atom(Sort::DhSecret, "attacker_dh_p256", 0),
     ];
     DyModel {
         handshake: <TlsPsk as crate::handshake::Handshake>::NAME,

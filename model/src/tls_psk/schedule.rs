@@ -1,6 +1,6 @@
 //! The TLS 1.3 key schedule for an external PSK (RFC 8446 section 7.1), SHA-256 suites.
 
-use super::messages::{TlsCodec, TrafficKeys, IV_LEN};
+use super::messages::{Handshake, TlsCodec, TrafficKeys, IV_LEN};
 use crate::backend::Backend;
 use crate::term::Terms;
 
@@ -71,6 +71,16 @@ pub fn binder<B: Backend>(
     let fk = binder_finished_key(b, early, kind);
     let h = b.hash(truncated_ch);
     b.hmac(&fk, &h)
+}
+
+/// The transcript after a HelloRetryRequest: message_hash(ClientHello1) ||
+/// HelloRetryRequest, where message_hash is a handshake message whose body is
+/// Hash(ClientHello1) (section 4.4.1); the second ClientHello, its binder included
+/// (section 4.2.11.2), and every later message follow it.
+pub fn hello_retry_transcript<B: TlsCodec>(b: &mut B, ch1: &B::Value, hrr: &B::Value) -> B::Value {
+    let h = b.hash(ch1);
+    let message_hash = b.encode(&Handshake::MessageHash(h));
+    b.concat(&[&message_hash, hrr])
 }
 
 /// client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic", ClientHello).

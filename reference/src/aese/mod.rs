@@ -8,6 +8,7 @@
 //! application, `scope`. `attack` replays the model's attacks.
 
 pub mod attack;
+pub mod ne;
 pub mod run;
 
 use crate::b64_fields::{b64, b64_or_null, field, optional};

@@ -18,6 +18,7 @@ use super::decode;
 use crate::concrete::{Bytes, Concrete};
 use crate::endpoint::Endpoint;
 use crate::oidc::http::{Request, Response};
+use crate::party::{problem, refused, Party};
 use model::aese::messages::Msg;
 use model::aese::roles::{Client, ClientConfig, Owner, OwnerConfig, Resource, ScefConfig};
 use model::aese::{Config, Role};
@@ -25,13 +26,11 @@ use model::channel::{open_channel, seal_channel};
 use model::role::{Initial, Reject};
 use properties::{Agent, Agents};
 use serde::Deserialize;
-use serde_json::json;
-use std::net::TcpListener;
 
 pub const GRANTS: &str = "/autho4api/v1/grants";
 pub const RESOURCES: &str = "/autho4api/v1/resources";
 /// The interface of the associations (`model::aese::roles`).
-const IFACE: &str = "A1/A4";
+pub(crate) const IFACE: &str = "A1/A4";
 /// The most owners and clients a configuration names (agents are one octet, sets 64 bits).
 const MAX_PARTIES: usize = 60;
 
@@ -133,9 +132,6 @@ impl AeseServer {
     }
 
     pub fn handle(&mut self, r: &Request) -> Response {
-        let problem = |status: u16, cause: &str| {
-            Response::json(status, json!({"status": status, "cause": cause}))
-        };
         let path = r.path.split('?').next().unwrap_or_default();
         let parties = match (r.method.as_str(), path) {
             ("POST", GRANTS) => &self.owners,
@@ -184,52 +180,6 @@ impl AeseServer {
     }
 }
 
-/// Serve the SCEF over TLS on `listener` for `requests` requests (or forever).
-pub fn serve_scef(
-    listener: TcpListener,
-    tls: rustls::ServerConfig,
-    mut server: AeseServer,
-    requests: Option<usize>,
-    mut log: impl FnMut(&Request, &Response) + Send + 'static,
-) -> Result<(), String> {
-    crate::oidc::http::serve(listener, tls, requests, move |r| {
-        let resp = server.handle(&r);
-        log(&r, &resp);
-        resp
-    })
-}
-
-/// A party of Autho4API on sockets: where the SCEF is, and its credentials.
-pub struct Party {
-    pub scef: String,
-    pub pems: crate::pki::Credentials,
-    /// Its identity (the name in its certificate).
-    pub identity: String,
-}
-
-impl Party {
-    /// POST `body` to `path`: the status and the answer.
-    fn post(&self, path: &str, body: &[u8]) -> Result<(u16, Bytes), String> {
-        let p = &self.pems;
-        let agent = crate::oidc::http::client_with(&p.ca, Some((&p.cert, &p.key)))?;
-        let url = format!("{}{path}", self.scef.trim_end_matches('/'));
-        let mut r = (agent.post(&url).header("content-type", "application/json"))
-            .send(body)
-            .map_err(|e| format!("{url}: {e}"))?;
-        let status = r.status().as_u16();
-        let text = (r.body_mut().read_to_string()).map_err(|e| format!("{url}: {e}"))?;
-        Ok((status, Bytes(text.into_bytes())))
-    }
-}
-
-/// The SCEF's refusal in a ProblemDetails body.
-fn refused(status: u16, body: &Bytes) -> String {
-    let v: serde_json::Value = serde_json::from_slice(&body.0).unwrap_or_default();
-    let cause = v["cause"].as_str().map(str::to_string);
-    let cause = cause.unwrap_or_else(|| String::from_utf8_lossy(&body.0).into_owned());
-    format!("the SCEF refused (HTTP {status}): {cause}")
-}
-
 /// The resource owner grants `client` `scope`: the redirect (JSON, with the token).
 pub fn grant(o: &Party, client: &str, scope: &str) -> Result<Bytes, String> {
     let key = Bytes(crate::attack::random());
@@ -249,7 +199,7 @@ pub fn grant(o: &Party, client: &str, scope: &str) -> Result<Bytes, String> {
     let (status, answer) = o.post(GRANTS, &plain.0)?;
     match (status, &ep.role) {
         (201, Role::Owner(Owner::Done)) => Ok(answer),
-        _ => Err(refused(status, &answer)),
+        _ => Err(refused("the SCEF", status, &answer)),
     }
 }
 
@@ -275,7 +225,7 @@ pub fn read(o: &Party, redirect: &Bytes, owner: &str, scope: &str) -> Result<Str
     let plain = open_channel(&mut ep.b, &key, IFACE, &sealed).map_err(|Reject(w)| w.to_string())?;
     let (status, answer) = o.post(RESOURCES, &plain.0)?;
     if status != 200 {
-        return Err(refused(status, &answer));
+        return Err(refused("the SCEF", status, &answer));
     }
     let sealed = seal_channel(&mut ep.b, &key, IFACE, &answer);
     ep.step(Some(&sealed))

@@ -8,6 +8,7 @@
 //! nonce in front.
 
 pub mod attack;
+pub mod run;
 
 use crate::b64_fields::{b64, field, optional};
 use crate::concrete::{Bytes, Concrete};

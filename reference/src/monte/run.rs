@@ -24,7 +24,6 @@ use model::role::{Initial, Reject};
 use properties::{Agent, Agents};
 use serde::Deserialize;
 use serde_json::json;
-use std::net::TcpListener;
 
 /// The resource a subscription is posted to.
 pub const SUBSCRIPTIONS: &str = "/3gpp-monitoring-event/v1/subscriptions";
@@ -281,23 +280,6 @@ impl ScefServer {
         }
         Err("the SCEF did not answer".into())
     }
-}
-
-/// Serve the SCEF over TLS on `listener` for `requests` requests (or forever); `log` sees
-/// each request with its status.
-pub fn serve_scef(
-    listener: TcpListener,
-    tls: rustls::ServerConfig,
-    setup: &ScefSetup,
-    requests: Option<usize>,
-    mut log: impl FnMut(&Request, &Response) + Send + 'static,
-) -> Result<(), String> {
-    let mut server = ScefServer::new(setup);
-    crate::oidc::http::serve(listener, tls, requests, move |r| {
-        let resp = server.handle(&r);
-        log(&r, &resp);
-        resp
-    })
 }
 
 /// What the third party asks.

@@ -9,7 +9,7 @@ use crate::trace::Hex;
 use model::backend::{Backend, Symbolic};
 use model::term::{self, Sort, Term, TermId};
 use model::tls_psk::messages::TrafficKeys;
-use model::tls_psk::messages::{ClientHello, ContentType, Handshake, ServerHello, TlsCodec};
+use model::tls_psk::messages::{ContentType, Handshake, NamedGroup, TlsCodec};
 use model::tls_psk::{Config, Role, TlsPsk};
 use std::collections::BTreeMap;
 
@@ -92,16 +92,21 @@ pub(crate) trait TlsTerms {
             }
             Term::Aead { .. } => self.record(t),
             Term::Exp(xs) => {
+                // The group is the exponents' (`NamedGroup::dh_secret` names them).
+                let group = NamedGroup::of_secret(xs[0]);
+                if xs.iter().any(|x| NamedGroup::of_secret(*x) != group) {
+                    return Err("DH with exponents of two groups".into());
+                }
                 let xs = xs
                     .iter()
                     .map(|x| TlsTerms::value(self, *x))
                     .collect::<Result<Vec<_>, _>>()?;
-                let public = self.b().dh_public(&xs[0]);
+                let public = self.b().key_share(group, &xs[0]);
                 match &xs[1..] {
                     [] => Ok(public),
                     [y] => self
                         .b()
-                        .dh_shared(y, &public)
+                        .key_agreement(group, y, &public)
                         .ok_or("a degenerate DH value".into()),
                     _ => Err("DH with more than two exponents".into()),
                 }
@@ -123,7 +128,7 @@ pub(crate) trait TlsTerms {
         let mut sym = Symbolic { session: 0 };
         // A ClientHello without its binder is the truncated one a binder is computed over.
         let truncated = match t.get() {
-            Term::Tuple(f) if f.len() == 6 && f[0] == term::constant("ClientHello") => {
+            Term::Tuple(f) if f.len() == 7 && f[0] == term::constant("ClientHello") => {
                 Some(term::tuple(&[f.as_ref(), &[term::constant("")]].concat()))
             }
             _ => None,
@@ -134,27 +139,7 @@ pub(crate) trait TlsTerms {
         if let (Some(_), Handshake::ClientHello(ch)) = (truncated, &mut h) {
             ch.binder = None;
         }
-        let mut v = |t: &TermId| TlsTerms::value(self, *t);
-        let h = match h {
-            Handshake::ClientHello(ch) => Handshake::ClientHello(ClientHello {
-                random: v(&ch.random)?,
-                key_share: ch.key_share.as_ref().map(&mut v).transpose()?,
-                mode: ch.mode,
-                early_data: ch.early_data,
-                identity: v(&ch.identity)?,
-                binder: ch.binder.as_ref().map(&mut v).transpose()?,
-            }),
-            Handshake::ServerHello(sh) => Handshake::ServerHello(ServerHello {
-                random: v(&sh.random)?,
-                key_share: sh.key_share.as_ref().map(&mut v).transpose()?,
-            }),
-            Handshake::Finished(vd) => Handshake::Finished(v(&vd)?),
-            Handshake::EncryptedExtensions { early_data } => {
-                Handshake::EncryptedExtensions { early_data }
-            }
-            Handshake::EndOfEarlyData => Handshake::EndOfEarlyData,
-            Handshake::NewSessionTicket => Handshake::NewSessionTicket,
-        };
+        let h = h.try_map(&mut |t: &TermId| TlsTerms::value(self, *t))?;
         Ok(self.b().encode(&h))
     }
 

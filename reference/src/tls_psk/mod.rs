@@ -14,10 +14,10 @@ use crate::endpoint::Endpoint;
 use crate::trace::Hex;
 use model::role::{Reject, Status};
 use model::tls_psk::client::{Client, ClientConfig};
-use model::tls_psk::messages::PskMode;
+use model::tls_psk::messages::{NamedGroup, PskMode};
 use model::tls_psk::schedule::PskKind;
 use model::tls_psk::server::{PskEntry, Server, ServerConfig};
-use model::tls_psk::{Config, Role};
+use model::tls_psk::{Config, Role, BOTH_GROUPS};
 use properties::Agent;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -82,6 +82,27 @@ pub struct Side {
     /// Client: send 0-RTT data; server: accept it.
     #[serde(default)]
     pub early_data: bool,
+    /// The (EC)DHE groups in preference order, "x25519" and "secp256r1" (default both,
+    /// x25519 first): the client shares the first; the server asks for the first the
+    /// client supports by HelloRetryRequest when it shares none of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
+}
+
+/// The groups a side runs: `names` parsed, or both with x25519 first.
+pub fn parse_groups(names: Option<&[String]>) -> Result<Vec<NamedGroup>, String> {
+    let Some(names) = names else {
+        return Ok(BOTH_GROUPS.to_vec());
+    };
+    if names.is_empty() {
+        return Err("groups: empty (x25519, secp256r1)".into());
+    }
+    names
+        .iter()
+        .map(|n| {
+            NamedGroup::parse(n).ok_or_else(|| format!("unknown group {n:?} (x25519 or secp256r1)"))
+        })
+        .collect()
 }
 
 pub fn parse_mode(s: &str) -> Result<PskMode, String> {
@@ -126,6 +147,7 @@ impl TlsEndpoint {
             b.inputs = fresh;
             b
         };
+        let groups = parse_groups(side.groups.as_deref())?;
         let psk = Bytes(inputs.psk.0.clone());
         let identity = Bytes(inputs.identity.0.clone());
         let (role, cfg) = match party {
@@ -138,7 +160,9 @@ impl TlsEndpoint {
                     psk_kind: kind,
                     identity,
                     mode,
+                    groups,
                     early_data: side.early_data,
+                    bind_hello_retry: true,
                 }),
             ),
             Party::Server => {
@@ -156,6 +180,8 @@ impl TlsEndpoint {
                         mode,
                         accept_early_data: side.early_data,
                         check_binder: true,
+                        groups,
+                        bind_hello_retry: true,
                     }),
                 )
             }
@@ -197,7 +223,12 @@ pub fn describe_record(record: &[u8]) -> String {
         Ok((wire::HANDSHAKE, frag)) => match wire::split_messages(frag) {
             Ok(msgs) => msgs
                 .iter()
-                .map(|m| handshake_name(m[0]))
+                .map(|m| match m.get(6..38) {
+                    Some(r) if m[0] == wire::SERVER_HELLO && r == wire::HRR_RANDOM => {
+                        "HelloRetryRequest"
+                    }
+                    _ => handshake_name(m[0]),
+                })
                 .collect::<Vec<_>>()
                 .join("+"),
             Err(_) => "malformed handshake record".into(),

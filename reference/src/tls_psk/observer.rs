@@ -85,11 +85,13 @@ pub fn observe(t: &Trace, inputs: &TlsPskInputs) -> Result<Outcome, TraceError> 
                     if ch.identity.0 != inputs.identity.0 {
                         return reject(step, n, "ClientHello: another PSK identity".into());
                     }
-                    // RFC 8446 section 4.2.11.2: the binder proves the client holds the PSK.
+                    // RFC 8446 section 4.2.11.2: the binder proves the client holds the PSK
+                    // (after a HelloRetryRequest, over the transcript before it too).
                     let truncated = b.truncated_client_hello(&msg).map_err(|r| TraceError {
                         line: n,
                         message: r.0.into(),
                     })?;
+                    let truncated = b.concat(&[&transcript, &truncated]);
                     let fk = ks::binder_finished_key(&mut b, &early, kind);
                     let h = b.hash(&truncated);
                     let binder = ch.binder.unwrap_or_default();
@@ -99,6 +101,15 @@ pub fn observe(t: &Trace, inputs: &TlsPskInputs) -> Result<Outcome, TraceError> 
                     notes.push(format!(
                         "step {step}: ClientHello binder verified with the PSK"
                     ));
+                }
+                // Section 4.4.1: ClientHello1 enters the transcript as its hash.
+                (1, Ok(Handshake::HelloRetryRequest { selected_group })) => {
+                    transcript = ks::hello_retry_transcript(&mut b, &transcript, &msg);
+                    notes.push(format!(
+                        "step {step}: HelloRetryRequest for {}",
+                        selected_group.name()
+                    ));
+                    continue;
                 }
                 (1, Ok(Handshake::ServerHello(sh))) => {
                     transcript = b.concat(&[&transcript, &msg]);

@@ -1,6 +1,7 @@
 //! The TLS 1.3 wire codec for the PSK handshake (RFC 8446 sections 4 and 5): records, the
-//! handshake messages the roles exchange, and the extensions supported_versions, key_share,
-//! supported_groups, psk_key_exchange_modes, pre_shared_key, early_data and server_name.
+//! handshake messages the roles exchange (HelloRetryRequest included), and the extensions
+//! supported_versions, key_share, supported_groups, psk_key_exchange_modes, pre_shared_key,
+//! early_data, cookie and server_name; groups x25519 and secp256r1.
 //! Unknown extensions are skipped; a malformed one is rejected naming the field.
 //!
 //! The extensions a third party sent that we do not own (RFC 8448's padding, say) can be
@@ -9,9 +10,8 @@
 use crate::concrete::{Bytes, Concrete};
 use crate::trace::Hex;
 use model::role::Reject;
-use model::tls_psk::messages::{
-    ClientHello, ContentType, Handshake, PskMode, ServerHello, TlsCodec, TrafficKeys,
-};
+use model::tls_psk::messages::{ClientHello, ContentType, Handshake, KeyShare, NamedGroup};
+use model::tls_psk::messages::{PskMode, ServerHello, TlsCodec, TrafficKeys};
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 
@@ -22,6 +22,7 @@ pub const NEW_SESSION_TICKET: u8 = 4;
 pub const END_OF_EARLY_DATA: u8 = 5;
 pub const ENCRYPTED_EXTENSIONS: u8 = 8;
 pub const FINISHED: u8 = 20;
+pub const MESSAGE_HASH: u8 = 254;
 
 // Extension types (section 4.2).
 pub const SERVER_NAME: u16 = 0;
@@ -29,6 +30,7 @@ pub const SUPPORTED_GROUPS: u16 = 10;
 pub const PRE_SHARED_KEY: u16 = 41;
 pub const EARLY_DATA: u16 = 42;
 pub const SUPPORTED_VERSIONS: u16 = 43;
+pub const COOKIE: u16 = 44;
 pub const PSK_KEY_EXCHANGE_MODES: u16 = 45;
 pub const KEY_SHARE: u16 = 51;
 
@@ -40,10 +42,30 @@ pub const APPLICATION_DATA: u8 = 23;
 
 pub const TLS13: u16 = 0x0304;
 pub const X25519: u16 = 0x001d;
+pub const SECP256R1: u16 = 0x0017;
+
+/// NamedGroup code points (section 4.2.7).
+pub fn group_code(g: NamedGroup) -> u16 {
+    match g {
+        NamedGroup::X25519 => X25519,
+        NamedGroup::Secp256r1 => SECP256R1,
+    }
+}
+pub fn group_of(code: u16) -> Option<NamedGroup> {
+    NamedGroup::ALL.into_iter().find(|g| group_code(*g) == code)
+}
+/// The key_exchange length of a group's share: an X25519 u-coordinate, an uncompressed
+/// secp256r1 point (section 4.2.8.2).
+fn share_len(g: NamedGroup) -> usize {
+    match g {
+        NamedGroup::X25519 => 32,
+        NamedGroup::Secp256r1 => 65,
+    }
+}
 /// The maximum TLSCiphertext length: 2^14 + 256 (section 5.2).
 pub const MAX_CIPHERTEXT: usize = (1 << 14) + 256;
 /// ServerHello.random of a HelloRetryRequest (section 4.1.3).
-const HRR_RANDOM: [u8; 32] = [
+pub const HRR_RANDOM: [u8; 32] = [
     0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
@@ -98,6 +120,13 @@ pub struct Tls {
     /// The keys and sequence number of our next application data record: where the
     /// close_notify alert goes when the role is done (section 6.1).
     pub write_next: Option<(TrafficKeys<Bytes>, u64)>,
+    /// Whether a HelloRetryRequest was sent or received (the second ClientHello's record
+    /// version is 0x0303, section 5.1), and the cookie it carried, echoed in the second
+    /// ClientHello (section 4.2.2).
+    pub hello_retry: bool,
+    pub cookie: Option<Vec<u8>>,
+    /// The group of the ServerHello's key share: none in psk_ke.
+    pub group: Option<NamedGroup>,
 }
 
 impl Tls {
@@ -115,6 +144,9 @@ impl Tls {
             received: Vec::new(),
             alert: None,
             write_next: None,
+            hello_retry: false,
+            cookie: None,
+            group: None,
         }
     }
 }
@@ -297,11 +329,29 @@ fn mode_code(m: PskMode) -> u8 {
     }
 }
 
-fn key_share_entry(key: &[u8]) -> Vec<u8> {
+fn key_share_entry(share: &KeyShare<Bytes>) -> Vec<u8> {
     let mut e = Vec::new();
-    put_u16(&mut e, X25519);
-    put_vec16(&mut e, key);
+    put_u16(&mut e, group_code(share.group));
+    put_vec16(&mut e, &share.key.0);
     e
+}
+
+/// A KeyShareEntry as received: a group we run, a share of its length.
+fn read_key_share(r: &mut Reader) -> Result<Option<KeyShare<Bytes>>, Reject> {
+    let code = r.u16("key_share.group (decode_error)")?;
+    let key = r.vec16("key_share.key_exchange (decode_error)")?;
+    let Some(group) = group_of(code) else {
+        return Ok(None);
+    };
+    if key.rest().len() != share_len(group) {
+        return Err(Reject(
+            "key_share: key_exchange of the wrong length for its group (illegal_parameter)",
+        ));
+    }
+    Ok(Some(KeyShare {
+        group,
+        key: Bytes::from(key.rest()),
+    }))
 }
 
 impl Concrete {
@@ -316,18 +366,31 @@ impl Concrete {
             let body = match e.typ {
                 SUPPORTED_VERSIONS => vec![2, 0x03, 0x04],
                 // RFC 8446 section 9.2: key_share comes with supported_groups.
-                SUPPORTED_GROUPS if ch.key_share.is_some() => vec![0, 2, 0x00, 0x1d],
-                KEY_SHARE => match &ch.key_share {
-                    Some(k) => {
-                        let mut b = Vec::new();
-                        put_vec16(&mut b, &key_share_entry(&k.0));
-                        b
+                SUPPORTED_GROUPS if !ch.key_shares.is_empty() => {
+                    let mut list = Vec::new();
+                    for g in &ch.supported_groups {
+                        put_u16(&mut list, group_code(*g));
                     }
-                    None => continue,
-                },
+                    let mut b = Vec::new();
+                    put_vec16(&mut b, &list);
+                    b
+                }
+                KEY_SHARE if !ch.key_shares.is_empty() => {
+                    let entries: Vec<u8> = ch.key_shares.iter().flat_map(key_share_entry).collect();
+                    let mut b = Vec::new();
+                    put_vec16(&mut b, &entries);
+                    b
+                }
                 PSK_KEY_EXCHANGE_MODES => vec![1, mode_code(ch.mode)],
                 EARLY_DATA if ch.early_data => vec![],
                 PRE_SHARED_KEY => {
+                    // Section 4.2.2: the HelloRetryRequest's cookie, echoed before the
+                    // last extension.
+                    if let Some(cookie) = &self.tls_ref().cookie {
+                        let mut b = Vec::new();
+                        put_vec16(&mut b, cookie);
+                        put_extension(&mut exts, COOKIE, &b);
+                    }
                     // One identity; the binders list is appended below.
                     let mut id = Vec::new();
                     put_vec16(&mut id, &ch.identity.0);
@@ -369,7 +432,7 @@ impl Concrete {
             }
             let body = match (e.typ, &sh.key_share) {
                 (PRE_SHARED_KEY, _) => vec![0, 0], // selected_identity 0
-                (KEY_SHARE, Some(k)) => key_share_entry(&k.0),
+                (KEY_SHARE, Some(k)) => key_share_entry(k),
                 (SUPPORTED_VERSIONS, _) => vec![0x03, 0x04],
                 _ => continue,
             };
@@ -377,6 +440,21 @@ impl Concrete {
         }
         let mut body = vec![0x03, 0x03];
         body.extend_from_slice(&sh.random.0);
+        put_vec8(&mut body, &self.tls_ref().session_id);
+        put_u16(&mut body, self.tls_ref().suite.code());
+        body.push(0);
+        put_vec16(&mut body, &exts);
+        handshake_message(SERVER_HELLO, &body)
+    }
+
+    /// A HelloRetryRequest: a ServerHello with the special random, our suite, and the
+    /// selected group (sections 4.1.3, 4.1.4, 4.2.8); no cookie.
+    fn encode_hello_retry_request(&self, group: NamedGroup) -> Vec<u8> {
+        let mut exts = Vec::new();
+        put_extension(&mut exts, KEY_SHARE, &group_code(group).to_be_bytes());
+        put_extension(&mut exts, SUPPORTED_VERSIONS, &[0x03, 0x04]);
+        let mut body = vec![0x03, 0x03];
+        body.extend_from_slice(&HRR_RANDOM);
         put_vec8(&mut body, &self.tls_ref().session_id);
         put_u16(&mut body, self.tls_ref().suite.code());
         body.push(0);
@@ -447,7 +525,8 @@ impl Concrete {
         let exts = Self::extensions(&mut r, "ClientHello.extensions (decode_error)")?;
         r.end("ClientHello: bytes after the extensions (decode_error)")?;
         let mut versions_ok = false;
-        let mut share = None;
+        let mut groups = Vec::new();
+        let mut shares: Vec<KeyShare<Bytes>> = Vec::new();
         let mut modes = Vec::new();
         let mut early_data = false;
         let mut psk = None;
@@ -460,17 +539,26 @@ impl Concrete {
                         versions_ok |= list.u16("supported_versions (decode_error)")? == TLS13;
                     }
                 }
+                SUPPORTED_GROUPS => {
+                    let mut list = data.vec16("supported_groups (decode_error)")?;
+                    while !list.is_empty() {
+                        let code = list.u16("supported_groups: odd length (decode_error)")?;
+                        groups.extend(group_of(code).filter(|g| !groups.contains(g)));
+                    }
+                }
                 KEY_SHARE => {
                     let mut list = data.vec16("key_share.client_shares (decode_error)")?;
                     while !list.is_empty() {
-                        let group = list.u16("key_share.group (decode_error)")?;
-                        let key = list.vec16("key_share.key_exchange (decode_error)")?;
-                        if group == X25519 {
-                            if key.rest().len() != 32 {
-                                return Err(Reject("key_share: x25519 key is not 32 octets"));
-                            }
-                            share = Some(Bytes::from(key.rest()));
+                        let Some(share) = read_key_share(&mut list)? else {
+                            continue;
+                        };
+                        // Section 4.2.8: one share per group.
+                        if shares.iter().any(|s| s.group == share.group) {
+                            return Err(Reject(
+                                "key_share: two shares in one group (illegal_parameter)",
+                            ));
                         }
+                        shares.push(share);
                     }
                 }
                 PSK_KEY_EXCHANGE_MODES => {
@@ -512,9 +600,9 @@ impl Concrete {
         let (identity, binder) =
             psk.ok_or(Reject("pre_shared_key: missing (handshake_failure)"))?;
         // Our PSK mode: the server's preference among the offered ones, else the first
-        // that this ClientHello can run (psk_dhe_ke needs an x25519 share).
+        // that this ClientHello can run (psk_dhe_ke needs a share or a group of ours).
         let offers = |m: PskMode| modes.contains(&mode_code(m));
-        let runnable = |m: PskMode| m == PskMode::PskKe || share.is_some();
+        let runnable = |m: PskMode| m == PskMode::PskKe || !shares.is_empty() || !groups.is_empty();
         let mode = self
             .tls_ref()
             .prefer_mode
@@ -539,13 +627,11 @@ impl Concrete {
                 "cipher_suites: no SHA-256 suite in common (handshake_failure)",
             ))?;
         self.tls().session_id = session_id.rest().to_vec();
+        let dhe = mode == PskMode::PskDheKe;
         Ok(ClientHello {
             random,
-            key_share: if mode == PskMode::PskDheKe {
-                share
-            } else {
-                None
-            },
+            supported_groups: if dhe { groups } else { Vec::new() },
+            key_shares: if dhe { shares } else { Vec::new() },
             mode,
             early_data,
             identity,
@@ -553,7 +639,7 @@ impl Concrete {
         })
     }
 
-    fn decode_server_hello(&mut self, body: &[u8]) -> Result<ServerHello<Bytes>, Reject> {
+    fn decode_server_hello(&mut self, body: &[u8]) -> Result<Handshake<Bytes>, Reject> {
         const F: &str = "ServerHello: truncated (decode_error)";
         let mut r = Reader::new(body);
         if r.u16(F)? != 0x0303 {
@@ -562,11 +648,7 @@ impl Concrete {
             ));
         }
         let random = r.take(32, "ServerHello.random: truncated (decode_error)")?;
-        if random == HRR_RANDOM {
-            return Err(Reject(
-                "HelloRetryRequest: not supported (handshake_failure)",
-            ));
-        }
+        let retry = random == HRR_RANDOM;
         let session_id = r.vec8("ServerHello.legacy_session_id_echo (decode_error)")?;
         if session_id.rest() != self.tls_ref().session_id.as_slice() {
             return Err(Reject(
@@ -586,6 +668,9 @@ impl Concrete {
         }
         let exts = Self::extensions(&mut r, "ServerHello.extensions (decode_error)")?;
         r.end("ServerHello: bytes after the extensions (decode_error)")?;
+        if retry {
+            return self.hello_retry_request(exts);
+        }
         let (mut version, mut key_share, mut psk_selected) = (None, None, false);
         for (typ, mut data) in exts {
             match typ {
@@ -593,18 +678,9 @@ impl Concrete {
                     version = Some(data.u16("supported_versions (decode_error)")?)
                 }
                 KEY_SHARE => {
-                    if data.u16("key_share.group (decode_error)")? != X25519 {
-                        return Err(Reject(
-                            "key_share: a group we did not offer (illegal_parameter)",
-                        ));
-                    }
-                    let key = data.vec16("key_share.key_exchange (decode_error)")?;
-                    if key.rest().len() != 32 {
-                        return Err(Reject(
-                            "key_share: x25519 key is not 32 octets (illegal_parameter)",
-                        ));
-                    }
-                    key_share = Some(Bytes::from(key.rest()));
+                    key_share = Some(read_key_share(&mut data)?.ok_or(Reject(
+                        "key_share: a group we did not offer (illegal_parameter)",
+                    ))?);
                 }
                 PRE_SHARED_KEY => {
                     if data.u16("pre_shared_key.selected_identity (decode_error)")? != 0 {
@@ -623,20 +699,69 @@ impl Concrete {
             }
             data.end("ServerHello extension: bytes after its fields (decode_error)")?;
         }
-        if version != Some(TLS13) {
-            return Err(Reject(
-                "supported_versions: the server did not select TLS 1.3 (protocol_version)",
-            ));
-        }
+        selected_tls13(version)?;
         if !psk_selected {
             return Err(Reject(
                 "ServerHello without pre_shared_key: the server did not accept our PSK (handshake_failure)",
             ));
         }
-        Ok(ServerHello {
+        self.tls().group = key_share.as_ref().map(|k| k.group);
+        Ok(Handshake::ServerHello(ServerHello {
             random: Bytes::from(random),
             key_share,
-        })
+        }))
+    }
+
+    /// A HelloRetryRequest's extensions (section 4.1.4): TLS 1.3, the selected group, and
+    /// a cookie to echo.
+    fn hello_retry_request(
+        &mut self,
+        exts: Vec<(u16, Reader)>,
+    ) -> Result<Handshake<Bytes>, Reject> {
+        let (mut version, mut group, mut cookie) = (None, None, None);
+        for (typ, mut data) in exts {
+            match typ {
+                SUPPORTED_VERSIONS => {
+                    version = Some(data.u16("supported_versions (decode_error)")?)
+                }
+                KEY_SHARE => {
+                    let code = data.u16("key_share.selected_group (decode_error)")?;
+                    group = Some(group_of(code).ok_or(Reject(
+                        "HelloRetryRequest: a group we did not offer (illegal_parameter)",
+                    ))?);
+                }
+                COOKIE => {
+                    let c = data.vec16("cookie (decode_error)")?;
+                    if c.rest().is_empty() {
+                        return Err(Reject("cookie: empty (decode_error)"));
+                    }
+                    cookie = Some(c.rest().to_vec());
+                }
+                _ => {
+                    return Err(Reject(
+                        "HelloRetryRequest: an extension we did not offer (unsupported_extension)",
+                    ))
+                }
+            }
+            data.end("HelloRetryRequest extension: bytes after its fields (decode_error)")?;
+        }
+        selected_tls13(version)?;
+        let selected_group = group.ok_or(Reject(
+            "HelloRetryRequest without key_share: only a cookie (handshake_failure)",
+        ))?;
+        self.tls().hello_retry = true;
+        self.tls().cookie = cookie;
+        Ok(Handshake::HelloRetryRequest { selected_group })
+    }
+}
+
+/// The server's supported_versions selects TLS 1.3 (section 4.2.1).
+fn selected_tls13(version: Option<u16>) -> Result<(), Reject> {
+    match version {
+        Some(TLS13) => Ok(()),
+        _ => Err(Reject(
+            "supported_versions: the server did not select TLS 1.3 (protocol_version)",
+        )),
     }
 }
 
@@ -680,10 +805,36 @@ pub fn record(typ: u8, version: u16, fragment: &[u8]) -> Vec<u8> {
 }
 
 impl TlsCodec for Concrete {
+    fn key_share(&mut self, group: NamedGroup, secret: &Bytes) -> Bytes {
+        match group {
+            NamedGroup::X25519 => model::backend::Backend::dh_public(self, secret),
+            NamedGroup::Secp256r1 => self.p256_public(secret),
+        }
+    }
+
+    fn key_agreement(&mut self, group: NamedGroup, secret: &Bytes, peer: &Bytes) -> Option<Bytes> {
+        match group {
+            NamedGroup::X25519 => model::backend::Backend::dh_shared(self, secret, peer),
+            NamedGroup::Secp256r1 => self.p256_shared(secret, peer),
+        }
+    }
+
+    fn is_protected(&mut self, record: &Bytes) -> bool {
+        matches!(parse_record(&record.0), Ok((APPLICATION_DATA, _)))
+    }
+
     fn encode(&mut self, m: &Handshake<Bytes>) -> Bytes {
         Bytes(match m {
             Handshake::ClientHello(ch) => self.encode_client_hello(ch),
-            Handshake::ServerHello(sh) => self.encode_server_hello(sh),
+            Handshake::ServerHello(sh) => {
+                self.tls().group = sh.key_share.as_ref().map(|k| k.group);
+                self.encode_server_hello(sh)
+            }
+            Handshake::HelloRetryRequest { selected_group } => {
+                self.tls().hello_retry = true;
+                self.encode_hello_retry_request(*selected_group)
+            }
+            Handshake::MessageHash(h) => handshake_message(MESSAGE_HASH, &h.0),
             Handshake::EncryptedExtensions { early_data } => {
                 self.encode_encrypted_extensions(*early_data)
             }
@@ -705,7 +856,7 @@ impl TlsCodec for Concrete {
         r.end("handshake message: bytes after its body (decode_error)")?;
         match typ {
             CLIENT_HELLO => Ok(Handshake::ClientHello(self.decode_client_hello(body)?)),
-            SERVER_HELLO => Ok(Handshake::ServerHello(self.decode_server_hello(body)?)),
+            SERVER_HELLO => self.decode_server_hello(body),
             ENCRYPTED_EXTENSIONS => {
                 let mut r = Reader::new(body);
                 let exts =
@@ -767,7 +918,8 @@ impl TlsCodec for Concrete {
 
     fn plaintext_record(&mut self, msg: &Bytes) -> Bytes {
         // legacy_record_version 0x0301 for an initial ClientHello, else 0x0303 (5.1).
-        let version = if msg.0.first() == Some(&CLIENT_HELLO) {
+        let initial = !self.tls_ref().hello_retry;
+        let version = if msg.0.first() == Some(&CLIENT_HELLO) && initial {
             0x0301
         } else {
             0x0303
