@@ -28,6 +28,10 @@ pub fn output_path(s: &str) -> Result<PathBuf, String> {
             .map_err(|e| format!("cannot write there: {e}"))?;
         std::fs::remove_file(f).map_err(|e| format!("cannot write there: {e}"))
     };
+    // DIR/ that does not exist yet: made, as a directory for one file per run.
+    if s.ends_with('/') && !p.exists() {
+        std::fs::create_dir_all(&p).map_err(|e| format!("cannot make the directory: {e}"))?;
+    }
     if p.is_dir() {
         probe(&p.join(format!(".msgin5g-write-probe-{}", std::process::id())))?;
     } else if p.exists() {

@@ -877,3 +877,29 @@ fn sigint_reports_the_partial_matrix() {
     assert!(text.contains("unknown"), "{text}");
     assert!(err.contains("msgin5g: interrupted"), "{err}");
 }
+
+/// `--trace-out DIR/` where DIR does not exist yet makes it and writes one file per run.
+#[test]
+fn trace_out_makes_a_missing_directory() {
+    let dir = std::env::temp_dir().join(format!("msgin5g-new-dir-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let target = dir.join("a").join("b");
+    let to = format!("{}/", target.display());
+    let out = msgin5g(&[
+        "check",
+        "tls-psk",
+        "--variant",
+        "psk-ke",
+        "--quiet",
+        "--trace-out",
+        &to,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written: Vec<_> = std::fs::read_dir(&target).unwrap().collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
