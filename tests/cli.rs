@@ -903,3 +903,57 @@ fn trace_out_makes_a_missing_directory() {
     assert_eq!(written.len(), 1, "{written:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The rows of a --json run without the time it took.
+fn rows(out: &Output) -> BTreeSet<String> {
+    json_lines(out)
+        .into_iter()
+        .map(|mut v| {
+            v.as_object_mut().unwrap().remove("seconds");
+            v.to_string()
+        })
+        .collect()
+}
+
+/// `--shard I/N` splits the (handshake, variant) checks deterministically: the parts are
+/// disjoint and together give the rows of the unsharded run; every row carries `schema`.
+#[test]
+fn shards_together_give_the_unsharded_rows() {
+    let whole = msgin5g(&["check", "group", "--all-variants", "--json", "--quiet"]);
+    assert!(whole.status.success());
+    let whole_rows = rows(&whole);
+    assert!(json_lines(&whole).iter().all(|v| v["schema"] == 1));
+    let mut union = BTreeSet::new();
+    let mut variants = BTreeSet::new();
+    for i in 1..=3 {
+        let shard = format!("{i}/3");
+        let part = msgin5g(&[
+            "check",
+            "group",
+            "--all-variants",
+            "--json",
+            "--quiet",
+            "--shard",
+            &shard,
+        ]);
+        assert!(part.status.success(), "{shard}");
+        for v in json_lines(&part) {
+            variants.insert((i, v["variant"].as_str().unwrap().to_string()));
+        }
+        let part = rows(&part);
+        assert!(union.is_disjoint(&part), "{shard} overlaps");
+        union.extend(part);
+    }
+    assert_eq!(union, whole_rows);
+    // Each variant's rows are all in one part.
+    let names: BTreeSet<&String> = variants.iter().map(|(_, v)| v).collect();
+    assert_eq!(names.len(), variants.len());
+    // Bad parts are bad usage; an empty part says so and succeeds.
+    for bad in ["0/3", "4/3", "1/0", "x/2", "1"] {
+        let out = msgin5g(&["check", "group", "--shard", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+    }
+    let out = msgin5g(&["check", "ns", "--shard", "2/2"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no check falls in this part"));
+}
