@@ -11,6 +11,7 @@ mod aese_cmd;
 mod akma_cmd;
 mod check_cmd;
 mod eap_cmd;
+mod explore_cmd;
 mod gateway_cmd;
 mod group_cmd;
 mod list_cmd;
@@ -100,6 +101,10 @@ enum Command {
     /// refuses (its cause is named), 2 on bad usage.
     #[command(subcommand)]
     Aese(aese_cmd::Aese),
+    /// Serve Stateright's Explorer for one variant's model on loopback (default
+    /// http://127.0.0.1:3000/), to step runs and attacks by hand in a browser. Runs until
+    /// stopped; exit 2 on bad usage (an unknown name, an address not on loopback or taken).
+    Explore(explore_cmd::ExploreArgs),
     /// Group messaging (Rel-13 GROUPE, solution 2): run the model's SCEF (with the MME)
     /// over HTTPS, broadcasting protected group messages to the members over UDP on
     /// loopback, an SCS/AS that sends one, or a member UE that takes them. Exit 0 on
@@ -129,6 +134,7 @@ fn main() -> ExitCode {
         Command::Monte(cmd) => ran(monte_cmd::run(&cmd)),
         Command::Aese(cmd) => ran(aese_cmd::run(&cmd)),
         Command::Group(cmd) => ran(group_cmd::run(&cmd)),
+        Command::Explore(a) => ran(explore_cmd::run(&a)),
         Command::Oidc(cmd) => ran(oidc_cmd::run(&cmd)),
         Command::Eap(cmd) => ran(eap_cmd::run(&cmd)),
         Command::Akma(cmd) => ran(akma_cmd::run(&cmd)),

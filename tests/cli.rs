@@ -957,3 +957,86 @@ fn shards_together_give_the_unsharded_rows() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no check falls in this part"));
 }
+
+/// `explore` serves Stateright's Explorer on loopback: its page, the initial state, the
+/// actions from it in the charts' names, and the state one action later (the page's own
+/// requests, made with curl); an address off loopback is refused.
+#[test]
+fn explore_serves_the_explorer_on_loopback() {
+    use std::io::BufRead;
+    let refused = msgin5g(&["explore", "ns", "--listen", "0.0.0.0:0"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("loopback"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_msgin5g"))
+        .args(["explore", "ns", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _child = Kill(child);
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_string();
+    let get = |path: &str| -> String {
+        let out = Command::new("curl")
+            .args([
+                "--silent",
+                "--show-error",
+                "--max-time",
+                "10",
+                "--retry",
+                "5",
+            ])
+            .args(["--retry-connrefused", "--retry-delay", "1"])
+            .arg(format!("{}{path}", url.trim_end_matches('/')))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{path}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(get("/").contains("Stateright Explorer"));
+    let init: Value = serde_json::from_str(&get("/.states")).unwrap();
+    assert!(init[0]["state"]
+        .as_str()
+        .unwrap()
+        .contains("attacker_nonce#0"));
+    let next: Value = serde_json::from_str(&get("/.states/0")).unwrap();
+    let actions: Vec<&str> = next
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["action"].as_str())
+        .collect();
+    assert!(
+        actions.contains(&"deliver <start, B> to A:initiator#0"),
+        "{actions:?}"
+    );
+    // One step (A starts with B): A waits for message 2, and the states after it are served.
+    let first = next[0]["outcome"].as_str().unwrap_or_default();
+    assert!(first.contains("{<na#0, A>}pk(sk_B)"), "{first}");
+    let stepped: Value = serde_json::from_str(&get("/.states/0/0")).unwrap();
+    let after = stepped.as_array().unwrap();
+    assert!(
+        after.iter().any(|s| s["state"]
+            .as_str()
+            .is_some_and(|t| t.contains("ExpectMessage2"))),
+        "{} states after the step, none with A waiting for message 2",
+        after.len()
+    );
+}

@@ -18,6 +18,13 @@ trait Registered: Sync {
         opts: &RunOptions,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<Report, CatalogError>;
+    /// Serve Stateright's Explorer for the model on `addr`; runs until the process ends.
+    fn explore(
+        &self,
+        variant: &str,
+        bound: &Bound,
+        addr: std::net::SocketAddr,
+    ) -> Result<(), CatalogError>;
 }
 
 struct Entry<H>(PhantomData<fn() -> H>);
@@ -53,6 +60,18 @@ impl<H: Handshake> Registered for Entry<H> {
             report.bound += &format!("; key registration: {words}");
         }
         Ok(report)
+    }
+
+    fn explore(
+        &self,
+        variant: &str,
+        bound: &Bound,
+        addr: std::net::SocketAddr,
+    ) -> Result<(), CatalogError> {
+        use stateright::Model;
+        let (m, _) = registered::<H>(variant, bound)?;
+        let _ = m.checker().serve(addr);
+        Ok(())
     }
 }
 
@@ -212,6 +231,22 @@ fn registered<H: Handshake>(
         ),
     };
     Ok((m, registration))
+}
+
+/// Serve Stateright's Explorer for `variant` of `handshake` within `bound` on `addr` (a
+/// free address: the Explorer panics on one it cannot bind); does not return while it
+/// serves.
+pub fn explore(
+    handshake: &str,
+    variant: &str,
+    bound: &Bound,
+    addr: std::net::SocketAddr,
+) -> Result<(), CatalogError> {
+    REGISTRY
+        .iter()
+        .find(|h| h.name() == handshake)
+        .ok_or_else(|| CatalogError::UnknownHandshake(handshake.into()))?
+        .explore(variant, bound, addr)
 }
 
 /// Check one variant of one handshake within `bound`.

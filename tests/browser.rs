@@ -1,0 +1,82 @@
+//! In a real browser: headless Chromium (Debian package chromium, installed by `.ci/run`)
+//! loads `msgin5g explore`'s Explorer, steps one action through the page's own route (its
+//! JavaScript fetches the states after it), and takes a screenshot. Loopback only; the
+//! browser's network services are switched off, each run has its own profile directory.
+
+mod common;
+
+use common::{msgin5g, start, tool, TempDir};
+use std::process::Command;
+
+/// Chromium headless on `url` with `what` (`--dump-dom`, or `--screenshot=FILE`): stdout.
+fn chromium(profile: &TempDir, url: &str, what: &str) -> String {
+    let out = Command::new(tool("chromium", "chromium"))
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+        ])
+        .args(["--no-first-run", "--disable-background-networking"])
+        .args(["--disable-component-update", "--disable-sync"])
+        .arg(format!("--user-data-dir={}", profile.0.display()))
+        .args([
+            "--virtual-time-budget=5000",
+            "--window-size=1280,1600",
+            "--timeout=20000",
+        ])
+        .arg(what)
+        .arg(url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "chromium {what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// NSL's Explorer after one action (A starts with B): the page shows that action in its path
+/// and the next choices in the charts' names; its screenshot is a 1280-pixel-wide PNG.
+#[test]
+fn the_explorer_steps_an_action_in_chromium() {
+    let (mut child, first, _rest) =
+        start(msgin5g().args(["explore", "ns", "--listen", "127.0.0.1:0"]));
+    struct Kill<'a>(&'a mut std::process::Child);
+    impl Drop for Kill<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _kill = Kill(&mut child);
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no URL in {first:?}"))
+        .to_string();
+    let profile = TempDir::new("chromium");
+    let stepped = format!("{url}#/steps/0/0");
+    let dom = chromium(&profile, &stepped, "--dump-dom");
+    assert!(
+        dom.contains("Path of Actions"),
+        "{}",
+        &dom[..dom.len().min(2000)]
+    );
+    assert!(dom.contains("Next Action Choices"));
+    assert!(dom.contains("deliver &lt;start, B&gt; to A:initiator#0"));
+    assert!(dom.contains("deliver {&lt;na#0, A&gt;}pk(sk_B) to B:responder#1"));
+    assert!(dom.contains("ExpectMessage2"), "the state after the step");
+    let shot = profile.0.join("explorer.png");
+    chromium(
+        &profile,
+        &stepped,
+        &format!("--screenshot={}", shot.display()),
+    );
+    let png = std::fs::read(&shot).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    assert_eq!(width, 1280);
+    assert!(png.len() > 20_000, "a blank page: {} bytes", png.len());
+}
