@@ -449,26 +449,36 @@ fn print_matrix(handshake: &str, reports: &[Report]) {
 pub const JSON_SCHEMA: u32 = 1;
 
 fn print_json(r: &Report) {
-    for x in &r.results {
-        let mut line = serde_json::json!({
-            "schema": JSON_SCHEMA,
-            "handshake": r.handshake,
-            "variant": r.variant,
-            "property": x.property,
-            "kind": x.kind,
-            "verdict": x.verdict,
-            "expected": x.expected,
-            "bound": r.bound,
-            "complete": r.complete,
-            "states": r.states,
-            "unique_states": r.unique_states,
-            "seconds": r.seconds,
-        });
-        if let Some(t) = &x.trace {
-            line["trace"] = serde_json::to_value(t).expect("steps serialize");
-        }
+    for line in json_rows(r) {
         say!("{line}");
     }
+}
+
+/// The --json lines of a variant's run (README "The --json line format").
+pub fn json_rows(r: &Report) -> Vec<serde_json::Value> {
+    r.results
+        .iter()
+        .map(|x| {
+            let mut line = serde_json::json!({
+                "schema": JSON_SCHEMA,
+                "handshake": r.handshake,
+                "variant": r.variant,
+                "property": x.property,
+                "kind": x.kind,
+                "verdict": x.verdict,
+                "expected": x.expected,
+                "bound": r.bound,
+                "complete": r.complete,
+                "states": r.states,
+                "unique_states": r.unique_states,
+                "seconds": r.seconds,
+            });
+            if let Some(t) = &x.trace {
+                line["trace"] = serde_json::to_value(t).expect("steps serialize");
+            }
+            line
+        })
+        .collect()
 }
 
 /// `I/N` with 1 <= I <= N <= 1000.

@@ -18,6 +18,7 @@ mod list_cmd;
 mod monte_cmd;
 mod oidc_cmd;
 mod replay_cmd;
+mod report_cmd;
 mod tls_cmd;
 mod usage;
 
@@ -101,6 +102,12 @@ enum Command {
     /// refuses (its cause is named), 2 on bad usage.
     #[command(subcommand)]
     Aese(aese_cmd::Aese),
+    /// Write an evaluation a standards contributor can submit: index.html (no JavaScript,
+    /// SVG attack charts) and report.md with each handshake's verdict matrix and bound, each
+    /// variant's question, each attack and whether it replays on the reference, and a
+    /// generated "Solution evaluation" paragraph. Runs the checks, or reads `check --json`
+    /// lines (--from, shards merged). Exit 0 when written, 2 on bad usage or input.
+    Report(report_cmd::ReportArgs),
     /// Serve Stateright's Explorer for one variant's model on loopback (default
     /// http://127.0.0.1:3000/), to step runs and attacks by hand in a browser. Runs until
     /// stopped; exit 2 on bad usage (an unknown name, an address not on loopback or taken).
@@ -135,6 +142,7 @@ fn main() -> ExitCode {
         Command::Aese(cmd) => ran(aese_cmd::run(&cmd)),
         Command::Group(cmd) => ran(group_cmd::run(&cmd)),
         Command::Explore(a) => ran(explore_cmd::run(&a)),
+        Command::Report(a) => ran(report_cmd::run(&a)),
         Command::Oidc(cmd) => ran(oidc_cmd::run(&cmd)),
         Command::Eap(cmd) => ran(eap_cmd::run(&cmd)),
         Command::Akma(cmd) => ran(akma_cmd::run(&cmd)),

@@ -80,3 +80,84 @@ fn the_explorer_steps_an_action_in_chromium() {
     assert_eq!(width, 1280);
     assert!(png.len() > 20_000, "a blank page: {} bytes", png.len());
 }
+
+fn text(o: &[u8]) -> String {
+    String::from_utf8_lossy(o).into_owned()
+}
+
+/// `report aese` writes a page a browser renders: the verdict matrix and an SVG chart per
+/// attack, each attack's replay on the reference, the generated evaluation; its screenshot
+/// is taken. `report --from` merges the JSON lines of a sharded run into the report of the
+/// whole run; a line that is no check --json line is refused, naming file and line.
+#[test]
+fn the_report_renders_in_chromium_and_merges_shards() {
+    let dir = TempDir::new("report");
+    let out = dir.0.join("run");
+    let made = msgin5g()
+        .args(["report", "aese", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert_eq!(
+        md.matches("replays on the reference with real crypto")
+            .count(),
+        9,
+        "{md}"
+    );
+    assert!(md.contains("### Solution evaluation (generated from the verdicts)"));
+    assert!(md.contains("`imsi-exposed` violates imsi_privacy (1 of 1 attacks run"));
+    let page = format!("file://{}", out.join("index.html").display());
+    let profile = TempDir::new("chromium-report");
+    let dom = chromium(&profile, &page, "--dump-dom");
+    assert!(dom.contains("<table class=\"matrix\">"));
+    assert_eq!(dom.matches("<svg").count(), 9, "one chart per attack");
+    let shot = profile.0.join("report.png");
+    chromium(&profile, &page, &format!("--screenshot={}", shot.display()));
+    assert!(std::fs::metadata(&shot).unwrap().len() > 20_000);
+    // Sharded JSON lines give the report of the whole run's lines.
+    let json = |shard: Option<&str>| {
+        let mut cmd = msgin5g();
+        cmd.args(["check", "aese", "--all-variants", "--json", "--quiet"]);
+        if let Some(s) = shard {
+            cmd.args(["--shard", s]);
+        }
+        let o = cmd.output().unwrap();
+        assert!(o.status.success());
+        // Seconds differ from run to run; the report does not show them.
+        dir.write(
+            &format!("{}.jsonl", shard.unwrap_or("all").replace('/', "-")),
+            &text(&o.stdout),
+        )
+    };
+    let (whole, a, b) = (json(None), json(Some("1/2")), json(Some("2/2")));
+    let report_from = |name: &str, files: &[&std::path::Path]| {
+        let o = msgin5g()
+            .args(["report", "aese", "--out"])
+            .arg(dir.0.join(name))
+            .arg("--from")
+            .args(files)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        std::fs::read_to_string(dir.0.join(name).join("report.md")).unwrap()
+    };
+    let merged = report_from("merged", &[&b, &a]);
+    assert_eq!(merged, report_from("whole", &[&whole]));
+    assert!(merged.contains("not replayed (read from check --json lines)"));
+    let bad = dir.write("bad.jsonl", "{\"schema\":1}\n");
+    let o = msgin5g()
+        .args(["report", "aese", "--out"])
+        .arg(dir.0.join("bad"))
+        .arg("--from")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("bad.jsonl:1: not a check --json line"),
+        "{}",
+        text(&o.stderr)
+    );
+}
