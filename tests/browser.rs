@@ -108,6 +108,19 @@ fn the_report_renders_in_chromium_and_merges_shards() {
     );
     assert!(md.contains("### Solution evaluation (generated from the verdicts)"));
     assert!(md.contains("`imsi-exposed` violates imsi_privacy (1 of 1 attacks run"));
+    // AESE has no third-party recording; EAP's recordings with FreeRADIUS and eapol_test
+    // are replayed as its interop evidence.
+    assert!(md.contains("- none recorded"), "{md}");
+    let eap = dir.0.join("eap");
+    let made = msgin5g()
+        .args(["report", "eap", "--out"])
+        .arg(&eap)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let md = std::fs::read_to_string(eap.join("report.md")).unwrap();
+    assert!(md.contains("- `eap/freeradius-tls1.3.jsonl` ("), "{md}");
+    assert_eq!(md.matches("): replays: pass").count(), 5, "{md}");
     let page = format!("file://{}", out.join("index.html").display());
     let profile = TempDir::new("chromium-report");
     let dom = chromium(&profile, &page, "--dump-dom");
