@@ -109,15 +109,7 @@ struct Row {
     complete: bool,
     unique_states: usize,
     #[serde(default)]
-    trace: Option<Vec<ChartStep>>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-struct ChartStep {
-    from: String,
-    to: String,
-    msg: String,
-    note: String,
+    trace: Option<Vec<model::harness::chart::Step>>,
 }
 
 /// (handshake, variant, property) -> whether the attack replays, in words.
@@ -424,61 +416,6 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A message sequence chart: a lane per party, an arrow per message (dashed when the
-/// attacker replays, red when it builds the message), claims and derivations as notes.
-fn svg(steps: &[ChartStep]) -> String {
-    let mut lanes: Vec<&str> = Vec::new();
-    for s in steps {
-        for p in [s.from.as_str(), s.to.as_str()] {
-            if !lanes.contains(&p) {
-                lanes.push(p);
-            }
-        }
-    }
-    let (w, row, top) = (220usize, 26usize, 40usize);
-    // Room on the right for the notes of the last lane.
-    let width = w * lanes.len().max(1) + 240;
-    let height = top + row * (steps.len() + 1);
-    let x = |p: &str| w / 2 + w * lanes.iter().position(|l| *l == p).unwrap_or(0);
-    let cut = |m: &str| {
-        let m: String = m.chars().take(60).collect();
-        esc(&m)
-    };
-    let mut s = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"monospace\" font-size=\"11\">");
-    for l in &lanes {
-        let lx = x(l);
-        let _ = write!(s, "<text x=\"{lx}\" y=\"20\" text-anchor=\"middle\" font-weight=\"bold\">{}</text><line x1=\"{lx}\" y1=\"28\" x2=\"{lx}\" y2=\"{height}\" stroke=\"#999\"/>", esc(l));
-    }
-    for (i, st) in steps.iter().enumerate() {
-        let y = top + row * (i + 1);
-        let (a, b) = (x(&st.from), x(&st.to));
-        if a == b {
-            let _ = write!(
-                s,
-                "<text x=\"{}\" y=\"{y}\" fill=\"#555\">{}. * {}</text>",
-                a + 6,
-                i + 1,
-                cut(&st.msg)
-            );
-            continue;
-        }
-        let color = if st.note.starts_with("built") {
-            "#b00"
-        } else {
-            "#000"
-        };
-        let dash = if st.note.starts_with("as sent") {
-            " stroke-dasharray=\"4 3\""
-        } else {
-            ""
-        };
-        let head = if b > a { b - 6 } else { b + 6 };
-        let _ = write!(s, "<line x1=\"{a}\" y1=\"{y}\" x2=\"{b}\" y2=\"{y}\" stroke=\"{color}\"{dash}/><polygon points=\"{b},{y} {head},{} {head},{}\" fill=\"{color}\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{color}\">{}. {}</text>", y - 4, y + 4, (a + b) / 2, y - 5, i + 1, cut(&st.msg));
-    }
-    s.push_str("</svg>");
-    s
-}
-
 fn html(
     hs: &[&HandshakeInfo],
     rows: &[Row],
@@ -544,7 +481,7 @@ fn html(
                     esc(&replay)
                 );
                 if let Some(t) = &x.trace {
-                    s.push_str(&svg(t));
+                    s.push_str(&model::harness::chart::svg_chart(t));
                 }
             }
         }

@@ -68,6 +68,9 @@ fn the_explorer_steps_an_action_in_chromium() {
     assert!(dom.contains("deliver &lt;start, B&gt; to A:initiator#0"));
     assert!(dom.contains("deliver {&lt;na#0, A&gt;}pk(sk_B) to B:responder#1"));
     assert!(dom.contains("ExpectMessage2"), "the state after the step");
+    // The path drawn as the attack charts are (the model's `as_svg`).
+    assert!(dom.contains("<svg"), "no chart of the path");
+    assert!(dom.contains(">A:initiator#0</text>"), "the chart's lanes");
     let shot = profile.0.join("explorer.png");
     chromium(
         &profile,

@@ -9,6 +9,7 @@ use crate::role::Output;
 use crate::term::TermId;
 use properties::Event;
 use serde::Serialize;
+use std::fmt::Write;
 
 pub const ATTACKER: &str = "Attacker";
 
@@ -36,7 +37,7 @@ pub struct Recorded {
 }
 
 /// One step of an attack, for charts and JSON.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Step {
     pub step: usize,
     pub from: String,
@@ -267,4 +268,65 @@ pub fn render_chart(lanes: &[String], steps: &[Step]) -> String {
         out.push_str(&format!("{:>3}. {}\n", s.step, line));
     }
     out
+}
+
+/// An SVG message sequence chart (the report's and the Explorer's): a lane per party, an arrow per message (dashed when the
+/// attacker replays, red when it builds the message), claims and derivations as notes.
+pub fn svg_chart(steps: &[Step]) -> String {
+    let mut lanes: Vec<&str> = Vec::new();
+    for s in steps {
+        for p in [s.from.as_str(), s.to.as_str()] {
+            if !lanes.contains(&p) {
+                lanes.push(p);
+            }
+        }
+    }
+    let (w, row, top) = (220usize, 26usize, 40usize);
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    // Room on the right for the notes of the last lane.
+    let width = w * lanes.len().max(1) + 240;
+    let height = top + row * (steps.len() + 1);
+    let x = |p: &str| w / 2 + w * lanes.iter().position(|l| *l == p).unwrap_or(0);
+    let cut = |m: &str| {
+        let m: String = m.chars().take(60).collect();
+        esc(&m)
+    };
+    let mut s = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"monospace\" font-size=\"11\"><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>");
+    for l in &lanes {
+        let lx = x(l);
+        let _ = write!(s, "<text x=\"{lx}\" y=\"20\" text-anchor=\"middle\" font-weight=\"bold\">{}</text><line x1=\"{lx}\" y1=\"28\" x2=\"{lx}\" y2=\"{height}\" stroke=\"#999\"/>", esc(l));
+    }
+    for (i, st) in steps.iter().enumerate() {
+        let y = top + row * (i + 1);
+        let (a, b) = (x(&st.from), x(&st.to));
+        if a == b {
+            let _ = write!(
+                s,
+                "<text x=\"{}\" y=\"{y}\" fill=\"#555\">{}. * {}</text>",
+                a + 6,
+                i + 1,
+                cut(&st.msg)
+            );
+            continue;
+        }
+        let color = if st.note.starts_with("built") {
+            "#b00"
+        } else {
+            "#000"
+        };
+        let dash = if st.note.starts_with("as sent") {
+            " stroke-dasharray=\"4 3\""
+        } else {
+            ""
+        };
+        let head = if b > a { b - 6 } else { b + 6 };
+        let _ = write!(s, "<line x1=\"{a}\" y1=\"{y}\" x2=\"{b}\" y2=\"{y}\" stroke=\"{color}\"{dash}/><polygon points=\"{b},{y} {head},{} {head},{}\" fill=\"{color}\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{color}\">{}. {}</text>", y - 4, y + 4, (a + b) / 2, y - 5, i + 1, cut(&st.msg));
+    }
+    s.push_str("</svg>");
+    s
 }

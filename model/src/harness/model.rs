@@ -587,6 +587,13 @@ impl<P: Protocol> Model for DyModel<P> {
         self.apply(s, action).map(|m| m.state)
     }
 
+    /// The Explorer draws the path as the attack charts are drawn.
+    fn as_svg(&self, path: stateright::Path<Self::State, Self::Action>) -> Option<String> {
+        let actions = path.into_actions();
+        let (steps, _) = super::chart::chart_steps(self, &actions, None);
+        Some(super::chart::svg_chart(&steps))
+    }
+
     fn properties(&self) -> Vec<stateright::Property<Self>> {
         assert!(
             self.properties.len() <= MAX_PROPERTIES,
