@@ -123,6 +123,8 @@ pub fn run(a: &ReportArgs) -> Result<(), Failure> {
             Failure::Setup(catalog::CatalogError::UnknownHandshake(h.into()).to_string())
         })?],
     };
+    // The directory first: a bad one is found before the checks run.
+    setup(std::fs::create_dir_all(&a.out).map_err(|e| format!("{}: {e}", a.out.display())))?;
     let (rows, replays) = match a.from.is_empty() {
         true => run_checks(&selected, a.sessions)?,
         false => (read_rows(&a.from)?, Replays::new()),
@@ -136,7 +138,6 @@ pub fn run(a: &ReportArgs) -> Result<(), Failure> {
             "no verdicts for the handshakes asked".into(),
         ));
     }
-    setup(std::fs::create_dir_all(&a.out).map_err(|e| format!("{}: {e}", a.out.display())))?;
     let from_lines = !a.from.is_empty();
     let peers = evidence(&a.traces);
     let md = markdown(&selected, &rows, &replays, from_lines, &peers);
