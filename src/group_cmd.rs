@@ -29,8 +29,9 @@ pub enum Group {
     Ue(UeArgs),
 }
 
+/// Where an SCS or UE finds the SCEF, its credentials, and its group.
 #[derive(Args)]
-pub struct ScsArgs {
+pub struct PartyArgs {
     /// The SCEF's base URL (https).
     #[arg(long)]
     scef: String,
@@ -39,20 +40,20 @@ pub struct ScsArgs {
     /// The External Group ID.
     #[arg(long)]
     group: String,
+}
+
+#[derive(Args)]
+pub struct ScsArgs {
+    #[command(flatten)]
+    party: PartyArgs,
     #[arg(long, default_value = "hello from the SCS")]
     payload: String,
 }
 
 #[derive(Args)]
 pub struct UeArgs {
-    /// The SCEF's base URL (https).
-    #[arg(long)]
-    scef: String,
     #[command(flatten)]
-    tls: TlsArgs,
-    /// The External Group ID.
-    #[arg(long)]
-    group: String,
+    party: PartyArgs,
     /// The SCSs it takes group messages from (repeat the flag).
     #[arg(long = "scs", required = true)]
     senders: Vec<String>,
@@ -90,7 +91,8 @@ pub fn run(cmd: &Group) -> Result<(), Failure> {
             },
         ),
         Group::Scs(a) => {
-            let report = run::send(&https_party(&a.scef, &a.tls)?, &a.group, &a.payload)?;
+            let p = &a.party;
+            let report = run::send(&https_party(&p.scef, &p.tls)?, &p.group, &a.payload)?;
             say!("{report}");
             Ok(())
         }
@@ -99,13 +101,13 @@ pub fn run(cmd: &Group) -> Result<(), Failure> {
                 .map_err(|e| format!("cannot listen on {}: {e}", a.listen_udp));
             let udp = setup(udp)?;
             let member = Member {
-                group: a.group.clone(),
+                group: a.party.group.clone(),
                 senders: a.senders.clone(),
                 require_signature: !a.no_signature,
             };
             let wanted = a.messages as usize;
             let accepted = run::receive(
-                &https_party(&a.scef, &a.tls)?,
+                &https_party(&a.party.scef, &a.party.tls)?,
                 &member,
                 &udp,
                 wanted,
@@ -113,7 +115,7 @@ pub fn run(cmd: &Group) -> Result<(), Failure> {
                 |r| match r {
                     Received::Ready => say!(
                         "{}: got the group credentials; listening on udp {}",
-                        a.group,
+                        a.party.group,
                         a.listen_udp
                     ),
                     Received::Accepted { sender, payload } => {

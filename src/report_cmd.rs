@@ -9,6 +9,7 @@
 use crate::usage::{setup, Failure};
 use clap::Args;
 use model::catalog::{self, Bound, HandshakeInfo};
+use model::harness::chart::xml_escape as esc;
 use model::harness::{Report, RunOptions, EXECUTABILITY};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -408,13 +409,6 @@ fn replay_words(replays: &Replays, h: &str, v: &str, p: &str, from_lines: bool) 
         None if from_lines => "not replayed (read from check --json lines)".into(),
         None => "no exported trace".into(),
     }
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn html(

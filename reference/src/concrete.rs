@@ -370,6 +370,23 @@ impl Concrete {
     }
 }
 
+impl Bytes {
+    /// The parts of a tuple `Backend::tuple` made (each with its 4-octet length); `None`
+    /// for bytes that are no such tuple.
+    pub fn untuple(&self) -> Option<Vec<Bytes>> {
+        let mut rest = self.0.as_slice();
+        let mut parts = Vec::new();
+        while !rest.is_empty() {
+            let (len, tail) = rest.split_first_chunk::<4>()?;
+            let len = u32::from_be_bytes(*len) as usize;
+            let part = tail.get(..len)?;
+            parts.push(Bytes(part.to_vec()));
+            rest = &tail[len..];
+        }
+        Some(parts)
+    }
+}
+
 fn x25519_secret(bytes: &[u8]) -> x25519_dalek::StaticSecret {
     let mut k = [0u8; 32];
     let n = bytes.len().min(32);
@@ -395,6 +412,20 @@ mod tests {
             hex::encode(derived),
             "6f2615a108c702c5678f54fc9dbab69716c076189c48250cebeac3576c3611ba"
         );
+    }
+
+    #[test]
+    fn untuple_inverts_tuple() {
+        let mut b = Concrete::new();
+        let parts = [
+            Bytes(b"group".to_vec()),
+            Bytes::default(),
+            Bytes(vec![7; 300]),
+        ];
+        let t = b.tuple(&parts.iter().collect::<Vec<_>>());
+        assert_eq!(t.untuple(), Some(parts.to_vec()));
+        assert_eq!(Bytes(vec![0, 0, 0, 5, 1]).untuple(), None);
+        assert_eq!(Bytes(vec![0, 0]).untuple(), None);
     }
 
     #[test]

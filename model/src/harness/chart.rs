@@ -270,6 +270,14 @@ pub fn render_chart(lanes: &[String], steps: &[Step]) -> String {
     out
 }
 
+/// `s` as XML text or attribute value.
+pub fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 /// An SVG message sequence chart (the report's and the Explorer's): a lane per party, an arrow per message (dashed when the
 /// attacker replays, red when it builds the message), claims and derivations as notes.
 pub fn svg_chart(steps: &[Step]) -> String {
@@ -282,24 +290,18 @@ pub fn svg_chart(steps: &[Step]) -> String {
         }
     }
     let (w, row, top) = (220usize, 26usize, 40usize);
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
     // Room on the right for the notes of the last lane.
     let width = w * lanes.len().max(1) + 240;
     let height = top + row * (steps.len() + 1);
     let x = |p: &str| w / 2 + w * lanes.iter().position(|l| *l == p).unwrap_or(0);
     let cut = |m: &str| {
         let m: String = m.chars().take(60).collect();
-        esc(&m)
+        xml_escape(&m)
     };
     let mut s = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"monospace\" font-size=\"11\"><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>");
     for l in &lanes {
         let lx = x(l);
-        let _ = write!(s, "<text x=\"{lx}\" y=\"20\" text-anchor=\"middle\" font-weight=\"bold\">{}</text><line x1=\"{lx}\" y1=\"28\" x2=\"{lx}\" y2=\"{height}\" stroke=\"#999\"/>", esc(l));
+        let _ = write!(s, "<text x=\"{lx}\" y=\"20\" text-anchor=\"middle\" font-weight=\"bold\">{}</text><line x1=\"{lx}\" y1=\"28\" x2=\"{lx}\" y2=\"{height}\" stroke=\"#999\"/>", xml_escape(l));
     }
     for (i, st) in steps.iter().enumerate() {
         let y = top + row * (i + 1);

@@ -27,9 +27,9 @@ use model::group::messages::{GroupCodec, Msg};
 use model::group::network::{Group, MmeConfig, ScefConfig, Sender};
 use model::group::scs::{AppLayer, ScsConfig};
 use model::group::ue::{Delivery, UeConfig};
-use model::group::{Config, Role};
+use model::group::{Config, Role, GROUP_MESSAGE};
 use model::role::{Initial, Reject};
-use properties::{Agent, Agents};
+use properties::{Agent, Agents, Event};
 use serde::Deserialize;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
@@ -357,9 +357,6 @@ pub fn receive(
     let sealed = GroupCodec::seal_on(&mut ep.b, &nas_key, "NAS", &answer);
     ep.step(Some(&sealed))
         .map_err(|Reject(why)| format!("the UE refused the credentials: {why}"))?;
-    let Ok(Msg::Credentials { gkey, .. }) = decode(&answer) else {
-        return Err("the credentials are not credentials".into());
-    };
     each(&Received::Ready);
     let deadline = Instant::now() + within;
     let mut accepted = 0;
@@ -376,41 +373,33 @@ pub fn receive(
         };
         let datagram = Bytes(buf[..n].to_vec());
         let fate = match ep.step(Some(&datagram)) {
-            Ok(_) => {
-                accepted += 1;
-                payload(&mut ep.b, &gkey, &datagram)
-            }
+            Ok(_) => accepted_message(&ep.events),
             Err(Reject(why)) => Received::Refused(why.to_string()),
         };
+        accepted += usize::from(matches!(fate, Received::Accepted { .. }));
         ep.events.clear();
         each(&fate);
     }
     Ok(accepted)
 }
 
-/// The sender and payload of a group message the UE role accepted (its body opens under
-/// Gkey: the role checked it).
-fn payload(b: &mut Concrete, gkey: &Bytes, m: &Bytes) -> Received {
-    let Ok(Msg::Protected {
-        kid,
-        alg,
-        group,
-        sender,
-        id,
-        body,
-        ..
-    }) = decode(m)
-    else {
-        return Received::Refused("not a protected group message".into());
-    };
-    let h = model::group::messages::header(b, &kid, &alg, &group, &sender, &id);
-    let n = b.body_nonce(&id);
+/// The sender and payload of the group message the UE role just accepted: its commit with
+/// the sender on (group, sender, message id, payload) (`model::group::GROUP_MESSAGE`).
+fn accepted_message(events: &[Event<Bytes>]) -> Received {
+    let data = events.iter().find_map(|e| match e {
+        Event::Commit {
+            claim: GROUP_MESSAGE,
+            data,
+            ..
+        } => Some(data),
+        _ => None,
+    });
     let text = |v: &Bytes| String::from_utf8_lossy(&v.0).into_owned();
-    match b.open_body(gkey, &n, &h, &body) {
-        Some(p) => Received::Accepted {
-            sender: text(&sender),
-            payload: text(&p),
+    match data.and_then(Bytes::untuple).as_deref() {
+        Some([_, sender, _, payload]) => Received::Accepted {
+            sender: text(sender),
+            payload: text(payload),
         },
-        None => Received::Refused("the body does not open under Gkey".into()),
+        _ => Received::Refused("the UE role accepted it without its commit on the message".into()),
     }
 }
