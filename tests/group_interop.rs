@@ -194,3 +194,51 @@ fn without_the_signature_a_member_forges_a_group_message() {
         "{said}"
     );
 }
+
+/// The SCEF under the hostile-input assault (1,000 connections with garbage, 20 silent
+/// peers) and a member under a flood of 2,000 garbage datagrams: both stay bounded, and the
+/// group message then reaches the member.
+#[test]
+fn hostile_peers_leave_the_scef_and_a_member_bounded_and_serving() {
+    let pki = Pki::new("group-hostile", &[A, E, UE1, UE2, UEX]);
+    let (a1, a2) = (free_udp(), free_udp());
+    let cfg = config(&pki, &[a1, a2], true);
+    let scef = HttpsChild::msgin5g(&pki, &["group", "scef", "--config", &cfg]);
+    let before = common::rss_kb(&scef.child);
+    let held = common::assault(
+        &scef.url.replace("https://localhost", "127.0.0.1"),
+        1_000,
+        20,
+    );
+    let after = common::rss_kb(&scef.child);
+    assert!(
+        after < before + 16 * 1024,
+        "SCEF resident {before} kB -> {after} kB"
+    );
+    let (mut ue1, out1) = member(&scef, &pki, UE1, a1, &[]);
+    let ue_before = common::rss_kb(&ue1);
+    let flood = UdpSocket::bind("127.0.0.1:0").unwrap();
+    for i in 0..2_000u32 {
+        let junk = vec![(i % 251) as u8; 1 + (i as usize * 37) % 9000];
+        let _ = flood.send_to(&junk, a1);
+    }
+    // The member drains the flood in well under this (a refusal takes microseconds); the
+    // group message must not meet a full socket buffer and be dropped.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let ue_after = common::rss_kb(&ue1);
+    assert!(
+        ue_after < ue_before + 16 * 1024,
+        "UE resident {ue_before} kB -> {ue_after} kB"
+    );
+    let out = scs(&scef, &pki, A, "after the flood");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(ue1.wait().unwrap().success());
+    let said = out1.join().unwrap();
+    assert!(
+        said.contains("group message from scs-a.example: after the flood"),
+        "{}",
+        &said[said.len().saturating_sub(500)..]
+    );
+    eprintln!("group scef: resident {before} -> {after} kB; ue under 2,000 datagrams: {ue_before} -> {ue_after} kB");
+    drop(held);
+}
