@@ -8,9 +8,10 @@
 
 use crate::usage::{setup, Failure};
 use clap::Args;
-use model::catalog::{self, Bound, HandshakeInfo};
+use model::catalog::{self, Bound, HandshakeInfo, VariantInfo};
 use model::harness::chart::xml_escape as esc;
 use model::harness::{Report, RunOptions, EXECUTABILITY};
+use model::seeds::{Quote, Requirement, Solution};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -109,6 +110,7 @@ struct Row {
     bound: String,
     complete: bool,
     unique_states: usize,
+    seconds: f64,
     #[serde(default)]
     trace: Option<Vec<model::harness::chart::Step>>,
 }
@@ -141,8 +143,8 @@ pub fn run(a: &ReportArgs) -> Result<(), Failure> {
     }
     let from_lines = !a.from.is_empty();
     let peers = evidence(&a.traces);
-    let md = markdown(&selected, &rows, &replays, from_lines, &peers);
-    let html = html(&selected, &rows, &replays, from_lines, &peers);
+    let doc = document(&selected, &rows, &replays, from_lines, &peers);
+    let (md, html) = (markdown(&doc), html(&doc));
     for (name, text) in [("report.md", md), ("index.html", html)] {
         let p = a.out.join(name);
         std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
@@ -229,11 +231,66 @@ fn read_rows(files: &[PathBuf]) -> Result<Vec<Row>, Failure> {
     Ok(rows)
 }
 
+/// A piece of running text.
+enum Span {
+    Text(String),
+    Code(String),
+    /// Words of a seed, verbatim.
+    Quote(String),
+}
+
+fn t(s: impl Into<String>) -> Span {
+    Span::Text(s.into())
+}
+
+fn code(s: impl Into<String>) -> Span {
+    Span::Code(s.into())
+}
+
+/// `«text» (document clause c)`.
+fn quoted(q: &Quote) -> Vec<Span> {
+    vec![Span::Quote(q.text.into()), t(format!(" ({})", q.source()))]
+}
+
+/// `a`, `b` and `c`, as code.
+fn codes<S: AsRef<str>>(names: &[S]) -> Vec<Span> {
+    let mut out = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        match i {
+            0 => {}
+            i if i + 1 == names.len() => out.push(t(" and ")),
+            _ => out.push(t(", ")),
+        }
+        out.push(code(n.as_ref()));
+    }
+    out
+}
+
+/// A matrix cell.
+enum Cell {
+    Variant(&'static str),
+    Figure(String),
+    Verdict {
+        text: String,
+        violated: bool,
+    },
+    /// The variant does not check this property.
+    Absent,
+}
+
+/// The report as the two renderers read it.
+enum Block {
+    /// A heading of level 1 to 4, with an anchor.
+    Heading(u8, String),
+    Para(Vec<Span>),
+    List(Vec<Vec<Span>>),
+    Table(Vec<String>, Vec<Vec<Cell>>),
+    /// An attack chart (HTML only).
+    Chart(String),
+}
+
 /// The rows of `h`, by variant in catalog order.
-fn by_variant<'a>(
-    h: &HandshakeInfo,
-    rows: &'a [Row],
-) -> Vec<(&'static str, &'static str, Vec<&'a Row>)> {
+fn by_variant<'a>(h: &'a HandshakeInfo, rows: &'a [Row]) -> Vec<(&'a VariantInfo, Vec<&'a Row>)> {
     h.variants
         .iter()
         .map(|v| {
@@ -241,16 +298,16 @@ fn by_variant<'a>(
                 .iter()
                 .filter(|r| r.handshake == h.name && r.variant == v.name)
                 .collect();
-            (v.name, v.about, mine)
+            (v, mine)
         })
-        .filter(|(_, _, r): &(_, _, Vec<&Row>)| !r.is_empty())
+        .filter(|(_, r): &(_, Vec<&Row>)| !r.is_empty())
         .collect()
 }
 
 /// Every property of the variants, in order of first appearance: the matrix's columns.
-fn columns<'a>(variants: &[(&str, &str, Vec<&'a Row>)]) -> Vec<&'a str> {
+fn columns<'a>(variants: &[(&VariantInfo, Vec<&'a Row>)]) -> Vec<&'a str> {
     let mut out: Vec<&str> = Vec::new();
-    for (_, _, rows) in variants {
+    for (_, rows) in variants {
         for r in rows {
             if !out.contains(&r.property.as_str()) {
                 out.push(&r.property);
@@ -258,138 +315,6 @@ fn columns<'a>(variants: &[(&str, &str, Vec<&'a Row>)]) -> Vec<&'a str> {
         }
     }
     out
-}
-
-/// The "Solution evaluation" paragraph, from the verdicts alone.
-fn evaluation(h: &HandshakeInfo, rows: &[Row], replays: &Replays) -> String {
-    let variants = by_variant(h, rows);
-    let mut s = String::new();
-    if let Some((_, _, d)) = variants.iter().find(|(v, _, _)| *v == "default") {
-        let holds: Vec<&str> = d
-            .iter()
-            .filter(|r| r.verdict == "holds" && r.property != EXECUTABILITY)
-            .map(|r| r.property.as_str())
-            .collect();
-        let broken: Vec<&str> = d
-            .iter()
-            .filter(|r| r.verdict == "violated")
-            .map(|r| r.property.as_str())
-            .collect();
-        let _ = write!(
-            s,
-            "Within the bound ({}), the default configuration ",
-            d[0].bound
-        );
-        match broken.is_empty() {
-            true => {
-                let _ = write!(s, "meets every property checked ({}): no attack within this bound, which is not a proof beyond it. ", holds.join(", "));
-            }
-            false => {
-                let _ = write!(
-                    s,
-                    "violates {} and meets {}. ",
-                    broken.join(", "),
-                    holds.join(", ")
-                );
-            }
-        }
-    }
-    for (v, _, r) in variants.iter().filter(|(v, _, _)| *v != "default") {
-        let broken: Vec<&str> = r
-            .iter()
-            .filter(|x| x.verdict == "violated")
-            .map(|x| x.property.as_str())
-            .collect();
-        if broken.is_empty() {
-            let _ = write!(s, "`{v}` breaks nothing within the bound. ");
-            continue;
-        }
-        let ran = broken
-            .iter()
-            .filter(|p| {
-                replays
-                    .get(&(h.name.into(), v.to_string(), p.to_string()))
-                    .is_some_and(|t| t.starts_with("replays"))
-            })
-            .count();
-        let _ = write!(s, "`{v}` violates {}", broken.join(", "));
-        if !replays.is_empty() {
-            let _ = write!(
-                s,
-                " ({ran} of {} attacks run on the reference with real crypto)",
-                broken.len()
-            );
-        }
-        s.push_str(". ");
-    }
-    if rows.iter().any(|r| r.handshake == h.name && !r.complete) {
-        s.push_str("Some runs were cut short: their open verdicts are unknown. ");
-    }
-    s.trim_end().to_string()
-}
-
-fn markdown(
-    hs: &[&HandshakeInfo],
-    rows: &[Row],
-    replays: &Replays,
-    from_lines: bool,
-    peers: &[Evidence],
-) -> String {
-    let mut s = String::from("# msgin5g evaluation\n\nGenerated by `msgin5g report`: bounded model checks against a Dolev-Yao attacker; a verdict \"holds\" means no attack within the bound stated, not a proof.\n");
-    for h in hs {
-        let variants = by_variant(h, rows);
-        if variants.is_empty() {
-            continue;
-        }
-        let _ = write!(s, "\n## {}\n\n{}\n\n", h.name, h.about);
-        let props = columns(&variants);
-        let _ = writeln!(s, "| variant | unique states | {} |", props.join(" | "));
-        let _ = writeln!(s, "|---|---:|{}", "---|".repeat(props.len()));
-        for (v, _, r) in &variants {
-            let cell = |p: &str| {
-                r.iter()
-                    .find(|x| x.property == p)
-                    .map_or("-".to_string(), |x| verdict_word(x))
-            };
-            let cells: Vec<String> = props.iter().map(|p| cell(p)).collect();
-            let _ = writeln!(
-                s,
-                "| `{v}` | {} | {} |",
-                r[0].unique_states,
-                cells.join(" | ")
-            );
-        }
-        s.push_str("\nQuestions:\n\n");
-        for (v, about, r) in &variants {
-            let _ = writeln!(s, "- `{v}`: {about} Bound: {}.", r[0].bound);
-        }
-        s.push_str("\nAttacks:\n\n");
-        for (v, _, r) in &variants {
-            for x in r.iter().filter(|x| x.verdict == "violated") {
-                let steps = x.trace.as_ref().map_or(0, Vec::len);
-                let replay = replay_words(replays, h.name, v, &x.property, from_lines);
-                let _ = writeln!(
-                    s,
-                    "- `{v}` / {}: an attack of {steps} steps; {replay}",
-                    x.property
-                );
-            }
-        }
-        s.push_str("\nInterop evidence (recordings with third-party peers, replayed now):\n\n");
-        let mine: Vec<&Evidence> = peers.iter().filter(|e| e.handshake == h.name).collect();
-        if mine.is_empty() {
-            s.push_str("- none recorded\n");
-        }
-        for e in mine {
-            let _ = writeln!(s, "- `{}` ({}): {}", e.file, e.source, e.outcome);
-        }
-        let _ = write!(
-            s,
-            "\n### Solution evaluation (generated from the verdicts)\n\n{}\n",
-            evaluation(h, rows, replays)
-        );
-    }
-    s
 }
 
 fn verdict_word(r: &Row) -> String {
@@ -411,95 +336,375 @@ fn replay_words(replays: &Replays, h: &str, v: &str, p: &str, from_lines: bool) 
     }
 }
 
-fn html(
+/// What one variant's run says of a requirement.
+enum Judged<'a> {
+    /// Every property that checks it holds.
+    Met,
+    /// These properties are violated.
+    Broken(Vec<&'a str>),
+    /// None violated, but the run was cut short or a property was not reached.
+    Open,
+    /// The variant checks none of its properties.
+    NotChecked,
+}
+
+fn judge<'a>(r: &Requirement, rows: &[&'a Row]) -> Judged<'a> {
+    let mine: Vec<&&Row> = rows
+        .iter()
+        .filter(|x| r.by.contains(&x.property.as_str()))
+        .collect();
+    let broken: Vec<&str> = mine
+        .iter()
+        .filter(|x| x.verdict == "violated")
+        .map(|x| x.property.as_str())
+        .collect();
+    match (mine.is_empty(), broken.is_empty()) {
+        (true, _) => Judged::NotChecked,
+        (false, false) => Judged::Broken(broken),
+        (false, true) if mine.iter().all(|x| x.verdict == "holds") => Judged::Met,
+        _ => Judged::Open,
+    }
+}
+
+/// A solution's "Solution evaluation", generated from the verdicts: for each requirement,
+/// whether the solution as proposed meets it within the bound and which variants break it
+/// (with how many of their attacks run on the reference).
+fn solution_evaluation(
+    h: &HandshakeInfo,
+    s: &Solution,
+    rows: &[Row],
+    replays: &Replays,
+    out: &mut Vec<Block>,
+) {
+    let variants: Vec<(&VariantInfo, Vec<&Row>)> = by_variant(h, rows)
+        .into_iter()
+        .filter(|(v, _)| s.variants.is_empty() || s.variants.contains(&v.name))
+        .collect();
+    out.push(Block::Heading(4, s.name.into()));
+    let mut says = vec![t("The seed: ")];
+    says.extend(quoted(&s.says));
+    out.push(Block::Para(says));
+    let Some((proposed, prows)) = variants.first() else {
+        out.push(Block::Para(vec![t(
+            "No verdicts for its variants in this report.",
+        )]));
+        return;
+    };
+    let mut intro = vec![t("Modelled by ")];
+    intro.extend(codes(
+        &variants.iter().map(|(v, _)| v.name).collect::<Vec<_>>(),
+    ));
+    intro.push(t(format!(
+        "; `{}` is the solution as proposed, within the bound {}.",
+        proposed.name, prows[0].bound
+    )));
+    out.push(Block::Para(intro));
+    let mut items = Vec::new();
+    let (mut met, mut checked) = (0, 0);
+    for r in s.requirements {
+        let mut item = quoted(&r.quote);
+        item.push(t(". Checked by "));
+        item.extend(codes(r.by));
+        if !r.unchecked.is_empty() {
+            item.push(t(format!("; not checked: {}", r.unchecked)));
+        }
+        item.push(t(format!(". `{}` ", proposed.name)));
+        item.push(t(match judge(r, prows) {
+            Judged::Met => {
+                (met, checked) = (met + 1, checked + 1);
+                "meets it within the bound.".to_string()
+            }
+            Judged::Broken(p) => {
+                checked += 1;
+                format!("does not meet it: {} violated.", p.join(", "))
+            }
+            Judged::Open => {
+                checked += 1;
+                "has no verdict on it (cut short or not reached).".to_string()
+            }
+            Judged::NotChecked => "does not check it.".to_string(),
+        }));
+        let breakers: Vec<String> = variants[1..]
+            .iter()
+            .filter_map(|(v, vr)| match judge(r, vr) {
+                Judged::Broken(p) => {
+                    let ran = p
+                        .iter()
+                        .filter(|x| {
+                            replays
+                                .get(&(h.name.into(), v.name.into(), x.to_string()))
+                                .is_some_and(|w| w.starts_with("replays"))
+                        })
+                        .count();
+                    let ran = match replays.is_empty() {
+                        true => String::new(),
+                        false => format!("; {ran} of {} attacks run on the reference", p.len()),
+                    };
+                    Some(format!("`{}` ({}{ran})", v.name, p.join(", ")))
+                }
+                _ => None,
+            })
+            .collect();
+        if !breakers.is_empty() {
+            item.push(t(format!(" Broken by {}.", breakers.join(", "))));
+        }
+        items.push(item);
+    }
+    out.push(Block::List(items));
+    let mut summary = vec![t(format!(
+        "Proposed evaluation: within the bound, the solution as proposed (`{}`) meets {met} of \
+         the {checked} requirements checked",
+        proposed.name
+    ))];
+    summary.push(t(match met == checked {
+        true => "; no attack within this bound, which is not a proof beyond it.".to_string(),
+        false => "; the attacks above show where it falls short.".to_string(),
+    }));
+    if variants.iter().any(|(_, r)| !r[0].complete) {
+        summary.push(t(
+            " Some runs were cut short: their open verdicts are unknown.",
+        ));
+    }
+    out.push(Block::Para(summary));
+}
+
+/// The report, handshake by handshake.
+fn document(
     hs: &[&HandshakeInfo],
     rows: &[Row],
     replays: &Replays,
     from_lines: bool,
     peers: &[Evidence],
-) -> String {
-    let mut s = String::from("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>msgin5g evaluation</title><style>body{font-family:sans-serif;max-width:1100px;margin:1em auto;padding:0 1em}table{border-collapse:collapse;font-size:11px;width:100%;table-layout:fixed}td,th{border:1px solid #bbb;padding:2px 4px;overflow-wrap:anywhere}td.v{background:#fdd}td.h{background:#dfd}svg.chart{max-width:100%;height:auto;border:1px solid #ddd;margin:.5em 0}@media print{svg.chart{page-break-inside:avoid}}</style></head><body><h1>msgin5g evaluation</h1><p>Bounded model checks against a Dolev-Yao attacker: a verdict \"holds\" means no attack within the bound stated, not a proof.</p>");
+) -> Vec<Block> {
+    let mut d =
+        vec![
+            Block::Heading(1, "msgin5g evaluation".into()),
+            Block::Para(vec![
+            t("Generated by "),
+            code("msgin5g report"),
+            t(": bounded model checks against a Dolev-Yao attacker. A verdict \"holds\" means \
+               no attack within the bound stated, not a proof. The seeds are quoted verbatim; \
+               which properties check which requirement is this tool's reading, stated with \
+               each requirement."),
+        ]),
+        ];
     for h in hs {
         let variants = by_variant(h, rows);
         if variants.is_empty() {
             continue;
         }
-        let _ = write!(
-            s,
-            "<h2 id=\"{0}\">{0}</h2><p>{1}</p>",
-            esc(h.name),
-            esc(h.about)
-        );
+        d.push(Block::Heading(2, h.name.into()));
+        d.push(Block::Para(vec![t(h.about)]));
         let props = columns(&variants);
-        s.push_str("<table class=\"matrix\"><tr><th>variant</th><th>unique states</th>");
-        for p in &props {
-            let _ = write!(s, "<th>{}</th>", esc(p));
-        }
-        s.push_str("</tr>");
-        for (v, _, r) in &variants {
-            let _ = write!(
-                s,
-                "<tr><td><code>{}</code></td><td>{}</td>",
-                esc(v),
-                r[0].unique_states
-            );
-            for p in &props {
-                match r.iter().find(|x| x.property == *p) {
-                    Some(x) => {
-                        let class = if x.verdict == "violated" { "v" } else { "h" };
-                        let _ = write!(s, "<td class=\"{class}\">{}</td>", esc(&verdict_word(x)));
-                    }
-                    None => s.push_str("<td>-</td>"),
-                }
-            }
-            s.push_str("</tr>");
-        }
-        s.push_str("</table><h3>Questions</h3><ul>");
-        for (v, about, r) in &variants {
-            let _ = write!(
-                s,
-                "<li><code>{}</code>: {} <em>Bound: {}.</em></li>",
-                esc(v),
-                esc(about),
-                esc(&r[0].bound)
-            );
-        }
-        s.push_str("</ul><h3>Attacks</h3>");
-        for (v, _, r) in &variants {
-            for x in r.iter().filter(|x| x.verdict == "violated") {
-                let replay = replay_words(replays, h.name, v, &x.property, from_lines);
-                let _ = write!(
-                    s,
-                    "<h4>{} / {}</h4><p>{}</p>",
-                    esc(v),
-                    esc(&x.property),
-                    esc(&replay)
+        let mut head = vec![
+            "variant".to_string(),
+            "unique states".into(),
+            "seconds".into(),
+        ];
+        head.extend(props.iter().map(|p| p.to_string()));
+        let table = variants
+            .iter()
+            .map(|(v, r)| {
+                let mut cells = vec![
+                    Cell::Variant(v.name),
+                    Cell::Figure(r[0].unique_states.to_string()),
+                    Cell::Figure(format!("{:.2}", r[0].seconds)),
+                ];
+                cells.extend(
+                    props
+                        .iter()
+                        .map(|p| match r.iter().find(|x| x.property == *p) {
+                            Some(x) => Cell::Verdict {
+                                text: verdict_word(x),
+                                violated: x.verdict == "violated",
+                            },
+                            None => Cell::Absent,
+                        }),
                 );
-                if let Some(t) = &x.trace {
-                    s.push_str(&model::harness::chart::svg_chart(t));
+                cells
+            })
+            .collect();
+        d.push(Block::Table(head, table));
+        d.push(Block::Heading(3, "Questions".into()));
+        let questions = variants
+            .iter()
+            .map(|(v, r)| {
+                let mut q = vec![code(v.name), t(format!(": {} ", v.about))];
+                for a in v.answers {
+                    q.push(t("Answers "));
+                    q.extend(quoted(a));
+                    q.push(t(". "));
+                }
+                let broken: Vec<&str> = r
+                    .iter()
+                    .filter(|x| x.verdict == "violated")
+                    .map(|x| x.property.as_str())
+                    .collect();
+                q.push(t(format!("Bound: {}. Verdict: ", r[0].bound)));
+                q.push(t(match (broken.is_empty(), r[0].complete) {
+                    (true, true) => "no property violated within the bound.".to_string(),
+                    (true, false) => "none violated before the run was cut short.".to_string(),
+                    (false, _) => format!("{} violated.", broken.join(", ")),
+                }));
+                q
+            })
+            .collect();
+        d.push(Block::List(questions));
+        d.push(Block::Heading(3, "Attacks".into()));
+        for (v, r) in &variants {
+            for x in r.iter().filter(|x| x.verdict == "violated") {
+                let steps = x.trace.as_ref().map_or(0, Vec::len);
+                d.push(Block::Heading(4, format!("{} / {}", v.name, x.property)));
+                d.push(Block::Para(vec![t(format!(
+                    "An attack of {steps} steps; {}",
+                    replay_words(replays, h.name, v.name, &x.property, from_lines)
+                ))]));
+                if let Some(tr) = &x.trace {
+                    d.push(Block::Chart(model::harness::chart::svg_chart(tr)));
                 }
             }
         }
-        s.push_str("<h3>Interop evidence</h3><ul>");
-        let mine: Vec<&Evidence> = peers.iter().filter(|e| e.handshake == h.name).collect();
-        if mine.is_empty() {
-            s.push_str("<li>none recorded</li>");
+        d.push(Block::Heading(
+            3,
+            "Interop evidence (recordings with third-party peers, replayed now)".into(),
+        ));
+        let mine: Vec<Vec<Span>> = peers
+            .iter()
+            .filter(|e| e.handshake == h.name)
+            .map(|e| vec![code(&e.file), t(format!(" ({}): {}", e.source, e.outcome))])
+            .collect();
+        d.push(Block::List(match mine.is_empty() {
+            true => vec![vec![t("none recorded")]],
+            false => mine,
+        }));
+        d.push(Block::Heading(
+            3,
+            "Solution evaluation (generated from the verdicts)".into(),
+        ));
+        if h.solutions.is_empty() {
+            d.push(Block::Para(vec![t(
+                "This handshake models no solution of the seeds (a calibration of the checker).",
+            )]));
         }
-        for e in mine {
-            let _ = write!(
-                s,
-                "<li><code>{}</code> ({}): {}</li>",
-                esc(&e.file),
-                esc(&e.source),
-                esc(&e.outcome)
-            );
+        for s in h.solutions {
+            solution_evaluation(h, s, rows, replays, &mut d);
         }
-        s.push_str("</ul>");
-        let _ = write!(
-            s,
-            "<h3>Solution evaluation (generated from the verdicts)</h3><p>{}</p>",
-            esc(&evaluation(h, rows, replays))
-        );
+    }
+    d
+}
+
+fn markdown(doc: &[Block]) -> String {
+    let line = |spans: &[Span]| {
+        spans
+            .iter()
+            .map(|s| match s {
+                Span::Text(x) => x.clone(),
+                Span::Code(x) => format!("`{x}`"),
+                Span::Quote(x) => format!("\"{x}\""),
+            })
+            .collect::<String>()
+    };
+    let mut s = String::new();
+    for b in doc {
+        match b {
+            Block::Heading(level, text) => {
+                let _ = write!(s, "\n{} {text}\n\n", "#".repeat(*level as usize));
+            }
+            Block::Para(spans) => {
+                let _ = write!(s, "{}\n\n", line(spans));
+            }
+            Block::List(items) => {
+                for i in items {
+                    let _ = writeln!(s, "- {}", line(i));
+                }
+                s.push('\n');
+            }
+            Block::Table(head, rows) => {
+                let _ = writeln!(s, "| {} |", head.join(" | "));
+                let align: String = rows.first().map_or(String::new(), |r| {
+                    r.iter()
+                        .map(|c| match c {
+                            Cell::Figure(_) => "---:|",
+                            _ => "---|",
+                        })
+                        .collect()
+                });
+                let _ = writeln!(s, "|{align}");
+                for r in rows {
+                    let cells: Vec<String> = r
+                        .iter()
+                        .map(|c| match c {
+                            Cell::Variant(v) => format!("`{v}`"),
+                            Cell::Figure(x) | Cell::Verdict { text: x, .. } => x.clone(),
+                            Cell::Absent => "-".into(),
+                        })
+                        .collect();
+                    let _ = writeln!(s, "| {} |", cells.join(" | "));
+                }
+                s.push('\n');
+            }
+            Block::Chart(_) => {}
+        }
+    }
+    s.trim_start().to_string()
+}
+
+fn html(doc: &[Block]) -> String {
+    let line = |spans: &[Span]| {
+        spans
+            .iter()
+            .map(|s| match s {
+                Span::Text(x) => esc(x),
+                Span::Code(x) => format!("<code>{}</code>", esc(x)),
+                Span::Quote(x) => format!("<q>{}</q>", esc(x)),
+            })
+            .collect::<String>()
+    };
+    let mut s = String::from("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>msgin5g evaluation</title><style>body{font-family:sans-serif;max-width:1100px;margin:1em auto;padding:0 1em}table{border-collapse:collapse;font-size:10px;width:100%;table-layout:fixed}td,th{border:1px solid #bbb;padding:2px 3px;overflow-wrap:anywhere}td.v,td.h{overflow-wrap:normal}td.v{background:#fdd}td.h{background:#dfd}q{font-style:italic}svg.chart{max-width:100%;height:auto;border:1px solid #ddd;margin:.5em 0}@media print{svg.chart{page-break-inside:avoid}}</style></head><body>");
+    for b in doc {
+        match b {
+            Block::Heading(level, text) => {
+                let id: String = text
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                    .collect();
+                let _ = write!(s, "<h{level} id=\"{id}\">{}</h{level}>", esc(text));
+            }
+            Block::Para(spans) => {
+                let _ = write!(s, "<p>{}</p>", line(spans));
+            }
+            Block::List(items) => {
+                s.push_str("<ul>");
+                for i in items {
+                    let _ = write!(s, "<li>{}</li>", line(i));
+                }
+                s.push_str("</ul>");
+            }
+            Block::Table(head, rows) => {
+                s.push_str("<table class=\"matrix\"><tr>");
+                for h in head {
+                    let _ = write!(s, "<th>{}</th>", esc(h));
+                }
+                s.push_str("</tr>");
+                for r in rows {
+                    s.push_str("<tr>");
+                    for c in r {
+                        let _ = match c {
+                            Cell::Variant(v) => write!(s, "<td><code>{}</code></td>", esc(v)),
+                            Cell::Figure(x) => write!(s, "<td>{x}</td>"),
+                            Cell::Verdict { text, violated } => {
+                                let class = if *violated { "v" } else { "h" };
+                                write!(s, "<td class=\"{class}\">{}</td>", esc(text))
+                            }
+                            Cell::Absent => write!(s, "<td>-</td>"),
+                        };
+                    }
+                    s.push_str("</tr>");
+                }
+                s.push_str("</table>");
+            }
+            Block::Chart(svg) => s.push_str(svg),
+        }
     }
     s.push_str("</body></html>\n");
     s

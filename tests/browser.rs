@@ -67,7 +67,10 @@ fn the_explorer_steps_an_action_in_chromium() {
     assert!(dom.contains("Next Action Choices"));
     assert!(dom.contains("deliver &lt;start, B&gt; to A:initiator#0"));
     assert!(dom.contains("deliver {&lt;na#0, A&gt;}pk(sk_B) to B:responder#1"));
+    // The state after the step, in the charts' names (`DyModel::named_state`).
     assert!(dom.contains("ExpectMessage2"), "the state after the step");
+    assert!(dom.contains("agents: 0 = A, 1 = B, 2 = E (dishonest)"));
+    assert!(dom.contains("  A:initiator#0: ExpectMessage2"));
     // The path drawn as the attack charts are (the model's `as_svg`).
     assert!(dom.contains("<svg"), "no chart of the path");
     assert!(dom.contains(">A:initiator#0</text>"), "the chart's lanes");
@@ -88,51 +91,93 @@ fn text(o: &[u8]) -> String {
     String::from_utf8_lossy(o).into_owned()
 }
 
-/// `report aese` writes a page a browser renders: the verdict matrix and an SVG chart per
-/// attack, each attack's replay on the reference, the generated evaluation; its screenshot
-/// is taken. `report --from` merges the JSON lines of a sharded run into the report of the
-/// whole run; a line that is no check --json line is refused, naming file and line.
+/// `report all` writes a page a browser renders with every handshake, every variant's
+/// question and verdict, the seeds' notes and requirements quoted, an SVG chart per attack
+/// and each attack's replay on the reference, and the generated solution evaluations. In
+/// Chromium every chart is visible and nothing is wider than the window (a copy of the
+/// page with a probe script measures it); its screenshot is taken.
 #[test]
-fn the_report_renders_in_chromium_and_merges_shards() {
+fn the_report_of_all_renders_in_chromium() {
     let dir = TempDir::new("report");
-    let out = dir.0.join("run");
+    let out = dir.0.join("all");
     let made = msgin5g()
-        .args(["report", "aese", "--out"])
+        .args(["report", "all", "--out"])
         .arg(&out)
         .output()
         .unwrap();
     assert!(made.status.success(), "{}", text(&made.stderr));
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    for h in model::catalog::handshakes() {
+        assert!(md.contains(&format!("\n## {}\n", h.name)), "{}", h.name);
+        for v in &h.variants {
+            let q = format!("\n- `{}`: {} ", v.name, v.about);
+            assert!(md.contains(&q), "{} / {}: no question", h.name, v.name);
+            for a in v.answers {
+                assert!(md.contains(&format!("Answers \"{}\" ({})", a.text, a.source())));
+            }
+        }
+        for s in h.solutions {
+            assert!(md.contains(&format!("\n#### {}\n", s.name)), "{}", s.name);
+            for r in s.requirements {
+                assert!(md.contains(&format!("- \"{}\" ({})", r.quote.text, r.quote.source())));
+            }
+        }
+    }
+    let attacks = md.matches("\nAn attack of ").count();
+    let ran = md
+        .matches(" steps; replays on the reference with real crypto: the attack runs")
+        .count();
+    // NSL is calibration: its attacks are not exported to the reference.
+    let ns = md
+        .matches(" steps; not replayed: this handshake's attacks do not export")
+        .count();
+    assert!(attacks > 100, "{attacks} attacks");
+    assert_eq!((ran, ns), (attacks - 4, 4));
+    assert!(md.contains("`imsi-exposed` (imsi_privacy; 1 of 1 attacks run on the reference)"));
     assert_eq!(
-        md.matches("replays on the reference with real crypto")
-            .count(),
-        9,
-        "{md}"
+        md.matches("): replays: pass").count(),
+        10,
+        "interop evidence"
     );
-    assert!(md.contains("### Solution evaluation (generated from the verdicts)"));
-    assert!(md.contains("`imsi-exposed` violates imsi_privacy (1 of 1 attacks run"));
-    // AESE has no third-party recording; EAP's recordings with FreeRADIUS and eapol_test
-    // are replayed as its interop evidence.
-    assert!(md.contains("- none recorded"), "{md}");
-    let eap = dir.0.join("eap");
-    let made = msgin5g()
-        .args(["report", "eap", "--out"])
-        .arg(&eap)
-        .output()
-        .unwrap();
-    assert!(made.status.success(), "{}", text(&made.stderr));
-    let md = std::fs::read_to_string(eap.join("report.md")).unwrap();
     assert!(md.contains("- `eap/freeradius-tls1.3.jsonl` ("), "{md}");
-    assert_eq!(md.matches("): replays: pass").count(), 5, "{md}");
-    let page = format!("file://{}", out.join("index.html").display());
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let probe = page.replace(
+        "</body>",
+        "<script>const w = document.documentElement.clientWidth; \
+         const wide = [...document.querySelectorAll('body *')].filter(e => \
+         e.getBoundingClientRect().right > w + 1).length; \
+         const seen = [...document.querySelectorAll('svg.chart')].filter(e => { \
+         const r = e.getBoundingClientRect(); return r.width > 50 && r.height > 20; }).length; \
+         document.body.dataset.wide = wide; document.body.dataset.seen = seen;</script></body>",
+    );
+    let probe = dir.write("probe.html", &probe);
     let profile = TempDir::new("chromium-report");
-    let dom = chromium(&profile, &page, "--dump-dom");
+    let dom = chromium(
+        &profile,
+        &format!("file://{}", probe.display()),
+        "--dump-dom",
+    );
     assert!(dom.contains("<table class=\"matrix\">"));
-    assert_eq!(dom.matches("<svg").count(), 9, "one chart per attack");
+    assert_eq!(dom.matches("<svg").count(), attacks, "one chart per attack");
+    assert!(
+        dom.contains(&format!("data-wide=\"0\" data-seen=\"{attacks}\"")),
+        "overflowing or hidden: {}",
+        &dom[dom.find("<body").unwrap_or(0)..][..200]
+    );
     let shot = profile.0.join("report.png");
+    let page = format!("file://{}", out.join("index.html").display());
     chromium(&profile, &page, &format!("--screenshot={}", shot.display()));
-    assert!(std::fs::metadata(&shot).unwrap().len() > 20_000);
-    // Sharded JSON lines give the report of the whole run's lines.
+    let png = std::fs::read(&shot).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert!(png.len() > 20_000, "a blank page: {} bytes", png.len());
+}
+
+/// `report --from` merges the JSON lines of a sharded run into the report of the whole run
+/// (up to the seconds, which differ from run to run); a line that is no check --json line
+/// is refused, naming file and line.
+#[test]
+fn the_report_merges_shards() {
+    let dir = TempDir::new("report-shards");
     let json = |shard: Option<&str>| {
         let mut cmd = msgin5g();
         cmd.args(["check", "aese", "--all-variants", "--json", "--quiet"]);
@@ -141,7 +186,6 @@ fn the_report_renders_in_chromium_and_merges_shards() {
         }
         let o = cmd.output().unwrap();
         assert!(o.status.success());
-        // Seconds differ from run to run; the report does not show them.
         dir.write(
             &format!("{}.jsonl", shard.unwrap_or("all").replace('/', "-")),
             &text(&o.stdout),
@@ -157,11 +201,24 @@ fn the_report_renders_in_chromium_and_merges_shards() {
             .output()
             .unwrap();
         assert!(o.status.success(), "{}", text(&o.stderr));
-        std::fs::read_to_string(dir.0.join(name).join("report.md")).unwrap()
+        let md = std::fs::read_to_string(dir.0.join(name).join("report.md")).unwrap();
+        // The matrix's third column is the run's seconds.
+        md.lines()
+            .map(|l| match l.starts_with("| `") {
+                true => {
+                    let mut cells: Vec<&str> = l.split(" | ").collect();
+                    cells.remove(2);
+                    cells.join(" | ")
+                }
+                false => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     };
     let merged = report_from("merged", &[&b, &a]);
     assert_eq!(merged, report_from("whole", &[&whole]));
     assert!(merged.contains("not replayed (read from check --json lines)"));
+    assert!(merged.contains("| `imsi-exposed` | 55 |"), "{merged}");
     let bad = dir.write("bad.jsonl", "{\"schema\":1}\n");
     let o = msgin5g()
         .args(["report", "aese", "--out"])

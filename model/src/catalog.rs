@@ -40,6 +40,7 @@ impl<H: Handshake> Registered for Entry<H> {
             about: H::ABOUT,
             sessions_meaning: H::SESSIONS_MEANING,
             variants: H::VARIANTS.iter().map(H::variant_info).collect(),
+            solutions: H::SOLUTIONS,
         }
     }
 

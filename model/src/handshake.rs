@@ -2,6 +2,7 @@
 //! properties each is documented to violate, and its scenario for a number of sessions.
 
 use crate::harness::{DyModel, Protocol, RevealPolicy};
+use crate::seeds::{Quote, Solution};
 use properties::Property;
 
 /// Sessions per honest role when the user gives none: one session per role cannot show an
@@ -17,6 +18,9 @@ pub trait Handshake: Protocol {
     const SESSIONS_MEANING: &'static str;
 
     const VARIANTS: &'static [Self::Variant];
+    /// The seeds' solutions this handshake models, with the key-issue requirements its
+    /// properties check (none for a calibration model).
+    const SOLUTIONS: &'static [Solution] = &[];
     /// The most sessions the scenario has names for, and what the names are.
     const MOST: (usize, &'static str) = (8, "sessions");
 
@@ -42,6 +46,8 @@ pub struct VariantInfo {
     pub default_sessions: usize,
     pub properties: Vec<Property>,
     pub expect_violated: &'static [&'static str],
+    /// The seeds' Editor's Notes, FFS or steps whose question this variant answers.
+    pub answers: &'static [Quote],
 }
 
 impl VariantInfo {
@@ -58,7 +64,13 @@ impl VariantInfo {
             default_sessions: DEFAULT_SESSIONS,
             properties,
             expect_violated,
+            answers: &[],
         }
+    }
+
+    /// The same, answering `notes` of the seeds.
+    pub fn answering(self, answers: &'static [Quote]) -> Self {
+        VariantInfo { answers, ..self }
     }
 }
 
@@ -69,4 +81,5 @@ pub struct HandshakeInfo {
     /// What `--sessions N` sets.
     pub sessions_meaning: &'static str,
     pub variants: Vec<VariantInfo>,
+    pub solutions: &'static [Solution],
 }

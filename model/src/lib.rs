@@ -22,5 +22,6 @@ pub mod ns;
 pub mod oidc;
 pub mod registry;
 pub mod role;
+pub mod seeds;
 pub mod term;
 pub mod tls_psk;

@@ -40,6 +40,7 @@ use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scena
 use crate::role::{lift, Initial};
 use crate::role::{Machine, Steps};
 use crate::role::{Reject, Status, Stepped};
+use crate::seeds::{self, checked_by, Quote, Solution};
 use crate::term::{self, Sort, Term, TermId};
 use crate::term::{MapValues, Terms};
 use messages::{AeseCodec, Msg};
@@ -84,6 +85,8 @@ pub struct Variant {
     pub expose_imsi: bool,
     pub bind_owner: bool,
     pub bind_client: bool,
+    /// The seeds' Editor's Notes, FFS or steps whose question it answers.
+    pub answers: &'static [Quote],
     pub expect_violated: &'static [&'static str],
 }
 
@@ -97,6 +100,7 @@ const DEFAULT: Variant = Variant {
     expose_imsi: false,
     bind_owner: true,
     bind_client: true,
+    answers: &[],
     expect_violated: &[],
 };
 
@@ -115,6 +119,7 @@ pub const VARIANTS: &[Variant] = &[
                 entity directly, with the same requirements and protection. Expected: every \
                 property holds within the bound.",
         a4: true,
+        answers: &[seeds::AESE_A4],
         ..DEFAULT
     },
     Variant {
@@ -137,6 +142,7 @@ pub const VARIANTS: &[Variant] = &[
                 data. Expected: UE data secrecy violated.",
         per_ue: false,
         expect_violated: &["ue_data_secrecy"],
+        answers: &[seeds::AESE_NOTE_AUTHORIZATION],
         ..DEFAULT
     },
     Variant {
@@ -157,6 +163,7 @@ pub const VARIANTS: &[Variant] = &[
                 dishonest subscriber, E a dishonest client. Expected: every property holds \
                 within the bound.",
         scope: Scope::Autho4Api,
+        answers: &[seeds::AUTHO4API_NOTE],
         ..DEFAULT
     },
     Variant {
@@ -167,6 +174,7 @@ pub const VARIANTS: &[Variant] = &[
         scope: Scope::Autho4Api,
         bind_owner: false,
         expect_violated: &["resource_access_agreement", "resource_data_secrecy"],
+        answers: &[seeds::AUTHO4API_NOTE],
         ..DEFAULT
     },
     Variant {
@@ -178,7 +186,66 @@ pub const VARIANTS: &[Variant] = &[
         scope: Scope::Autho4Api,
         bind_client: false,
         expect_violated: &["resource_access_agreement", "resource_data_secrecy"],
+        answers: &[seeds::AUTHO4API_NOTE],
         ..DEFAULT
+    },
+];
+
+/// Clause 6.1.5's solutions for A1 and A4 with the requirements of clause 6.1.4, and Annex
+/// A.2's Autho4API.
+pub const SOLUTIONS: &[Solution] = &[
+    Solution {
+        name: "Solutions 1 and 2 for securing the A1 and A4 interfaces (clause 6.1.5)",
+        says: seeds::AESE_SOL1_SAYS,
+        variants: &[
+            "default",
+            "a4",
+            "no-mutual-auth",
+            "authz-per-service-only",
+            "imsi-exposed",
+        ],
+        requirements: &[
+            checked_by(
+                seeds::AESE_MUTUAL_AUTH,
+                &[
+                    "request_injective_agreement",
+                    "response_injective_agreement",
+                ],
+            ),
+            checked_by(
+                seeds::AESE_AUTHORIZED,
+                &["request_injective_agreement", "ue_data_secrecy"],
+            ),
+            checked_by(
+                seeds::AESE_INTEGRITY,
+                &[
+                    "request_injective_agreement",
+                    "response_injective_agreement",
+                ],
+            ),
+            checked_by(seeds::AESE_CONFIDENTIALITY, &["ue_data_secrecy"]),
+            checked_by(
+                seeds::AESE_REPLAY,
+                &[
+                    "request_injective_agreement",
+                    "response_injective_agreement",
+                ],
+            ),
+            checked_by(seeds::AESE_PRIVACY, &["imsi_privacy"]),
+        ],
+    },
+    Solution {
+        name: "OMA Autho4API at the SCEF (Annex A.2, informative)",
+        says: seeds::AUTHO4API_SAYS,
+        variants: &[
+            "autho4api",
+            "token-not-bound-to-owner",
+            "token-not-bound-to-app",
+        ],
+        requirements: &[checked_by(
+            seeds::AUTHO4API_SAYS,
+            &["resource_access_agreement", "resource_data_secrecy"],
+        )],
     },
 ];
 
@@ -334,8 +401,10 @@ impl crate::handshake::Handshake for Exposure {
     const SESSIONS_MEANING: &'static str = "requests per honest requester (Autho4API: authorizations by the owner and reads by the client); the answering side takes one more";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
+    const SOLUTIONS: &'static [Solution] = SOLUTIONS;
     fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
         crate::handshake::VariantInfo::new(v.name, v.about, v.expect_violated, properties(v.scope))
+            .answering(v.answers)
     }
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<Exposure> {
         model(v, n, reveal)

@@ -40,6 +40,7 @@ use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scena
 use crate::role::Initial;
 use crate::role::{Machine, Steps};
 use crate::role::{Output, Reject, Status, Stepped};
+use crate::seeds::{self, checked_by, Quote, Solution};
 use crate::term::MapValues;
 use crate::term::Terms;
 use crate::term::{self, Sort, TermId};
@@ -110,6 +111,8 @@ pub struct Variant {
     pub check_af_id: bool,
     pub supi_to_external: bool,
     pub protected: bool,
+    /// The seeds' Editor's Notes, FFS or steps whose question it answers.
+    pub answers: &'static [Quote],
     pub expect_violated: &'static [&'static str],
 }
 
@@ -152,6 +155,7 @@ pub const VARIANTS: &[Variant] = &[
         check_af_id: true,
         supi_to_external: false,
         protected: true,
+        answers: &[seeds::KI2_CONCLUSION],
         expect_violated: &[],
     },
     Variant {
@@ -164,6 +168,7 @@ pub const VARIANTS: &[Variant] = &[
         check_af_id: true,
         supi_to_external: false,
         protected: true,
+        answers: &[],
         expect_violated: IMPERSONATION,
     },
     Variant {
@@ -176,6 +181,7 @@ pub const VARIANTS: &[Variant] = &[
         check_af_id: false,
         supi_to_external: false,
         protected: true,
+        answers: &[],
         expect_violated: &AF_ID_UNCHECKED,
     },
     Variant {
@@ -188,6 +194,7 @@ pub const VARIANTS: &[Variant] = &[
         check_af_id: true,
         supi_to_external: true,
         protected: true,
+        answers: &[],
         expect_violated: &["supi_privacy"],
     },
     Variant {
@@ -201,9 +208,41 @@ pub const VARIANTS: &[Variant] = &[
         check_af_id: true,
         supi_to_external: false,
         protected: false,
+        answers: &[],
         expect_violated: &EVERYTHING,
     },
 ];
+
+/// Solution #4 and the key issue #1 and #2 requirements its properties check.
+pub const SOLUTIONS: &[Solution] = &[Solution {
+    name: "Solution #4: AKMA with the MSGin5G server as AF",
+    says: seeds::SOL4_SAYS,
+    variants: &[],
+    requirements: &[
+        checked_by(
+            seeds::KI2_MUTUAL_AUTH,
+            &[
+                "ua_server_auth_injective_agreement",
+                "ua_client_auth_injective_agreement",
+                "af_auth_injective_agreement",
+                "ue_auth_injective_agreement",
+            ],
+        ),
+        checked_by(
+            seeds::KI2_AUTHORIZED,
+            &[
+                "ue_auth_injective_agreement",
+                "af_id_non_injective_agreement",
+            ],
+        )
+        .except("the MSGin5G server's policy on the subscriber identity the AAnF gives it"),
+        checked_by(
+            seeds::KI1_TRANSPORT,
+            &["ua_session_key_secrecy", "k_af_secrecy", "k_akma_secrecy"],
+        )
+        .except("the Ua* record layer: its protection follows from the traffic keys' secrecy"),
+    ],
+}];
 
 pub fn properties() -> Vec<Property> {
     properties::lemmas![
@@ -314,8 +353,10 @@ impl crate::handshake::Handshake for Akma {
         "UE sessions and AF sessions (the AAnF answers N + 1 requests)";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
+    const SOLUTIONS: &'static [Solution] = SOLUTIONS;
     fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
         crate::handshake::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
+            .answering(v.answers)
     }
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<Akma> {
         model(v, n, reveal)

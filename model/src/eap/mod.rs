@@ -48,6 +48,7 @@ use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scena
 use crate::role::Initial;
 use crate::role::{Machine, Steps};
 use crate::role::{Reject, Status, Stepped};
+use crate::seeds::{self, checked_by, Quote, Solution};
 use crate::term::{self, Sort, Term, TermId};
 use crate::term::{MapValues, Terms};
 use dn_aaa::{DnAaa, DnAaaConfig, Subscriber};
@@ -83,6 +84,8 @@ pub struct Variant {
     pub n6_protected: bool,
     pub bind_identity: bool,
     pub success_unbound: bool,
+    /// The seeds' Editor's Notes, FFS or steps whose question it answers.
+    pub answers: &'static [Quote],
     pub expect_violated: &'static [&'static str],
 }
 
@@ -98,6 +101,7 @@ pub const VARIANTS: &[Variant] = &[
         n6_protected: true,
         bind_identity: true,
         success_unbound: false,
+        answers: &[seeds::SOL2_SAYS],
         expect_violated: &[],
     },
     Variant {
@@ -113,6 +117,7 @@ pub const VARIANTS: &[Variant] = &[
         n6_protected: false,
         bind_identity: true,
         success_unbound: false,
+        answers: &[seeds::SOL2_STEPS_3_6],
         expect_violated: &[
             "msk_secrecy",
             "ue_auth_injective_agreement",
@@ -131,6 +136,7 @@ pub const VARIANTS: &[Variant] = &[
         n6_protected: true,
         bind_identity: false,
         success_unbound: false,
+        answers: &[seeds::SOL2_STEPS_3_6],
         expect_violated: &[
             "msk_secrecy",
             "ue_auth_aliveness",
@@ -150,12 +156,37 @@ pub const VARIANTS: &[Variant] = &[
         n6_protected: true,
         bind_identity: true,
         success_unbound: true,
+        answers: &[seeds::SOL2_STEPS_7_8],
         expect_violated: &[
             "registration_injective_agreement",
             "pdu_session_auth_injective_agreement",
         ],
     },
 ];
+
+/// Solution #2 and the key issue #2 requirements its properties check.
+pub const SOLUTIONS: &[Solution] = &[Solution {
+    name: "Solution #2: secondary authentication (EAP-TLS) with the MSGF as DN-AAA",
+    says: seeds::SOL2_SAYS,
+    variants: &[],
+    requirements: &[
+        checked_by(
+            seeds::KI2_MUTUAL_AUTH,
+            &[
+                "ue_auth_injective_agreement",
+                "dn_aaa_auth_injective_agreement",
+                "msk_secrecy",
+            ],
+        ),
+        checked_by(
+            seeds::KI2_AUTHORIZED,
+            &[
+                "registration_injective_agreement",
+                "pdu_session_auth_injective_agreement",
+            ],
+        ),
+    ],
+}];
 
 pub fn properties() -> Vec<Property> {
     properties::lemmas![
@@ -304,8 +335,10 @@ impl crate::handshake::Handshake for SecondaryAuth {
         "UE sessions (PDU sessions, each with its SMF session) and DN-AAA conversations";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
+    const SOLUTIONS: &'static [Solution] = SOLUTIONS;
     fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
         crate::handshake::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
+            .answering(v.answers)
     }
     const MOST: (usize, &'static str) = (PSI.len(), "PDU session identities");
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<SecondaryAuth> {

@@ -44,6 +44,7 @@ use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scena
 use crate::role::Initial;
 use crate::role::{Machine, Steps};
 use crate::role::{Reject, Status, Stepped};
+use crate::seeds::{self, checked_by, Quote, Solution};
 use crate::term::MapValues;
 use crate::term::Terms;
 use crate::term::{self, Sort, Term, TermId};
@@ -94,6 +95,8 @@ pub struct Variant {
     pub authorize: bool,
     pub tls: bool,
     pub capif_audience: bool,
+    /// The seeds' Editor's Notes, FFS or steps whose question it answers.
+    pub answers: &'static [Quote],
     pub expect_violated: &'static [&'static str],
 }
 
@@ -114,6 +117,7 @@ const DEFAULT: Variant = Variant {
     authorize: true,
     tls: true,
     capif_audience: true,
+    answers: &[],
     expect_violated: &[],
 };
 
@@ -125,6 +129,7 @@ pub const VARIANTS: &[Variant] = &[
                 (mutual TLS); the server's policy maps each authenticated identity to the \
                 kind and service it may register. Expected: every property holds within \
                 the bound.",
+        answers: &[seeds::KI4_NON_3GPP_GATEWAY, seeds::KI4_LEGACY_GATEWAY],
         ..DEFAULT
     },
     Variant {
@@ -135,6 +140,7 @@ pub const VARIANTS: &[Variant] = &[
                 TLS with the server's certificate; it also uses M, a malicious MSGin5G \
                 server. Expected: every property holds within the bound.",
         scope: Scope::Capif,
+        answers: &[seeds::KI3_AS],
         ..DEFAULT
     },
     Variant {
@@ -146,6 +152,7 @@ pub const VARIANTS: &[Variant] = &[
                 agreement violated.",
         client_certificates: false,
         expect_violated: IMPERSONATED,
+        answers: &[seeds::KI4_DETAILS],
         ..DEFAULT
     },
     Variant {
@@ -156,6 +163,7 @@ pub const VARIANTS: &[Variant] = &[
                 Expected: client ID secrecy and the authorization agreement violated.",
         authorize: false,
         expect_violated: &["client_ids_secrecy", "service_authorization_agreement"],
+        answers: &[seeds::KI4_DETAILS],
         ..DEFAULT
     },
     Variant {
@@ -171,6 +179,7 @@ pub const VARIANTS: &[Variant] = &[
             "service_authorization_agreement",
             "message_injective_agreement",
         ],
+        answers: &[seeds::KI1_TRANSPORT],
         ..DEFAULT
     },
     Variant {
@@ -184,8 +193,33 @@ pub const VARIANTS: &[Variant] = &[
         scope: Scope::Capif,
         capif_audience: false,
         expect_violated: IMPERSONATED,
+        answers: &[seeds::KI3_AS],
         ..DEFAULT
     },
+];
+
+/// The key issues #1, #3 and #4 with TLS: the seeds propose no solution for them yet.
+pub const SOLUTIONS: &[Solution] = &[Solution {
+    name: "Key issues #1, #3 and #4 with TLS on MSGin5G-2, -3 and -4 (no solution in the \
+           seeds yet)",
+    says: seeds::KI4_DETAILS,
+    variants: &[],
+    requirements: &[
+        checked_by(
+            seeds::KI1_TRANSPORT,
+            &["client_ids_secrecy", "message_injective_agreement"],
+        ),
+        checked_by(seeds::KI3_AS, REGISTRATION_CHECKS),
+        checked_by(seeds::KI4_NON_3GPP_GATEWAY, REGISTRATION_CHECKS),
+        checked_by(seeds::KI4_LEGACY_GATEWAY, REGISTRATION_CHECKS),
+    ],
+}];
+
+/// Mutual authentication and authorization at registration (key issues #3 and #4).
+const REGISTRATION_CHECKS: &[&str] = &[
+    "registration_injective_agreement",
+    "server_auth_injective_agreement",
+    "service_authorization_agreement",
 ];
 
 pub fn properties() -> Vec<Property> {
@@ -354,8 +388,10 @@ impl crate::handshake::Handshake for Gateway {
     const SESSIONS_MEANING: &'static str = "registrations per honest registrant (per server in the capif scope); the server takes one connection more than its honest registrations";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
+    const SOLUTIONS: &'static [Solution] = SOLUTIONS;
     fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
         crate::handshake::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
+            .answering(v.answers)
     }
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<Gateway> {
         model(v, n, reveal)

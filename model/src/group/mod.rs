@@ -48,6 +48,7 @@ use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scena
 use crate::role::{lift, Initial};
 use crate::role::{Machine, Steps};
 use crate::role::{Reject, Status, Stepped};
+use crate::seeds::{self, checked_by, Quote, Requirement, Solution};
 use crate::term::MapValues;
 use crate::term::Terms;
 use crate::term::{self, Sort, Term, TermId};
@@ -106,6 +107,8 @@ pub struct Variant {
     pub authorization: Authorization,
     /// Members' own messages are under the group key (else their NAS keys).
     pub uplink_group_key: bool,
+    /// The seeds' Editor's Notes, FFS or steps whose question it answers.
+    pub answers: &'static [Quote],
     pub expect_violated: &'static [&'static str],
 }
 
@@ -121,6 +124,7 @@ const DEFAULT: Variant = Variant {
     expose_local: false,
     authorization: Authorization::Group,
     uplink_group_key: false,
+    answers: &[],
     expect_violated: &[],
 };
 
@@ -138,6 +142,10 @@ pub const VARIANTS: &[Variant] = &[
                 id and a message id the UE checks against replays. UE2 is compromised. \
                 Expected: every property holds within the bound (payload secrecy is excused: \
                 a member reads group messages).",
+        answers: &[
+            seeds::GROUP_SOL2_NOTE_KEY_HOLDER,
+            seeds::GROUP_SOL2_NOTE_SIGNATURE,
+        ],
         ..DEFAULT
     },
     Variant {
@@ -147,6 +155,7 @@ pub const VARIANTS: &[Variant] = &[
                 messages. Members honest. Expected: every property holds within the bound.",
         app_layer: true,
         compromised_member: false,
+        answers: &[seeds::GROUP_SOL1_NOTE_KEYS],
         ..DEFAULT
     },
     Variant {
@@ -167,6 +176,7 @@ pub const VARIANTS: &[Variant] = &[
                 violated.",
         sign: false,
         expect_violated: FORGED_BY_A_MEMBER,
+        answers: &[seeds::GROUP_SOL2_NOTE_SIGNATURE],
         ..DEFAULT
     },
     Variant {
@@ -207,6 +217,7 @@ pub const VARIANTS: &[Variant] = &[
         compromised_member: false,
         authorization: Authorization::None,
         expect_violated: &["sender_authorized_agreement"],
+        answers: &[seeds::GROUP_SCS_AUTHORIZED],
         ..DEFAULT
     },
     Variant {
@@ -219,6 +230,7 @@ pub const VARIANTS: &[Variant] = &[
         compromised_member: false,
         authorization: Authorization::DeviceTrigger,
         expect_violated: &["sender_authorized_agreement"],
+        answers: &[seeds::GROUP_DISTINGUISHED],
         ..DEFAULT
     },
     Variant {
@@ -227,6 +239,7 @@ pub const VARIANTS: &[Variant] = &[
                 own messages are under its NAS keys. UE2 is compromised. Expected: every \
                 property holds within the bound.",
         scope: Scope::Uplink,
+        answers: &[seeds::GROUP_NOTE_PER_UE_KEY],
         ..DEFAULT
     },
     Variant {
@@ -238,6 +251,7 @@ pub const VARIANTS: &[Variant] = &[
         scope: Scope::Uplink,
         uplink_group_key: true,
         expect_violated: &["member_auth_injective_agreement"],
+        answers: &[seeds::GROUP_NOTE_GROUP_KEY],
         ..DEFAULT
     },
     Variant {
@@ -262,9 +276,80 @@ pub const VARIANTS: &[Variant] = &[
         scope: Scope::Uplink,
         uplink_group_key: true,
         expect_violated: &["member_auth_injective_agreement"],
+        answers: &[seeds::GROUP_SOL3_LIMITS],
         ..DEFAULT
     },
 ];
+
+/// The solutions of clause 4.1.4 and the requirements of clause 4.1.3 they are held to.
+pub const SOLUTIONS: &[Solution] = &[
+    Solution {
+        name: "Solution 2: network based protection (clause 4.1.4.2)",
+        says: seeds::GROUP_SOL2_SAYS,
+        variants: &[
+            "default",
+            "symmetric-only",
+            "no-replay-protection",
+            "integrity-only",
+            "local-group-id-exposed",
+            "per-ue-keys",
+            "group-key",
+        ],
+        requirements: WITH_UPLINK,
+    },
+    Solution {
+        name: "Solution 1: application layer based protection (clause 4.1.4.1)",
+        says: seeds::GROUP_SOL1_SAYS,
+        variants: &["app-layer"],
+        requirements: DOWNLINK,
+    },
+    Solution {
+        name: "Solutions 6 and 5: group message delivery via T4, unicast (clauses 4.1.4.6, \
+               4.1.4.5)",
+        says: seeds::GROUP_SOL6_SAYS,
+        variants: &["t4", "unauthorized-scs", "no-group-indication"],
+        requirements: DOWNLINK,
+    },
+    Solution {
+        name: "Solution 3: MBMS based method (clause 4.1.4.3)",
+        says: seeds::GROUP_SOL3_SAYS,
+        variants: &["mbms", "mbms-uplink"],
+        requirements: WITH_UPLINK,
+    },
+];
+
+/// Clause 4.1.3 for a group message to the members.
+const DOWNLINK: &[Requirement] = &[
+    SCS_AUTHORIZED,
+    DISTINGUISHED,
+    PROTECTED,
+    LOCAL_ID_NOT_EXPOSED,
+];
+/// Clause 4.1.3 where members send too.
+const WITH_UPLINK: &[Requirement] = &[
+    SCS_AUTHORIZED,
+    DISTINGUISHED,
+    PROTECTED,
+    LOCAL_ID_NOT_EXPOSED,
+    MEMBER,
+];
+const SCS_AUTHORIZED: Requirement = checked_by(
+    seeds::GROUP_SCS_AUTHORIZED,
+    &["sender_authorized_agreement"],
+);
+const DISTINGUISHED: Requirement =
+    checked_by(seeds::GROUP_DISTINGUISHED, &["sender_authorized_agreement"]).except(
+        "distinction as such: it is checked by its consequence, a device trigger taken as a \
+         group message reaching members unauthorized",
+    );
+const PROTECTED: Requirement = checked_by(
+    seeds::GROUP_PROTECTED,
+    &["group_message_injective_agreement", "payload_secrecy"],
+);
+const LOCAL_ID_NOT_EXPOSED: Requirement =
+    checked_by(seeds::GROUP_LOCAL_ID, &["local_group_id_secrecy"]);
+const MEMBER: Requirement = checked_by(seeds::GROUP_MEMBER, &["member_auth_injective_agreement"])
+    .except("group authentication (solution 4): members are authenticated one by one");
 
 /// The properties a scope's claims speak about: group messages (broadcast and T4), or
 /// members' own messages (uplink).
@@ -463,8 +548,10 @@ impl crate::handshake::Handshake for GroupMessaging {
     const SESSIONS_MEANING: &'static str = "group messages the SCS sends (uplink scope: messages UE1 sends); the network and the UEs take one more";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
+    const SOLUTIONS: &'static [Solution] = SOLUTIONS;
     fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
         crate::handshake::VariantInfo::new(v.name, v.about, v.expect_violated, properties(v.scope))
+            .answering(v.answers)
     }
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<GroupMessaging> {
         model(v, n, reveal)

@@ -483,6 +483,101 @@ impl<P: Protocol> DyModel<P> {
         self.scenario.agents[a as usize].name
     }
 
+    /// `s` with the charts' names: each session by its lane (`C:client#0`), the agents
+    /// behind the numbers in role states, what was sent and what the attacker knows, the
+    /// claims made, who is compromised and which properties are violated so far.
+    pub fn named_state(&self, s: &DyState<P::Role>) -> String {
+        use std::fmt::Write;
+        let agents: Vec<String> = self
+            .scenario
+            .agents
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let how = match (a.honest, s.facts.revealed(i as Agent)) {
+                    (false, _) => " (dishonest)",
+                    (true, true) => " (compromised)",
+                    (true, false) => "",
+                };
+                format!("{i} = {}{how}", a.name)
+            })
+            .collect();
+        let mut out = format!("agents: {}\n\nsessions:\n", agents.join(", "));
+        for (i, r) in s.roles.iter().enumerate() {
+            let _ = writeln!(out, "  {}: {r:?}", self.lane_name(i));
+        }
+        out.push_str("\nsent:\n");
+        for m in &s.net {
+            let _ = writeln!(out, "  {}", P::describe(*m));
+        }
+        let _ = write!(out, "\nattacker knows {} terms:\n", s.know.terms().len());
+        for t in s.know.terms() {
+            let _ = writeln!(out, "  {t:?}");
+        }
+        out.push_str("\nclaims:\n");
+        let claim = |c: properties::Claim| self.claims[c as usize];
+        for e in s.facts.events() {
+            let line = match e {
+                Event::Running {
+                    actor,
+                    peer,
+                    claim: c,
+                    data,
+                } => format!(
+                    "{} running {} with {} on {data:?}",
+                    self.agent_name(*actor),
+                    claim(*c),
+                    self.agent_name(*peer)
+                ),
+                Event::Commit {
+                    actor,
+                    peer,
+                    claim: c,
+                    data,
+                } => format!(
+                    "{} commit {} with {} on {data:?}",
+                    self.agent_name(*actor),
+                    claim(*c),
+                    self.agent_name(*peer)
+                ),
+                Event::Secret {
+                    actor,
+                    claim: c,
+                    value,
+                    ..
+                } => format!(
+                    "{} secret {} = {value:?}{}",
+                    self.agent_name(*actor),
+                    claim(*c),
+                    if s.know.derivable(*value) {
+                        " (known to the attacker)"
+                    } else {
+                        ""
+                    }
+                ),
+                Event::Reveal { agent } => format!("{} compromised", self.agent_name(*agent)),
+            };
+            let _ = writeln!(out, "  {line}");
+        }
+        let violated: Vec<&str> = self
+            .properties
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| s.facts.violated(*i))
+            .map(|(_, p)| p.name)
+            .collect();
+        let _ = write!(
+            out,
+            "\nviolated: {}",
+            if violated.is_empty() {
+                "none".to_string()
+            } else {
+                violated.join(", ")
+            }
+        );
+        out
+    }
+
     pub fn lane_name(&self, i: usize) -> String {
         let inst = &self.scenario.instances[i];
         format!("{}:{}#{}", self.agent_name(inst.agent), inst.role, i)
@@ -613,6 +708,12 @@ impl<P: Protocol> Model for DyModel<P> {
             ));
         }
         v
+    }
+
+    /// The Explorer's view of the state an action leads to (its "Complete State?" box shows
+    /// the raw `Debug`): see [`DyModel::named_state`].
+    fn format_step(&self, last: &Self::State, action: Action) -> Option<String> {
+        self.next_state(last, action).map(|s| self.named_state(&s))
     }
 
     fn format_action(&self, action: &Action) -> String {

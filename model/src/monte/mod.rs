@@ -52,6 +52,7 @@ use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scena
 use crate::role::{lift, Initial};
 use crate::role::{Machine, Steps};
 use crate::role::{Reject, Status, Stepped};
+use crate::seeds::{self, checked_by, Quote, Solution};
 use crate::term::{self, Sort, TermId};
 use crate::term::{MapValues, Terms};
 use messages::{MonteCodec, Msg, OUT_OF_AREA};
@@ -99,6 +100,8 @@ pub struct Variant {
     pub e_counts: bool,
     pub imsi_in_report: bool,
     pub identities_with_count: bool,
+    /// The seeds' Editor's Notes, FFS or steps whose question it answers.
+    pub answers: &'static [Quote],
     pub expect_violated: &'static [&'static str],
 }
 
@@ -113,6 +116,7 @@ const DEFAULT: Variant = Variant {
     e_counts: false,
     imsi_in_report: false,
     identities_with_count: false,
+    answers: &[],
     expect_violated: &[],
 };
 
@@ -123,6 +127,7 @@ pub const VARIANTS: &[Variant] = &[
                 clause 5.1.4.1) and the report names the UE by \
                 its external identifier only. E is a third party authorized for its own UE. \
                 Expected: every property holds within the bound.",
+        answers: &[seeds::MONTE_NOTE_REQUIREMENTS],
         ..DEFAULT
     },
     Variant {
@@ -133,6 +138,7 @@ pub const VARIANTS: &[Variant] = &[
         authorize: false,
         consent_check: false,
         expect_violated: &["location_secrecy"],
+        answers: &[seeds::MONTE_THREAT_UNAUTHORIZED],
         ..DEFAULT
     },
     Variant {
@@ -158,6 +164,7 @@ pub const VARIANTS: &[Variant] = &[
                 (clause 5.2.2: reports without user consent); the SCEF checks consent. \
                 Expected: every property holds within the bound.",
         e_agreement_for_ue1: true,
+        answers: &[seeds::MONTE_THREAT_CONSENT],
         ..DEFAULT
     },
     Variant {
@@ -167,6 +174,7 @@ pub const VARIANTS: &[Variant] = &[
         e_agreement_for_ue1: true,
         consent_check: false,
         expect_violated: &["location_secrecy"],
+        answers: &[seeds::MONTE_THREAT_CONSENT],
         ..DEFAULT
     },
     Variant {
@@ -176,6 +184,7 @@ pub const VARIANTS: &[Variant] = &[
                 report gives the number alone. Expected: every property holds within the \
                 bound.",
         scope: Ask::Count,
+        answers: &[seeds::MONTE_NOTE_KI2],
         ..DEFAULT
     },
     Variant {
@@ -208,6 +217,7 @@ pub const VARIANTS: &[Variant] = &[
         e_counts: true,
         identities_with_count: true,
         expect_violated: &["presence_privacy", "imsi_privacy"],
+        answers: &[seeds::MONTE_THREAT_IDENTITIES],
         ..DEFAULT
     },
     Variant {
@@ -216,6 +226,7 @@ pub const VARIANTS: &[Variant] = &[
                 last threat); the SCEF answers third parties authorized for the UE only. \
                 Expected: every property holds within the bound.",
         scope: Ask::AuthorisedArea,
+        answers: &[seeds::MONTE_THREAT_AUTHORISED_LOCATIONS],
         ..DEFAULT
     },
     Variant {
@@ -227,7 +238,66 @@ pub const VARIANTS: &[Variant] = &[
         authorize: false,
         consent_check: false,
         expect_violated: &["authorised_area_secrecy"],
+        answers: &[seeds::MONTE_THREAT_AUTHORISED_LOCATIONS],
         ..DEFAULT
+    },
+];
+
+/// Clause 5.1's location management and clause 5.2's privacy of location information, whose
+/// requirements the seed leaves FFS: its threats (clause 5.2.2) stand in for them.
+pub const SOLUTIONS: &[Solution] = &[
+    Solution {
+        name: "Solution 1: location management (clause 5.1.4.1), reports to a third party",
+        says: seeds::MONTE_SOL1_SAYS,
+        variants: &[
+            "default",
+            "unauthorized-requester",
+            "identity-in-report",
+            "unprotected-t8",
+            "consent",
+            "no-consent-check",
+        ],
+        requirements: &[
+            checked_by(
+                seeds::MONTE_LOCATION_MANAGEMENT,
+                &["report_injective_agreement"],
+            )
+            .except("the MME's comparison of location identifiers: it is taken as given"),
+            checked_by(seeds::MONTE_THREAT_UNAUTHORIZED, &["location_secrecy"]),
+            checked_by(seeds::MONTE_THREAT_IDENTITIES, &["imsi_privacy"]),
+            checked_by(seeds::MONTE_THREAT_CONSENT, &["location_secrecy"]),
+        ],
+    },
+    Solution {
+        name: "Key issue 2: the number of UEs in an area (clause 5.2.1; no solution in the \
+               seed)",
+        says: seeds::MONTE_NOTE_KI2,
+        variants: &[
+            "area-count",
+            "count-unauthorized-requester",
+            "count-by-e",
+            "identities-with-count",
+        ],
+        requirements: &[
+            checked_by(
+                seeds::MONTE_THREAT_UNAUTHORIZED,
+                &["count_secrecy", "presence_privacy"],
+            ),
+            checked_by(
+                seeds::MONTE_THREAT_IDENTITIES,
+                &["imsi_privacy", "presence_privacy"],
+            ),
+        ],
+    },
+    Solution {
+        name: "Authorised locations held in the network (clause 5.2.2; no solution in the \
+               seed)",
+        says: seeds::MONTE_THREAT_AUTHORISED_LOCATIONS,
+        variants: &["authorised-locations", "authorised-locations-unauthorized"],
+        requirements: &[checked_by(
+            seeds::MONTE_THREAT_AUTHORISED_LOCATIONS,
+            &["authorised_area_secrecy"],
+        )],
     },
 ];
 
@@ -363,8 +433,10 @@ impl crate::handshake::Handshake for Monitoring {
         "monitoring requests by the honest third party; the SCEF and the MME take one more";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
+    const SOLUTIONS: &'static [Solution] = SOLUTIONS;
     fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
         crate::handshake::VariantInfo::new(v.name, v.about, v.expect_violated, properties(v.scope))
+            .answering(v.answers)
     }
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<Monitoring> {
         model(v, n, reveal)

@@ -56,6 +56,7 @@ use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scena
 use crate::role::Initial;
 use crate::role::{Machine, Steps};
 use crate::role::{Reject, Status, Stepped};
+use crate::seeds::{self, checked_by, Quote, Solution};
 use crate::term::MapValues;
 use crate::term::Terms;
 use crate::term::{self, Sort, Term, TermId};
@@ -100,6 +101,8 @@ pub struct Variant {
     pub audience: bool,
     pub id_token_as_access_token: bool,
     pub introspection: bool,
+    /// The seeds' Editor's Notes, FFS or steps whose question it answers.
+    pub answers: &'static [Quote],
     pub expect_violated: &'static [&'static str],
 }
 
@@ -112,6 +115,7 @@ const DEFAULT: Variant = Variant {
     audience: true,
     id_token_as_access_token: false,
     introspection: false,
+    answers: &[],
     expect_violated: &[],
 };
 
@@ -123,6 +127,11 @@ pub const VARIANTS: &[Variant] = &[
                 5GMSGS client as client_id, checked locally by the server (step 12: \
                 signature, iss, aud, client_id against the profile). Expected: every \
                 property holds within the bound.",
+        answers: &[
+            seeds::SOL1_NOTE_OPENID,
+            seeds::SOL1_NOTE_TOKEN,
+            seeds::SOL1_NOTE_ASSOCIATION,
+        ],
         ..DEFAULT
     },
     Variant {
@@ -131,6 +140,7 @@ pub const VARIANTS: &[Variant] = &[
                 tunnel to SIM-S with the server's client credential, SIM-S answering with \
                 the token's claims. Expected: every property holds within the bound.",
         introspection: true,
+        answers: &[seeds::SOL1_STEP12],
         ..DEFAULT
     },
     Variant {
@@ -146,6 +156,7 @@ pub const VARIANTS: &[Variant] = &[
             "registration_injective_agreement",
             "user_auth_injective_agreement",
         ],
+        answers: &[seeds::SOL1_NOTE_TOKEN],
         ..DEFAULT
     },
     Variant {
@@ -160,6 +171,7 @@ pub const VARIANTS: &[Variant] = &[
             "registration_injective_agreement",
             "user_auth_injective_agreement",
         ],
+        answers: &[seeds::SOL1_STEP9],
         ..DEFAULT
     },
     Variant {
@@ -179,6 +191,7 @@ pub const VARIANTS: &[Variant] = &[
             "registration_injective_agreement",
             "user_auth_injective_agreement",
         ],
+        answers: &[seeds::SOL1_NOTE_ASSOCIATION],
         ..DEFAULT
     },
     Variant {
@@ -188,6 +201,7 @@ pub const VARIANTS: &[Variant] = &[
                 verifier. Expected: only auth code secrecy violated.",
         redirect_observable: true,
         expect_violated: &["auth_code_secrecy"],
+        answers: &[seeds::SOL1_NOTE_ASSOCIATION],
         ..DEFAULT
     },
     Variant {
@@ -207,9 +221,36 @@ pub const VARIANTS: &[Variant] = &[
             "registration_injective_agreement",
             "user_auth_injective_agreement",
         ],
+        answers: &[seeds::SOL1_STEP1],
         ..DEFAULT
     },
 ];
+
+/// Solution #1 and the key issue #2 requirements its properties check.
+pub const SOLUTIONS: &[Solution] = &[Solution {
+    name: "Solution #1: authentication and authorization between 5GMSGS client and MSGin5G \
+           server (OpenID Connect via SIM-S)",
+    says: seeds::SOL1_SAYS,
+    variants: &[],
+    requirements: &[
+        checked_by(
+            seeds::KI2_MUTUAL_AUTH,
+            &[
+                "user_auth_injective_agreement",
+                "password_secrecy",
+                "auth_code_secrecy",
+            ],
+        )
+        .except(
+            "the server's authentication to the client: that is step 10's IPsec tunnel \
+             (solution #3), not modelled here",
+        ),
+        checked_by(
+            seeds::KI2_AUTHORIZED,
+            &["registration_injective_agreement", "access_token_secrecy"],
+        ),
+    ],
+}];
 
 pub fn properties() -> Vec<Property> {
     properties::lemmas![
@@ -430,8 +471,10 @@ impl crate::handshake::Handshake for Oidc {
     const SESSIONS_MEANING: &'static str = "the user's UE sessions with the honest server, and its registrations (SIM-S issues N + 1 codes; one more UE session with the malicious server)";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
+    const SOLUTIONS: &'static [Solution] = SOLUTIONS;
     fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
         crate::handshake::VariantInfo::new(v.name, v.about, v.expect_violated, properties())
+            .answering(v.answers)
     }
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<Oidc> {
         model(v, n, reveal)

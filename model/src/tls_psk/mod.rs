@@ -48,6 +48,7 @@ use crate::backend::{Backend, Symbolic};
 use crate::harness::{AgentInfo, DyModel, Instance, Protocol, RevealPolicy, Scenario};
 use crate::role::{Initial, Output, Reject, Status};
 use crate::role::{Machine, Steps};
+use crate::seeds::{self, checked_by, Quote, Solution};
 use crate::term::{self, Sort, TermId};
 use crate::term::{MapValues, Terms};
 use client::{client_hello, Client, ClientConfig};
@@ -123,6 +124,8 @@ pub struct Variant {
     pub server_groups: &'static [NamedGroup],
     /// ClientHello1 and a HelloRetryRequest in the transcript (RFC 8446 section 4.4.1).
     pub bind_hello_retry: bool,
+    /// The seeds' Editor's Notes, FFS or steps whose question it answers.
+    pub answers: &'static [Quote],
     pub expect_violated: &'static [&'static str],
 }
 
@@ -163,6 +166,7 @@ pub const DEFAULT: Variant = Variant {
     client_groups: BOTH_GROUPS,
     server_groups: BOTH_GROUPS,
     bind_hello_retry: true,
+    answers: &[],
     expect_violated: &[],
 };
 
@@ -262,9 +266,38 @@ pub const VARIANTS: &[Variant] = &[
         early_data: true,
         group_psk: true,
         expect_violated: EVERY_PROPERTY_WITH_EARLY_DATA,
+        answers: &[seeds::SOL5_SAYS],
         ..DEFAULT
     },
 ];
+
+/// Solution #5 and the key issue #1 and #2 requirements its properties check.
+pub const SOLUTIONS: &[Solution] = &[Solution {
+    name: "Solution #5: TLS 1.3 with a PSK from SEAL key management",
+    says: seeds::SOL5_SAYS,
+    variants: &[],
+    requirements: &[
+        checked_by(
+            seeds::KI2_MUTUAL_AUTH,
+            &[
+                "server_auth_injective_agreement",
+                "client_auth_injective_agreement",
+            ],
+        ),
+        checked_by(seeds::KI2_AUTHORIZED, &["client_auth_injective_agreement"]).except(
+            "the server's policy: a client is authorized by holding the PSK provisioned for it",
+        ),
+        checked_by(
+            seeds::KI1_TRANSPORT,
+            &[
+                "session_key_secrecy",
+                "early_data_secrecy",
+                "early_data_injective_agreement",
+            ],
+        )
+        .except("the 1-RTT record layer: its protection follows from the traffic keys' secrecy"),
+    ],
+}];
 
 const EVERY_PROPERTY_WITH_EARLY_DATA: &[&str] = agreement_both_ways_and!(
     "session_key_secrecy",
@@ -390,6 +423,7 @@ impl crate::handshake::Handshake for TlsPsk {
     const SESSIONS_MEANING: &'static str = "client sessions and server sessions per honest agent";
 
     const VARIANTS: &'static [Variant] = VARIANTS;
+    const SOLUTIONS: &'static [Solution] = SOLUTIONS;
     fn variant_info(v: &Variant) -> crate::handshake::VariantInfo {
         crate::handshake::VariantInfo::new(
             v.name,
@@ -397,6 +431,7 @@ impl crate::handshake::Handshake for TlsPsk {
             v.expect_violated,
             properties(v.early_data),
         )
+        .answering(v.answers)
     }
     fn model(v: &Variant, n: usize, reveal: RevealPolicy) -> DyModel<TlsPsk> {
         model(v, (n, n), reveal)
