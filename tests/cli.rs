@@ -310,6 +310,30 @@ fn expected_violations() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'st
             ("monte", "identities-with-count"),
             BTreeSet::from(["presence_privacy", "imsi_privacy"]),
         ),
+        (("ikev2", "default"), BTreeSet::new()),
+        (
+            ("ikev2", "psk"),
+            BTreeSet::from([
+                "initiator_auth_injective_agreement",
+                "responder_auth_injective_agreement",
+                "child_sa_key_secrecy",
+                "child_sa_key_forward_secrecy",
+                "esp_payload_secrecy",
+                "esp_injective_agreement",
+            ]),
+        ),
+        (
+            ("ikev2", "no-anti-replay"),
+            BTreeSet::from(["esp_injective_agreement"]),
+        ),
+        (
+            ("ikev2", "integrity-only"),
+            BTreeSet::from(["esp_payload_secrecy"]),
+        ),
+        (
+            ("ikev2", "identity-not-bound"),
+            BTreeSet::from(["esp_injective_agreement"]),
+        ),
         (("monte", "authorised-locations"), BTreeSet::new()),
         (
             ("monte", "authorised-locations-unauthorized"),
@@ -495,7 +519,7 @@ fn sessions_grow_every_scenario() {
             row["bound"].to_string(),
         )
     };
-    for h in ["gateway", "group", "aese", "monte"] {
+    for h in ["gateway", "group", "aese", "monte", "ikev2"] {
         let (one, bound_one) = unique(h, "1");
         let (two, bound_two) = unique(h, "2");
         assert!(
@@ -645,6 +669,7 @@ fn attacker_values_grow_every_attacker() {
         ("group", "default"),
         ("aese", "default"),
         ("monte", "default"),
+        ("ikev2", "default"),
         ("ns", "default"),
     ] {
         let (one, bound_one) = unique(h, v, "1");
@@ -701,7 +726,7 @@ fn key_registration_reaches_every_handshake() {
         json_lines(&out)
     };
     let handshakes = [
-        "tls-psk", "akma", "eap", "oidc", "gateway", "group", "aese", "monte", "ns",
+        "tls-psk", "akma", "eap", "oidc", "gateway", "group", "aese", "monte", "ikev2", "ns",
     ];
     for h in handshakes {
         for row in rows(&["check", h, "--register-keys", "--json", "--quiet"]) {

@@ -4,7 +4,7 @@
 
 pub use crate::handshake::{Handshake, HandshakeInfo, VariantInfo, DEFAULT_SESSIONS};
 use crate::harness::{check_with, DyModel, Progress, Report, RevealPolicy, RunOptions};
-use crate::{aese, akma, eap, gateway, group, monte, ns, oidc, tls_psk};
+use crate::{aese, akma, eap, gateway, group, ikev2, monte, ns, oidc, tls_psk};
 use std::marker::PhantomData;
 
 /// A registered handshake, its types erased.
@@ -123,6 +123,7 @@ const REGISTRY: &[&dyn Registered] = &[
     &Entry::<group::GroupMessaging>(PhantomData),
     &Entry::<aese::Exposure>(PhantomData),
     &Entry::<monte::Monitoring>(PhantomData),
+    &Entry::<ikev2::Ikev2>(PhantomData),
     &Entry::<ns::NeedhamSchroeder>(PhantomData),
 ];
 

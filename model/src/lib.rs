@@ -17,6 +17,7 @@ pub mod gateway;
 pub mod group;
 pub mod handshake;
 pub mod harness;
+pub mod ikev2;
 pub mod monte;
 pub mod ns;
 pub mod oidc;

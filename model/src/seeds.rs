@@ -150,6 +150,11 @@ pub const SOL1_STEP9: Quote = q(
     "6.1.2",
     "Step 9: 5GMSGS UE client gets the ID_Token and access token from the SIM-C.",
 );
+pub const SOL1_STEP10: Quote = q(
+    Tr33862,
+    "6.1.2",
+    "Step 10: A secure IPSec tunnel is established between 5GMSGS UE client and MSGin5G server.",
+);
 pub const SOL1_STEP12: Quote = q(
     Tr33862,
     "6.1.2",
@@ -186,6 +191,13 @@ pub const SOL2_STEPS_7_8: Quote = q(
     Tr33862,
     "6.2.2",
     "7-8. After the successful completion of the secondary authentication procedure, the MSGF sends EAP Success message to the SMF including the registration response.",
+);
+
+// Solution #3 (clause 6.3).
+pub const SOL3_SAYS: Quote = q(
+    Tr33862,
+    "6.3.1",
+    "As specified in SEAL specification TS 33.434[4], NDS/IP should be used for the data protection over MSGin5G-1 interface.",
 );
 
 // Solutions #4 and #5 (seeds/004, the conclusion on key issue #2).

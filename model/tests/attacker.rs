@@ -21,7 +21,7 @@ use model::catalog::{Bound, Handshake};
 use model::harness::{Action, DyModel, DyState, Protocol, RevealPolicy};
 use model::role::{Machine, Output, Status, Steps};
 use model::term::{self, Sort, Term, TermId};
-use model::{aese, akma, eap, gateway, group, monte, ns, oidc, tls_psk};
+use model::{aese, akma, eap, gateway, group, ikev2, monte, ns, oidc, tls_psk};
 use rustc_hash::{FxHashMap, FxHashSet};
 use stateright::Model;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -533,6 +533,7 @@ macro_rules! each_handshake {
             $f::<group::GroupMessaging>($($arg),*),
             $f::<aese::Exposure>($($arg),*),
             $f::<monte::Monitoring>($($arg),*),
+            $f::<ikev2::Ikev2>($($arg),*),
             $f::<ns::NeedhamSchroeder>($($arg),*),
         ]
     };
@@ -637,6 +638,7 @@ fn attacker_with_key_registration_is_sound_and_complete() {
     registered::<ns::NeedhamSchroeder>(&mut failures);
     registered::<eap::SecondaryAuth>(&mut failures);
     registered::<gateway::Gateway>(&mut failures);
+    registered::<ikev2::Ikev2>(&mut failures);
     registered::<oidc::Oidc>(&mut failures);
     no_failures(&[failures]);
 }
@@ -664,6 +666,7 @@ at_two_sessions!(
     two_sessions_group: group::GroupMessaging,
     two_sessions_aese: aese::Exposure,
     two_sessions_monte: monte::Monitoring,
+    two_sessions_ikev2: ikev2::Ikev2,
     two_sessions_ns: ns::NeedhamSchroeder,
 );
 
