@@ -115,8 +115,14 @@ struct Row {
     trace: Option<Vec<model::harness::chart::Step>>,
 }
 
-/// (handshake, variant, property) -> whether the attack replays, in words.
-type Replays = BTreeMap<(String, String, String), String>;
+/// An attack's replay on the reference: whether it ran, and the outcome in words.
+struct Replayed {
+    runs: bool,
+    words: String,
+}
+
+/// (handshake, variant, property) -> the attack's replay.
+type Replays = BTreeMap<(String, String, String), Replayed>;
 
 pub fn run(a: &ReportArgs) -> Result<(), Failure> {
     let known = catalog::handshakes();
@@ -183,16 +189,21 @@ fn replay_attacks(r: &Report, replays: &mut Replays) {
         .iter()
         .filter(|x| x.attack.is_some() && x.property != EXECUTABILITY)
     {
-        let said = match runs.and_then(|runs| runs.export(r, x, "msgin5g report")) {
-            None => "not replayed: this handshake's attacks do not export".to_string(),
+        let (ran, words) = match runs.and_then(|runs| runs.export(r, x, "msgin5g report")) {
+            None => (
+                false,
+                "not replayed: this handshake's attacks do not export".to_string(),
+            ),
             Some(text) => match reference::replay::replay(&text) {
-                Ok(o) if o.verdict == reference::outcome::Replayed::Pass => {
-                    "replays on the reference with real crypto: the attack runs".to_string()
-                }
-                Ok(o) => format!("does not replay: {:?}", o.verdict),
-                Err(e) => format!("does not replay: {e}"),
+                Ok(o) if o.verdict == reference::outcome::Replayed::Pass => (
+                    true,
+                    "replays on the reference with real crypto: the attack runs".to_string(),
+                ),
+                Ok(o) => (false, format!("does not replay: {:?}", o.verdict)),
+                Err(e) => (false, format!("does not replay: {e}")),
             },
         };
+        let said = Replayed { runs: ran, words };
         replays.insert(
             (r.handshake.into(), r.variant.into(), x.property.into()),
             said,
@@ -330,7 +341,7 @@ fn verdict_word(r: &Row) -> String {
 
 fn replay_words(replays: &Replays, h: &str, v: &str, p: &str, from_lines: bool) -> String {
     match replays.get(&(h.into(), v.into(), p.into())) {
-        Some(t) => t.clone(),
+        Some(t) => t.words.clone(),
         None if from_lines => "not replayed (read from check --json lines)".into(),
         None => "no exported trace".into(),
     }
@@ -433,7 +444,7 @@ fn solution_evaluation(
                         .filter(|x| {
                             replays
                                 .get(&(h.name.into(), v.name.into(), x.to_string()))
-                                .is_some_and(|w| w.starts_with("replays"))
+                                .is_some_and(|w| w.runs)
                         })
                         .count();
                     let ran = match replays.is_empty() {

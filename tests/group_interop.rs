@@ -204,17 +204,7 @@ fn hostile_peers_leave_the_scef_and_a_member_bounded_and_serving() {
     let (a1, a2) = (free_udp(), free_udp());
     let cfg = config(&pki, &[a1, a2], true);
     let scef = HttpsChild::msgin5g(&pki, &["group", "scef", "--config", &cfg]);
-    let before = common::rss_kb(&scef.child);
-    let held = common::assault(
-        &scef.url.replace("https://localhost", "127.0.0.1"),
-        1_000,
-        20,
-    );
-    let after = common::rss_kb(&scef.child);
-    assert!(
-        after < before + 16 * 1024,
-        "SCEF resident {before} kB -> {after} kB"
-    );
+    let (held, before, after) = scef.assault_bounded();
     let (mut ue1, out1) = member(&scef, &pki, UE1, a1, &[]);
     let ue_before = common::rss_kb(&ue1);
     let flood = UdpSocket::bind("127.0.0.1:0").unwrap();

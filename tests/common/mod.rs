@@ -77,6 +77,23 @@ pub fn msgin5g() -> Command {
     Command::new(env!("CARGO_BIN_EXE_msgin5g"))
 }
 
+/// `ask`'s answer, which must be a success and come within 3 s.
+pub fn answered_at_once(ask: impl FnOnce() -> std::process::Output) -> std::process::Output {
+    let t0 = std::time::Instant::now();
+    let out = ask();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(3),
+        "{:?}",
+        t0.elapsed()
+    );
+    out
+}
+
 pub fn tool(name: &str, package: &str) -> PathBuf {
     for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin"] {
         let p = Path::new(dir).join(name);
@@ -210,6 +227,24 @@ pub struct HttpsChild {
 }
 
 impl HttpsChild {
+    /// The hostile-input assault (1,000 connections with garbage, 20 silent peers) on this
+    /// server: its resident memory grows by less than 16 MB. Returns the silent peers (hold
+    /// them while checking it still serves) and the resident kB before and after.
+    pub fn assault_bounded(&self) -> (Vec<std::net::TcpStream>, u64, u64) {
+        let before = rss_kb(&self.child);
+        let held = assault(
+            &self.url.replace("https://localhost", "127.0.0.1"),
+            1_000,
+            20,
+        );
+        let after = rss_kb(&self.child);
+        assert!(
+            after < before + 16 * 1024,
+            "resident {before} kB -> {after} kB"
+        );
+        (held, before, after)
+    }
+
     /// `msgin5g ARGS --listen 127.0.0.1:0` with `pki`'s server certificate.
     pub fn msgin5g(pki: &Pki, args: &[&str]) -> HttpsChild {
         let mut cmd = msgin5g();

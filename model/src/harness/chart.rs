@@ -7,7 +7,6 @@ use crate::attacker::Deriver;
 use crate::derivation::{describe, explain, Derivation, Seen};
 use crate::role::Output;
 use crate::term::TermId;
-use properties::Event;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -135,26 +134,10 @@ pub fn chart_steps<P: Protocol>(
                     sent_at.push((*msg, steps.len()));
                     continue;
                 }
-                Output::Claim(Event::Running { peer, claim, .. }) => format!(
-                    "running {} with {}",
-                    m.claims[*claim as usize],
-                    m.agent_name(*peer)
-                ),
-                Output::Claim(Event::Commit { peer, claim, .. }) => format!(
-                    "commit {} with {}",
-                    m.claims[*claim as usize],
-                    m.agent_name(*peer)
-                ),
-                Output::Claim(Event::Secret { claim, value, .. }) => format!(
-                    "secret {}{}",
-                    m.claims[*claim as usize],
-                    if moment.state.know.derivable(*value) {
-                        " (known to the attacker)"
-                    } else {
-                        ""
-                    }
-                ),
-                Output::Claim(Event::Reveal { .. }) => continue,
+                Output::Claim(e) => match m.claim_words(e, &moment.state.know) {
+                    Some(words) => words,
+                    None => continue,
+                },
             };
             step(&mut steps, from.clone(), from, text, "claim");
         }

@@ -515,46 +515,16 @@ impl<P: Protocol> DyModel<P> {
             let _ = writeln!(out, "  {t:?}");
         }
         out.push_str("\nclaims:\n");
-        let claim = |c: properties::Claim| self.claims[c as usize];
         for e in s.facts.events() {
             let line = match e {
-                Event::Running {
-                    actor,
-                    peer,
-                    claim: c,
-                    data,
-                } => format!(
-                    "{} running {} with {} on {data:?}",
-                    self.agent_name(*actor),
-                    claim(*c),
-                    self.agent_name(*peer)
-                ),
-                Event::Commit {
-                    actor,
-                    peer,
-                    claim: c,
-                    data,
-                } => format!(
-                    "{} commit {} with {} on {data:?}",
-                    self.agent_name(*actor),
-                    claim(*c),
-                    self.agent_name(*peer)
-                ),
-                Event::Secret {
-                    actor,
-                    claim: c,
-                    value,
-                    ..
-                } => format!(
-                    "{} secret {} = {value:?}{}",
-                    self.agent_name(*actor),
-                    claim(*c),
-                    if s.know.derivable(*value) {
-                        " (known to the attacker)"
-                    } else {
-                        ""
-                    }
-                ),
+                Event::Running { actor, data, .. } | Event::Commit { actor, data, .. } => {
+                    let words = self.claim_words(e, &s.know).unwrap_or_default();
+                    format!("{} {words} on {data:?}", self.agent_name(*actor))
+                }
+                Event::Secret { actor, value, .. } => {
+                    let words = self.claim_words(e, &s.know).unwrap_or_default();
+                    format!("{} {words} = {value:?}", self.agent_name(*actor))
+                }
                 Event::Reveal { agent } => format!("{} compromised", self.agent_name(*agent)),
             };
             let _ = writeln!(out, "  {line}");
@@ -576,6 +546,36 @@ impl<P: Protocol> DyModel<P> {
             }
         );
         out
+    }
+
+    /// A claim as the charts write it ("running X with P", "commit X with P", "secret X",
+    /// marked when `know` derives the secret); `None` for a reveal.
+    pub fn claim_words(&self, e: &Event<TermId>, know: &Knowledge) -> Option<String> {
+        Some(match e {
+            Event::Running { peer, claim, .. } => {
+                format!(
+                    "running {} with {}",
+                    self.claims[*claim as usize],
+                    self.agent_name(*peer)
+                )
+            }
+            Event::Commit { peer, claim, .. } => {
+                format!(
+                    "commit {} with {}",
+                    self.claims[*claim as usize],
+                    self.agent_name(*peer)
+                )
+            }
+            Event::Secret { claim, value, .. } => format!(
+                "secret {}{}",
+                self.claims[*claim as usize],
+                match know.derivable(*value) {
+                    true => " (known to the attacker)",
+                    false => "",
+                }
+            ),
+            Event::Reveal { .. } => return None,
+        })
     }
 
     pub fn lane_name(&self, i: usize) -> String {

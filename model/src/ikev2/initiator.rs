@@ -137,8 +137,7 @@ impl<V: Clone + Eq> Initiator<V> {
                 Ok((Initiator::Established(sa), out))
             }
             (Initiator::Established(sa), Some(m)) => {
-                let owner = |a: &V| c.owner(a);
-                let (sa, out) = sa.receive(b, c.me, c.esp, owner, m)?;
+                let (sa, out) = sa.receive(b, c, m)?;
                 Ok((Initiator::Established(sa), out))
             }
             (_, None) => Err(Reject("waits for a message")),

@@ -126,8 +126,7 @@ impl<V: Clone + Eq> Responder<V> {
                 Ok((Responder::Established(sa), out))
             }
             Responder::Established(sa) => {
-                let owner = |a: &V| c.owner(a);
-                let (sa, out) = sa.receive(b, c.me, c.esp, owner, m)?;
+                let (sa, out) = sa.receive(b, c, m)?;
                 Ok((Responder::Established(sa), out))
             }
         }

@@ -217,17 +217,16 @@ pub fn send_first<B: IkeCodec>(
 }
 
 impl<V: Clone + Eq> ChildSa<V> {
-    /// An inbound packet: SPI, ICV or AEAD tag, the anti-replay window, the source address;
-    /// the receiver commits with the agent the packet is from (`owner`: whose address it
-    /// is, the peer when the address is checked).
+    /// An inbound packet at end `c`: SPI, ICV or AEAD tag, the anti-replay window, the
+    /// source address; the receiver commits with the agent the packet is from (the peer
+    /// when the address is checked, else whose address it is).
     pub fn receive<B: IkeCodec<Value = V>>(
         &self,
         b: &mut B,
-        me: Agent,
-        policy: EspPolicy,
-        owner: impl Fn(&V) -> Option<Agent>,
+        c: &EndConfig<V>,
         input: &V,
     ) -> Stepped<ChildSa<V>, V> {
+        let policy = c.esp;
         let Msg::Esp { spi, seq, body } = b.decode(input)? else {
             return Err(Reject("expected an ESP packet"));
         };
@@ -251,11 +250,11 @@ impl<V: Clone + Eq> ChildSa<V> {
         let from = match policy.bind_identity {
             true if src != self.peer_addr => return Err(Reject(NOT_PEER_ADDRESS)),
             true => self.peer,
-            false => owner(&src).ok_or(Reject("source address of no one"))?,
+            false => c.owner(&src).ok_or(Reject("source address of no one"))?,
         };
         let mut next = self.clone();
         next.seen.push(n);
         next.seen.sort_unstable();
-        Ok((next, vec![Output::commit(me, from, ESP, data)]))
+        Ok((next, vec![Output::commit(c.me, from, ESP, data)]))
     }
 }
