@@ -15,6 +15,7 @@ pub mod eap;
 pub mod endpoint;
 pub mod gateway;
 pub mod group;
+pub mod ikev2;
 pub mod jwt;
 pub mod monte;
 pub mod oidc;

@@ -5,7 +5,7 @@
 use crate::attack::{self, Attacks};
 use crate::outcome::Outcome;
 use crate::trace::{Trace, TraceError};
-use crate::{aese, akma, eap, gateway, group, monte, oidc, tls_psk};
+use crate::{aese, akma, eap, gateway, group, ikev2, monte, oidc, tls_psk};
 use model::handshake::Handshake;
 use model::harness::{self, PropertyResult};
 use std::marker::PhantomData;
@@ -102,6 +102,12 @@ pub const REGISTRY: &[Plug] = &[
         recording: None,
         runs: Some(&Exported::<model::monte::Monitoring>(PhantomData)),
         fuzz: monte::fuzz,
+    },
+    Plug {
+        name: model::ikev2::Ikev2::NAME,
+        recording: None,
+        runs: Some(&Exported::<model::ikev2::Ikev2>(PhantomData)),
+        fuzz: ikev2::fuzz,
     },
 ];
 

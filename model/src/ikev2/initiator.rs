@@ -106,7 +106,7 @@ impl<V: Clone + Eq> Initiator<V> {
                 }
                 let agreed = ex.agreed(b, &c.id, &server.id);
                 // Section 2.17: the CHILD_SA's keys.
-                let keys = child_keys(b, &ex.keys.sk_d, &ex.ni, &ex.nr);
+                let keys = child_keys(b, &ex.keys.sk_d, (&ex.ni, &ex.nr), c.esp.encrypt);
                 let mut out = vec![
                     Output::commit(c.me, server.agent, RESPONDER_AUTH, agreed),
                     Output::Claim(Event::Secret {
@@ -116,19 +116,9 @@ impl<V: Clone + Eq> Initiator<V> {
                         value: keys.i_to_r.clone(),
                     }),
                 ];
-                let (me, peer) = (c.me, server.agent);
-                send_first(
-                    b,
-                    me,
-                    peer,
-                    &c.addr,
-                    &spi_out,
-                    &keys.i_to_r,
-                    c.esp.encrypt,
-                    &mut out,
-                );
+                send_first(b, c, server, (&spi_out, &keys.i_to_r), &mut out);
                 let sa = ChildSa {
-                    peer,
+                    peer: server.agent,
                     spi_in: child_spi.clone(),
                     key_in: keys.r_to_i,
                     peer_addr: server.addr.clone(),

@@ -39,11 +39,16 @@ pub enum Msg<V> {
 /// the CHILD_SA's inbound SPI (SAi2/SAr2) and the traffic selector (the sender's address).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Terms, MapValues, Tagged)]
 pub enum Inner<V> {
-    #[tag(ID_AUTH)]
-    IdAuth { id: V, auth: V, child_spi: V, ts: V },
-    /// The inner IP packet of an ESP record: its source address and payload.
+    /// Message 3's: IDi, AUTH, SAi2, TSi (`ts`), TSr.
+    #[tag(ID_AUTH_I)]
+    IdAuthI { id: V, auth: V, child_spi: V, ts: V },
+    /// Message 4's: IDr, AUTH, SAr2, TSi, TSr (`ts`).
+    #[tag(ID_AUTH_R)]
+    IdAuthR { id: V, auth: V, child_spi: V, ts: V },
+    /// The inner IP packet of an ESP record: its source and destination addresses and
+    /// payload.
     #[tag(PACKET)]
-    Packet { src: V, data: V },
+    Packet { src: V, dst: V, data: V },
 }
 
 const SA_INIT_REQUEST: &str = "IKE_SA_INIT request";
@@ -51,7 +56,8 @@ const SA_INIT_RESPONSE: &str = "IKE_SA_INIT response";
 const AUTH_REQUEST: &str = "IKE_AUTH request";
 const AUTH_RESPONSE: &str = "IKE_AUTH response";
 const ESP: &str = "ESP";
-const ID_AUTH: &str = "IDx AUTH SAx2 TS";
+const ID_AUTH_I: &str = "IDi AUTH SAi2 TSi TSr";
+const ID_AUTH_R: &str = "IDr AUTH SAr2 TSi TSr";
 const PACKET: &str = "packet";
 
 /// The keys of an IKE SA (section 2.14). With an AEAD transform (RFC 5282) SK_ai and SK_ar
@@ -89,21 +95,22 @@ pub trait IkeCodec: Backend {
     ) -> Vec<Self::Value>;
     fn sign(&mut self, sk: &Self::Value, octets: &Self::Value) -> Self::Value;
     fn verify(&mut self, pk: &Self::Value, octets: &Self::Value, sig: &Self::Value) -> bool;
-    /// The Encrypted payload of an IKE_AUTH message with message ID `msg_id` (RFC 5282:
-    /// AEAD, the IKE header as additional data).
+    /// The Encrypted payload of IKE_AUTH's request (`response` false, from the original
+    /// initiator) or response on the IKE SA (SPIi, SPIr): RFC 5282 AEAD with the IKE
+    /// header and the payload's own header as additional data (section 5.1).
     fn seal_sk(
         &mut self,
         key: &Self::Value,
-        msg_id: u32,
-        header: &Self::Value,
+        spis: (&Self::Value, &Self::Value),
+        response: bool,
         pt: &Self::Value,
     ) -> Self::Value;
     fn open_sk(
         &mut self,
         key: &Self::Value,
-        msg_id: u32,
-        header: &Self::Value,
-        ct: &Self::Value,
+        spis: (&Self::Value, &Self::Value),
+        response: bool,
+        sk: &Self::Value,
     ) -> Option<Self::Value>;
     /// An ESP body under `key` for (SPI, seq): AEAD (RFC 4106), or with `encrypt` false
     /// the packet in the clear and its ICV (ESP-NULL, RFC 4303 section 3.2.2).
@@ -130,6 +137,12 @@ pub trait IkeCodec: Backend {
 
 fn c(name: &'static str) -> TermId {
     term::constant(name)
+}
+
+/// The symbolic nonce of an IKE_AUTH Encrypted payload: the message it is in (a key
+/// seals one message each way).
+fn sk_nonce(response: bool) -> TermId {
+    c(term::numbered("IKE message", 1 + response as usize))
 }
 
 /// The ESP sequence numbers the symbolic model names (the senders send one record, the
@@ -177,28 +190,26 @@ impl IkeCodec for Symbolic {
         matches!(sig.get(), Term::Sign { sk, msg } if crate::registry::verifies(*pk, *sk) && msg == octets)
     }
 
-    fn seal_sk(&mut self, key: &TermId, msg_id: u32, header: &TermId, pt: &TermId) -> TermId {
-        self.aead_seal(
-            key,
-            &c(term::numbered("IKE message", msg_id as usize)),
-            header,
-            pt,
-        )
+    fn seal_sk(
+        &mut self,
+        key: &TermId,
+        (spi_i, spi_r): (&TermId, &TermId),
+        response: bool,
+        pt: &TermId,
+    ) -> TermId {
+        let header = term::tuple(&[*spi_i, *spi_r]);
+        self.aead_seal(key, &sk_nonce(response), &header, pt)
     }
 
     fn open_sk(
         &mut self,
         key: &TermId,
-        msg_id: u32,
-        header: &TermId,
-        ct: &TermId,
+        (spi_i, spi_r): (&TermId, &TermId),
+        response: bool,
+        sk: &TermId,
     ) -> Option<TermId> {
-        self.aead_open(
-            key,
-            &c(term::numbered("IKE message", msg_id as usize)),
-            header,
-            ct,
-        )
+        let header = term::tuple(&[*spi_i, *spi_r]);
+        self.aead_open(key, &sk_nonce(response), &header, sk)
     }
 
     fn seal_esp(

@@ -32,7 +32,7 @@
 //! exchanges, NAT traversal, fragmentation, certificate chains (a certificate is its public
 //! key, known to all), and the IP layer below ESP.
 
-mod forge;
+pub mod forge;
 pub mod initiator;
 pub mod messages;
 pub mod responder;
@@ -375,6 +375,11 @@ impl crate::handshake::Handshake for Ikev2 {
     }
 }
 
+/// The one IKE proposal both ends offer (the SA payloads of IKE_SA_INIT).
+pub const PROPOSAL: &str = "ENCR_AES_GCM_16, PRF_HMAC_SHA2_256, x25519";
+/// The agents' addresses (their traffic selectors), in agent order.
+pub const ADDRESSES: [&str; 3] = ["addr_I", "addr_R", "addr_E"];
+
 pub const I: Agent = 0;
 pub const R: Agent = 1;
 pub const E: Agent = 2;
@@ -385,11 +390,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Ikev
     let id = |n| term::atom(Sort::Agent, n, 0);
     let key = |n| term::atom(Sort::Key, n, 0);
     let ids = [id("I"), id("R"), id("E")];
-    let addrs = [
-        term::constant("addr_I"),
-        term::constant("addr_R"),
-        term::constant("addr_E"),
-    ];
+    let addrs = ADDRESSES.map(term::constant);
     let sks = [key("sk_I"), key("sk_R"), key("sk_E")];
     let psk = key("psk_group");
     let (own, verify): (Vec<Credential<TermId>>, Vec<Credential<TermId>>) = match v.group_psk {
@@ -416,7 +417,7 @@ pub fn model(v: &Variant, sessions: usize, reveal: RevealPolicy) -> DyModel<Ikev
         addr: addrs[a as usize],
         credential: verify[a as usize].clone(),
     };
-    let proposal = term::constant("ENCR_AES_GCM_16, PRF_HMAC_SHA2_256, x25519");
+    let proposal = term::constant(PROPOSAL);
     let end = |me: Agent, peers: Vec<Peer<TermId>>| EndConfig {
         me,
         id: ids[me as usize],

@@ -93,7 +93,7 @@ impl<V: Clone + Eq> Responder<V> {
                 let agreed = ex.agreed(b, &id, &c.id);
                 // 4. HDR, SK{IDr, AUTH, SAr2, TSi, TSr}; AUTH over msg2 | Ni | prf(SK_pr, IDr).
                 let (msg4, child_spi) = ex.send_auth(b, c, true);
-                let keys = child_keys(b, &ex.keys.sk_d, &ex.ni, &ex.nr);
+                let keys = child_keys(b, &ex.keys.sk_d, (&ex.ni, &ex.nr), c.esp.encrypt);
                 let peer = client.agent;
                 let mut out = vec![
                     Output::commit(c.me, peer, INITIATOR_AUTH, agreed.clone()),
@@ -106,16 +106,7 @@ impl<V: Clone + Eq> Responder<V> {
                     }),
                     Output::Send("MSGin5G-1", msg4),
                 ];
-                send_first(
-                    b,
-                    c.me,
-                    peer,
-                    &c.addr,
-                    &spi_out,
-                    &keys.r_to_i,
-                    c.esp.encrypt,
-                    &mut out,
-                );
+                send_first(b, c, client, (&spi_out, &keys.r_to_i), &mut out);
                 let sa = ChildSa {
                     peer,
                     spi_in: child_spi,

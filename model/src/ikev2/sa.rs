@@ -5,7 +5,7 @@
 
 use super::messages::{IkeCodec, IkeKeys, Inner, Msg};
 use super::schedule::{auth, signed_octets};
-use super::{EndConfig, ESP, ESP_PAYLOAD};
+use super::{EndConfig, Peer, ESP, ESP_PAYLOAD};
 use crate::backend::Fresh;
 use crate::role::{Output, Reject, Stepped};
 use crate::term::Terms;
@@ -83,21 +83,28 @@ impl<V: Clone + Eq> Exchange<V> {
     /// Message 3 (`response` false: under SK_ei, message ID 1) or 4 (under SK_er, message
     /// ID 2) of this IKE SA.
     pub fn seal_auth<B: IkeCodec<Value = V>>(&self, b: &mut B, response: bool, p: IdAuth<V>) -> V {
-        let inner = b.encode_inner(&Inner::IdAuth {
-            id: p.id,
-            auth: p.auth,
-            child_spi: p.child_spi,
-            ts: p.ts,
+        let inner = b.encode_inner(&match response {
+            false => Inner::IdAuthI {
+                id: p.id,
+                auth: p.auth,
+                child_spi: p.child_spi,
+                ts: p.ts,
+            },
+            true => Inner::IdAuthR {
+                id: p.id,
+                auth: p.auth,
+                child_spi: p.child_spi,
+                ts: p.ts,
+            },
         });
-        let header = b.tuple(&[&self.spi_i, &self.spi_r]);
         let (spi_i, spi_r) = (self.spi_i.clone(), self.spi_r.clone());
         match response {
             false => {
-                let sk = b.seal_sk(&self.keys.sk_ei, 1, &header, &inner);
+                let sk = b.seal_sk(&self.keys.sk_ei, (&spi_i, &spi_r), false, &inner);
                 b.encode(&Msg::AuthRequest { spi_i, spi_r, sk })
             }
             true => {
-                let sk = b.seal_sk(&self.keys.sk_er, 2, &header, &inner);
+                let sk = b.seal_sk(&self.keys.sk_er, (&spi_i, &spi_r), true, &inner);
                 b.encode(&Msg::AuthResponse { spi_i, spi_r, sk })
             }
         }
@@ -110,35 +117,45 @@ impl<V: Clone + Eq> Exchange<V> {
         response: bool,
         m: &V,
     ) -> Result<IdAuth<V>, Reject> {
-        let (spi_i, spi_r, sk, key, msg_id) = match (b.decode(m)?, response) {
-            (Msg::AuthRequest { spi_i, spi_r, sk }, false) => {
-                (spi_i, spi_r, sk, &self.keys.sk_ei, 1)
-            }
-            (Msg::AuthResponse { spi_i, spi_r, sk }, true) => {
-                (spi_i, spi_r, sk, &self.keys.sk_er, 2)
-            }
+        let (spi_i, spi_r, sk, key) = match (b.decode(m)?, response) {
+            (Msg::AuthRequest { spi_i, spi_r, sk }, false) => (spi_i, spi_r, sk, &self.keys.sk_ei),
+            (Msg::AuthResponse { spi_i, spi_r, sk }, true) => (spi_i, spi_r, sk, &self.keys.sk_er),
             _ => return Err(Reject("expected the IKE_AUTH message")),
         };
         if spi_i != self.spi_i || spi_r != self.spi_r {
             return Err(Reject("not this IKE SA"));
         }
-        let header = b.tuple(&[&spi_i, &spi_r]);
         let inner = b
-            .open_sk(key, msg_id, &header, &sk)
+            .open_sk(key, (&spi_i, &spi_r), response, &sk)
             .ok_or(Reject("Encrypted payload does not open"))?;
-        match b.decode_inner(&inner)? {
-            Inner::IdAuth {
-                id,
-                auth,
-                child_spi,
-                ts,
-            } => Ok(IdAuth {
+        match (b.decode_inner(&inner)?, response) {
+            (
+                Inner::IdAuthI {
+                    id,
+                    auth,
+                    child_spi,
+                    ts,
+                },
+                false,
+            )
+            | (
+                Inner::IdAuthR {
+                    id,
+                    auth,
+                    child_spi,
+                    ts,
+                },
+                true,
+            ) => Ok(IdAuth {
                 id,
                 auth,
                 child_spi,
                 ts,
             }),
-            Inner::Packet { .. } => Err(Reject("expected IDx and AUTH")),
+            _ => Err(Reject(match response {
+                false => "expected IDi and AUTH",
+                true => "expected IDr and AUTH",
+            })),
         }
     }
 
@@ -181,35 +198,32 @@ pub struct ChildSa<V> {
     pub seen: Vec<u64>,
 }
 
-/// Send one packet on a new CHILD_SA: the payload is fresh, secret to both ends, and the
-/// sender runs with its peer on it.
-#[allow(clippy::too_many_arguments)]
+/// Send one packet on a new CHILD_SA from end `c` to `peer`: the payload is fresh, secret
+/// to both ends, and the sender runs with its peer on it.
 pub fn send_first<B: IkeCodec>(
     b: &mut B,
-    me: Agent,
-    peer: Agent,
-    own_addr: &B::Value,
-    spi_out: &B::Value,
-    key_out: &B::Value,
-    encrypt: bool,
+    c: &EndConfig<B::Value>,
+    peer: &Peer<B::Value>,
+    (spi_out, key_out): (&B::Value, &B::Value),
     out: &mut Vec<Output<B::Value>>,
 ) {
     let data = b.fresh(Fresh::Nonce("esp_data"));
     let packet = b.encode_inner(&Inner::Packet {
-        src: own_addr.clone(),
+        src: c.addr.clone(),
+        dst: peer.addr.clone(),
         data: data.clone(),
     });
-    let body = b.seal_esp(key_out, spi_out, 1, encrypt, &packet);
+    let body = b.seal_esp(key_out, spi_out, 1, c.esp.encrypt, &packet);
     let seq = b.seq(1);
     let esp = b.encode(&Msg::Esp {
         spi: spi_out.clone(),
         seq,
         body,
     });
-    out.push(Output::running(me, peer, ESP, data.clone()));
+    out.push(Output::running(c.me, peer.agent, ESP, data.clone()));
     out.push(Output::Claim(properties::Event::Secret {
-        actor: me,
-        partners: Agents::of(&[me, peer]),
+        actor: c.me,
+        partners: Agents::of(&[c.me, peer.agent]),
         claim: ESP_PAYLOAD,
         value: data,
     }));
@@ -237,9 +251,13 @@ impl<V: Clone + Eq> ChildSa<V> {
         let packet = b
             .open_esp(&self.key_in, &spi, n, policy.encrypt, &body)
             .ok_or(Reject("ESP integrity check failed"))?;
-        let Inner::Packet { src, data } = b.decode_inner(&packet)? else {
+        let Inner::Packet { src, dst, data } = b.decode_inner(&packet)? else {
             return Err(Reject("not an inner packet"));
         };
+        // RFC 4301 section 5.2: the inner destination is this end's (its traffic selector).
+        if dst != c.addr {
+            return Err(Reject("inner destination is not this end's address"));
+        }
         if self.seen.len() >= MAX_PACKETS as usize {
             return Err(Reject(NO_MORE_PACKETS));
         }

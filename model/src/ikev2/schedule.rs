@@ -7,6 +7,28 @@ use super::messages::{ChildKeys, IkeCodec, IkeKeys};
 /// salt, RFC 5282 section 7.1; RFC 4106 section 8.1 for ESP).
 pub const PRF_KEY_LEN: usize = 32;
 pub const AEAD_KEY_LEN: usize = 36;
+/// The key of ESP-NULL's integrity transform, AUTH_HMAC_SHA2_256_128 (RFC 4868 section
+/// 2.1.1); ENCR_NULL takes none.
+pub const INTEG_KEY_LEN: usize = 32;
+
+/// The IKE SA's keys in the order prf+ makes them, with their lengths (section 2.14).
+pub const IKE_SA_KEYS: [(&str, usize); 5] = [
+    ("SK_d", PRF_KEY_LEN),
+    ("SK_ei", AEAD_KEY_LEN),
+    ("SK_er", AEAD_KEY_LEN),
+    ("SK_pi", PRF_KEY_LEN),
+    ("SK_pr", PRF_KEY_LEN),
+];
+
+/// The CHILD_SA's keys in the order prf+ makes them (section 2.17): an AEAD key with its
+/// salt each way (`encrypt`), or ESP-NULL's integrity key.
+pub fn child_sa_keys(encrypt: bool) -> [(&'static str, usize); 2] {
+    let len = match encrypt {
+        true => AEAD_KEY_LEN,
+        false => INTEG_KEY_LEN,
+    };
+    [("KEYMAT i->r", len), ("KEYMAT r->i", len)]
+}
 
 /// Section 2.14: SKEYSEED = prf(Ni | Nr, g^ir), then {SK_d | SK_ai | SK_ar | SK_ei | SK_er |
 /// SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) (SK_ai, SK_ar empty with AEAD).
@@ -21,17 +43,7 @@ pub fn ike_keys<B: IkeCodec>(
     let nonces = b.concat(&[ni, nr]);
     let skeyseed = b.prf(&nonces, shared);
     let seed = b.concat(&[ni, nr, spi_i, spi_r]);
-    let k = b.prf_plus(
-        &skeyseed,
-        &seed,
-        &[
-            ("SK_d", PRF_KEY_LEN),
-            ("SK_ei", AEAD_KEY_LEN),
-            ("SK_er", AEAD_KEY_LEN),
-            ("SK_pi", PRF_KEY_LEN),
-            ("SK_pr", PRF_KEY_LEN),
-        ],
-    );
+    let k = b.prf_plus(&skeyseed, &seed, &IKE_SA_KEYS);
     let [sk_d, sk_ei, sk_er, sk_pi, sk_pr] = <[B::Value; 5]>::try_from(k).expect("five keys");
     IkeKeys {
         sk_d,
@@ -46,15 +58,11 @@ pub fn ike_keys<B: IkeCodec>(
 pub fn child_keys<B: IkeCodec>(
     b: &mut B,
     sk_d: &B::Value,
-    ni: &B::Value,
-    nr: &B::Value,
+    (ni, nr): (&B::Value, &B::Value),
+    encrypt: bool,
 ) -> ChildKeys<B::Value> {
     let seed = b.concat(&[ni, nr]);
-    let k = b.prf_plus(
-        sk_d,
-        &seed,
-        &[("KEYMAT i->r", AEAD_KEY_LEN), ("KEYMAT r->i", AEAD_KEY_LEN)],
-    );
+    let k = b.prf_plus(sk_d, &seed, &child_sa_keys(encrypt));
     let [i_to_r, r_to_i] = <[B::Value; 2]>::try_from(k).expect("two keys");
     ChildKeys { i_to_r, r_to_i }
 }

@@ -1,0 +1,1 @@
+//! A recorded IKEv2 exchange of third-party peers, replayed.
