@@ -14,6 +14,7 @@ mod eap_cmd;
 mod explore_cmd;
 mod gateway_cmd;
 mod group_cmd;
+mod ikev2_cmd;
 mod list_cmd;
 mod monte_cmd;
 mod oidc_cmd;
@@ -118,6 +119,12 @@ enum Command {
     /// success, 1 when refused or too few messages arrive, 2 on bad usage.
     #[command(subcommand)]
     Group(group_cmd::Group),
+    /// NDS/IP on MSGin5G-1 (solution #3): run the model's IKEv2 initiator (the 5GMSGS
+    /// client's UE) or responder (the MSGin5G server) on UDP, with ECDSA P-256 or PSK AUTH,
+    /// AES-GCM and Curve25519; interoperates with strongSwan. Exit 0 when the CHILD_SA is
+    /// up, 1 when the run fails (the check is named), 2 on bad usage.
+    #[command(subcommand)]
+    Ikev2(ikev2_cmd::Ikev2),
 }
 
 fn main() -> ExitCode {
@@ -141,6 +148,7 @@ fn main() -> ExitCode {
         Command::Monte(cmd) => ran(monte_cmd::run(&cmd)),
         Command::Aese(cmd) => ran(aese_cmd::run(&cmd)),
         Command::Group(cmd) => ran(group_cmd::run(&cmd)),
+        Command::Ikev2(cmd) => ran(ikev2_cmd::run(&cmd)),
         Command::Explore(a) => ran(explore_cmd::run(&a)),
         Command::Report(a) => ran(report_cmd::run(&a)),
         Command::Oidc(cmd) => ran(oidc_cmd::run(&cmd)),

@@ -105,7 +105,7 @@ pub const REGISTRY: &[Plug] = &[
     },
     Plug {
         name: model::ikev2::Ikev2::NAME,
-        recording: None,
+        recording: Some(ikev2::observe::replay),
         runs: Some(&Exported::<model::ikev2::Ikev2>(PhantomData)),
         fuzz: ikev2::fuzz,
     },

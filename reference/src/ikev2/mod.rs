@@ -41,6 +41,14 @@ pub struct Wire {
     pub peer_ts: Option<Bytes>,
     /// The last decoding error, with its offset: what a refusal names to the user.
     pub error: Option<WireError>,
+    /// Send NAT_DETECTION_SOURCE_IP and NAT_DETECTION_DESTINATION_IP in IKE_SA_INIT with
+    /// hashes of no address (section 2.23), so that the peer finds a NAT and encapsulates
+    /// ESP in UDP (RFC 3948): what strongSwan's `encap = yes` does, and what its userspace
+    /// ESP (kernel-libipsec) needs. Off in the model's runs (NAT traversal is not modelled).
+    pub force_encap: bool,
+    /// The keys prf+ cut, by name, in order (SK_d, ..., KEYMAT): what a run prints and a
+    /// recording keeps, to be checked against the peer's.
+    pub derived: Vec<(&'static str, Bytes)>,
 }
 
 /// Digital signature: ECDSA with SHA-256 on the P-256 curve (RFC 4754 section 3).
@@ -306,7 +314,11 @@ fn decode_esp(v: &[u8]) -> Result<Msg<Bytes>, WireError> {
     })
 }
 
-pub fn encode_msg(m: &Msg<Bytes>) -> Bytes {
+/// Notify types NAT_DETECTION_SOURCE_IP and NAT_DETECTION_DESTINATION_IP (section 3.10.1).
+const NAT_DETECTION: [u16; 2] = [16388, 16389];
+
+/// Message `m` on the wire (`force_encap`: with NAT detection payloads that find a NAT).
+pub fn encode_msg(m: &Msg<Bytes>, force_encap: bool) -> Bytes {
     let zero = Bytes(vec![0; 8]);
     match m {
         Msg::SaInitRequest {
@@ -323,6 +335,7 @@ pub fn encode_msg(m: &Msg<Bytes>) -> Bytes {
                 0,
             ),
             (sa, ke, nonce),
+            force_encap,
         ),
         Msg::SaInitResponse {
             spi_i,
@@ -333,6 +346,7 @@ pub fn encode_msg(m: &Msg<Bytes>) -> Bytes {
         } => sa_init_message(
             header((spi_i, spi_r), wire::IKE_SA_INIT, wire::FLAG_RESPONSE, 0, 0),
             (sa, ke, nonce),
+            force_encap,
         ),
         Msg::AuthRequest { spi_i, spi_r, sk } | Msg::AuthResponse { spi_i, spi_r, sk } => {
             let response = matches!(m, Msg::AuthResponse { .. });
@@ -346,9 +360,26 @@ pub fn encode_msg(m: &Msg<Bytes>) -> Bytes {
     }
 }
 
-fn sa_init_message(h: Header, (sa, ke, nonce): (&Bytes, &Bytes, &Bytes)) -> Bytes {
+fn sa_init_message(
+    h: Header,
+    (sa, ke, nonce): (&Bytes, &Bytes, &Bytes),
+    force_encap: bool,
+) -> Bytes {
     let ke = [&tf::CURVE25519.to_be_bytes()[..], &[0, 0], &ke.0].concat();
-    let chain = wire::write_chain(&[(kind::SA, &sa.0), (kind::KE, &ke), (kind::NONCE, &nonce.0)]);
+    // A NAT detection hash is SHA-1's 20 octets; zeros are the hash of no address.
+    let nat: Vec<Vec<u8>> = NAT_DETECTION
+        .iter()
+        .map(|t| [&[0, 0][..], &t.to_be_bytes(), &[0; 20]].concat())
+        .collect();
+    let mut payloads = vec![
+        (kind::SA, &sa.0[..]),
+        (kind::KE, &ke[..]),
+        (kind::NONCE, &nonce.0[..]),
+    ];
+    if force_encap {
+        payloads.extend(nat.iter().map(|n| (kind::NOTIFY, &n[..])));
+    }
+    let chain = wire::write_chain(&payloads);
     let len = chain.1.len();
     message(
         Header {
@@ -419,7 +450,9 @@ impl Wire {
                 what: "empty",
             });
         };
-        if first != kind::IDI && first != kind::IDR {
+        // An inner IPv4 packet starts with its version (4); a payload chain with an IKE
+        // payload type (33 to 53).
+        if !(kind::SA..=kind::SKF).contains(&first) {
             return decode_ipv4_udp(v);
         }
         let payloads = wire::read_chain(first, chain, 0)?;
@@ -427,6 +460,12 @@ impl Wire {
             return Err(WireError { at: 0, what: name });
         }
         let end = chain.len();
+        if first != kind::IDI && first != kind::IDR {
+            return Err(WireError {
+                at: 0,
+                what: "no IDi or IDr payload first",
+            });
+        }
         let id = wire::one(&payloads, first, "no IDi or IDr payload", end)?;
         let auth = wire::one(&payloads, kind::AUTH, "no AUTH payload", end)?;
         let (method, auth) = match auth.body.split_first_chunk::<4>() {
@@ -619,7 +658,7 @@ impl Concrete {
 
 impl IkeCodec for Concrete {
     fn encode(&mut self, m: &Msg<Bytes>) -> Bytes {
-        encode_msg(m)
+        encode_msg(m, self.view::<Wire>().force_encap)
     }
 
     fn decode(&mut self, v: &Bytes) -> Result<Msg<Bytes>, Reject> {
@@ -659,24 +698,29 @@ impl IkeCodec for Concrete {
             stream.extend_from_slice(&t);
         }
         let mut at = 0;
-        names
+        let keys: Vec<Bytes> = names
             .iter()
             .map(|(_, n)| {
                 at += n;
                 Bytes(stream[at - n..at].to_vec())
             })
-            .collect()
+            .collect();
+        let derived = &mut self.ike().derived;
+        derived.extend(names.iter().map(|(n, _)| *n).zip(keys.iter().cloned()));
+        keys
     }
 
+    /// RFC 4754 section 7: the signature is r | s, 32 octets each; RFC 6979's
+    /// deterministic ECDSA, so that a recorded exchange replays as it ran.
     fn sign(&mut self, sk: &Bytes, octets: &Bytes) -> Bytes {
-        let alg = &signature::ECDSA_P256_SHA256_FIXED_SIGNING;
+        use p256::ecdsa::signature::Signer;
+        use p256::pkcs8::DecodePrivateKey;
         // A key that is no P-256 PKCS#8 signs nothing: its AUTH cannot verify.
-        let Ok(key) = signature::EcdsaKeyPair::from_pkcs8(alg, &sk.0, self.rng()) else {
+        let Ok(key) = p256::ecdsa::SigningKey::from_pkcs8_der(&sk.0) else {
             return Bytes::default();
         };
-        key.sign(self.rng(), &octets.0)
-            .map(|s| Bytes(s.as_ref().to_vec()))
-            .unwrap_or_default()
+        let sig: p256::ecdsa::Signature = key.sign(&octets.0);
+        Bytes(sig.to_bytes().to_vec())
     }
 
     fn verify(&mut self, pk: &Bytes, octets: &Bytes, sig: &Bytes) -> bool {
@@ -806,6 +850,27 @@ pub fn public_key(pkcs8: &[u8]) -> Result<Bytes, String> {
         .map_err(|_| "not a P-256 private key (PKCS#8)".to_string())
 }
 
+/// A P-256 private key from PEM (PKCS#8), as AUTH signs with it.
+pub fn private_key(pem: &[u8]) -> Result<Bytes, String> {
+    let rustls::pki_types::PrivateKeyDer::Pkcs8(key) = crate::pki::key(pem, "key")? else {
+        return Err("not PKCS#8 (convert with `openssl pkcs8 -topk8 -nocrypt`)".into());
+    };
+    let own = Bytes(key.secret_pkcs8_der().to_vec());
+    public_key(&own.0)?;
+    Ok(own)
+}
+
+/// A P-256 public key from PEM (SubjectPublicKeyInfo): its uncompressed point.
+pub fn public_key_pem(pem: &[u8]) -> Result<Bytes, String> {
+    use p256::elliptic_curve::sec1::ToSec1Point;
+    use p256::pkcs8::DecodePublicKey;
+    use rustls::pki_types::pem::PemObject;
+    let der = rustls::pki_types::SubjectPublicKeyInfoDer::from_pem_slice(pem)
+        .map_err(|e| format!("no PEM public key: {e}"))?;
+    let key = p256::PublicKey::from_public_key_der(&der).map_err(|_| "not a P-256 public key")?;
+    Ok(Bytes(key.to_sec1_point(false).as_bytes().to_vec()))
+}
+
 /// The configuration of end `me` (`initiator`: the UE, else the server) that knows one
 /// peer, as the model's ends (`model::ikev2::model`) with real values.
 pub fn end_config(
@@ -860,6 +925,8 @@ pub fn wire_for<V>(c: &Config<V>, peer_ts: Option<Bytes>) -> Wire {
             Config::Responder(_) => None,
         },
         error: None,
+        force_encap: false,
+        derived: Vec::new(),
     }
 }
 
@@ -1048,7 +1115,8 @@ mod tests {
         /// Every message the roles send decodes to itself.
         #[test]
         fn messages_round_trip(spi_i in bytes(8..9), spi_r in bytes(8..9), ke in bytes(32..33),
-                               nonce in bytes(16..64), sk in bytes(28..90), body in bytes(16..60)) {
+                               nonce in bytes(16..64), sk in bytes(28..90), body in bytes(16..60),
+                               encap in any::<bool>()) {
             let sa = ike_proposal();
             let mut spi_i = spi_i;
             spi_i.0[0] |= 1;
@@ -1059,7 +1127,7 @@ mod tests {
                 Msg::Esp { spi: Bytes(vec![0x80, 1, 2, 3]), seq: Bytes(vec![0, 0, 0, 1]), body },
             ];
             for m in ms {
-                prop_assert_eq!(decode_msg(&encode_msg(&m).0), Ok(m));
+                prop_assert_eq!(decode_msg(&encode_msg(&m, encap).0), Ok(m));
             }
         }
 

@@ -1,0 +1,452 @@
+//! NDS/IP on MSGin5G-1 (solution #3) against strongSwan on loopback: `msgin5g ikev2
+//! initiator` to strongSwan's charon as responder, and charon (`swanctl --initiate`) to
+//! `msgin5g ikev2 responder`, with ECDSA P-256 keys (raw public keys) and with a PSK. Each
+//! run's IKE SA and CHILD_SA keys are checked against the ones charon logs (at level 4), the
+//! CHILD_SA is installed on charon's side (its userspace ESP, kernel-libipsec: this
+//! machine's kernel has no AES-GCM for XFRM), and each recording replays. ESP packets are
+//! not exchanged with charon here: its userspace ESP needs a route for its traffic
+//! selector through its TUN device; `msgin5g ikev2 --esp` between our own ends covers ESP.
+//!
+//! charon keeps one pid file for the machine (/var/run/charon.pid): the runs share one
+//! charon, one after the other, in one test.
+
+mod common;
+
+use common::{msgin5g, tool, TempDir};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
+
+const UE: &str = "ue.msgin5g.test";
+const SERVER: &str = "server.msgin5g.test";
+/// Our end's inner address; charon's traffic selector is 127.0.0.1/32, an address of this
+/// host (its userspace ESP routes the peer's selector through its TUN device from it).
+const OURS: &str = "10.0.0.1";
+const CHARONS: &str = "127.0.0.1";
+const PSK: &str = "6d7367696e35672d312070736b2d6b6579";
+
+/// A UDP port free on loopback now.
+fn free_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A P-256 key pair in PEM files `<name>.key` (PKCS#8) and `<name>.pub` (SPKI), by openssl.
+fn keypair(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let (key, public) = (
+        dir.join(format!("{name}.key")),
+        dir.join(format!("{name}.pub")),
+    );
+    let run = |args: &[&str]| {
+        let out = Command::new(tool("openssl", "openssl"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let k = key.to_str().unwrap();
+    run(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-out",
+        k,
+    ]);
+    run(&[
+        "pkey",
+        "-in",
+        k,
+        "-pubout",
+        "-out",
+        public.to_str().unwrap(),
+    ]);
+    (key, public)
+}
+
+/// charon under its own strongswan.conf in a temporary directory, with the vici socket and
+/// the swanctl directory there, on ports of its own; stopped (SIGTERM) when dropped.
+struct Charon {
+    dir: TempDir,
+    child: Child,
+    port: u16,
+}
+
+impl Charon {
+    fn start(dir: TempDir) -> Charon {
+        let port = free_port();
+        let d = dir.0.display();
+        // Loaded by name: random numbers and nonces, the crypto (AES-GCM, SHA-2, HMAC,
+        // Curve25519, ECDSA by openssl), key files, the sockets, vici, the kernel's
+        // network interface and the userspace ESP.
+        let conf = format!(
+            "charon {{
+  port = {port}
+  port_nat_t = {}
+  load_modular = no
+  load = random nonce openssl pem pkcs1 pkcs8 pubkey x509 curve25519 gcm aes sha2 hmac kdf socket-default vici kernel-libipsec kernel-netlink
+  install_routes = no
+  install_virtual_ip = no
+  retransmit_tries = 2
+  filelog {{
+    log {{
+      path = {d}/charon.log
+      default = 1
+      ike = 4
+      chd = 4
+      flush_line = yes
+    }}
+  }}
+  plugins {{
+    vici {{
+      socket = unix://{d}/charon.vici
+    }}
+  }}
+}}
+",
+            free_port()
+        );
+        let conf = dir.write("strongswan.conf", &conf);
+        let charon = Path::new("/usr/lib/ipsec/charon");
+        assert!(
+            charon.exists(),
+            "charon not found: install the Debian packages strongswan-charon, strongswan-swanctl, \
+             libstrongswan-standard-plugins, libstrongswan-extra-plugins and \
+             libcharon-extra-plugins (.ci/run does)"
+        );
+        let child = Command::new(charon)
+            .env("STRONGSWAN_CONF", &conf)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let vici = dir.0.join("charon.vici");
+        let t0 = Instant::now();
+        while !vici.exists() {
+            assert!(
+                t0.elapsed() < Duration::from_secs(10),
+                "charon did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Charon { dir, child, port }
+    }
+
+    fn swanctl(&self, args: &[&str]) -> Output {
+        let vici = format!("unix://{}/charon.vici", self.dir.0.display());
+        Command::new(tool("swanctl", "strongswan-swanctl"))
+            .env("SWANCTL_DIR", self.dir.0.join("swanctl"))
+            .args(args)
+            .args(["--uri", &vici])
+            .output()
+            .unwrap()
+    }
+
+    /// Load connection `name`: charon as `me` (with `key` or the PSK), its peer on
+    /// `peer_port`; the CHILD_SA with `esp` (a strongSwan ESP proposal).
+    fn load(&self, name: &str, (me, peer): (&str, &str), auth: &Auth, peer_port: u16, esp: &str) {
+        let sw = self.dir.0.join("swanctl");
+        for sub in ["private", "pubkey"] {
+            std::fs::create_dir_all(sw.join(sub)).unwrap();
+        }
+        let (local, remote, secrets) = match auth {
+            Auth::Keys { charon, ours } => {
+                std::fs::copy(&charon.0, sw.join("private").join(format!("{name}.key"))).unwrap();
+                std::fs::copy(&charon.1, sw.join("pubkey").join(format!("{name}-own.pub")))
+                    .unwrap();
+                std::fs::copy(&ours.1, sw.join("pubkey").join(format!("{name}-peer.pub"))).unwrap();
+                (
+                    format!("auth = pubkey\n id = {me}\n pubkeys = {name}-own.pub"),
+                    format!("auth = pubkey\n id = {peer}\n pubkeys = {name}-peer.pub"),
+                    String::new(),
+                )
+            }
+            Auth::Psk => (
+                format!("auth = psk\n id = {me}"),
+                format!("auth = psk\n id = {peer}"),
+                format!(
+                    "secrets {{ ike-{name} {{ id-1 = {me}\n id-2 = {peer}\n secret = 0x{PSK} }} }}"
+                ),
+            ),
+        };
+        let conf = format!(
+            "connections {{ {name} {{
+  version = 2
+  local_addrs = 127.0.0.1
+  remote_addrs = 127.0.0.1
+  remote_port = {peer_port}
+  encap = yes
+  proposals = aes256gcm16-prfsha256-x25519
+  local {{ {local} }}
+  remote {{ {remote} }}
+  children {{ {name} {{ local_ts = {CHARONS}/32
+    remote_ts = {OURS}/32
+    esp_proposals = {esp}
+    start_action = none }} }}
+}} }}
+{secrets}
+"
+        );
+        std::fs::write(sw.join("swanctl.conf"), conf).unwrap();
+        let out = self.swanctl(&["--load-all", "--noprompt"]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains("successfully loaded 1 connections"),
+            "{text}"
+        );
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.0.join("charon.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Charon {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// "strongSwan 5.9.8 charon" (what `charon --version` says).
+fn version() -> String {
+    let out = Command::new("/usr/lib/ipsec/charon")
+        .arg("--version")
+        .output()
+        .unwrap();
+    let v = String::from_utf8_lossy(&out.stdout);
+    format!("{} charon", v.trim().trim_start_matches("Linux ").trim())
+}
+
+/// How the ends authenticate: charon's key pair and ours (PEM files), or the PSK.
+enum Auth {
+    Keys {
+        charon: (PathBuf, PathBuf),
+        ours: (PathBuf, PathBuf),
+    },
+    Psk,
+}
+
+impl Auth {
+    /// The same with charon's key pair and ours exchanged (charon at the other end).
+    fn swapped(&self) -> Auth {
+        match self {
+            Auth::Keys { charon, ours } => Auth::Keys {
+                charon: ours.clone(),
+                ours: charon.clone(),
+            },
+            Auth::Psk => Auth::Psk,
+        }
+    }
+
+    fn args(&self) -> Vec<String> {
+        match self {
+            Auth::Keys { charon, ours } => vec![
+                "--key".into(),
+                ours.0.display().to_string(),
+                "--peer-key".into(),
+                charon.1.display().to_string(),
+            ],
+            Auth::Psk => vec!["--psk".into(), PSK.into()],
+        }
+    }
+}
+
+/// The keys charon logged last, by our names: "Sk_d secret => 32 bytes @ ..." and its hex
+/// dump lines ("   0: AD D4 ..."), and the CHILD_SA's "encryption initiator key" and
+/// "encryption responder key".
+fn charon_keys(log: &str) -> BTreeMap<String, String> {
+    let names = [
+        ("Sk_d secret", "SK_d"),
+        ("Sk_ei secret", "SK_ei"),
+        ("Sk_er secret", "SK_er"),
+        ("Sk_pi secret", "SK_pi"),
+        ("Sk_pr secret", "SK_pr"),
+        ("encryption initiator key", "KEYMAT i->r"),
+        ("encryption responder key", "KEYMAT r->i"),
+        ("integrity initiator key", "KEYMAT i->r"),
+        ("integrity responder key", "KEYMAT r->i"),
+    ];
+    let mut keys = BTreeMap::new();
+    let lines: Vec<&str> = log.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        let Some((_, ours)) = names.iter().find(|(n, _)| l.contains(&format!("] {n} =>"))) else {
+            continue;
+        };
+        let mut hex = String::new();
+        for d in &lines[i + 1..] {
+            // "04[IKE]    0: AD D4 96 91 ...  ....6..."
+            let Some((_, rest)) = d.split_once("] ") else {
+                break;
+            };
+            let Some((offset, dump)) = rest.trim_start().split_once(": ") else {
+                break;
+            };
+            if offset.parse::<usize>().is_err() {
+                break;
+            }
+            let bytes: String = dump.split("  ").next().unwrap().split(' ').collect();
+            hex.push_str(&bytes.to_lowercase());
+        }
+        keys.insert(ours.to_string(), hex);
+    }
+    keys
+}
+
+/// The keys `msgin5g ikev2` printed ("SK_d = ...").
+fn our_keys(stdout: &str) -> BTreeMap<String, String> {
+    stdout
+        .lines()
+        .filter_map(|l| l.split_once(" = "))
+        .filter(|(n, _)| n.starts_with("SK_") || n.starts_with("KEYMAT"))
+        .map(|(n, k)| (n.to_string(), k.to_string()))
+        .collect()
+}
+
+/// A run's checks: our end succeeded, charon set up the CHILD_SA, both derived the same
+/// seven keys, and the recording replays.
+fn check_run(charon: &Charon, ours: &Output, trace: &Path, what: &str) {
+    let stdout = String::from_utf8_lossy(&ours.stdout);
+    assert!(
+        ours.status.success(),
+        "{what}: {stdout}{}\ncharon:\n{}",
+        String::from_utf8_lossy(&ours.stderr),
+        charon.log()
+    );
+    let log = charon.log();
+    assert!(
+        log.contains("CHILD_SA") && log.contains("established with SPIs"),
+        "{what}: {log}"
+    );
+    let (theirs, mine) = (charon_keys(&log), our_keys(&stdout));
+    assert_eq!(mine.len(), 7, "{what}: {stdout}");
+    assert_eq!(theirs, mine, "{what}: the keys charon logged and ours");
+    let replay = msgin5g().arg("replay").arg(trace).output().unwrap();
+    let text = String::from_utf8_lossy(&replay.stdout);
+    assert!(replay.status.success(), "{what}: {text}");
+    assert!(
+        text.contains("sent the recorded ones, byte for byte"),
+        "{text}"
+    );
+}
+
+fn common_args(me: (&str, &str), peer: (&str, &str), auth: &Auth) -> Vec<String> {
+    let mut a: Vec<String> = [
+        "--id",
+        me.0,
+        "--addr",
+        me.1,
+        "--peer-id",
+        peer.0,
+        "--peer-addr",
+        peer.1,
+    ]
+    .map(String::from)
+    .to_vec();
+    a.extend(auth.args());
+    a.extend(["--timeout".into(), "8".into()]);
+    a
+}
+
+/// Our initiator to charon, and charon to our responder, with keys and with a PSK (and
+/// the integrity-only variant's ESP-NULL CHILD_SA with keys).
+#[test]
+fn strongswan_both_ways() {
+    let dir = TempDir::new("strongswan");
+    let keys = Auth::Keys {
+        charon: keypair(&dir.0, "server"),
+        ours: keypair(&dir.0, "ue"),
+    };
+    let charon = Charon::start(dir);
+    let cases = [
+        ("certs", &keys, "default", "aes256gcm16"),
+        ("psk", &Auth::Psk, "psk", "aes256gcm16"),
+        ("null", &keys, "integrity-only", "null-sha256"),
+    ];
+    for (name, auth, variant, esp) in cases {
+        // Our UE to charon as the MSGin5G server.
+        let port = free_port();
+        charon.load(name, (SERVER, UE), auth, port, esp);
+        let trace = charon.dir.0.join(format!("{name}-initiator.jsonl"));
+        let out = msgin5g()
+            .args([
+                "ikev2",
+                "initiator",
+                "--connect",
+                &format!("127.0.0.1:{}", charon.port),
+            ])
+            .args(["--bind", &format!("127.0.0.1:{port}")])
+            .args(common_args((UE, OURS), (SERVER, CHARONS), auth))
+            .args(["--variant", variant, "--trace-out"])
+            .arg(&trace)
+            .output()
+            .unwrap();
+        check_run(&charon, &out, &trace, &format!("{name}: ours to charon"));
+        let _ = charon.swanctl(&["--terminate", "--ike", name, "--force"]);
+        std::fs::write(charon.dir.0.join("charon.log"), "").unwrap();
+
+        // charon as the UE to our MSGin5G server.
+        let port = free_port();
+        let flipped = auth.swapped();
+        charon.load(name, (UE, SERVER), &flipped, port, esp);
+        let trace = charon.dir.0.join(format!("{name}-responder.jsonl"));
+        let responder = msgin5g()
+            .args([
+                "ikev2",
+                "responder",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .args(common_args((SERVER, OURS), (UE, CHARONS), &flipped))
+            .args(["--variant", variant, "--trace-out"])
+            .arg(&trace)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let init = charon.swanctl(&["--initiate", "--child", name, "--timeout", "8"]);
+        let out = responder.wait_with_output().unwrap();
+        assert!(
+            init.status.success(),
+            "{name}: swanctl --initiate: {}",
+            String::from_utf8_lossy(&init.stdout)
+        );
+        check_run(&charon, &out, &trace, &format!("{name}: charon to ours"));
+        let _ = charon.swanctl(&["--terminate", "--ike", name, "--force"]);
+        std::fs::write(charon.dir.0.join("charon.log"), "").unwrap();
+        // MSGIN5G_KEEP_RECORDINGS=traces/ikev2 keeps the recordings (traces/README.md),
+        // their sources naming the peer.
+        if let Some(to) = std::env::var_os("MSGIN5G_KEEP_RECORDINGS") {
+            for side in ["initiator", "responder"] {
+                let from = charon.dir.0.join(format!("{name}-{side}.jsonl"));
+                let text = std::fs::read_to_string(from).unwrap();
+                let (head, rest) = text.split_once('\n').unwrap();
+                let mut h: serde_json::Value = serde_json::from_str(head).unwrap();
+                let source = format!("{}, the peer {}", h["source"].as_str().unwrap(), version());
+                h["source"] = source.into();
+                let to = Path::new(&to).join(format!("strongswan-{name}-{side}.jsonl"));
+                std::fs::write(to, format!("{h}\n{rest}")).unwrap();
+            }
+        }
+    }
+}
