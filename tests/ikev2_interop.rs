@@ -450,3 +450,117 @@ fn strongswan_both_ways() {
         }
     }
 }
+
+/// `msgin5g ikev2 responder` on 127.0.0.1 under hostile datagrams before its initiator
+/// comes: 3,000 of garbage, a truncated IKE header, a header whose length lies, an
+/// IKE_SA_INIT with an unknown critical payload, one with a proposal it does not take, a
+/// 60 KB datagram, NAT keepalives, ESP for no SA. It refuses each (naming the octet or the
+/// check), its memory grows by less than 16 MB, and it then completes IKE and ESP with our
+/// initiator within the time a clean run takes.
+#[test]
+fn the_responder_survives_hostile_datagrams() {
+    let dir = TempDir::new("ikev2-hostile");
+    let (server, ue) = (keypair(&dir.0, "server"), keypair(&dir.0, "ue"));
+    let (mut child, first, rest) = common::start(
+        msgin5g()
+            .args(["ikev2", "responder", "--listen", "127.0.0.1:0", "--esp"])
+            .args([
+                "--id",
+                SERVER,
+                "--addr",
+                "10.0.0.2",
+                "--peer-id",
+                UE,
+                "--peer-addr",
+                OURS,
+            ])
+            .args([
+                "--key",
+                server.0.to_str().unwrap(),
+                "--peer-key",
+                ue.1.to_str().unwrap(),
+            ])
+            .args(["--timeout", "30"]),
+    );
+    let addr = first.trim().rsplit("udp://").next().unwrap().to_string();
+    let before = common::rss_kb(&child);
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let send = |d: &[u8]| {
+        sock.send_to(d, &addr).unwrap();
+    };
+    // A well-formed IKE_SA_INIT header (RFC 7296 section 3.1) carrying `payloads`.
+    let sa_init = |first: u8, payloads: &[u8]| {
+        let mut m = vec![
+            0, 0, 0, 0, 0x81, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0,
+        ];
+        m.extend_from_slice(&[first, 0x20, 34, 0x08, 0, 0, 0, 0]);
+        m.extend_from_slice(&((28 + payloads.len()) as u32).to_be_bytes());
+        m.extend_from_slice(payloads);
+        m
+    };
+    send(&[0, 0, 0, 0, 1, 2, 3]);
+    let mut lying = sa_init(0, &[]);
+    lying[31] = 99;
+    send(&lying);
+    // An unknown payload type (99) marked critical.
+    send(&sa_init(99, &[0, 0x80, 0, 8, 1, 2, 3, 4]));
+    // An SA payload with one ESP proposal and no KE or Nonce.
+    send(&sa_init(33, &[0, 0, 0, 12, 0, 0, 0, 8, 1, 3, 0, 0]));
+    send(&[0, 0, 0, 0].repeat(15_000));
+    send(&[0xff]);
+    send(&[0x12, 0x34, 0x56, 0x78, 0, 0, 0, 1].repeat(8));
+    for i in 0..3000u32 {
+        let garbage: Vec<u8> = (0..(i % 300)).map(|j| (i * 31 + j * 7) as u8 | 1).collect();
+        send(&garbage);
+        if i % 200 == 0 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let after = common::rss_kb(&child);
+    assert!(after < before + 16 * 1024, "{before} kB -> {after} kB");
+    let t0 = Instant::now();
+    let out = msgin5g()
+        .args(["ikev2", "initiator", "--connect", &addr, "--esp"])
+        .args([
+            "--id",
+            UE,
+            "--addr",
+            OURS,
+            "--peer-id",
+            SERVER,
+            "--peer-addr",
+            "10.0.0.2",
+        ])
+        .args([
+            "--key",
+            ue.0.to_str().unwrap(),
+            "--peer-key",
+            server.1.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
+    assert!(child.wait().unwrap().success());
+    let log = rest.join().unwrap();
+    assert!(log.contains("one ESP packet each way"), "{log}");
+    let refused: usize = log
+        .split(" datagrams refused")
+        .next()
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(refused > 2000, "{log}");
+    for why in [
+        "at octet 24: header length is not the message's",
+        "UNSUPPORTED_CRITICAL_PAYLOAD",
+        "no KE payload",
+    ] {
+        assert!(log.contains(why), "{why}: {log}");
+    }
+}

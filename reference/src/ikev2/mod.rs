@@ -41,6 +41,8 @@ pub struct Wire {
     pub peer_ts: Option<Bytes>,
     /// The last decoding error, with its offset: what a refusal names to the user.
     pub error: Option<WireError>,
+    /// Why the last message taken as ESP is no IKE message (its header's error).
+    pub not_ike: Option<WireError>,
     /// Send NAT_DETECTION_SOURCE_IP and NAT_DETECTION_DESTINATION_IP in IKE_SA_INIT with
     /// hashes of no address (section 2.23), so that the peer finds a NAT and encapsulates
     /// ESP in UDP (RFC 3948): what strongSwan's `encap = yes` does, and what its userspace
@@ -662,6 +664,7 @@ impl IkeCodec for Concrete {
     }
 
     fn decode(&mut self, v: &Bytes) -> Result<Msg<Bytes>, Reject> {
+        self.ike().not_ike = Header::read(&v.0).err();
         decode_msg(&v.0).map_err(|e| self.note(e))
     }
 
@@ -925,6 +928,7 @@ pub fn wire_for<V>(c: &Config<V>, peer_ts: Option<Bytes>) -> Wire {
             Config::Responder(_) => None,
         },
         error: None,
+        not_ike: None,
         force_encap: false,
         derived: Vec::new(),
     }
@@ -940,6 +944,26 @@ pub fn endpoint(cfg: Config<Bytes>, mut b: Concrete) -> IkeEndpoint {
     b.set(wire_for(&cfg, peer_ts));
     b.fresh_form = fresh_form;
     Endpoint::from_parts(cfg.initial(), cfg, b)
+}
+
+/// Why `ep` refused its last message, in words: the check, or the octet of a malformed
+/// message (and, for one an IKE role took as ESP, what is wrong with its IKE header).
+pub fn refusal(ep: &IkeEndpoint, r: &Reject) -> String {
+    let w = ep.b.view::<Wire>();
+    match (&w.error, &w.not_ike, established(&ep.role)) {
+        (Some(e), _, _) => e.to_string(),
+        (None, Some(e), false) => format!("{} (not an IKE message: {e})", r.0),
+        _ => r.0.to_string(),
+    }
+}
+
+/// Whether the role has set up its CHILD_SA.
+pub fn established(role: &Role<Bytes>) -> bool {
+    use model::ikev2::{initiator::Initiator, responder::Responder};
+    matches!(
+        role,
+        Role::Initiator(Initiator::Established(_)) | Role::Responder(Responder::Established(_))
+    )
 }
 
 /// How a fresh value of IKEv2 is drawn from 32 random octets: an IKE SPI is 8 octets, a

@@ -268,11 +268,7 @@ pub fn replay(t: &Trace) -> Result<Outcome, TraceError> {
         match ep.step(Some(&Bytes(bytes.0.clone()))) {
             Ok(out) => queued.extend(out),
             Err(r) => {
-                let why =
-                    ep.b.view::<Wire>()
-                        .error
-                        .as_ref()
-                        .map_or(r.0.to_string(), |e| e.to_string());
+                let why = super::refusal(&ep, &r);
                 return Ok(rejected(format!(
                     "the reference {} refused it: {why}",
                     inputs.reference

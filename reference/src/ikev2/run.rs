@@ -13,11 +13,9 @@
 //! the roles send are not sent.
 
 use super::observe::Recording;
-use super::{decode_msg, IkeEndpoint, Wire};
+use super::{decode_msg, established, refusal, IkeEndpoint, Wire};
 use crate::concrete::Bytes;
-use model::ikev2::initiator::Initiator;
 use model::ikev2::messages::Msg;
-use model::ikev2::responder::Responder;
 use model::ikev2::Role;
 use model::role::Status;
 use std::net::{SocketAddr, UdpSocket};
@@ -46,8 +44,7 @@ impl Framing {
 const NON_ESP_MARKER: [u8; 4] = [0; 4];
 /// The NAT-keepalive packet (RFC 3948 section 2.3), which a receiver drops.
 const KEEPALIVE: [u8; 1] = [0xff];
-/// The most datagrams an end reads in one run, and the refusals it keeps the words of.
-const MAX_DATAGRAMS: usize = 10_000;
+/// The refusals a run keeps the words of (it counts them all).
 const KEPT_REFUSALS: usize = 20;
 
 #[derive(Clone, Debug)]
@@ -84,13 +81,6 @@ pub struct Summary {
     /// ESP packets the roles sent that the run did not send (without `esp`).
     pub esp_not_sent: usize,
     pub recording: Recording,
-}
-
-fn established(ep: &IkeEndpoint) -> bool {
-    matches!(
-        ep.role,
-        Role::Initiator(Initiator::Established(_)) | Role::Responder(Responder::Established(_))
-    )
 }
 
 fn is_esp(m: &Bytes) -> bool {
@@ -153,9 +143,10 @@ pub fn run(
         flight = send(&mut s, to, &out)?;
     }
     let mut buf = vec![0u8; super::wire::MAX_MESSAGE + 64];
-    for _ in 0..MAX_DATAGRAMS {
+    // Bounded by the deadline: each wait is at most what is left of it.
+    loop {
         let done = match o.esp {
-            false => established(ep),
+            false => established(&ep.role),
             true => ep.status() == Status::Serve || ep.status() == Status::Done,
         };
         if done {
@@ -222,7 +213,7 @@ pub fn run(
             continue;
         }
         let m = Bytes(m.to_vec());
-        ep.b.ike().error = None;
+        (ep.b.ike().error, ep.b.ike().not_ike) = (None, None);
         match ep.step(Some(&m)) {
             Ok(out) => {
                 s.recording.push(names.1, names.0, &m.0);
@@ -237,13 +228,7 @@ pub fn run(
                 }
             }
             Err(r) => {
-                // A malformed message names its octet; a refusal its check.
-                let why =
-                    ep.b.view::<Wire>()
-                        .error
-                        .as_ref()
-                        .map_or(r.0.to_string(), |e| e.to_string());
-                let waiting = ep.waiting_for();
+                let (why, waiting) = (refusal(ep, &r), ep.waiting_for());
                 refuse(
                     &mut s,
                     format!("{n} octets from {from} refused (waiting for {waiting}): {why}"),
@@ -251,5 +236,4 @@ pub fn run(
             }
         }
     }
-    Err(format!("{MAX_DATAGRAMS} datagrams and still not done"))
 }
