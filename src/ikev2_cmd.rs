@@ -1,6 +1,6 @@
 //! `msgin5g ikev2 initiator|responder`: the model's IKEv2 ends (solution #3, NDS/IP on
 //! MSGin5G-1) on UDP: IKE_SA_INIT and IKE_AUTH with real crypto, then ESP on the CHILD_SA
-//! (with `--nat-t`). Interoperates with strongSwan (`aes256gcm16-prfsha256-x25519`,
+//! (with `--esp`). Interoperates with strongSwan (`aes256gcm16-prfsha256-x25519`,
 //! `auth = pubkey` with ECDSA P-256 raw public keys, or `auth = psk`).
 
 use crate::usage::{input_file, output_path, setup, Failure};
@@ -16,12 +16,12 @@ use std::time::Duration;
 #[derive(Subcommand)]
 pub enum Ikev2 {
     /// Play the 5GMSGS client's UE: start IKE_SA_INIT to --connect, authenticate, set up
-    /// the CHILD_SA, print its keys. Exit 0 when the CHILD_SA is up (with --nat-t: when
+    /// the CHILD_SA, print its keys. Exit 0 when the CHILD_SA is up (with --esp: when
     /// the server's ESP packet came), 1 when the run fails (the check is named).
     Initiator(InitiatorArgs),
     /// Play the MSGin5G server: serve the first initiator that authenticates as --peer-id
     /// on --listen, print the CHILD_SA's keys. Refused datagrams are logged and the
-    /// responder goes on waiting. Exit 0 when the CHILD_SA is up (with --nat-t: when the
+    /// responder goes on waiting. Exit 0 when the CHILD_SA is up (with --esp: when the
     /// client's ESP packet came), 1 when the run fails.
     Responder(ResponderArgs),
 }

@@ -136,10 +136,14 @@ fn the_report_of_all_renders_in_chromium() {
     assert!(md.contains("`imsi-exposed` (imsi_privacy; 1 of 1 attacks run on the reference)"));
     assert_eq!(
         md.matches("): replays: pass").count(),
-        10,
+        16,
         "interop evidence"
     );
     assert!(md.contains("- `eap/freeradius-tls1.3.jsonl` ("), "{md}");
+    assert!(
+        md.contains("- `ikev2/strongswan-certs-initiator.jsonl` ("),
+        "{md}"
+    );
     let page = std::fs::read_to_string(out.join("index.html")).unwrap();
     let probe = page.replace(
         "</body>",

@@ -564,3 +564,101 @@ fn the_responder_survives_hostile_datagrams() {
         assert!(log.contains(why), "{why}: {log}");
     }
 }
+
+/// Bad usage names what is wrong and exits 2 before any packet; a run that fails (no one
+/// answers) exits 1 naming what it waited for.
+#[test]
+fn bad_usage_exits_2_and_a_failed_run_1() {
+    let dir = TempDir::new("ikev2-usage");
+    let (ue, _) = keypair(&dir.0, "ue");
+    let taken = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    let ends = [
+        "--id",
+        UE,
+        "--addr",
+        OURS,
+        "--peer-id",
+        SERVER,
+        "--peer-addr",
+        "10.0.0.2",
+    ];
+    let psk = "00112233445566778899aabbccddeeff";
+    let ue = ue.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["--key", "README.md", "--peer-key", "README.md"],
+            "--key: no PEM private key in it",
+        ),
+        (
+            vec!["--key", ue, "--peer-key", ue],
+            "--peer-key: no PEM public key in it",
+        ),
+        (vec!["--psk", "00"], "shorter than 16 octets"),
+        (
+            vec!["--psk", psk],
+            "--psk is AUTH by shared key: give --variant psk",
+        ),
+        (
+            vec!["--variant", "psk", "--key", ue, "--peer-key", ue],
+            "--variant psk authenticates by --psk",
+        ),
+        (
+            vec!["--variant", "frob", "--psk", psk],
+            "unknown variant \"frob\"",
+        ),
+        (vec![], "give --key and --peer-key, or --psk"),
+        (
+            vec!["--psk", psk, "--variant", "psk", "--timeout", "0"],
+            "invalid value '0' for '--timeout",
+        ),
+    ];
+    for (extra, needle) in cases {
+        let out = msgin5g()
+            .args(["ikev2", "initiator", "--connect", "127.0.0.1:9"])
+            .args(ends)
+            .args(&extra)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(needle), "{extra:?}: {err}");
+    }
+    let out = msgin5g()
+        .args([
+            "ikev2",
+            "responder",
+            "--listen",
+            &taken,
+            "--psk",
+            psk,
+            "--variant",
+            "psk",
+        ])
+        .args(ends)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Address already in use"));
+    let out = msgin5g()
+        .args([
+            "ikev2",
+            "initiator",
+            "--connect",
+            &taken,
+            "--psk",
+            psk,
+            "--variant",
+            "psk",
+        ])
+        .args(ends)
+        .args(["--timeout", "1"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("timed out after 1.0 s waiting for the IKE_SA_INIT response"),
+        "{err}"
+    );
+}

@@ -855,7 +855,8 @@ pub fn public_key(pkcs8: &[u8]) -> Result<Bytes, String> {
 
 /// A P-256 private key from PEM (PKCS#8), as AUTH signs with it.
 pub fn private_key(pem: &[u8]) -> Result<Bytes, String> {
-    let rustls::pki_types::PrivateKeyDer::Pkcs8(key) = crate::pki::key(pem, "key")? else {
+    let key = crate::pki::key(pem, "no PEM private key in it").map(|k| k.clone_key())?;
+    let rustls::pki_types::PrivateKeyDer::Pkcs8(key) = key else {
         return Err("not PKCS#8 (convert with `openssl pkcs8 -topk8 -nocrypt`)".into());
     };
     let own = Bytes(key.secret_pkcs8_der().to_vec());
@@ -869,7 +870,7 @@ pub fn public_key_pem(pem: &[u8]) -> Result<Bytes, String> {
     use p256::pkcs8::DecodePublicKey;
     use rustls::pki_types::pem::PemObject;
     let der = rustls::pki_types::SubjectPublicKeyInfoDer::from_pem_slice(pem)
-        .map_err(|e| format!("no PEM public key: {e}"))?;
+        .map_err(|e| format!("no PEM public key in it: {e}"))?;
     let key = p256::PublicKey::from_public_key_der(&der).map_err(|_| "not a P-256 public key")?;
     Ok(Bytes(key.to_sec1_point(false).as_bytes().to_vec()))
 }
