@@ -5,6 +5,9 @@
 //! floor (calls x the unit cost of each primitive) and the ratio handshake / floor.
 //! Gateway registration: one registration and one MSGin5G message each way between the
 //! gateway and server roles in memory (JSON codec and role machines; TLS is rustls's).
+//! IKEv2: IKE_SA_INIT, IKE_AUTH and one ESP packet each way between the initiator and the
+//! responder in memory, with ECDSA P-256 AUTH and with a PSK (wire codec, key schedule,
+//! AES-GCM, Curve25519).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use model::backend::Backend;
@@ -13,6 +16,7 @@ use model::role::Steps;
 use model::role::{Initial, Output};
 use reference::concrete::{hkdf_expand_label, Bytes, Calls, Concrete};
 use reference::gateway::policy::Policy;
+use reference::ikev2;
 use reference::tls_psk::TlsPskInputs;
 use reference::tls_psk::{run_pair, Party, TlsEndpoint as Endpoint};
 use reference::trace::Hex;
@@ -204,8 +208,75 @@ fn registration(policy: &Policy) -> usize {
     steps
 }
 
+/// The two IKEv2 ends of `auth` (ours and the peer's) for the default ESP policy.
+fn ikev2_pair(auth: &(ikev2::Auth, ikev2::Auth)) -> (ikev2::IkeEndpoint, ikev2::IkeEndpoint) {
+    let ue = ikev2::Side {
+        id: "ue.msgin5g.test".into(),
+        addr: [10, 0, 0, 1],
+    };
+    let server = ikev2::Side {
+        id: "server.msgin5g.test".into(),
+        addr: [10, 0, 0, 2],
+    };
+    let esp = model::ikev2::VARIANTS[0].esp;
+    (
+        ikev2::endpoint(
+            ikev2::end_config(true, &ue, &server, &auth.0, esp),
+            Concrete::new(),
+        ),
+        ikev2::endpoint(
+            ikev2::end_config(false, &server, &ue, &auth.1, esp),
+            Concrete::new(),
+        ),
+    )
+}
+
+fn ikev2_auths() -> [(&'static str, (ikev2::Auth, ikev2::Auth)); 2] {
+    let (ki, kr) = (reference::jwt::signing_key(), reference::jwt::signing_key());
+    let (pi, pr) = (
+        ikev2::public_key(&ki).unwrap(),
+        ikev2::public_key(&kr).unwrap(),
+    );
+    let psk = ikev2::Auth::Psk(Bytes(vec![9; 32]));
+    [
+        (
+            "ecdsa-p256",
+            (
+                ikev2::Auth::Keys {
+                    own: Bytes(ki),
+                    peer: pr,
+                },
+                ikev2::Auth::Keys {
+                    own: Bytes(kr),
+                    peer: pi,
+                },
+            ),
+        ),
+        ("psk", (psk.clone(), psk)),
+    ]
+}
+
 fn bench(c: &mut Criterion) {
     report();
+    let mut ike = c.benchmark_group("ikev2");
+    for (name, auth) in ikev2_auths() {
+        let (mut i, mut r) = ikev2_pair(&auth);
+        assert_eq!(
+            ikev2::run_pair(&mut i, &mut r),
+            Ok(6),
+            "four IKE messages, two ESP"
+        );
+        ike.bench_function(
+            format!("IKE_SA_INIT + IKE_AUTH + ESP each way, {name} (in memory)"),
+            |b| {
+                b.iter(|| {
+                    let (mut i, mut r) = ikev2_pair(&auth);
+                    ikev2::run_pair(&mut i, &mut r).unwrap()
+                })
+            },
+        );
+    }
+    ike.finish();
     let policy = Policy::parse(include_str!("../reference/gateway-policy.json")).unwrap();
     assert_eq!(registration(&policy), 3, "register, message, done");
     let mut gw = c.benchmark_group("gateway");

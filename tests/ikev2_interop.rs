@@ -159,9 +159,9 @@ impl Charon {
             std::fs::create_dir_all(sw.join(sub)).unwrap();
         }
         let (local, remote, secrets) = match auth {
-            Auth::Keys { charon, ours } => {
-                std::fs::copy(&charon.0, sw.join("private").join(format!("{name}.key"))).unwrap();
-                std::fs::copy(&charon.1, sw.join("pubkey").join(format!("{name}-own.pub")))
+            Auth::Keys { theirs, ours } => {
+                std::fs::copy(&theirs.0, sw.join("private").join(format!("{name}.key"))).unwrap();
+                std::fs::copy(&theirs.1, sw.join("pubkey").join(format!("{name}-own.pub")))
                     .unwrap();
                 std::fs::copy(&ours.1, sw.join("pubkey").join(format!("{name}-peer.pub"))).unwrap();
                 (
@@ -237,22 +237,23 @@ fn version() -> String {
     format!("{} charon", v.trim().trim_start_matches("Linux ").trim())
 }
 
-/// How the ends authenticate: charon's key pair and ours (PEM files), or the PSK.
+/// How the ends authenticate: the peer's key pair (charon's) and ours (PEM files), or the
+/// PSK.
 enum Auth {
     Keys {
-        charon: (PathBuf, PathBuf),
+        theirs: (PathBuf, PathBuf),
         ours: (PathBuf, PathBuf),
     },
     Psk,
 }
 
 impl Auth {
-    /// The same with charon's key pair and ours exchanged (charon at the other end).
+    /// The same with the two key pairs exchanged (the peer at the other end).
     fn swapped(&self) -> Auth {
         match self {
-            Auth::Keys { charon, ours } => Auth::Keys {
-                charon: ours.clone(),
-                ours: charon.clone(),
+            Auth::Keys { theirs, ours } => Auth::Keys {
+                theirs: ours.clone(),
+                ours: theirs.clone(),
             },
             Auth::Psk => Auth::Psk,
         }
@@ -260,11 +261,11 @@ impl Auth {
 
     fn args(&self) -> Vec<String> {
         match self {
-            Auth::Keys { charon, ours } => vec![
+            Auth::Keys { theirs, ours } => vec![
                 "--key".into(),
                 ours.0.display().to_string(),
                 "--peer-key".into(),
-                charon.1.display().to_string(),
+                theirs.1.display().to_string(),
             ],
             Auth::Psk => vec!["--psk".into(), PSK.into()],
         }
@@ -363,7 +364,6 @@ fn common_args(me: (&str, &str), peer: (&str, &str), auth: &Auth) -> Vec<String>
     .map(String::from)
     .to_vec();
     a.extend(auth.args());
-    a.extend(["--timeout".into(), "8".into()]);
     a
 }
 
@@ -373,7 +373,7 @@ fn common_args(me: (&str, &str), peer: (&str, &str), auth: &Auth) -> Vec<String>
 fn strongswan_both_ways() {
     let dir = TempDir::new("strongswan");
     let keys = Auth::Keys {
-        charon: keypair(&dir.0, "server"),
+        theirs: keypair(&dir.0, "server"),
         ours: keypair(&dir.0, "ue"),
     };
     let charon = Charon::start(dir);
@@ -396,6 +396,7 @@ fn strongswan_both_ways() {
             ])
             .args(["--bind", &format!("127.0.0.1:{port}")])
             .args(common_args((UE, OURS), (SERVER, CHARONS), auth))
+            .args(["--timeout", "8"])
             .args(["--variant", variant, "--trace-out"])
             .arg(&trace)
             .output()
@@ -417,6 +418,7 @@ fn strongswan_both_ways() {
                 &format!("127.0.0.1:{port}"),
             ])
             .args(common_args((SERVER, OURS), (UE, CHARONS), &flipped))
+            .args(["--timeout", "8"])
             .args(["--variant", variant, "--trace-out"])
             .arg(&trace)
             .stdout(std::process::Stdio::piped())
@@ -460,26 +462,18 @@ fn strongswan_both_ways() {
 #[test]
 fn the_responder_survives_hostile_datagrams() {
     let dir = TempDir::new("ikev2-hostile");
-    let (server, ue) = (keypair(&dir.0, "server"), keypair(&dir.0, "ue"));
+    let keys = Auth::Keys {
+        theirs: keypair(&dir.0, "server"),
+        ours: keypair(&dir.0, "ue"),
+    };
     let (mut child, first, rest) = common::start(
         msgin5g()
             .args(["ikev2", "responder", "--listen", "127.0.0.1:0", "--esp"])
-            .args([
-                "--id",
-                SERVER,
-                "--addr",
-                "10.0.0.2",
-                "--peer-id",
-                UE,
-                "--peer-addr",
-                OURS,
-            ])
-            .args([
-                "--key",
-                server.0.to_str().unwrap(),
-                "--peer-key",
-                ue.1.to_str().unwrap(),
-            ])
+            .args(common_args(
+                (SERVER, "10.0.0.2"),
+                (UE, OURS),
+                &keys.swapped(),
+            ))
             .args(["--timeout", "30"]),
     );
     let addr = first.trim().rsplit("udp://").next().unwrap().to_string();
@@ -522,22 +516,7 @@ fn the_responder_survives_hostile_datagrams() {
     let t0 = Instant::now();
     let out = msgin5g()
         .args(["ikev2", "initiator", "--connect", &addr, "--esp"])
-        .args([
-            "--id",
-            UE,
-            "--addr",
-            OURS,
-            "--peer-id",
-            SERVER,
-            "--peer-addr",
-            "10.0.0.2",
-        ])
-        .args([
-            "--key",
-            ue.0.to_str().unwrap(),
-            "--peer-key",
-            server.1.to_str().unwrap(),
-        ])
+        .args(common_args((UE, OURS), (SERVER, "10.0.0.2"), &keys))
         .output()
         .unwrap();
     assert!(

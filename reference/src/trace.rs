@@ -46,6 +46,28 @@ pub struct Line {
     pub op: Option<serde_json::Value>,
 }
 
+impl Line {
+    /// Message number `step` of a recorded run: `from` to `to` on `interface`, named `msg`.
+    pub fn recorded(
+        step: usize,
+        (from, to): (&str, &str),
+        interface: &str,
+        msg: String,
+        bytes: &[u8],
+    ) -> Line {
+        Line {
+            step,
+            from: from.into(),
+            to: to.into(),
+            interface: Some(interface.into()),
+            msg,
+            bytes: Some(Hex(bytes.to_vec())),
+            expect: None,
+            op: None,
+        }
+    }
+}
+
 /// A parsed trace: the header and the message lines with their line numbers.
 #[derive(Clone, Debug)]
 pub struct Trace {

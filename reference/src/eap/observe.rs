@@ -47,16 +47,9 @@ pub fn code_name(code: u8) -> &'static str {
 
 impl Recording {
     pub fn push(&mut self, from: &str, to: &str, bytes: &[u8]) {
-        self.lines.push(Line {
-            step: self.lines.len() + 1,
-            from: from.into(),
-            to: to.into(),
-            interface: Some("N6".into()),
-            msg: code_name(bytes.first().copied().unwrap_or(0)).into(),
-            bytes: Some(Hex(bytes.to_vec())),
-            expect: None,
-            op: None,
-        });
+        let step = self.lines.len() + 1;
+        let msg = code_name(bytes.first().copied().unwrap_or(0)).into();
+        (self.lines).push(Line::recorded(step, (from, to), "N6", msg, bytes));
     }
 
     /// The trace: `client` and `server` name the RADIUS client and server and who they were.

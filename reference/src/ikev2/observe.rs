@@ -133,16 +133,9 @@ pub struct Recording {
 
 impl Recording {
     pub fn push(&mut self, from: &str, to: &str, bytes: &[u8]) {
-        self.lines.push(Line {
-            step: self.lines.len() + 1,
-            from: from.into(),
-            to: to.into(),
-            interface: Some("MSGin5G-1".into()),
-            msg: describe(bytes),
-            bytes: Some(Hex(bytes.to_vec())),
-            expect: None,
-            op: None,
-        });
+        let step = self.lines.len() + 1;
+        let msg = describe(bytes);
+        (self.lines).push(Line::recorded(step, (from, to), "MSGin5G-1", msg, bytes));
     }
 
     /// The trace: the reference end named `me`, the peer `peer` played by `who`.
