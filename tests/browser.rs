@@ -136,7 +136,7 @@ fn the_report_of_all_renders_in_chromium() {
     assert!(md.contains("`imsi-exposed` (imsi_privacy; 1 of 1 attacks run on the reference)"));
     assert_eq!(
         md.matches("): replays: pass").count(),
-        16,
+        18,
         "interop evidence"
     );
     assert!(md.contains("- `eap/freeradius-tls1.3.jsonl` ("), "{md}");

@@ -1,11 +1,12 @@
 //! NDS/IP on MSGin5G-1 (solution #3) against strongSwan on loopback: `msgin5g ikev2
 //! initiator` to strongSwan's charon as responder, and charon (`swanctl --initiate`) to
-//! `msgin5g ikev2 responder`, with ECDSA P-256 keys (raw public keys) and with a PSK. Each
-//! run's IKE SA and CHILD_SA keys are checked against the ones charon logs (at level 4), the
-//! CHILD_SA is installed on charon's side (its userspace ESP, kernel-libipsec: this
-//! machine's kernel has no AES-GCM for XFRM), and each recording replays. ESP packets are
-//! not exchanged with charon here: its userspace ESP needs a route for its traffic
-//! selector through its TUN device; `msgin5g ikev2 --esp` between our own ends covers ESP.
+//! `msgin5g ikev2 responder`, with ECDSA P-256 keys (raw public keys), with a PSK and with
+//! ESP-NULL. Each run's IKE SA and CHILD_SA keys are checked against the ones charon logs
+//! (at level 4), charon installs the CHILD_SA in its userspace ESP (kernel-libipsec: this
+//! machine's kernel has no AES-GCM for XFRM), and each recording replays. In a network
+//! namespace where charon's inner address is local, ESP packets cross both ways through
+//! charon's ESP to its inner host and back. The UDP responder's hostile-input test and the
+//! subcommands' usage errors are here too.
 //!
 //! charon keeps one pid file for the machine (/var/run/charon.pid): the runs share one
 //! charon, one after the other, in one test.
@@ -24,6 +25,8 @@ const SERVER: &str = "server.msgin5g.test";
 /// host (its userspace ESP routes the peer's selector through its TUN device from it).
 const OURS: &str = "10.0.0.1";
 const CHARONS: &str = "127.0.0.1";
+/// charon keeps one pid file for the machine: the tests that start one take turns.
+static CHARON: std::sync::Mutex<()> = std::sync::Mutex::new(());
 const PSK: &str = "6d7367696e35672d312070736b2d6b6579";
 
 /// A UDP port free on loopback now.
@@ -79,10 +82,14 @@ struct Charon {
     dir: TempDir,
     child: Child,
     port: u16,
+    /// Its traffic selector: an address of its host.
+    ts: &'static str,
 }
 
 impl Charon {
-    fn start(dir: TempDir) -> Charon {
+    /// charon on this host (its traffic selector 127.0.0.1), or in network namespace
+    /// `netns` with traffic selector `ts` (an address the namespace has).
+    fn start(dir: TempDir, netns: Option<(&str, &'static str)>) -> Charon {
         let port = free_port();
         let d = dir.0.display();
         // Loaded by name: random numbers and nonces, the crypto (AES-GCM, SHA-2, HMAC,
@@ -123,7 +130,15 @@ impl Charon {
              libstrongswan-standard-plugins, libstrongswan-extra-plugins and \
              libcharon-extra-plugins (.ci/run does)"
         );
-        let child = Command::new(charon)
+        let mut cmd = match netns {
+            None => Command::new(charon),
+            Some((ns, _)) => {
+                let mut c = Command::new(tool("ip", "iproute2"));
+                c.args(["netns", "exec", ns]).arg(charon);
+                c
+            }
+        };
+        let child = cmd
             .env("STRONGSWAN_CONF", &conf)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -138,7 +153,13 @@ impl Charon {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        Charon { dir, child, port }
+        let ts = netns.map_or(CHARONS, |(_, ts)| ts);
+        Charon {
+            dir,
+            child,
+            port,
+            ts,
+        }
     }
 
     fn swanctl(&self, args: &[&str]) -> Output {
@@ -152,8 +173,17 @@ impl Charon {
     }
 
     /// Load connection `name`: charon as `me` (with `key` or the PSK), its peer on
-    /// `peer_port`; the CHILD_SA with `esp` (a strongSwan ESP proposal).
-    fn load(&self, name: &str, (me, peer): (&str, &str), auth: &Auth, peer_port: u16, esp: &str) {
+    /// `peer_port` with traffic selector `peer_ts`; the CHILD_SA with `esp` (a strongSwan
+    /// ESP proposal).
+    fn load(
+        &self,
+        name: &str,
+        (me, peer): (&str, &str),
+        peer_ts: &str,
+        auth: &Auth,
+        peer_port: u16,
+        esp: &str,
+    ) {
         let sw = self.dir.0.join("swanctl");
         for sub in ["private", "pubkey"] {
             std::fs::create_dir_all(sw.join(sub)).unwrap();
@@ -188,13 +218,14 @@ impl Charon {
   proposals = aes256gcm16-prfsha256-x25519
   local {{ {local} }}
   remote {{ {remote} }}
-  children {{ {name} {{ local_ts = {CHARONS}/32
-    remote_ts = {OURS}/32
+  children {{ {name} {{ local_ts = {ts}/32
+    remote_ts = {peer_ts}/32
     esp_proposals = {esp}
     start_action = none }} }}
 }} }}
 {secrets}
-"
+",
+            ts = self.ts
         );
         std::fs::write(sw.join("swanctl.conf"), conf).unwrap();
         let out = self.swanctl(&["--load-all", "--noprompt"]);
@@ -227,6 +258,16 @@ impl Drop for Charon {
     }
 }
 
+/// Copy recording `from` to `to`, its source naming the peer.
+fn keep(from: &Path, to: &Path) {
+    let text = std::fs::read_to_string(from).unwrap();
+    let (head, rest) = text.split_once('\n').unwrap();
+    let mut h: serde_json::Value = serde_json::from_str(head).unwrap();
+    let source = format!("{}, the peer {}", h["source"].as_str().unwrap(), version());
+    h["source"] = source.into();
+    std::fs::write(to, format!("{h}\n{rest}")).unwrap();
+}
+
 /// "strongSwan 5.9.8 charon" (what `charon --version` says).
 fn version() -> String {
     let out = Command::new("/usr/lib/ipsec/charon")
@@ -237,6 +278,7 @@ fn version() -> String {
     format!("{} charon", v.trim().trim_start_matches("Linux ").trim())
 }
 
+#[derive(Clone)]
 /// How the ends authenticate: the peer's key pair (charon's) and ours (PEM files), or the
 /// PSK.
 enum Auth {
@@ -376,7 +418,8 @@ fn strongswan_both_ways() {
         theirs: keypair(&dir.0, "server"),
         ours: keypair(&dir.0, "ue"),
     };
-    let charon = Charon::start(dir);
+    let _turn = CHARON.lock().unwrap_or_else(|e| e.into_inner());
+    let charon = Charon::start(dir, None);
     let cases = [
         ("certs", &keys, "default", "aes256gcm16"),
         ("psk", &Auth::Psk, "psk", "aes256gcm16"),
@@ -385,7 +428,7 @@ fn strongswan_both_ways() {
     for (name, auth, variant, esp) in cases {
         // Our UE to charon as the MSGin5G server.
         let port = free_port();
-        charon.load(name, (SERVER, UE), auth, port, esp);
+        charon.load(name, (SERVER, UE), OURS, auth, port, esp);
         let trace = charon.dir.0.join(format!("{name}-initiator.jsonl"));
         let out = msgin5g()
             .args([
@@ -408,7 +451,7 @@ fn strongswan_both_ways() {
         // charon as the UE to our MSGin5G server.
         let port = free_port();
         let flipped = auth.swapped();
-        charon.load(name, (UE, SERVER), &flipped, port, esp);
+        charon.load(name, (UE, SERVER), OURS, &flipped, port, esp);
         let trace = charon.dir.0.join(format!("{name}-responder.jsonl"));
         let responder = msgin5g()
             .args([
@@ -436,18 +479,14 @@ fn strongswan_both_ways() {
         check_run(&charon, &out, &trace, &format!("{name}: charon to ours"));
         let _ = charon.swanctl(&["--terminate", "--ike", name, "--force"]);
         std::fs::write(charon.dir.0.join("charon.log"), "").unwrap();
-        // MSGIN5G_KEEP_RECORDINGS=traces/ikev2 keeps the recordings (traces/README.md),
-        // their sources naming the peer.
+        // MSGIN5G_KEEP_RECORDINGS=$PWD/traces/ikev2 keeps the recordings (traces/README.md).
         if let Some(to) = std::env::var_os("MSGIN5G_KEEP_RECORDINGS") {
             for side in ["initiator", "responder"] {
                 let from = charon.dir.0.join(format!("{name}-{side}.jsonl"));
-                let text = std::fs::read_to_string(from).unwrap();
-                let (head, rest) = text.split_once('\n').unwrap();
-                let mut h: serde_json::Value = serde_json::from_str(head).unwrap();
-                let source = format!("{}, the peer {}", h["source"].as_str().unwrap(), version());
-                h["source"] = source.into();
-                let to = Path::new(&to).join(format!("strongswan-{name}-{side}.jsonl"));
-                std::fs::write(to, format!("{h}\n{rest}")).unwrap();
+                keep(
+                    &from,
+                    &Path::new(&to).join(format!("strongswan-{name}-{side}.jsonl")),
+                );
             }
         }
     }
@@ -640,4 +679,173 @@ fn bad_usage_exits_2_and_a_failed_run_1() {
         err.contains("timed out after 1.0 s waiting for the IKE_SA_INIT response"),
         "{err}"
     );
+}
+
+/// A network namespace of the test's, with loopback up and `addr` on it; removed when
+/// dropped.
+struct Netns(String);
+
+impl Netns {
+    fn new(tag: &str, addr: &str) -> Netns {
+        let name = format!("msgin5g-{tag}-{}", std::process::id());
+        let ip = |args: &[&str]| {
+            let out = Command::new(tool("ip", "iproute2"))
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "ip {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let _ = Command::new(tool("ip", "iproute2"))
+            .args(["netns", "del", &name])
+            .output();
+        ip(&["netns", "add", &name]);
+        ip(&["-n", &name, "link", "set", "lo", "up"]);
+        ip(&[
+            "-n",
+            &name,
+            "addr",
+            "add",
+            &format!("{addr}/32"),
+            "dev",
+            "lo",
+        ]);
+        Netns(name)
+    }
+
+    /// `cmd` with its arguments, run in the namespace.
+    fn exec(&self, program: &Path) -> Command {
+        let mut c = Command::new(tool("ip", "iproute2"));
+        c.args(["netns", "exec", &self.0]).arg(program);
+        c
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).output();
+    }
+}
+
+/// charon's inner host, in its namespace: takes one UDP datagram on its address, port 5000
+/// (what charon's ESP delivered through its TUN device), prints it as hex with its sender,
+/// and answers the sender (which charon's ESP carries back).
+const INNER_HOST: &str = "import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 5000))
+s.settimeout(8)
+d, a = s.recvfrom(2048)
+print(d.hex(), a[0], a[1], flush=True)
+s.sendto(b'charon\\'s inner host answers', a)
+";
+
+/// ESP with charon, both ways: in a network namespace where charon's inner address is
+/// local, charon sets up the CHILD_SA with our end (as responder to our initiator, then as
+/// initiator to our responder) in its userspace ESP, which routes our inner address through
+/// its TUN device. Our ESP packet reaches charon's inner host as the datagram we sent, and
+/// its answer comes back to us as charon's ESP packet; the keys are charon's; the
+/// recordings replay.
+#[test]
+fn esp_with_strongswan_in_a_network_namespace() {
+    let _turn = CHARON.lock().unwrap_or_else(|e| e.into_inner());
+    let keys = Auth::Keys {
+        theirs: keypair(
+            &std::env::temp_dir(),
+            &format!("msgin5g-esp-server-{}", std::process::id()),
+        ),
+        ours: keypair(
+            &std::env::temp_dir(),
+            &format!("msgin5g-esp-ue-{}", std::process::id()),
+        ),
+    };
+    // (our role, our identity and inner address, charon's, our credentials)
+    let ends = [
+        (
+            "initiator",
+            (UE, OURS),
+            (SERVER, "10.0.0.2"),
+            keys.swapped().swapped(),
+        ),
+        (
+            "responder",
+            (SERVER, "10.0.0.2"),
+            (UE, OURS),
+            keys.swapped(),
+        ),
+    ];
+    for (role, me, peer, auth) in ends {
+        let ns = Netns::new(&format!("esp-{role}"), peer.1);
+        let charon = Charon::start(
+            TempDir::new(&format!("strongswan-esp-{role}")),
+            Some((&ns.0, peer.1)),
+        );
+        let port = free_port();
+        charon.load("esp", (peer.0, me.0), me.1, &auth, port, "aes256gcm16");
+        let python = tool("python3", "python3");
+        let inner = ns
+            .exec(&python)
+            .args(["-c", INNER_HOST, peer.1])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        let trace = charon.dir.0.join(format!("esp-{role}.jsonl"));
+        let mut ours = ns.exec(Path::new(env!("CARGO_BIN_EXE_msgin5g")));
+        ours.args(["ikev2", role, "--esp"]);
+        match role {
+            "initiator" => ours
+                .args(["--connect", &format!("127.0.0.1:{}", charon.port)])
+                .args(["--bind", &format!("127.0.0.1:{port}")]),
+            _ => ours.args(["--listen", &format!("127.0.0.1:{port}")]),
+        };
+        let ours = ours
+            .args(common_args(me, peer, &auth))
+            .args(["--timeout", "8", "--trace-out"])
+            .arg(&trace)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        if role == "responder" {
+            std::thread::sleep(Duration::from_millis(200));
+            let init = charon.swanctl(&["--initiate", "--child", "esp", "--timeout", "8"]);
+            assert!(
+                init.status.success(),
+                "{}",
+                String::from_utf8_lossy(&init.stdout)
+            );
+        }
+        let out = ours.wait_with_output().unwrap();
+        let got = inner.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{role}: {stdout}{}\ncharon:\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            charon.log()
+        );
+        assert!(stdout.contains("one ESP packet each way"), "{stdout}");
+        // charon's inner host took the payload our ESP packet carried, from our address.
+        let text = std::fs::read_to_string(&trace).unwrap();
+        let h: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        let sent = h["inputs"]["fresh"]["esp_data"].as_str().unwrap();
+        let took = String::from_utf8_lossy(&got.stdout);
+        assert_eq!(took.trim(), format!("{sent} {} 5000", me.1), "{role}");
+        assert_eq!(charon_keys(&charon.log()), our_keys(&stdout), "{role}");
+        let replay = msgin5g().arg("replay").arg(&trace).output().unwrap();
+        let r = String::from_utf8_lossy(&replay.stdout);
+        assert!(
+            replay.status.success() && r.contains("byte for byte"),
+            "{r}"
+        );
+        if let Some(to) = std::env::var_os("MSGIN5G_KEEP_RECORDINGS") {
+            keep(
+                &trace,
+                &Path::new(&to).join(format!("strongswan-esp-{role}.jsonl")),
+            );
+        }
+    }
 }

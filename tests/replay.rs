@@ -1264,13 +1264,14 @@ fn ikev2_attacks_stop_where_the_weakness_is_fixed() {
 }
 
 /// The strongSwan recordings (tests/ikev2_interop.rs keeps them): our initiator and our
-/// responder with ECDSA keys, a PSK and ESP-NULL each replay byte for byte; a flipped octet
+/// responder with ECDSA keys, a PSK, ESP-NULL, and ESP packets each way each replay byte
+/// for byte; a flipped octet
 /// in charon's Encrypted payload, a wrong key in the inputs, or a message cut short is
 /// refused, naming the check or the octet.
 #[test]
 fn strongswan_recordings_replay_and_tampering_is_refused() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces/ikev2");
-    for case in ["certs", "psk", "null"] {
+    for case in ["certs", "psk", "null", "esp"] {
         for side in ["initiator", "responder"] {
             let f = dir.join(format!("strongswan-{case}-{side}.jsonl"));
             let (out, text) = replay(&f);

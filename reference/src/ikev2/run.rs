@@ -56,6 +56,8 @@ pub struct RunOptions {
     pub deadline: Duration,
     /// The retransmission interval (section 2.1).
     pub retransmit: Duration,
+    /// How long an ESP packet that follows an IKE message in one flight waits.
+    pub settle: Duration,
 }
 
 impl Default for RunOptions {
@@ -65,6 +67,7 @@ impl Default for RunOptions {
             esp: false,
             deadline: Duration::from_secs(10),
             retransmit: Duration::from_millis(500),
+            settle: Duration::from_millis(300),
         }
     }
 }
@@ -123,10 +126,15 @@ pub fn run(
     let mut answered: Option<Vec<u8>> = None;
     let send = |s: &mut Summary, to: SocketAddr, out: &[Bytes]| -> Result<Vec<Bytes>, String> {
         let mut ike = Vec::new();
-        for m in out {
+        for (i, m) in out.iter().enumerate() {
             if !o.esp && is_esp(m) {
                 s.esp_not_sent += 1;
                 continue;
+            }
+            // The responder's first ESP packet follows its IKE_AUTH response: the initiator
+            // installs its CHILD_SA only when it has taken that response.
+            if i > 0 && is_esp(m) && !is_esp(&out[i - 1]) {
+                std::thread::sleep(o.settle);
             }
             sock.send_to(&frame(o.framing, m), to)
                 .map_err(|e| format!("sending to {to}: {e}"))?;
