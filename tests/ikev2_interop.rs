@@ -38,23 +38,24 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Run `program` with `args`, which must succeed.
+fn run_ok(program: &Path, args: &[&str]) {
+    let out = Command::new(program).args(args).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{} {args:?}: {err}",
+        program.display()
+    );
+}
+
 /// A P-256 key pair in PEM files `<name>.key` (PKCS#8) and `<name>.pub` (SPKI), by openssl.
 fn keypair(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
     let (key, public) = (
         dir.join(format!("{name}.key")),
         dir.join(format!("{name}.pub")),
     );
-    let run = |args: &[&str]| {
-        let out = Command::new(tool("openssl", "openssl"))
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let run = |args: &[&str]| run_ok(&tool("openssl", "openssl"), args);
     let k = key.to_str().unwrap();
     run(&[
         "genpkey",
@@ -688,17 +689,7 @@ struct Netns(String);
 impl Netns {
     fn new(tag: &str, addr: &str) -> Netns {
         let name = format!("msgin5g-{tag}-{}", std::process::id());
-        let ip = |args: &[&str]| {
-            let out = Command::new(tool("ip", "iproute2"))
-                .args(args)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "ip {args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        };
+        let ip = |args: &[&str]| run_ok(&tool("ip", "iproute2"), args);
         let _ = Command::new(tool("ip", "iproute2"))
             .args(["netns", "del", &name])
             .output();
