@@ -83,31 +83,39 @@ impl<V: Clone + Eq> Exchange<V> {
     /// Message 3 (`response` false: under SK_ei, message ID 1) or 4 (under SK_er, message
     /// ID 2) of this IKE SA.
     pub fn seal_auth<B: IkeCodec<Value = V>>(&self, b: &mut B, response: bool, p: IdAuth<V>) -> V {
-        let inner = b.encode_inner(&match response {
-            false => Inner::IdAuthI {
-                id: p.id,
-                auth: p.auth,
-                child_spi: p.child_spi,
-                ts: p.ts,
-            },
-            true => Inner::IdAuthR {
-                id: p.id,
-                auth: p.auth,
-                child_spi: p.child_spi,
-                ts: p.ts,
-            },
-        });
+        let IdAuth {
+            id,
+            auth,
+            child_spi,
+            ts,
+        } = p;
+        let (inner, key) = match response {
+            false => (
+                Inner::IdAuthI {
+                    id,
+                    auth,
+                    child_spi,
+                    ts,
+                },
+                &self.keys.sk_ei,
+            ),
+            true => (
+                Inner::IdAuthR {
+                    id,
+                    auth,
+                    child_spi,
+                    ts,
+                },
+                &self.keys.sk_er,
+            ),
+        };
+        let inner = b.encode_inner(&inner);
         let (spi_i, spi_r) = (self.spi_i.clone(), self.spi_r.clone());
-        match response {
-            false => {
-                let sk = b.seal_sk(&self.keys.sk_ei, (&spi_i, &spi_r), false, &inner);
-                b.encode(&Msg::AuthRequest { spi_i, spi_r, sk })
-            }
-            true => {
-                let sk = b.seal_sk(&self.keys.sk_er, (&spi_i, &spi_r), true, &inner);
-                b.encode(&Msg::AuthResponse { spi_i, spi_r, sk })
-            }
-        }
+        let sk = b.seal_sk(key, (&spi_i, &spi_r), response, &inner);
+        b.encode(&match response {
+            false => Msg::AuthRequest { spi_i, spi_r, sk },
+            true => Msg::AuthResponse { spi_i, spi_r, sk },
+        })
     }
 
     /// The contents of message 3 or 4 of this IKE SA.

@@ -211,12 +211,8 @@ impl Attacks for Ikev2 {
     /// Each end's wire (its AUTH method, ESP transforms, the initiator's peer selector),
     /// and the evaluator's, which seals what the attacker builds, as the variant's.
     fn prepare(cfg: &Config, b: &mut Concrete, eval: &mut IkeEval) {
-        let peer_ts = match cfg {
-            Config::Initiator(c) => c.peers.first().and_then(|p| eval.eval(p.addr).ok()),
-            Config::Responder(_) => None,
-        };
-        b.set(wire_for(cfg, peer_ts));
-        eval.b.set(wire_for(cfg, None));
+        b.set(wire_for(cfg, |addr| eval.eval(*addr).ok()));
+        eval.b.set(wire_for(cfg, |_| None));
     }
     /// A signing key is a P-256 key; an SPI has the length of its field.
     fn value(atom: &str) -> Vec<u8> {

@@ -148,8 +148,8 @@ pub fn end_config(
 }
 
 /// The wire state of an end of configuration `c`: its AUTH method and ESP transforms, and
-/// the initiator's peer selector `peer_ts`.
-pub fn wire_for<V>(c: &Config<V>, peer_ts: Option<Bytes>) -> Wire {
+/// for an initiator its peer's selector, `peer_ts` of the peer's address.
+pub fn wire_for<V>(c: &Config<V>, peer_ts: impl FnOnce(&V) -> Option<Bytes>) -> Wire {
     let (Config::Initiator(e) | Config::Responder(e)) = c;
     Wire {
         auth_method: match e.own {
@@ -158,7 +158,7 @@ pub fn wire_for<V>(c: &Config<V>, peer_ts: Option<Bytes>) -> Wire {
         },
         esp_encrypt: e.esp.encrypt,
         peer_ts: match c {
-            Config::Initiator(_) => peer_ts,
+            Config::Initiator(c) => c.peers.first().and_then(|p| peer_ts(&p.addr)),
             Config::Responder(_) => None,
         },
         error: None,
@@ -171,11 +171,7 @@ pub fn wire_for<V>(c: &Config<V>, peer_ts: Option<Bytes>) -> Wire {
 /// The end of configuration `cfg` on backend `b` (fresh values from its inputs, else the
 /// OS RNG), in its initial state.
 pub fn endpoint(cfg: Config<Bytes>, mut b: Concrete) -> IkeEndpoint {
-    let peer_ts = match &cfg {
-        Config::Initiator(c) => c.peers.first().map(|p| p.addr.clone()),
-        Config::Responder(_) => None,
-    };
-    b.set(wire_for(&cfg, peer_ts));
+    b.set(wire_for(&cfg, |addr| Some(addr.clone())));
     b.fresh_form = fresh_form;
     Endpoint::from_parts(cfg.initial(), cfg, b)
 }

@@ -13,9 +13,9 @@
 //! the roles send are not sent.
 
 use super::observe::Recording;
-use super::{decode_msg, established, refusal, IkeEndpoint, Wire};
+use super::wire::Header;
+use super::{established, refusal, IkeEndpoint, Wire};
 use crate::concrete::Bytes;
-use model::ikev2::messages::Msg;
 use model::ikev2::Role;
 use model::role::Status;
 use std::net::{SocketAddr, UdpSocket};
@@ -86,8 +86,24 @@ pub struct Summary {
     pub recording: Recording,
 }
 
+/// Whether a message the role sent is ESP: as `decode_msg` tells them apart, by whether it
+/// has an IKE header.
 fn is_esp(m: &Bytes) -> bool {
-    matches!(decode_msg(&m.0), Ok(Msg::Esp { .. }))
+    Header::read(&m.0).is_err()
+}
+
+/// Send `flight` to `to` again (section 2.1's retransmission).
+fn resend(
+    sock: &UdpSocket,
+    framing: Framing,
+    flight: &[Bytes],
+    to: SocketAddr,
+) -> Result<(), String> {
+    for m in flight {
+        sock.send_to(&frame(framing, m), to)
+            .map_err(|e| format!("sending to {to}: {e}"))?;
+    }
+    Ok(())
 }
 
 /// The message in a datagram under `framing`: IKE or ESP bytes; `None` for a keepalive.
@@ -126,22 +142,25 @@ pub fn run(
     let mut answered: Option<Vec<u8>> = None;
     let send = |s: &mut Summary, to: SocketAddr, out: &[Bytes]| -> Result<Vec<Bytes>, String> {
         let mut ike = Vec::new();
-        for (i, m) in out.iter().enumerate() {
-            if !o.esp && is_esp(m) {
+        let mut after_ike = false;
+        for m in out {
+            let esp = is_esp(m);
+            if !o.esp && esp {
                 s.esp_not_sent += 1;
                 continue;
             }
             // The responder's first ESP packet follows its IKE_AUTH response: the initiator
             // installs its CHILD_SA only when it has taken that response.
-            if i > 0 && is_esp(m) && !is_esp(&out[i - 1]) {
+            if esp && after_ike {
                 std::thread::sleep(o.settle);
             }
             sock.send_to(&frame(o.framing, m), to)
                 .map_err(|e| format!("sending to {to}: {e}"))?;
             s.recording.push(names.0, names.1, &m.0);
-            if !is_esp(m) {
+            if !esp {
                 ike.push(m.clone());
             }
+            after_ike = !esp;
         }
         Ok(ike)
     };
@@ -185,10 +204,7 @@ pub fn run(
             {
                 // Section 2.1: the initiator repeats a request that got no response.
                 if let (Some(to), false, Role::Initiator(_)) = (peer, flight.is_empty(), &ep.role) {
-                    for m in &flight {
-                        sock.send_to(&frame(o.framing, m), to)
-                            .map_err(|e| format!("sending to {to}: {e}"))?;
-                    }
+                    resend(sock, o.framing, &flight, to)?;
                     s.retransmitted += 1;
                 }
                 continue;
@@ -212,11 +228,7 @@ pub fn run(
         };
         // Section 2.1: a request answered already gets the same response again.
         if answered.as_deref() == Some(m) {
-            let to = from;
-            for r in &flight {
-                sock.send_to(&frame(o.framing, r), to)
-                    .map_err(|e| format!("sending to {to}: {e}"))?;
-            }
+            resend(sock, o.framing, &flight, from)?;
             s.retransmitted += 1;
             continue;
         }
@@ -226,8 +238,7 @@ pub fn run(
             Ok(out) => {
                 s.recording.push(names.1, names.0, &m.0);
                 peer = Some(from);
-                let to = from;
-                let sent = send(&mut s, to, &out)?;
+                let sent = send(&mut s, from, &out)?;
                 if !sent.is_empty() {
                     flight = sent;
                     if matches!(ep.role, Role::Responder(_)) {
